@@ -1,0 +1,139 @@
+"""Chinese text handling shared by search, matching and the web edge.
+
+Text is normalised once, at the edge (forms, API bodies, imported files): Unicode NFKC
+(full-width letters and digits become ASCII), traditional characters become simplified
+(OpenCC ``t2s``), and runs of white space collapse to one space. Everything stored and
+indexed is therefore simplified; a traditional query (軟件工程師) finds simplified text
+(软件工程师) because the query passes the same normaliser.
+
+Tokenisation offers two views, used side by side by the lexical index:
+* ``bigrams``: overlapping character pairs of each Han run (会计招聘 → 会计 计招 招聘), plus
+  lower-cased Latin/digit words. Two-character queries (焊工, 会计) always work this way.
+* ``words``: jieba segmentation with a user dictionary of job terms (the national
+  occupation classification plus a curated list), for ranking signal and skill overlap.
+
+This package imports neither Flask nor the ORM, so search and matching may use it.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from pathlib import Path
+
+_DATA = Path(__file__).with_name("data")
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_HAN}]+|[a-z0-9][a-z0-9+#.]*", re.IGNORECASE)
+_SPACE_RE = re.compile(r"\s+")
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str | None) -> str:
+    """Return ``text`` as NFKC, simplified Chinese, with white space collapsed.
+
+    ``None`` becomes ``""``. Control characters are dropped. Idempotent:
+    ``normalize(normalize(x)) == normalize(x)``.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = _converter().convert(text)
+    # OpenCC may produce characters NFKC would fold again; fold once more so the
+    # function is idempotent.
+    text = unicodedata.normalize("NFKC", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping Han character pairs and lower-cased Latin/digit words of ``text``.
+
+    A single Han character standing alone yields itself, so one-character runs are
+    not lost. ``text`` should already be normalised.
+    """
+    out: list[str] = []
+    for m in _TOKEN_RE.finditer(text):
+        tok = m.group(0)
+        if "\u3400" <= tok[0]:
+            if len(tok) == 1:
+                out.append(tok)
+            else:
+                out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+        else:
+            out.append(tok.lower())
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    # jieba writes its cache to the system temp folder by default; keep it in a
+    # folder we choose so that read-only or shared /tmp setups do not break it.
+    cache_dir = os.environ.get("MARKETPLACE_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "marketplace-jieba")
+    os.makedirs(cache_dir, exist_ok=True)
+    tk = jieba.Tokenizer()
+    tk.tmp_dir = cache_dir
+    tk.load_userdict(str(_DATA / "userdict.txt"))
+    return tk
+
+
+def words(text: str) -> list[str]:
+    """jieba words of ``text`` (search mode), lower-cased, without punctuation."""
+    with _lock:  # jieba's lazy initialisation is not thread-safe
+        tk = _jieba()
+    out = []
+    for w in tk.cut_for_search(text):
+        w = w.strip().lower()
+        if w and _TOKEN_RE.fullmatch(w):
+            out.append(w)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Map each word in ``data/synonyms.txt`` to its whole group (canonical word first)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in (_DATA / "synonyms.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        group = tuple(dict.fromkeys(normalize(w) for w in line.split()))
+        for w in group:
+            groups.setdefault(w, group)
+    return groups
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """All words interchangeable with ``word`` (including itself)."""
+    return synonym_groups().get(word, (word,))
+
+
+def canonical(word: str) -> str:
+    """The canonical form of ``word``'s synonym group (itself if it has none)."""
+    return synonyms(word)[0]
+
+
+def expand(text: str) -> list[str]:
+    """Synonyms of every group whose member occurs in ``text`` (not including the
+    members already present), for query expansion."""
+    found: list[str] = []
+    seen = set()
+    for word, group in synonym_groups().items():
+        if word in text and group not in seen:
+            seen.add(group)
+            found.extend(w for w in group if w not in text)
+    return found
