@@ -28,6 +28,8 @@ _DATA = Path(__file__).with_name("data")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_HAN}]+|[a-z0-9][a-z0-9+#.]*", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
+# a jieba word worth keeping: Han and/or Latin/digit characters (DCS内操, c++, 5s)
+_WORD_RE = re.compile(rf"[{_HAN}a-z0-9][{_HAN}a-z0-9+#.]*", re.IGNORECASE)
 _lock = threading.Lock()
 
 
@@ -55,11 +57,14 @@ def normalize(text: str | None) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def bigrams(text: str) -> list[str]:
+def bigrams(text: str, tail: bool = False) -> list[str]:
     """Overlapping Han character pairs and lower-cased Latin/digit words of ``text``.
 
     A single Han character standing alone yields itself, so one-character runs are
-    not lost. ``text`` should already be normalised.
+    not lost. With ``tail=True`` the last character of every longer Han run is also
+    emitted alone (电焊工 → 电焊 焊工 工): an index built that way lets a
+    one-character prefix query (``焊*``) find every occurrence of the character.
+    ``text`` should already be normalised.
     """
     out: list[str] = []
     for m in _TOKEN_RE.finditer(text):
@@ -69,9 +74,11 @@ def bigrams(text: str) -> list[str]:
                 out.append(tok)
             else:
                 out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+                if tail:
+                    out.append(tok[-1])
         else:
-            out.append(tok.lower())
-    return out
+            out.append(tok.lower().rstrip("."))
+    return [t for t in out if t]
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,14 +98,31 @@ def _jieba():
     return tk
 
 
-def words(text: str) -> list[str]:
-    """jieba words of ``text`` (search mode), lower-cased, without punctuation."""
+def _tokenizer():
     with _lock:  # jieba's lazy initialisation is not thread-safe
         tk = _jieba()
+        tk.check_initialized()
+    return tk
+
+
+def words(text: str) -> list[str]:
+    """jieba words of ``text`` (search mode: long words and their parts), lower-cased,
+    without punctuation. Mixed terms from the user dictionary stay whole (dcs内操)."""
     out = []
-    for w in tk.cut_for_search(text):
-        w = w.strip().lower()
-        if w and _TOKEN_RE.fullmatch(w):
+    for w in _tokenizer().cut_for_search(text):
+        w = w.strip().lower().rstrip(".")
+        if w and _WORD_RE.fullmatch(w):
+            out.append(w)
+    return out
+
+
+def cut(text: str) -> list[str]:
+    """jieba words of ``text`` (precise mode: no overlapping parts), lower-cased,
+    without punctuation. Used to split a long query into its words."""
+    out = []
+    for w in _tokenizer().cut(text):
+        w = w.strip().lower().rstrip(".")
+        if w and _WORD_RE.fullmatch(w):
             out.append(w)
     return out
 

@@ -1,0 +1,642 @@
+"""The embedded backend: SQLite FTS5 over character pairs + an in-process vector index.
+
+Storage (one SQLite file next to the app database, or ``:memory:``):
+
+* ``docs``: one row per document, ``rowid`` (AUTOINCREMENT, never reused) keys the rest;
+* ``fv``: filter/facet values, one row per (document, field, value): ``kv`` is the
+  string form (keywords, dates as ISO, booleans ``true``/``false``), ``nv`` the number;
+* ``fts_posting`` / ``fts_profile``: FTS5 (``unicode61``) over space-separated
+  character pairs of title, skills and text (two-character queries work; phrase
+  queries keep order), plus a column of jieba words that adds ranking signal for
+  whole-word matches. Column weights title 5, skills 3, text 1, words 1 (bm25);
+* ``vec``: float32 unit vectors as blobs, with a sequence number per change so that
+  every process applies others' writes to its numpy matrix incrementally.
+
+Threads: file databases use one connection per thread (WAL: readers never block);
+``:memory:`` uses one connection behind a lock. Writes take a process-wide lock and
+SQLite's own file lock across processes.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import logging
+import math
+import os
+import sqlite3
+import threading
+import time
+from typing import Any, Iterable
+
+import numpy as np
+
+from . import analysis, fusion
+from .base import (
+    DOC_TYPES,
+    Document,
+    Hit,
+    Query,
+    Range,
+    SearchBackend,
+    SearchResult,
+    SearchUnavailable,
+    as_date,
+)
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+BM25_WEIGHTS = (5.0, 3.0, 1.0, 1.0)  # title, skills, body, words
+_FIELD_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
+CREATE TABLE IF NOT EXISTS docs(
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    sort_on TEXT,
+    UNIQUE(doc_type, id));
+CREATE INDEX IF NOT EXISTS docs_sort ON docs(doc_type, sort_on);
+CREATE TABLE IF NOT EXISTS fv(rowid INTEGER NOT NULL, name TEXT NOT NULL, kv TEXT, nv REAL);
+CREATE INDEX IF NOT EXISTS fv_kv ON fv(name, kv, rowid);
+CREATE INDEX IF NOT EXISTS fv_nv ON fv(name, nv, rowid);
+CREATE INDEX IF NOT EXISTS fv_row ON fv(rowid, name, kv);
+CREATE TABLE IF NOT EXISTS vec(rowid INTEGER PRIMARY KEY, doc_type TEXT NOT NULL, seq INTEGER NOT NULL, v BLOB);
+CREATE INDEX IF NOT EXISTS vec_seq ON vec(seq);
+"""
+
+
+def _fts(doc_type: str) -> str:
+    if doc_type not in DOC_TYPES:
+        raise ValueError(f"doc_type must be one of {DOC_TYPES}, not {doc_type!r}")
+    return f"fts_{doc_type}"
+
+
+def _values(value: Any) -> list[tuple[str, float | None]]:
+    """(kv, nv) rows for one field value."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        out: list[tuple[str, float | None]] = []
+        for v in value:
+            out.extend(_values(v))
+        return out
+    if isinstance(value, bool):
+        return [("true" if value else "false", float(value))]
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return []
+        return [(str(value), float(value))]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return [(as_date(value).isoformat(), None)]
+    return [(str(value), None)]
+
+
+def _kv(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return as_date(value).isoformat()
+    return str(value)
+
+
+def _phrase(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def fts_expression(terms: list[analysis.Term], any_term: bool = False) -> str:
+    """The FTS5 MATCH expression for analysed terms (see ``search.analysis``)."""
+    import chinese
+
+    parts = []
+    for t in terms:
+        alts = []
+        for a in t.alternatives:
+            if len(a) == 1 and analysis._HAN_RE.match(a):
+                alts.append(f"{_phrase(a)} *")  # one character: prefix of a pair
+                continue
+            toks = chinese.bigrams(a)
+            if not toks:
+                continue
+            alts.append(_phrase(" ".join(toks)))
+            if len(toks) > 1 and " " not in a:
+                alts.append(f"words : {_phrase(a)}")  # whole-word bonus
+        if alts:
+            parts.append("(" + " OR ".join(alts) + ")")
+    return (" OR " if any_term else " AND ").join(parts)
+
+
+class EmbeddedBackend(SearchBackend):
+    """SQLite FTS5 + numpy vectors. ``path`` is a file (created if absent) or
+    ``":memory:"``. Options: ``vector_weight`` and ``fusion_method`` (see
+    :mod:`search.fusion`), ``depth`` (candidates taken from each side for fusion,
+    at least; default 100)."""
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        path: str = ":memory:",
+        *,
+        vector_weight: float = fusion.DEFAULT_VECTOR_WEIGHT,
+        fusion_method: str = fusion.DEFAULT_METHOD,
+        depth: int = 100,
+        timeout: float = 10.0,
+    ):
+        self.path = path
+        self.vector_weight = vector_weight
+        self.fusion_method = fusion_method
+        self.depth = depth
+        self.timeout = timeout
+        self._memory = path in ("", ":memory:")
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        self._write_lock = threading.RLock()
+        self._closed = False
+        self._all_conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self.vectors = VectorIndex()
+        try:
+            if not self._memory:
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with self._conn() as c:
+                self._init_schema(c)
+        except sqlite3.Error as e:
+            raise SearchUnavailable(f"cannot open search index {path!r}: {e}") from e
+
+    # ---------------------------------------------------------------- connections
+    def _connect(self) -> sqlite3.Connection:
+        c = sqlite3.connect(
+            self.path if not self._memory else ":memory:",
+            timeout=self.timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        c.execute("PRAGMA synchronous=NORMAL")
+        c.execute("PRAGMA temp_store=MEMORY")
+        c.execute("PRAGMA cache_size=-65536")
+        if not self._memory:
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("PRAGMA mmap_size=268435456")
+        with self._conns_lock:
+            self._all_conns.append(c)
+        return c
+
+    @contextlib.contextmanager
+    def _conn(self):
+        if self._closed:
+            raise SearchUnavailable("search backend is closed")
+        if self._memory:
+            with self._shared_lock:
+                if self._shared is None:
+                    self._shared = self._connect()
+                yield self._shared
+            return
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = self._local.conn = self._connect()
+        yield c
+
+    @contextlib.contextmanager
+    def _write(self):
+        """A write transaction (process lock + BEGIN IMMEDIATE)."""
+        with self._write_lock, self._conn() as c:
+            try:
+                c.execute("BEGIN IMMEDIATE")
+                yield c
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+
+    def _init_schema(self, c: sqlite3.Connection) -> None:
+        with self._write_lock:
+            c.executescript(_SCHEMA)
+            for dt in DOC_TYPES:
+                t = _fts(dt)
+                exists = c.execute("SELECT 1 FROM sqlite_master WHERE name=?", (t,)).fetchone()
+                if not exists:
+                    c.execute(
+                        f"CREATE VIRTUAL TABLE {t} USING fts5(title, skills, body, words, "
+                        "tokenize=\"unicode61 remove_diacritics 2 tokenchars '+#'\")"
+                    )
+                    c.execute(f"INSERT INTO {t}({t}, rank) VALUES('rank', 'bm25({', '.join(map(str, BM25_WEIGHTS))})')")
+            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('seq', 0)")
+            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('epoch', ?)", (f"{time.time_ns()}",))
+
+    def close(self) -> None:
+        self._closed = True
+        with self._conns_lock:
+            for c in self._all_conns:
+                with contextlib.suppress(Exception):
+                    c.close()
+            self._all_conns.clear()
+        self._shared = None
+
+    # ---------------------------------------------------------------- vectors
+    def _refresh_vectors(self, c: sqlite3.Connection) -> None:
+        """Apply vector changes committed since the last look (by any process)."""
+        meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('seq', 'epoch')").fetchall())
+        seq, epoch = int(meta.get("seq", 0)), meta.get("epoch")
+        vi = self.vectors
+        with vi.lock:
+            if epoch != vi.epoch:
+                vi.reset()
+                vi.epoch = epoch
+            if seq == vi.seq:
+                return
+            if vi.seq < 0:
+                rows = c.execute("SELECT rowid, doc_type, v FROM vec WHERE v IS NOT NULL ORDER BY seq")
+            else:
+                rows = c.execute("SELECT rowid, doc_type, v FROM vec WHERE seq > ? ORDER BY seq", (vi.seq,))
+            vi.apply(rows)
+            vi.seq = seq
+
+    # ---------------------------------------------------------------- writes
+    def index(self, docs: Iterable[Document]) -> int:
+        n = 0
+        batch: list[Document] = []
+        try:
+            for d in docs:
+                batch.append(d)
+                if len(batch) >= 2000:
+                    n += self._index_batch(batch)
+                    batch = []
+            if batch:
+                n += self._index_batch(batch)
+        except sqlite3.Error as e:
+            raise SearchUnavailable(f"search index write failed: {e}") from e
+        return n
+
+    def _prepare(self, d: Document):
+        if d.doc_type not in DOC_TYPES:
+            raise ValueError(f"doc_type must be one of {DOC_TYPES}, not {d.doc_type!r}")
+        if not d.id:
+            raise ValueError("document id is empty")
+        cols = analysis.doc_columns(d.title or "", list(d.skills or []), d.text or "")
+        fvals = []
+        for name, value in (d.fields or {}).items():
+            if not set(name) <= _FIELD_NAME_OK:
+                raise ValueError(f"bad field name {name!r}")
+            for kv, nv in _values(value):
+                fvals.append((name, kv, nv))
+        blob = None
+        if d.vector is not None:
+            v = np.asarray(d.vector, dtype=np.float32).reshape(-1)
+            norm = float(np.linalg.norm(v))
+            if not v.size or not math.isfinite(norm):
+                raise ValueError(f"bad vector for {d.doc_type} {d.id}")
+            if norm > 0:
+                v = v / norm
+            blob = v.tobytes()
+        sort_on = as_date(d.updated_on).isoformat() if d.updated_on else None
+        return cols, fvals, blob, sort_on
+
+    def _index_batch(self, docs: list[Document], c: sqlite3.Connection | None = None) -> int:
+        # analyse outside the write lock (it is the slow part)
+        latest = {(d.doc_type, str(d.id)): d for d in docs}
+        prepared = [(key, self._prepare(d)) for key, d in latest.items()]
+        dims = {len(p[2]) // 4 for _, p in prepared if p[2] is not None}
+        ctx = self._write() if c is None else contextlib.nullcontext(c)
+        with ctx as c:
+            seq = int(c.execute("UPDATE meta SET value = value + 1 WHERE key='seq' RETURNING value").fetchone()[0])
+            for dt in {k[0] for k, _ in prepared}:
+                self._check_dim(c, dt, {len(p[2]) // 4 for k, p in prepared if k[0] == dt and p[2] is not None})
+            fts_rows: dict[str, list] = {}
+            fv_rows, vec_rows, rowids = [], [], []
+            for (dt, id_), (cols, fvals, blob, sort_on) in prepared:
+                rowid = c.execute(
+                    "INSERT INTO docs(doc_type, id, sort_on) VALUES(?,?,?) "
+                    "ON CONFLICT(doc_type, id) DO UPDATE SET sort_on=excluded.sort_on RETURNING rowid",
+                    (dt, id_, sort_on),
+                ).fetchone()[0]
+                rowids.append((rowid,))
+                fts_rows.setdefault(dt, []).append((rowid, cols["title"], cols["skills"], cols["body"], cols["words"]))
+                fv_rows.extend((rowid, name, kv, nv) for name, kv, nv in fvals)
+                vec_rows.append((rowid, dt, seq, blob))
+            c.executemany("DELETE FROM fv WHERE rowid=?", rowids)
+            c.executemany("INSERT INTO fv(rowid, name, kv, nv) VALUES(?,?,?,?)", fv_rows)
+            for dt, rows in fts_rows.items():
+                t = _fts(dt)
+                c.executemany(f"DELETE FROM {t} WHERE rowid=?", [(r[0],) for r in rows])
+                c.executemany(f"INSERT INTO {t}(rowid, title, skills, body, words) VALUES(?,?,?,?,?)", rows)
+            # a document indexed without a vector loses its old one (blob NULL = tombstone)
+            c.executemany("INSERT OR REPLACE INTO vec(rowid, doc_type, seq, v) VALUES(?,?,?,?)", vec_rows)
+        del dims
+        return len(prepared)
+
+    def _check_dim(self, c: sqlite3.Connection, doc_type: str, dims: set[int]) -> None:
+        if not dims:
+            return
+        if len(dims) > 1:
+            raise ValueError(f"vectors of different lengths in one batch: {sorted(dims)}")
+        dim = dims.pop()
+        row = c.execute("SELECT value FROM meta WHERE key=?", (f"dim:{doc_type}",)).fetchone()
+        if row is None:
+            c.execute("INSERT INTO meta(key, value) VALUES(?, ?)", (f"dim:{doc_type}", dim))
+        elif int(row[0]) != dim:
+            raise ValueError(f"{doc_type} vectors have {int(row[0])} dimensions, got {dim}")
+
+    def delete(self, doc_type: str, ids: Iterable[str]) -> int:
+        t = _fts(doc_type)
+        ids = [str(i) for i in ids]
+        if not ids:
+            return 0
+        try:
+            with self._write() as c:
+                seq = int(c.execute("UPDATE meta SET value = value + 1 WHERE key='seq' RETURNING value").fetchone()[0])
+                n = 0
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i : i + 500]
+                    rows = c.execute(
+                        f"DELETE FROM docs WHERE doc_type=? AND id IN ({','.join('?' * len(chunk))}) RETURNING rowid",
+                        (doc_type, *chunk),
+                    ).fetchall()
+                    n += len(rows)
+                    c.executemany("DELETE FROM fv WHERE rowid=?", rows)
+                    c.executemany(f"DELETE FROM {t} WHERE rowid=?", rows)
+                    c.executemany("UPDATE vec SET v=NULL, seq=? WHERE rowid=?", [(seq, r[0]) for r in rows])
+            return n
+        except sqlite3.Error as e:
+            raise SearchUnavailable(f"search index write failed: {e}") from e
+
+    def clear(self, doc_type: str | None = None) -> None:
+        try:
+            with self._write() as c:
+                self._clear(c, doc_type)
+        except sqlite3.Error as e:
+            raise SearchUnavailable(f"search index write failed: {e}") from e
+
+    def _clear(self, c: sqlite3.Connection, doc_type: str | None) -> None:
+        for dt in [doc_type] if doc_type else DOC_TYPES:
+            t = _fts(dt)
+            c.execute("DELETE FROM fv WHERE rowid IN (SELECT rowid FROM docs WHERE doc_type=?)", (dt,))
+            c.execute("DELETE FROM docs WHERE doc_type=?", (dt,))
+            c.execute(f"DELETE FROM {t}")
+            c.execute("DELETE FROM vec WHERE doc_type=?", (dt,))
+            c.execute("DELETE FROM meta WHERE key=?", (f"dim:{dt}",))
+        # every process reloads its vectors from scratch
+        c.execute("UPDATE meta SET value=? WHERE key='epoch'", (f"{time.time_ns()}",))
+
+    def rebuild(self, doc_type: str, docs: Iterable[Document], progress=None) -> int:
+        """One transaction: readers (WAL) see the old documents until it commits."""
+        _fts(doc_type)
+        n = 0
+        try:
+            with self._write() as c:
+                self._clear(c, doc_type)
+                batch: list[Document] = []
+                for d in docs:
+                    if d.doc_type != doc_type:
+                        raise ValueError(f"rebuild({doc_type!r}) got a {d.doc_type!r}")
+                    batch.append(d)
+                    if len(batch) >= 2000:
+                        n += self._index_batch(batch, c)
+                        if progress:
+                            progress(len(batch))
+                        batch = []
+                if batch:
+                    n += self._index_batch(batch, c)
+                    if progress:
+                        progress(len(batch))
+                c.execute(f"INSERT INTO {_fts(doc_type)}({_fts(doc_type)}) VALUES('optimize')")
+        except sqlite3.Error as e:
+            raise SearchUnavailable(f"search index rebuild failed: {e}") from e
+        return n
+
+    def optimize(self) -> None:
+        """Merge FTS segments (after large bulk loads)."""
+        with self._write() as c:
+            for dt in DOC_TYPES:
+                c.execute(f"INSERT INTO {_fts(dt)}({_fts(dt)}) VALUES('optimize')")
+
+    # ---------------------------------------------------------------- reads
+    def count(self, doc_type: str) -> int:
+        _fts(doc_type)
+        try:
+            with self._conn() as c:
+                return c.execute("SELECT count(*) FROM docs WHERE doc_type=?", (doc_type,)).fetchone()[0]
+        except sqlite3.Error as e:
+            raise SearchUnavailable(str(e)) from e
+
+    def get_ids(self, doc_type: str) -> set[str]:
+        with self._conn() as c:
+            return {r[0] for r in c.execute("SELECT id FROM docs WHERE doc_type=?", (doc_type,))}
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with self._conn() as c:
+                counts = dict(c.execute("SELECT doc_type, count(*) FROM docs GROUP BY doc_type").fetchall())
+                self._refresh_vectors(c)
+            return {
+                "ok": True,
+                "backend": self.name,
+                "path": self.path,
+                "documents": {dt: counts.get(dt, 0) for dt in DOC_TYPES},
+                "vectors": {dt: self.vectors.size(dt) for dt in DOC_TYPES},
+            }
+        except Exception as e:  # health never raises
+            return {"ok": False, "backend": self.name, "path": self.path, "error": str(e)}
+
+    def search(self, query: Query) -> SearchResult:
+        query.validate()
+        try:
+            with self._conn() as c:
+                return self._search(c, query)
+        except sqlite3.Error as e:
+            raise SearchUnavailable(f"search failed: {e}") from e
+
+    # filters ---------------------------------------------------------------
+    @staticmethod
+    def _filter_sql(filters) -> tuple[list[str], list[Any]]:
+        """SQL conditions on a column named ``rowid`` (AND-ed) and their parameters."""
+        conds: list[str] = []
+        params: list[Any] = []
+        for name, cond in filters.items():
+            if not set(name) <= _FIELD_NAME_OK:
+                raise ValueError(f"bad field name {name!r}")
+            if isinstance(cond, Range):
+                sub, sp = [], [name]
+                for op, v in cond.bounds():
+                    if isinstance(v, (_dt.date, _dt.datetime)) or isinstance(v, str):
+                        sub.append(f"kv {op} ?")
+                        sp.append(_kv(v))
+                    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                        sub.append(f"nv {op} ?")
+                        sp.append(float(v))
+                    else:
+                        raise ValueError(f"bad range bound for {name}: {v!r}")
+                conds.append(f"rowid IN (SELECT rowid FROM fv WHERE name=? AND {' AND '.join(sub)})")
+                params.extend(sp)
+                continue
+            if cond is None:
+                conds.append("rowid NOT IN (SELECT rowid FROM fv WHERE name=?)")
+                params.append(name)
+                continue
+            values = list(cond) if isinstance(cond, (list, tuple, set, frozenset)) else [cond]
+            want_missing = any(v is None for v in values)
+            kvs = [_kv(v) for v in values if v is not None]
+            parts = []
+            if kvs:
+                parts.append(f"rowid IN (SELECT rowid FROM fv WHERE name=? AND kv IN ({','.join('?' * len(kvs))}))")
+                params.extend([name, *kvs])
+            if want_missing:
+                parts.append("rowid NOT IN (SELECT rowid FROM fv WHERE name=?)")
+                params.append(name)
+            if not parts:  # empty any-of: nothing matches
+                parts.append("0")
+            conds.append("(" + " OR ".join(parts) + ")")
+        return conds, params
+
+    # the search pipeline ----------------------------------------------------
+    def _search(self, c: sqlite3.Connection, q: Query) -> SearchResult:
+        fts = _fts(q.doc_type)
+        conds, fparams = self._filter_sql(q.filters)
+        notes: list[str] = []
+        need = q.offset + q.per_page
+        depth = max(self.depth, 2 * need)
+
+        aq = analysis.analyze_query(q.text) if q.text and q.text.strip() else None
+        use_lex = q.mode in ("hybrid", "lexical") and aq is not None and bool(aq.terms)
+        qv = None
+        if q.mode in ("hybrid", "vector") and q.query_vector is not None:
+            qv = np.asarray(q.query_vector, dtype=np.float32).reshape(-1)
+            n = float(np.linalg.norm(qv))
+            if n > 0:
+                qv = qv / n
+        if q.mode == "vector" and qv is None:
+            raise ValueError("mode 'vector' needs query_vector")
+        if q.mode == "lexical" and aq is not None and not aq.terms:
+            use_lex = False
+
+        # lexical ------------------------------------------------------------
+        match_expr = None
+        if use_lex:
+            match_expr = fts_expression(aq.terms)
+            if match_expr and aq.relaxable and not self._exists(c, fts, match_expr, conds, fparams):
+                match_expr = fts_expression(aq.relaxed_terms, any_term=True)
+                notes.append("relaxed")
+            if not match_expr:
+                use_lex = False
+        fwhere = "".join(f" AND {x}" for x in conds)
+        lex_sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH ?{fwhere}"
+        lex_params = [match_expr, *fparams]
+
+        # vector -------------------------------------------------------------
+        vec: list[tuple[int, float]] = []
+        if qv is not None:
+            self._refresh_vectors(c)
+            vk = depth if q.sort == "relevance" else max(depth, self.depth)
+            vec = self._vector_top(c, q.doc_type, qv, vk, conds, fparams)
+
+        # candidate set (for total, facets, date sort) -------------------------
+        vec_ids = json.dumps([r for r, _ in vec])
+        if use_lex and vec:
+            cand_sql = f"{lex_sql} UNION SELECT value AS rowid FROM json_each(?)"
+            cand_params = [*lex_params, vec_ids]
+        elif use_lex:
+            cand_sql, cand_params = lex_sql, lex_params
+        elif qv is not None:
+            cand_sql, cand_params = "SELECT value AS rowid FROM json_each(?)", [vec_ids]
+        elif aq is not None and q.text.strip() and q.mode != "vector":
+            # text without any searchable term (only punctuation): nothing matches
+            cand_sql, cand_params = "SELECT rowid FROM docs WHERE 0", []
+        else:  # browse
+            cand_sql = f"SELECT rowid FROM docs WHERE doc_type=?{fwhere}"
+            cand_params = [q.doc_type, *fparams]
+
+        total = c.execute(f"SELECT count(*) FROM ({cand_sql})", cand_params).fetchone()[0]
+
+        # ranking --------------------------------------------------------------
+        ranked: list[tuple[int, float, int | None, int | None]]
+        if q.sort == "date" or (not use_lex and qv is None):
+            rows = c.execute(
+                f"SELECT rowid FROM docs WHERE rowid IN ({cand_sql}) "
+                "ORDER BY sort_on IS NULL, sort_on DESC, rowid DESC LIMIT ? OFFSET ?",
+                (*cand_params, q.per_page, q.offset),
+            ).fetchall()
+            lex_rank, vec_rank = {}, {r: i + 1 for i, (r, _) in enumerate(vec)}
+            ranked = [(r, 0.0, None, vec_rank.get(r)) for (r,) in rows]
+        elif use_lex and qv is None:
+            rows = c.execute(
+                f"SELECT rowid, -rank FROM {fts} WHERE {fts} MATCH ?{fwhere} ORDER BY rank LIMIT ? OFFSET ?",
+                (*lex_params, q.per_page, q.offset),
+            ).fetchall()
+            ranked = [(r, s, q.offset + i + 1, None) for i, (r, s) in enumerate(rows)]
+        else:
+            lex: list[tuple[int, float]] = []
+            if use_lex:
+                lex = c.execute(
+                    f"SELECT rowid, -rank FROM {fts} WHERE {fts} MATCH ?{fwhere} ORDER BY rank LIMIT ?",
+                    (*lex_params, depth),
+                ).fetchall()
+            if lex and vec:
+                fused = fusion.fuse(lex, vec, method=self.fusion_method, vector_weight=self.vector_weight)
+            elif lex:
+                fused = [(r, s, i + 1, None) for i, (r, s) in enumerate(lex)]
+            else:
+                fused = [(r, s, None, i + 1) for i, (r, s) in enumerate(vec)]
+            ranked = fused[q.offset : need]
+
+        ids = self._ids(c, [r[0] for r in ranked])
+        hits = [Hit(ids[r], float(s), lr, vr) for r, s, lr, vr in ranked if r in ids]
+
+        facets = self._facets(c, q.facets, cand_sql, cand_params) if q.facets else {}
+        return SearchResult(hits, total, facets, q.page, q.per_page, notes)
+
+    def _exists(self, c, fts, match_expr, conds, fparams) -> bool:
+        fwhere = "".join(f" AND {x}" for x in conds)
+        row = c.execute(f"SELECT 1 FROM {fts} WHERE {fts} MATCH ?{fwhere} LIMIT 1", (match_expr, *fparams)).fetchone()
+        return row is not None
+
+    def _vector_top(self, c, doc_type, qv, k, conds, fparams) -> list[tuple[int, float]]:
+        if not conds:
+            return self.vectors.top(doc_type, qv, k)
+        # Try the unfiltered top few hundred first: when enough of them pass the
+        # filters they are exactly the filtered top k. Otherwise score the whole
+        # filtered set (small when the filters are selective).
+        over = self.vectors.top(doc_type, qv, max(10 * k, 500))
+        if over:
+            fwhere = " AND ".join(conds)
+            ok = {
+                r
+                for (r,) in c.execute(
+                    f"SELECT rowid FROM (SELECT value AS rowid FROM json_each(?)) WHERE {fwhere}",
+                    (json.dumps([r for r, _ in over]), *fparams),
+                )
+            }
+            passed = [(r, s) for r, s in over if r in ok]
+            if len(passed) >= k or len(over) < max(10 * k, 500):
+                return passed[:k]
+        fwhere = "".join(f" AND {x}" for x in conds)
+        rowids = np.array(
+            [r for (r,) in c.execute(f"SELECT rowid FROM docs WHERE doc_type=?{fwhere}", (doc_type, *fparams))],
+            dtype=np.int64,
+        )
+        return self.vectors.top(doc_type, qv, k, rowids)
+
+    @staticmethod
+    def _ids(c, rowids: list[int]) -> dict[int, str]:
+        if not rowids:
+            return {}
+        return dict(c.execute("SELECT rowid, id FROM docs WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),)))
+
+    @staticmethod
+    def _facets(c, names, cand_sql, cand_params) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {n: {} for n in names}
+        for n in names:
+            if not set(n) <= _FIELD_NAME_OK:
+                raise ValueError(f"bad field name {n!r}")
+        rows = c.execute(
+            f"SELECT f.name, f.kv, count(*) FROM ({cand_sql}) AS cand JOIN fv AS f ON f.rowid = cand.rowid "
+            f"WHERE f.name IN ({','.join('?' * len(names))}) GROUP BY f.name, f.kv",
+            (*cand_params, *names),
+        )
+        for name, kv, cnt in rows:
+            out[name][kv] = cnt
+        for name in out:
+            out[name] = dict(sorted(out[name].items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
