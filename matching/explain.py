@@ -1,0 +1,103 @@
+"""Reasons and gaps for one ranked pair, in Chinese and English.
+
+Computed only for the items on the returned page. Each reason/gap is a dict
+``{"code": ..., "zh": ..., "en": ...}``; the rendered strings join them with "; ".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import features as F
+from .pools import PostingPool, ProfilePool
+
+_EDU_NAMES = {0: "不限", 1: "小学", 2: "初中", 3: "高中/中专", 4: "大专", 5: "本科", 6: "硕士", 7: "博士"}
+
+INELIGIBLE_TEXT = {
+    "open": ("岗位已关闭", "posting is closed"),
+    "internship": ("不符合见习条件（限应届及上一届大专以上毕业生）", "not eligible for this internship (recent graduates with 大专 or higher only)"),
+    "public_welfare": ("不属于就业困难人员，不能安置公益性岗位", "not a hard-to-employ person: public-welfare post not open to them"),
+    "target_group": ("不属于岗位定向招聘对象", "not in the post's target group"),
+    "age": ("年龄不符合岗位要求", "age outside the post's stated limit"),
+    "gender": ("性别不符合岗位要求", "gender does not meet the post's stated requirement"),
+}
+
+
+def ineligible_reasons(passed: dict[str, bool]) -> list[dict]:
+    return [{"code": k, "zh": INELIGIBLE_TEXT[k][0], "en": INELIGIBLE_TEXT[k][1]} for k, ok in passed.items() if not ok]
+
+
+def _held(phrase_ids: np.ndarray, have: set[int], frac: float = 0.5) -> bool:
+    if len(phrase_ids) == 0:
+        return False
+    need = max(1, int(np.ceil(frac * len(phrase_ids) - 1e-9)))
+    return sum(1 for t in phrase_ids.tolist() if t in have) >= need
+
+
+def explain_pair(PP: PostingPool, pi: int, SP: ProfilePool, si: int, x: np.ndarray):
+    from .ranker import FI, Explanation
+
+    post, person = PP.items[pi], SP.items[si]
+    have = set(SP.full_sets[si].tolist())
+    exp_have = set(SP.exp_sets[si].tolist())
+    matched, missing = [], []
+    for k in PP.skills_of(pi):
+        (matched if _held(PP.skill_rows[k], have) else missing).append(PP.skill_phrases[k])
+    reasons, gaps = [], []
+
+    def add(lst, code, zh, en):
+        lst.append({"code": code, "zh": zh, "en": en})
+
+    if matched:
+        add(reasons, "skills", "技能匹配: " + ", ".join(matched), "skills matched: " + ", ".join(matched))
+    if x[FI["title_desired"]] >= 0.5:
+        add(reasons, "occupation", "意向职位相符", "matches the wanted occupation")
+    elif x[FI["title_exp"]] >= 0.5:
+        add(reasons, "occupation", "有相关工作经历", "related work experience")
+    if x[FI["major"]] >= 0.5:
+        add(reasons, "major", f"专业对口（{person.major}）", f"relevant major ({person.major})")
+    edu, edu_min = int(SP.edu[si]), int(PP.edu_min[pi])
+    if x[FI["edu_below"]]:
+        add(gaps, "education_below", f"学历低于要求（要求{_EDU_NAMES.get(edu_min, edu_min)}）",
+            f"education below the minimum ({_EDU_NAMES.get(edu_min, edu_min)} required)")
+    elif edu < edu_min:
+        add(reasons, "education_waived", "学历按经验放宽", "education requirement waived for experience")
+    else:
+        add(reasons, "education_meets", "学历符合", "education meets")
+    pd_, sd = int(PP.district[pi]), int(SP.district[si])
+    far = F.districts()["far_below"]
+    if pd_ == sd:
+        add(reasons, "same_district", "同区", "same district")
+    elif x[FI["commute"]] < far:
+        add(gaps, "far_district", f"距离较远（{post.district}）", f"far district ({post.district})")
+    else:
+        add(reasons, "commutable", "通勤方便", "commutable")
+    if x[FI["place"]] > 0 and pd_ != sd:
+        add(reasons, "wanted_place", "在意向区域", "in a wanted area")
+    elif x[FI["place"]] < 0:
+        add(gaps, "unwanted_place", "不在意向区域", "outside the wanted area")
+    if x[FI["local_miss"]]:
+        add(gaps, "not_local", "岗位优先本地居民", "post prefers local residents")
+    if x[FI["salary_short"]] > 0.05:
+        add(gaps, "salary_below", f"薪资低于期望（最高{post.salary_max}，期望{SP.desired_salary[si]:.0f}）",
+            f"pay below the wanted salary (up to {post.salary_max}, wants {SP.desired_salary[si]:.0f})")
+    elif not np.isnan(SP.desired_salary[si]) and post.salary_max:
+        add(reasons, "salary_fits", "薪资符合期望", "pay meets the wanted salary")
+    if x[FI["exp_gap"]]:
+        add(gaps, "experience_below", f"工作年限不足（要求{PP.exp_years[pi]:.0f}年）",
+            f"less experience than required ({PP.exp_years[pi]:.0f} years)")
+    lic_missing = [PP.limits[pi].licences[j] for j, k in enumerate(PP.lics_of(pi)) if not _held(PP.lic_rows[k], exp_have)]
+    if lic_missing:
+        add(gaps, "licence_missing", "缺少证书: " + ", ".join(lic_missing), "licence not shown: " + ", ".join(lic_missing))
+    if missing:
+        add(gaps, "skills_missing", "缺少技能: " + ", ".join(missing), "missing skills: " + ", ".join(missing))
+    if x[FI["shift_conflict"]]:
+        add(gaps, "shift", "班次或住宿安排不合意", "shift pattern or living on site ruled out")
+    if x[FI["prefers"]]:
+        add(reasons, "preferred_group", "属岗位优先人群", "in a group the post prefers")
+    if x[FI["tier1"]]:
+        add(reasons, "r9_tier1", "公益性岗位优先安置对象（R9第一档）", "R9 priority tier 1 for public-welfare posts")
+    return Explanation(
+        matched_skills=matched, missing_skills=missing, reasons=reasons, gaps=gaps,
+        reasons_zh="; ".join(r["zh"] for r in reasons), reasons_en="; ".join(r["en"] for r in reasons),
+        gaps_zh="; ".join(g["zh"] for g in gaps), gaps_en="; ".join(g["en"] for g in gaps),
+    )

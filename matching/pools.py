@@ -1,0 +1,294 @@
+"""Columnar, vectorised views of many postings or many profiles.
+
+A pool holds, per document, the numbers the ranker needs as numpy arrays (education level,
+district, age, category bits, desired salary, ...) and the document's character-bigram sets as
+sparse CSC matrices (rows = documents or their skill phrases, columns = bigram ids). Feature
+computation for one query document against a whole pool is then a handful of vector operations
+and "column sums" (``colsum``): the count, for each row, of the query's bigrams it holds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+import chinese
+
+from . import features as F
+
+# words that say nothing about the skill ("有效低压电工作业证" → 低压电工)
+_GENERIC = re.compile(r"有效|证书|作业|资格|操作|经验|及以上|以上|熟练|熟悉|能力|基础|相关|专业")
+
+
+class Vocab:
+    """Character bigram → column id; shared by the pools of one ranker."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def add(self, toks) -> np.ndarray:
+        ids = self.ids
+        return np.fromiter((ids.setdefault(t, len(ids)) for t in toks), dtype=np.int32)
+
+    def get(self, toks) -> np.ndarray:
+        ids = self.ids
+        return np.fromiter((ids[t] for t in toks if t in ids), dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def grams(text: str) -> list[str]:
+    return list(dict.fromkeys(chinese.bigrams(chinese.normalize(text))))
+
+
+def expanded(text: str) -> str:
+    """Text plus every synonym of the synonym groups it touches (看大门 → 门卫 保安 …)."""
+    text = chinese.normalize(text)
+    return text + " " + " ".join(chinese.expand(text))
+
+
+def phrase_grams(phrase: str) -> list[str]:
+    core = _GENERIC.sub(" ", chinese.normalize(phrase))
+    g = grams(core)
+    return g or grams(phrase)
+
+
+class SetMatrix:
+    """Rows of bigram-id sets (CSC over columns), each row with an owner document and a length."""
+
+    def __init__(self, rows: list[np.ndarray], owners: Sequence[int], ncols: int, weights: list[np.ndarray] | None = None):
+        self.owner = np.asarray(owners, dtype=np.int32)
+        self.length = np.array([len(r) for r in rows], dtype=np.float32)
+        nnz = int(self.length.sum())
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(self.length.astype(np.int64), out=indptr[1:])
+        indices = np.concatenate(rows) if nnz else np.zeros(0, dtype=np.int32)
+        data = np.concatenate(weights).astype(np.float32) if weights is not None and nnz else np.ones(nnz, dtype=np.float32)
+        csr = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), max(ncols, 1)))
+        csr.sum_duplicates()
+        self.csc = csr.tocsc()
+        self.nrows = len(rows)
+
+    def colsum(self, cols: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """For each row, the sum of its entries in ``cols`` (× ``weights``): |row ∩ cols| for sets."""
+        csc = self.csc
+        cols = cols[cols < csc.shape[1]]
+        if len(cols) == 0:
+            return np.zeros(self.nrows, dtype=np.float32)
+        starts, ends = csc.indptr[cols], csc.indptr[cols + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(self.nrows, dtype=np.float32)
+        # gather the column slices without a Python loop
+        offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        pos = np.arange(total, dtype=np.int64) + offs
+        vals = csc.data[pos]
+        if weights is not None:
+            vals = vals * np.repeat(weights.astype(np.float32), lens)
+        return np.bincount(csc.indices[pos], weights=vals, minlength=self.nrows).astype(np.float32)
+
+
+def _cat_bits(cats, registry: dict[str, int]) -> int:
+    m = 0
+    for c in cats:
+        if c not in registry:
+            registry[c] = len(registry)
+        m |= 1 << registry[c]
+    return m
+
+
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def bm25_rows(docs: list[list[str]], vocab: Vocab):
+    """Per-document (ids, BM25 document-side weights) for bigram lists ``docs``."""
+    lens = np.array([len(d) for d in docs], dtype=np.float32)
+    avg = float(lens.mean()) if len(lens) else 1.0
+    rows, ws = [], []
+    for d, dl in zip(docs, lens):
+        uniq, counts = np.unique(np.array(d, dtype=object), return_counts=True) if d else ([], np.zeros(0))
+        ids = vocab.add(uniq)
+        tf = counts.astype(np.float32)
+        ws.append(tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / max(avg, 1.0))))
+        rows.append(ids)
+    return rows, ws
+
+
+def _group(owner: np.ndarray, n: int) -> list[np.ndarray]:
+    """Row indices per owner (owner arrays are sorted by construction)."""
+    bounds = np.searchsorted(owner, np.arange(n + 1))
+    return [np.arange(bounds[i], bounds[i + 1]) for i in range(n)]
+
+
+class Pool:
+    """Common parts of the posting and profile pools."""
+
+    def skills_of(self, i: int) -> np.ndarray:
+        return self._skills_of[i]
+
+    def lics_of(self, i: int) -> np.ndarray:
+        return self._lics_of[i]
+
+    ids: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _finish_text(self, texts: list[str], vocab: Vocab) -> None:
+        toks = [chinese.bigrams(t) for t in texts]
+        rows, ws = bm25_rows(toks, vocab)
+        self._bm25_rows, self._bm25_ws = rows, ws
+        self.query_ids = rows  # unique bigram ids of each text, used when this doc is the query
+
+    def idf(self) -> np.ndarray:
+        """BM25 idf per vocabulary column over this pool's documents."""
+        n = len(self)
+        df = np.diff(self.bm25.csc.indptr).astype(np.float32)
+        return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _sets(items: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
+    return [np.unique(vocab.add(x)) for x in items]
+
+
+class PostingPool(Pool):
+    def __init__(self, postings: Sequence[F.PostingData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int]):
+        self.items = list(postings)
+        self.ids = [p.id for p in self.items]
+        self.index = {pid: i for i, pid in enumerate(self.ids)}
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n = len(self.items)
+        self.limits = [F.parse_limits(p) for p in self.items]
+        texts = [p.text() for p in self.items]
+        self._finish_text(texts, vocab)
+        kinds = {"job": 0, "internship": 1, "public_welfare": 2}
+        self.kind = np.array([kinds.get(p.kind, 0) for p in self.items], dtype=np.int8)
+        self.edu_min = np.array([F.edu_level(p.education_min) for p in self.items], dtype=np.int8)
+        nd = len(F.districts()["districts"])
+        self.district = np.array([(F.district_index(p.district) % (nd + 1)) for p in self.items], dtype=np.int8)
+        self.salary_max = np.array([p.salary_max or p.salary_min or np.nan for p in self.items], dtype=np.float32)
+        self.open = np.array([p.is_open and (p.closes_on is None or p.closes_on >= today) for p in self.items], dtype=bool)
+        self.fresh = np.array([
+            math.exp(-max(0, (today - p.published_on).days) / 60.0) if p.published_on else 0.0 for p in self.items
+        ], dtype=np.float32)
+        big = 200
+        L = self.limits
+        self.age_min = np.array([l.age_min or 0 for l in L], dtype=np.int16)
+        self.age_max_m = np.array([min(l.age_max or big, l.age_max_by_gender.get("男", big)) for l in L], dtype=np.int16)
+        self.age_max_f = np.array([min(l.age_max or big, l.age_max_by_gender.get("女", big)) for l in L], dtype=np.int16)
+        self.gender = np.array([{"男": 1, "女": 2}.get(l.gender or "", 0) for l in L], dtype=np.int8)
+        self.exp_years = np.array([l.exp_years for l in L], dtype=np.float32)
+        self.night = np.array([l.night for l in L], dtype=bool)
+        self.livein = np.array([l.livein for l in L], dtype=bool)
+        self.local_only = np.array([l.local_only for l in L], dtype=bool)
+        self.prefers = np.array([_cat_bits(l.prefers, cat_registry) for l in L], dtype=np.int64)
+        self.target = np.array([_cat_bits([p.target_group], cat_registry) if p.target_group else 0 for p in self.items], dtype=np.int64)
+        self.waiver_years = np.array([l.waiver[0] if l.waiver else np.inf for l in L], dtype=np.float32)
+        self.waiver_level = np.array([l.waiver[2] if l.waiver else 99 for l in L], dtype=np.int8)
+        # bigram sets
+        self.full_sets = _sets([grams(expanded(t)) for t in texts], vocab)
+        self.req_sets = _sets([grams(f"{p.requirements} {p.description}") for p in self.items], vocab)
+        self.title_sets = _sets([grams(title_core(p.title)) for p in self.items], vocab)
+        self.waiver_sets = _sets([phrase_grams(l.waiver[1]) if l.waiver else [] for l in L], vocab)
+        sk_rows, sk_own, lic_rows, lic_own = [], [], [], []
+        for i, p in enumerate(self.items):
+            for s in p.skills:
+                sk_rows.append(phrase_grams(s)); sk_own.append(i)
+            for lic in L[i].licences:
+                lic_rows.append(phrase_grams(lic)); lic_own.append(i)
+        self.skill_phrases = [s for p in self.items for s in p.skills]
+        self.skill_rows = _sets(sk_rows, vocab)
+        self.skill_owner = np.array(sk_own, dtype=np.int32)
+        self.n_skills = np.bincount(self.skill_owner, minlength=n).astype(np.float32)
+        self.lic_rows = _sets(lic_rows, vocab)
+        self.lic_owner = np.array(lic_own, dtype=np.int32)
+        self._skills_of = _group(self.skill_owner, n)
+        self._lics_of = _group(self.lic_owner, n)
+        self.n_lic = np.bincount(self.lic_owner, minlength=n).astype(np.float32)
+        self.vocab = vocab
+
+    def build_matrices(self) -> None:
+        V = len(self.vocab)
+        n = len(self)
+        self.full_m = SetMatrix(self.full_sets, range(n), V)
+        self.req_m = SetMatrix(self.req_sets, range(n), V)
+        self.title_m = SetMatrix(self.title_sets, range(n), V)
+        self.skill_m = SetMatrix(self.skill_rows, self.skill_owner, V)
+        self.lic_m = SetMatrix(self.lic_rows, self.lic_owner, V)
+        self.waiver_m = SetMatrix(self.waiver_sets, range(n), V)
+        self.bm25 = SetMatrix(self._bm25_rows, range(n), V, self._bm25_ws)
+
+
+def title_core(title: str) -> str:
+    """A post title without bracketed notes and programme words (（公益性岗位）, 见习, （临时）)."""
+    t = re.sub(r"[（(][^）)]*[）)]", "", chinese.normalize(title))
+    return re.sub(r"见习|实习|临时|季节性", "", t) or title
+
+
+class ProfilePool(Pool):
+    def __init__(self, profiles: Sequence[F.ProfileData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int]):
+        self.items = list(profiles)
+        self.ids = [p.id for p in self.items]
+        self.index = {pid: i for i, pid in enumerate(self.ids)}
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n = len(self.items)
+        r = F.rules()
+        texts = [p.text() for p in self.items]
+        self._finish_text(texts, vocab)
+        cats = [F.person_categories(p, today) for p in self.items]
+        self.cat_sets = cats
+        self.cats = np.array([_cat_bits(c, cat_registry) for c in cats], dtype=np.int64)
+        hte = set(r["hard_to_employ"]) | {"long_term_unemployed"}
+        self.hard_to_employ = np.array([bool(c & hte) for c in cats], dtype=bool)
+        self.tier1 = np.array([bool(c & set(r["priority_tier1"])) for c in cats], dtype=bool)
+        cohort = {today.year + o for o in r["internship"]["cohort_offsets"]}
+        gy = [F.graduation_year(p) for p in self.items]
+        self.grad_year = np.array([g if g else 0 for g in gy], dtype=np.int16)
+        self.recent_grad = np.array([g in cohort for g in gy], dtype=bool)
+        self.edu = np.array([F.edu_level(p.education) for p in self.items], dtype=np.int8)
+        nd = len(F.districts()["districts"])
+        self.district = np.array([(F.district_index(p.district) % (nd + 1)) for p in self.items], dtype=np.int8)
+        ages = [F.age_on(p, today) for p in self.items]
+        self.age = np.array([a if a is not None else -1 for a in ages], dtype=np.int16)
+        self.gender = np.array([{"男": 1, "女": 2}.get(p.gender or "", 0) for p in self.items], dtype=np.int8)
+        self.desired_salary = np.array([
+            p.desired_salary if p.desired_salary else (F.parse_desired_salary(p.desired) or np.nan) for p in self.items
+        ], dtype=np.float32)
+        self.accepts_intern = np.array(["见习" in p.desired or "实习" in p.desired for p in self.items], dtype=bool)
+        self.exp_years = np.array([F.experience_years(f"{p.experience} {p.summary}") for p in self.items], dtype=np.float32)
+        self.place_mask = np.array([F.desired_districts(F.desired_clause(p.desired)) for p in self.items], dtype=np.int64)
+        both = [f"{p.desired} {p.summary} {p.experience}" for p in self.items]
+        self.no_night = np.array([bool(F._NIGHT_NO_RE.search(t)) and not F._NIGHT_OK_RE.search(t) for t in both], dtype=bool)
+        self.no_livein = np.array([bool(F._LIVEIN_NO_RE.search(t)) for t in both], dtype=bool)
+        self.fresh = np.array([
+            math.exp(-max(0, (today - p.updated_on).days) / 90.0) if p.updated_on else 0.0 for p in self.items
+        ], dtype=np.float32)
+        self.full_sets = _sets([grams(expanded(t)) for t in texts], vocab)
+        self.desired_sets = _sets([grams(expanded(p.desired)) for p in self.items], vocab)
+        self.major_sets = _sets([grams(p.major or "") for p in self.items], vocab)
+        self.exp_sets = _sets([grams(expanded(f"{p.experience} {' '.join(p.skills)} {p.summary}")) for p in self.items], vocab)
+        sk_rows, sk_own = [], []
+        for i, p in enumerate(self.items):
+            for s in p.skills:
+                sk_rows.append(phrase_grams(s)); sk_own.append(i)
+        self.skill_rows = _sets(sk_rows, vocab)
+        self.skill_owner = np.array(sk_own, dtype=np.int32)
+        self.n_skills = np.bincount(self.skill_owner, minlength=n).astype(np.float32)
+        self._skills_of = _group(self.skill_owner, n)
+        self.vocab = vocab
+
+    def build_matrices(self) -> None:
+        V = len(self.vocab)
+        n = len(self)
+        self.full_m = SetMatrix(self.full_sets, range(n), V)
+        self.desired_m = SetMatrix(self.desired_sets, range(n), V)
+        self.major_m = SetMatrix(self.major_sets, range(n), V)
+        self.skill_m = SetMatrix(self.skill_rows, self.skill_owner, V)
+        self.exp_m = SetMatrix(self.exp_sets, range(n), V)
+        self.bm25 = SetMatrix(self._bm25_rows, range(n), V, self._bm25_ws)

@@ -1,0 +1,350 @@
+"""Ranking both ways: postings for a person, people for a posting.
+
+Pipeline per query: hard filters (post open; R1 internship cohort and education; R8
+public-welfare eligibility; R14 target group; age and gender limits read from the requirement
+text) → feature arrays for every remaining candidate (``pair_features``) → a linear score with
+weights from ``data/weights.json`` (fitted by ``python -m matching.tune``, see there) → sort →
+reasons for the returned page only (``explain``).
+
+The feature code is vectorised over candidates, so the same path ranks 60 postings in the
+evaluation and 100,000 profiles in the benchmark.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import features as F
+from .encoder import Encoder, get_encoder
+from .pools import PostingPool, ProfilePool, Vocab
+
+FEATURES = [
+    "cos",            # e5 cosine of the two texts
+    "lex",            # character-bigram BM25, divided by the best candidate's
+    "skill_cov",      # share of the post's skills found (with synonyms) in the person's text
+    "pskill_cov",     # share of the person's skills found in the post's text
+    "title_desired",  # share of the post title's bigrams in what the person wants
+    "title_exp",      # share of the post title's bigrams in the person's experience and skills
+    "major",          # share of the person's major found in the post's text
+    "edu_below",      # education below the post's minimum (after any waiver)
+    "commute",        # commute fit from the district table
+    "place",          # +1 post district among those wanted, -1 wanted elsewhere, 0 no preference
+    "local_miss",     # post asks for local residents and the person lives elsewhere
+    "salary_short",   # how far pay falls below the wanted salary (share of the wish)
+    "exp_gap",        # fewer years of experience than required
+    "lic_missing",    # share of required licences/certificates not evidenced
+    "shift_conflict", # night shifts or living on site the person rules out
+    "prefers",        # post prefers a group the person belongs to (disabled, veteran, ...)
+    "tier1",          # public-welfare post and R9 tier-1 person
+    "kind_intern",    # the post is an internship (only eligible graduates see it)
+    "kind_pw",        # the post is public-welfare (only eligible people see it)
+    "fresh",          # recency of the post (and profile), 0 when unknown
+]
+FI = {f: i for i, f in enumerate(FEATURES)}
+
+WEIGHTS_FILE = Path(__file__).with_name("data") / "weights.json"
+
+
+def load_weights(path: str | Path | None = None) -> np.ndarray:
+    d = json.loads(Path(path or WEIGHTS_FILE).read_text(encoding="utf-8"))
+    w = d["weights"]
+    return np.array([float(w.get(f, 0.0)) for f in FEATURES], dtype=np.float32)
+
+
+# ----------------------------------------------------------------- results
+
+
+@dataclass
+class Explanation:
+    """Why an item is where it is: structured facts plus rendered Chinese and English."""
+
+    matched_skills: list[str] = field(default_factory=list)
+    missing_skills: list[str] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)  # {"code", "zh", "en"}
+    gaps: list[dict] = field(default_factory=list)
+    reasons_zh: str = ""
+    reasons_en: str = ""
+    gaps_zh: str = ""
+    gaps_en: str = ""
+
+
+@dataclass
+class RankedItem:
+    id: str
+    rank: int
+    score: float
+    eligible: bool
+    #: why not eligible (codes with zh/en text), empty when eligible
+    ineligible: list[dict] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    explanation: Explanation | None = None
+
+
+@dataclass
+class RankedPage:
+    items: list[RankedItem]
+    total: int          # number of ranked (eligible) candidates
+    offset: int
+    limit: int
+    excluded: int = 0   # candidates removed by hard filters
+
+
+# ----------------------------------------------------------------- features
+
+
+def _pick(arr, i):
+    return arr if i is None else arr[i]
+
+
+def eligibility(PP: PostingPool, pi, SP: ProfilePool, si) -> dict[str, np.ndarray]:
+    """Boolean arrays (True = passes) for each hard filter; one of ``pi``/``si`` is an index."""
+    r = F.rules()
+    kind = _pick(PP.kind, pi)
+    intern_ok = SP.recent_grad & (SP.edu >= F.edu_level(r["internship"]["min_education"]))
+    out = {
+        "open": _pick(PP.open, pi),
+        "internship": (kind != 1) | _pick(intern_ok, si),
+        "public_welfare": (kind != 2) | _pick(SP.hard_to_employ, si),
+    }
+    tgt = _pick(PP.target, pi)
+    out["target_group"] = (tgt == 0) | ((_pick(SP.cats, si) & tgt) != 0)
+    age = _pick(SP.age, si).astype(np.int32)
+    g = _pick(SP.gender, si)
+    amax = np.where(g == 1, _pick(PP.age_max_m, pi), np.where(g == 2, _pick(PP.age_max_f, pi),
+                    np.maximum(_pick(PP.age_max_m, pi), _pick(PP.age_max_f, pi))))
+    out["age"] = (age < 0) | ((age >= _pick(PP.age_min, pi)) & (age <= amax))
+    pg = _pick(PP.gender, pi)
+    out["gender"] = (pg == 0) | (g == 0) | (pg == g)
+    shape = _shape(PP, pi, SP, si)
+    return {k: np.broadcast_to(v, shape) for k, v in out.items()}
+
+
+def _shape(PP, pi, SP, si):
+    return (len(PP),) if pi is None else (len(SP),)
+
+
+def _coverage_one_query(query_rows: list[np.ndarray], cand_m, frac: float = 0.5) -> np.ndarray:
+    """For phrases of the query document, per candidate: how many phrases it holds."""
+    hits = np.zeros(cand_m.nrows, dtype=np.float32)
+    for row in query_rows:
+        if len(row) == 0:
+            continue
+        need = max(1, int(np.ceil(frac * len(row) - 1e-9)))
+        hits += cand_m.colsum(row) >= need
+    return hits
+
+
+def _coverage_many_phrases(phrase_m, query_set: np.ndarray, n_owners: int, frac: float = 0.5) -> np.ndarray:
+    """Phrases of many candidates vs one query set: per candidate, how many of its phrases it holds."""
+    if phrase_m.nrows == 0:
+        return np.zeros(n_owners, dtype=np.float32)
+    c = phrase_m.colsum(query_set)
+    need = np.maximum(1, np.ceil(frac * phrase_m.length - 1e-9))
+    ok = (c >= need) & (phrase_m.length > 0)
+    return np.bincount(phrase_m.owner, weights=ok.astype(np.float32), minlength=n_owners).astype(np.float32)
+
+
+def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_prof=None, prune_df: float = 0.5) -> np.ndarray:
+    """Feature matrix (candidates × FEATURES) for one post ``pi`` vs all profiles, or one
+    profile ``si`` vs all posts (the other index is None)."""
+    post_q = pi is not None
+    n = len(SP) if post_q else len(PP)
+    X = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    # semantic
+    if post_q:
+        X[:, FI["cos"]] = SP.vectors @ PP.vectors[pi]
+    else:
+        X[:, FI["cos"]] = PP.vectors @ SP.vectors[si]
+    # lexical BM25 (query = the fixed document's bigrams)
+    if post_q:
+        q = PP.query_ids[pi]
+        idf = idf_prof if idf_prof is not None else SP.idf()
+        df_share = np.diff(SP.bm25.csc.indptr)[q] / max(len(SP), 1)
+        q = q[df_share <= prune_df] if len(SP) > 1000 else q
+        lex = SP.bm25.colsum(q, idf[q])
+    else:
+        q = SP.query_ids[si]
+        idf = idf_post if idf_post is not None else PP.idf()
+        lex = PP.bm25.colsum(q, idf[q])
+    X[:, FI["lex"]] = lex / max(float(lex.max()), 1e-6)
+    # skills and titles
+    if post_q:
+        rows = [PP.skill_rows[k] for k in PP.skills_of(pi)]
+        X[:, FI["skill_cov"]] = _coverage_one_query(rows, SP.full_m) / max(len(rows), 1)
+        X[:, FI["pskill_cov"]] = _coverage_many_phrases(SP.skill_m, PP.full_sets[pi], n) / np.maximum(SP.n_skills, 1)
+        tl = max(len(PP.title_sets[pi]), 1)
+        X[:, FI["title_desired"]] = SP.desired_m.colsum(PP.title_sets[pi]) / tl
+        X[:, FI["title_exp"]] = SP.exp_m.colsum(PP.title_sets[pi]) / tl
+        X[:, FI["major"]] = SP.major_m.colsum(PP.req_sets[pi]) / np.maximum(SP.major_m.length, 1)
+        lic_rows = [PP.lic_rows[k] for k in PP.lics_of(pi)]
+        lic_missing = (len(lic_rows) - _coverage_one_query(lic_rows, SP.exp_m)) / max(len(lic_rows), 1)
+        waiver_dom = SP.exp_m.colsum(PP.waiver_sets[pi]) > 0
+    else:
+        X[:, FI["skill_cov"]] = _coverage_many_phrases(PP.skill_m, SP.full_sets[si], n) / np.maximum(PP.n_skills, 1)
+        rows = [SP.skill_rows[k] for k in SP.skills_of(si)]
+        X[:, FI["pskill_cov"]] = _coverage_one_query(rows, PP.full_m) / max(len(rows), 1)
+        X[:, FI["title_desired"]] = PP.title_m.colsum(SP.desired_sets[si]) / np.maximum(PP.title_m.length, 1)
+        X[:, FI["title_exp"]] = PP.title_m.colsum(SP.exp_sets[si]) / np.maximum(PP.title_m.length, 1)
+        X[:, FI["major"]] = PP.req_m.colsum(SP.major_sets[si]) / max(len(SP.major_sets[si]), 1)
+        held = _coverage_many_phrases(PP.lic_m, SP.exp_sets[si], n)
+        lic_missing = (PP.n_lic - held) / np.maximum(PP.n_lic, 1)
+        waiver_dom = PP.waiver_m.colsum(SP.exp_sets[si]) > 0
+    X[:, FI["lic_missing"]] = lic_missing
+    # structured
+    g = lambda a: _pick(a, pi)  # noqa: E731  posting attribute
+    h = lambda a: _pick(a, si)  # noqa: E731  profile attribute
+    edu, edu_min = h(SP.edu), g(PP.edu_min)
+    waived = (g(PP.waiver_level) <= edu) & (h(SP.exp_years) >= g(PP.waiver_years)) & waiver_dom
+    X[:, FI["edu_below"]] = (edu < edu_min) & ~waived
+    cm = F.commute_matrix()
+    X[:, FI["commute"]] = cm[h(SP.district), g(PP.district)]
+    nd = len(F.districts()["districts"])
+    pd_ = g(PP.district).astype(np.int64)
+    bit = np.where(pd_ < nd, np.left_shift(np.int64(1), np.minimum(pd_, 62)), 0)
+    mask = h(SP.place_mask)
+    X[:, FI["place"]] = np.where(mask != 0, np.where((mask & bit) != 0, 1.0, -1.0), 0.0)
+    X[:, FI["local_miss"]] = g(PP.local_only) & (h(SP.district) != g(PP.district))
+    want, smax = h(SP.desired_salary), g(PP.salary_max)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        short = np.clip((want - smax) / want, 0, 1)
+    short = np.nan_to_num(short, nan=0.0)
+    kind = g(PP.kind)
+    intern_counts = (want > 1.5 * smax) & ~h(SP.accepts_intern)
+    X[:, FI["salary_short"]] = np.where(kind == 1, np.where(intern_counts, short, 0.0), short)
+    pexp = g(PP.exp_years)
+    X[:, FI["exp_gap"]] = (pexp > 0) & (h(SP.exp_years) < pexp)
+    X[:, FI["shift_conflict"]] = (g(PP.night) & h(SP.no_night)) | (g(PP.livein) & h(SP.no_livein))
+    X[:, FI["prefers"]] = (g(PP.prefers) & h(SP.cats)) != 0
+    X[:, FI["tier1"]] = (kind == 2) & h(SP.tier1)
+    X[:, FI["kind_intern"]] = kind == 1
+    X[:, FI["kind_pw"]] = kind == 2
+    X[:, FI["fresh"]] = 0.5 * g(PP.fresh) + 0.5 * h(SP.fresh)
+    return X
+
+
+# ----------------------------------------------------------------- ranker
+
+
+class Ranker:
+    """Holds indexed postings and profiles (vectors, columns, bigram matrices) and ranks both ways.
+
+    ``today`` is the date for ages, cohorts and eligibility (the evaluation passes the file's
+    ``reference_date``). ``weights`` defaults to ``data/weights.json``.
+    """
+
+    def __init__(self, postings: Sequence[F.PostingData] = (), profiles: Sequence[F.ProfileData] = (), *,
+                 encoder: Encoder | None = None, today: dt.date | None = None, weights=None,
+                 posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None):
+        self.today = today or dt.date.today()
+        self.encoder = encoder
+        self.weights = load_weights() if weights is None else np.asarray(weights, dtype=np.float32)
+        self.vocab = Vocab()
+        self.cat_registry: dict[str, int] = {}
+        postings, profiles = list(postings), list(profiles)
+        if posting_vectors is None:
+            posting_vectors = self._encode([p.text() for p in postings], "passage")
+        if profile_vectors is None:
+            profile_vectors = self._encode([p.text() for p in profiles], "query")
+        self.postings = PostingPool(postings, posting_vectors, self.vocab, self.today, self.cat_registry)
+        self.profiles = ProfilePool(profiles, profile_vectors, self.vocab, self.today, self.cat_registry)
+        self.postings.build_matrices()
+        self.profiles.build_matrices()
+        self.idf_post = self.postings.idf()
+        self.idf_prof = self.profiles.idf()
+
+    def _encode(self, texts, role):
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        enc = self.encoder or get_encoder()
+        self.encoder = enc
+        return enc.encode(texts, role)
+
+    # -- scoring
+    def features_for_posting(self, pi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        X = pair_features(self.postings, pi, self.profiles, None, self.idf_post, self.idf_prof)
+        return X, eligibility(self.postings, pi, self.profiles, None)
+
+    def features_for_profile(self, si: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        X = pair_features(self.postings, None, self.profiles, si, self.idf_post, self.idf_prof)
+        return X, eligibility(self.postings, None, self.profiles, si)
+
+    def score(self, X: np.ndarray, mode: str = "system") -> np.ndarray:
+        if mode == "system":
+            return X @ self.weights
+        if mode == "lexical":
+            return X[:, FI["lex"]].copy()
+        if mode == "vector":
+            return X[:, FI["cos"]].copy()
+        raise ValueError(f"mode must be system, lexical or vector, not {mode!r}")
+
+    def _rank(self, X, elig, ids, mode, offset, limit, include_ineligible, explain_fn):
+        ok = np.logical_and.reduce(list(elig.values())) if mode == "system" else np.ones(len(ids), dtype=bool)
+        s = self.score(X, mode)
+        cand = np.flatnonzero(ok)
+        total = len(cand)
+        order_src = s[cand]
+        want = offset + limit
+        if want < len(cand):
+            part = np.argpartition(-order_src, want - 1)[:want]
+            top = cand[part[np.lexsort((part, -order_src[part]))]]
+        else:
+            top = cand[np.lexsort((cand, -order_src))]
+        page = list(top[offset:want])
+        items = []
+        for r, j in enumerate(page, start=offset + 1):
+            items.append(RankedItem(id=ids[j], rank=r, score=float(s[j]), eligible=True,
+                                    features={f: float(X[j, k]) for k, f in enumerate(FEATURES)},
+                                    explanation=explain_fn(j, X[j])))
+        if include_ineligible and len(items) < limit:
+            from .explain import ineligible_reasons
+
+            bad = np.flatnonzero(~ok)
+            bad = bad[np.lexsort((bad, -s[bad]))]
+            start = max(0, offset - total)
+            for k, j in enumerate(bad[start: start + limit - len(items)]):
+                items.append(RankedItem(id=ids[j], rank=total + start + k + 1, score=float(s[j]), eligible=False,
+                                        ineligible=ineligible_reasons({n: bool(v[j]) for n, v in elig.items()}),
+                                        features={f: float(X[j, q]) for q, f in enumerate(FEATURES)},
+                                        explanation=explain_fn(j, X[j])))
+        return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=len(ids) - total)
+
+    def rank_postings(self, profile_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
+                      include_ineligible: bool = False, explain: bool = True) -> RankedPage:
+        from .explain import explain_pair
+
+        si = self.profiles.index[profile_id]
+        X, elig = self.features_for_profile(si)
+        fn = (lambda j, x: explain_pair(self.postings, j, self.profiles, si, x)) if explain else (lambda j, x: None)
+        return self._rank(X, elig, self.postings.ids, mode, offset, limit, include_ineligible, fn)
+
+    def rank_profiles(self, posting_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
+                      include_ineligible: bool = False, explain: bool = True) -> RankedPage:
+        from .explain import explain_pair
+
+        pi = self.postings.index[posting_id]
+        X, elig = self.features_for_posting(pi)
+        fn = (lambda j, x: explain_pair(self.postings, pi, self.profiles, j, x)) if explain else (lambda j, x: None)
+        return self._rank(X, elig, self.profiles.ids, mode, offset, limit, include_ineligible, fn)
+
+
+def rank_postings_for_profile(profile: F.ProfileData, postings: Sequence[F.PostingData], *, today: dt.date | None = None,
+                              encoder: Encoder | None = None, offset: int = 0, limit: int = 20,
+                              include_ineligible: bool = False, mode: str = "system") -> RankedPage:
+    """Postings ranked for one person (hard filters, features, reasons). Builds a one-off index;
+    for many queries keep a ``Ranker``."""
+    r = Ranker(postings, [profile], encoder=encoder, today=today)
+    return r.rank_postings(profile.id, offset=offset, limit=limit, include_ineligible=include_ineligible, mode=mode)
+
+
+def rank_profiles_for_posting(posting: F.PostingData, profiles: Sequence[F.ProfileData], *, today: dt.date | None = None,
+                              encoder: Encoder | None = None, offset: int = 0, limit: int = 20,
+                              include_ineligible: bool = False, mode: str = "system") -> RankedPage:
+    """People ranked for one post."""
+    r = Ranker([posting], profiles, encoder=encoder, today=today)
+    return r.rank_profiles(posting.id, offset=offset, limit=limit, include_ineligible=include_ineligible, mode=mode)
