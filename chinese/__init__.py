@@ -94,7 +94,9 @@ def _jieba():
     os.makedirs(cache_dir, exist_ok=True)
     tk = jieba.Tokenizer()
     tk.tmp_dir = cache_dir
-    tk.load_userdict(str(_DATA / "userdict.txt"))
+    # jieba leaves a file it opened from a path unclosed (ResourceWarning): open it here
+    with open(_DATA / "userdict.txt", "rb") as f:
+        tk.load_userdict(f)
     return tk
 
 
