@@ -1,0 +1,1 @@
+"""Background work: the Celery app (worker entry point) and its tasks."""

