@@ -197,6 +197,7 @@ _LICENCE_RE = re.compile(r"持(?:有效|有)?(?:有效)?(?:的)?《?([^，,；;�
 _WAIVER_RE = re.compile(
     r"(?:有)?(\d+|[一二两三四五六七八九十])\s*年以上([^，,；;。]{0,12}?)经验(?:者|的)?[^，,；;。]{0,4}?学历可?(?:放宽|降低)(?:至|到)([^，,；;。及以上]{1,5})"
 )
+_SHUTTLE_RE = re.compile(r"班车|通勤车|接送车|厂车")
 _NIGHT_RE = re.compile(r"夜班|三班倒|两班倒|倒班|值夜|夜间值守|巡夜")
 _LIVEIN_RE = re.compile(r"住在院内|住院内|住宿舍|吃住在|常驻|驻场|住在基地|住厂")
 _NIGHT_OK_RE = re.compile(r"(?:夜班|倒班|夜)(?:也)?(?:能|可以)?(?:接受|不怕|没问题|都能|可以)|倒班没问题|早晚班都能")
@@ -254,6 +255,7 @@ class Limits:
     night: bool = False
     livein: bool = False
     local_only: bool = False
+    shuttle: bool = False
     prefers: list[str] = field(default_factory=list)
 
 
@@ -303,6 +305,7 @@ def parse_limits(p: PostingData) -> Limits:
                 lim.licences.append(lic)
     lim.night = bool(_NIGHT_RE.search(full))
     lim.livein = bool(_LIVEIN_RE.search(full))
+    lim.shuttle = bool(_SHUTTLE_RE.search(full))
     lim.local_only = bool(re.search(r"本(?:县|镇|村|乡|辖区|区|地)(?:户籍|常住|居民)|居民优先|本辖区", full))
     kw = rules()["category_keywords"]
     lim.prefers = [cat for cat, words in kw.items() if any(w in req for w in words)]
@@ -318,24 +321,39 @@ def age_on(p: ProfileData, today: dt.date) -> int | None:
     return None if by is None else today.year - by
 
 
-def retirement_age(gender: str | None, birth_year: int | None) -> float | None:
-    """Statutory retirement age for near-retirement checks (R11).
+def _local_near_retirement(gender: str | None, birth_year: int | None, today: dt.date, years: int) -> bool:
+    """Fallback R11 reading (original ages: men 60, women 50) when marketplace.policy is absent."""
+    if birth_year is None or gender not in ("男", "女"):
+        return False
+    age = today.year - birth_year
+    ra = 60 if gender == "男" else rules()["female_original_retirement_age"]
+    return 0 <= ra - age <= years
 
-    TODO(R11): use marketplace.policy's retirement schedule (the 2025 gradual rise) once it
-    exists; until then the original ages (men 60, women 50), which is what the dev set's
-    ``near_retirement`` uses.
+
+def near_retirement(p: "ProfileData", today: dt.date) -> bool:
+    """Less than N years (rules.json) from the statutory retirement date (R11, used by R9).
+
+    Uses ``marketplace.policy.retirement`` (the R11 table, including the 2025 gradual rise)
+    when it is importable. A woman's original retirement age is a fact of her record that
+    profiles here do not carry: ``female_original_retirement_age`` in rules.json (50, the
+    worker-type age the dev set assumes). A missing birth date is taken as 1 July of the birth year.
     """
-    try:  # pragma: no cover - depends on another engineer's module
-        from marketplace.policy import retirement_age as _ra  # type: ignore
-
-        return _ra(gender, birth_year)
+    r = rules()
+    by = p.birth_year_value()
+    if by is None or p.gender not in ("男", "女"):
+        return False
+    born = p.birth_date or dt.date(by, 7, 1)
+    try:
+        from marketplace.policy.retirement import RetirementPerson
+        from marketplace.policy.retirement import near_retirement as _near
+    except ImportError:  # TODO: drop the fallback once marketplace.policy is always present
+        return _local_near_retirement(p.gender, by, today, r["near_retirement_years"])
+    gender = "male" if p.gender == "男" else "female"
+    original = None if gender == "male" else r["female_original_retirement_age"]
+    try:
+        return bool(_near(RetirementPerson(born, gender, original), today, r["near_retirement_years"]))
     except Exception:
-        pass
-    if gender == "男":
-        return 60.0
-    if gender == "女":
-        return 50.0
-    return None
+        return _local_near_retirement(p.gender, by, today, r["near_retirement_years"])
 
 
 def person_categories(p: ProfileData, today: dt.date) -> set[str]:
@@ -344,9 +362,7 @@ def person_categories(p: ProfileData, today: dt.date) -> set[str]:
     r = rules()
     if p.unemployed_since and (today - p.unemployed_since).days >= r["long_term_unemployed_days"]:
         cats.add("long_term_unemployed")
-    age = age_on(p, today)
-    ra = retirement_age(p.gender, p.birth_year_value())
-    if age is not None and ra is not None and 0 <= ra - age <= r["near_retirement_years"]:
+    if near_retirement(p, today):
         cats.add("near_retirement")
     return cats
 
@@ -402,6 +418,15 @@ def desired_districts(text: str) -> int:
         if d in text or any(a in text for a in t["aliases"].get(d, [])):
             mask |= 1 << i
     return mask
+
+
+def occupation_text(text: str) -> str:
+    """A wish without its place and pay parts: the wanted occupations ('货车司机、送货司机；望花区；5000以上' → '货车司机、送货司机')."""
+    t = districts()
+    place_words = list(t["groups"]) + [a for al in t["aliases"].values() for a in al] + ["本地", "附近", "老家"]
+    keep = [c for c in re.split(r"[，,；;。]", chinese.normalize(text or ""))
+            if c.strip() and not any(w in c for w in place_words) and not _SALARY_NUM_RE.search(c)]
+    return "；".join(keep) or chinese.normalize(text or "")
 
 
 def desired_clause(text: str) -> str:

@@ -157,12 +157,24 @@ def _sets(items: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
     return [np.unique(vocab.add(x)) for x in items]
 
 
+def posting_occupation_text(p: F.PostingData) -> str:
+    """What the post's occupation is, for the second (occupation) embedding."""
+    return chinese.normalize(f"{title_core(p.title)}：{'、'.join(p.skills)}")
+
+
+def profile_occupation_text(p: F.ProfileData) -> str:
+    """What the person wants to do (the wish without place and pay), for the occupation embedding."""
+    return chinese.normalize(f"{F.occupation_text(p.desired)}：{'、'.join(p.skills)}")
+
+
 class PostingPool(Pool):
-    def __init__(self, postings: Sequence[F.PostingData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int]):
+    def __init__(self, postings: Sequence[F.PostingData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int],
+                 occ_vectors: np.ndarray | None = None):
         self.items = list(postings)
         self.ids = [p.id for p in self.items]
         self.index = {pid: i for i, pid in enumerate(self.ids)}
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.occ_vectors = None if occ_vectors is None else np.ascontiguousarray(occ_vectors, dtype=np.float32)
         n = len(self.items)
         self.limits = [F.parse_limits(p) for p in self.items]
         texts = [p.text() for p in self.items]
@@ -187,6 +199,7 @@ class PostingPool(Pool):
         self.night = np.array([l.night for l in L], dtype=bool)
         self.livein = np.array([l.livein for l in L], dtype=bool)
         self.local_only = np.array([l.local_only for l in L], dtype=bool)
+        self.shuttle = np.array([l.shuttle for l in L], dtype=bool)
         self.prefers = np.array([_cat_bits(l.prefers, cat_registry) for l in L], dtype=np.int64)
         self.target = np.array([_cat_bits([p.target_group], cat_registry) if p.target_group else 0 for p in self.items], dtype=np.int64)
         self.waiver_years = np.array([l.waiver[0] if l.waiver else np.inf for l in L], dtype=np.float32)
@@ -232,11 +245,13 @@ def title_core(title: str) -> str:
 
 
 class ProfilePool(Pool):
-    def __init__(self, profiles: Sequence[F.ProfileData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int]):
+    def __init__(self, profiles: Sequence[F.ProfileData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int],
+                 occ_vectors: np.ndarray | None = None):
         self.items = list(profiles)
         self.ids = [p.id for p in self.items]
         self.index = {pid: i for i, pid in enumerate(self.ids)}
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.occ_vectors = None if occ_vectors is None else np.ascontiguousarray(occ_vectors, dtype=np.float32)
         n = len(self.items)
         r = F.rules()
         texts = [p.text() for p in self.items]
@@ -263,6 +278,15 @@ class ProfilePool(Pool):
         self.accepts_intern = np.array(["见习" in p.desired or "实习" in p.desired for p in self.items], dtype=bool)
         self.exp_years = np.array([F.experience_years(f"{p.experience} {p.summary}") for p in self.items], dtype=np.float32)
         self.place_mask = np.array([F.desired_districts(F.desired_clause(p.desired)) for p in self.items], dtype=np.int64)
+        # best commute fit from any wanted district to each district (rows: people; last column: unknown)
+        cm = F.commute_matrix()
+        nd = len(F.districts()["districts"])
+        near = np.zeros((n, nd + 1), dtype=np.float32)
+        for i, m in enumerate(self.place_mask.tolist()):
+            wanted = [d for d in range(nd) if m >> d & 1]
+            if wanted:
+                near[i] = cm[wanted].max(axis=0)
+        self.place_near = near
         both = [f"{p.desired} {p.summary} {p.experience}" for p in self.items]
         self.no_night = np.array([bool(F._NIGHT_NO_RE.search(t)) and not F._NIGHT_OK_RE.search(t) for t in both], dtype=bool)
         self.no_livein = np.array([bool(F._LIVEIN_NO_RE.search(t)) for t in both], dtype=bool)

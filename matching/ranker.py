@@ -22,10 +22,11 @@ import numpy as np
 
 from . import features as F
 from .encoder import Encoder, get_encoder
-from .pools import PostingPool, ProfilePool, Vocab
+from .pools import PostingPool, ProfilePool, Vocab, posting_occupation_text, profile_occupation_text
 
 FEATURES = [
     "cos",            # e5 cosine of the two texts
+    "cos_occ",        # e5 cosine of the post's occupation (title, skills) and the person's wanted jobs and skills
     "lex",            # character-bigram BM25, divided by the best candidate's
     "skill_cov",      # share of the post's skills found (with synonyms) in the person's text
     "pskill_cov",     # share of the person's skills found in the post's text
@@ -34,7 +35,7 @@ FEATURES = [
     "major",          # share of the person's major found in the post's text
     "edu_below",      # education below the post's minimum (after any waiver)
     "commute",        # commute fit from the district table
-    "place",          # +1 post district among those wanted, -1 wanted elsewhere, 0 no preference
+    "place",          # +1 post district among those wanted; else minus (1 - best commute fit from a wanted one); 0 no preference
     "local_miss",     # post asks for local residents and the person lives elsewhere
     "salary_short",   # how far pay falls below the wanted salary (share of the wish)
     "exp_gap",        # fewer years of experience than required
@@ -51,9 +52,10 @@ FI = {f: i for i, f in enumerate(FEATURES)}
 WEIGHTS_FILE = Path(__file__).with_name("data") / "weights.json"
 
 
-def load_weights(path: str | Path | None = None) -> np.ndarray:
+def load_weights(path: str | Path | None = None, key: str = "weights") -> np.ndarray:
+    """Weights (in FEATURES order) from a weights file; ``key`` "prior" gives the hand-set start."""
     d = json.loads(Path(path or WEIGHTS_FILE).read_text(encoding="utf-8"))
-    w = d["weights"]
+    w = d[key]
     return np.array([float(w.get(f, 0.0)) for f in FEATURES], dtype=np.float32)
 
 
@@ -159,8 +161,12 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     # semantic
     if post_q:
         X[:, FI["cos"]] = SP.vectors @ PP.vectors[pi]
+        if SP.occ_vectors is not None and PP.occ_vectors is not None:
+            X[:, FI["cos_occ"]] = SP.occ_vectors @ PP.occ_vectors[pi]
     else:
         X[:, FI["cos"]] = PP.vectors @ SP.vectors[si]
+        if SP.occ_vectors is not None and PP.occ_vectors is not None:
+            X[:, FI["cos_occ"]] = PP.occ_vectors @ SP.occ_vectors[si]
     # lexical BM25 (query = the fixed document's bigrams)
     if post_q:
         q = PP.query_ids[pi]
@@ -203,12 +209,16 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     waived = (g(PP.waiver_level) <= edu) & (h(SP.exp_years) >= g(PP.waiver_years)) & waiver_dom
     X[:, FI["edu_below"]] = (edu < edu_min) & ~waived
     cm = F.commute_matrix()
-    X[:, FI["commute"]] = cm[h(SP.district), g(PP.district)]
+    commute = cm[h(SP.district), g(PP.district)]
+    dt_ = F.districts()
+    bonus = g(PP.shuttle) & (commute >= dt_["far_below"])
+    X[:, FI["commute"]] = np.minimum(1.0, commute + bonus * dt_["shuttle_bonus"])
     nd = len(F.districts()["districts"])
     pd_ = g(PP.district).astype(np.int64)
     bit = np.where(pd_ < nd, np.left_shift(np.int64(1), np.minimum(pd_, 62)), 0)
     mask = h(SP.place_mask)
-    X[:, FI["place"]] = np.where(mask != 0, np.where((mask & bit) != 0, 1.0, -1.0), 0.0)
+    near = SP.place_near[_pick(np.arange(len(SP)), si), g(PP.district)]
+    X[:, FI["place"]] = np.where(mask != 0, np.where((mask & bit) != 0, 1.0, near - 1.0), 0.0)
     X[:, FI["local_miss"]] = g(PP.local_only) & (h(SP.district) != g(PP.district))
     want, smax = h(SP.desired_salary), g(PP.salary_max)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -240,19 +250,25 @@ class Ranker:
 
     def __init__(self, postings: Sequence[F.PostingData] = (), profiles: Sequence[F.ProfileData] = (), *,
                  encoder: Encoder | None = None, today: dt.date | None = None, weights=None,
-                 posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None):
+                 posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None,
+                 posting_occupation_vectors: np.ndarray | None = None, profile_occupation_vectors: np.ndarray | None = None):
         self.today = today or dt.date.today()
         self.encoder = encoder
         self.weights = load_weights() if weights is None else np.asarray(weights, dtype=np.float32)
         self.vocab = Vocab()
         self.cat_registry: dict[str, int] = {}
         postings, profiles = list(postings), list(profiles)
+        posting_occ, profile_occ = posting_occupation_vectors, profile_occupation_vectors
         if posting_vectors is None:
             posting_vectors = self._encode([p.text() for p in postings], "passage")
+            if posting_occ is None:
+                posting_occ = self._encode([posting_occupation_text(p) for p in postings], "passage")
         if profile_vectors is None:
             profile_vectors = self._encode([p.text() for p in profiles], "query")
-        self.postings = PostingPool(postings, posting_vectors, self.vocab, self.today, self.cat_registry)
-        self.profiles = ProfilePool(profiles, profile_vectors, self.vocab, self.today, self.cat_registry)
+            if profile_occ is None:
+                profile_occ = self._encode([profile_occupation_text(p) for p in profiles], "query")
+        self.postings = PostingPool(postings, posting_vectors, self.vocab, self.today, self.cat_registry, posting_occ)
+        self.profiles = ProfilePool(profiles, profile_vectors, self.vocab, self.today, self.cat_registry, profile_occ)
         self.postings.build_matrices()
         self.profiles.build_matrices()
         self.idf_post = self.postings.idf()
