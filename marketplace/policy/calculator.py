@@ -77,9 +77,18 @@ def _missing_or(message: str, obj: dict[str, Any], key: str) -> str:
     return "missing" if key not in obj else f"{message}, got {obj[key]!r}"
 
 
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for messages a person reads."""
+    for kind, name in ((bool, "a boolean"), (dict, "an object"), (list, "an array"), (str, "a string"),
+                       ((int, float), "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
 def _object(value: Any, path: str, allowed: set[str], what: str) -> None:
     if not isinstance(value, dict):
-        raise CaseError(path, f"{what} must be a JSON object, got {type(value).__name__}")
+        raise CaseError(path, f"{what} must be a JSON object, got {_json_type(value)}")
     extra = sorted(str(k) for k in value if k not in allowed)
     if extra:
         raise CaseError(f"{path + '.' if path else ''}{extra[0]}", f"unknown field (expected one of "
@@ -114,7 +123,7 @@ def _rate(case: dict[str, Any]) -> Decimal | None:
 
 def _interruptions(value: Any) -> tuple[Interruption, ...]:
     if not isinstance(value, list):
-        raise CaseError("interruptions", f"must be a list, got {type(value).__name__}")
+        raise CaseError("interruptions", f"must be a list, got {_json_type(value)}")
     out = []
     for i, item in enumerate(value):
         path = f"interruptions[{i}]"
