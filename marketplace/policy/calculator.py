@@ -8,7 +8,8 @@ The command ``python -m marketplace.policy internship`` and the web endpoint
 ``POST /api/v1/policy/internship-subsidy`` both call it.
 
 **[choice]** Unknown fields are refused (a misspelt ``montly_rate`` must not
-silently fall back to the set's rate). ``interruptions`` may be omitted (none).
+silently fall back to the set's rate). ``interruptions`` may be omitted (none);
+an optional field given as ``null`` counts as omitted.
 ``monthly_rate`` is a decimal string or a JSON number (a float is read through
 its shortest decimal text, never through binary arithmetic). Optional extras
 beyond the contract: ``outcome.graduate`` (default true: the contract's
@@ -69,7 +70,7 @@ def parse_case(case: Any) -> tuple[str, InternshipAgreement, Outcome, UnitRetent
     period = case.get("period_months")
     if isinstance(period, bool) or not isinstance(period, int):
         raise CaseError("period_months", _missing_or("must be a whole number of months", case, "period_months"))
-    agreement = InternshipAgreement(start, period, _rate(case), _interruptions(case.get("interruptions", [])))
+    agreement = InternshipAgreement(start, period, _rate(case), _interruptions(case.get("interruptions")))
     return policy_name, agreement, _outcome(case.get("outcome")), _retention(case.get("unit_retention"))
 
 
@@ -122,6 +123,8 @@ def _rate(case: dict[str, Any]) -> Decimal | None:
 
 
 def _interruptions(value: Any) -> tuple[Interruption, ...]:
+    if value is None:
+        return ()
     if not isinstance(value, list):
         raise CaseError("interruptions", f"must be a list, got {_json_type(value)}")
     out = []
