@@ -7,7 +7,7 @@ from ..models import STAGES
 from ..schemas import (ApplicationIn, Credentials, PostingIn, ProfileIn, RegisterEmployer, RegisterPerson, StageIn, StaffIn,
                        UserIn, UserPatch)
 from ..services import accounts, applications, paginate, postings, profiles
-from ..services.errors import NotFound, ValidationFailed
+from ..services.errors import DomainError, NotFound, ValidationFailed
 from . import cipher, db, settings
 from .apispec import ANYONE, SIGNED_IN, api_route, openapi
 
@@ -73,7 +73,12 @@ def register_employer(actor, data):
 @api_route(bp, "/auth/token", ["POST"], ANYONE, "Exchange username and password for a bearer token", body=Credentials)
 def token(actor, data):
     cfg = settings()
-    user = accounts.authenticate(db(), data.username, data.password, cfg.LOGIN_MAX_FAILURES, cfg.LOGIN_LOCK_MINUTES)
+    try:
+        user = accounts.authenticate(db(), data.username, data.password, cfg.LOGIN_MAX_FAILURES,
+                                     cfg.LOGIN_LOCK_MINUTES)
+    except DomainError:
+        db().commit()  # the failed-login counter must survive the refusal (throttling)
+        raise
     tok, expires = accounts.issue_token(db(), user, cfg.TOKEN_TTL_HOURS)
     return {"token": tok, "expires_at": expires.isoformat() + "Z", "user": accounts.user_to_dict(user)}, 201
 
