@@ -130,3 +130,23 @@ def test_calculator_never_crashes_when_one_field_is_junk(path, junk):
     assert ok == ("error" not in result)
     if not ok:
         assert result["error"] and isinstance(result["error"], str)
+
+
+@SETTINGS
+@given(agreements())
+def test_monthly_claims_add_up_to_the_entitlement(agreement):
+    """R5: claiming 'earned to date minus approved' each month never passes the entitlement."""
+    from marketplace.policy import add_months, claimable_amount, earned_to_date
+
+    policy = POLICIES[0]
+    final = internship_entitlement(policy, agreement, Outcome(FINISHED))
+    approved, month = Decimal("0.00"), 1
+    while True:
+        on = add_months(agreement.start, month)
+        claim = claimable_amount(earned_to_date(policy, agreement, on).entitlement, approved)
+        approved += claim
+        assert approved <= final.entitlement
+        if on >= final.extended_end:
+            break
+        month += 1
+    assert approved == final.entitlement
