@@ -1,24 +1,32 @@
 """How a task reaches the database: the current Flask app's when there is one (eager
-mode, tests), else one built from the environment once per worker process."""
+mode, tests), else one built from the environment once per worker process (so a model
+or a connection is never shared across a fork)."""
 from __future__ import annotations
 
 import functools
 
 
 @functools.lru_cache(maxsize=1)
-def _worker_app():
-    from marketplace import create_app
+def _worker_resources():
+    from marketplace.config import Config
+    from marketplace.crypto import Cipher
+    from marketplace.db import Database
 
-    return create_app()
+    cfg = Config.from_env()
+    return cfg, Database(cfg.database_url), Cipher(cfg.data_key)
 
 
-def app():
+def _app():
     from flask import current_app, has_app_context
 
-    if has_app_context():
-        return current_app._get_current_object()
-    return _worker_app()
+    return current_app._get_current_object() if has_app_context() else None
 
 
 def database():
-    return app().extensions["db"]
+    app = _app()
+    return app.extensions["db"] if app is not None else _worker_resources()[1]
+
+
+def config():
+    app = _app()
+    return app.config["MARKETPLACE"] if app is not None else _worker_resources()[0]

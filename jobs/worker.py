@@ -1,0 +1,13 @@
+"""Worker and beat entry point: ``celery -A jobs.worker worker`` / ``celery -A jobs.worker beat``.
+
+Settings come from the same ``MARKETPLACE_*`` variables as the web app. Models are
+loaded per worker process on first use (never in the parent before the fork).
+"""
+from marketplace.config import Config
+
+from .celery_app import celery_app, configure
+
+configure(Config.from_env())
+import jobs.tasks  # noqa: E402,F401  (registers the tasks)
+
+app = celery_app

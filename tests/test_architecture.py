@@ -1,0 +1,45 @@
+"""The design's rules, held by checks rather than memory."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_direction_contracts_hold():
+    r = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--config", str(ROOT / ".importlinter")],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_importing_the_package_has_no_side_effects():
+    code = ("import sys, marketplace; "
+            "assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_production_refuses_to_start_without_secrets():
+    from marketplace.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Config.from_env({"MARKETPLACE_ENV": "production"})
+    with pytest.raises(ConfigError, match="DATA_KEY"):
+        Config.from_env({"MARKETPLACE_ENV": "production", "MARKETPLACE_SECRET_KEY": "x" * 40})
+    with pytest.raises(ConfigError, match="whole number"):
+        Config.from_env({"MARKETPLACE_TOKEN_TTL_HOURS": "many"})
+    with pytest.raises(ConfigError, match="ELASTICSEARCH_URL"):
+        Config.from_env({"MARKETPLACE_SEARCH_BACKEND": "elasticsearch"})
+
+
+def test_every_model_column_has_a_doc_comment():
+    import re
+
+    for path in (ROOT / "marketplace" / "models").glob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"\s+\w+: Mapped\[", line) and not re.match(r"\s+id: Mapped", line):
+                assert lines[i - 1].strip().startswith("#:"), f"{path.name}:{i + 1} {line.strip()}"
