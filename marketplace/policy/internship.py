@@ -55,6 +55,11 @@ CONTRACT = "contract"
 LEFT = "left"
 OUTCOME_KINDS = (FINISHED, CONTRACT, LEFT)
 
+# Sanity bounds on a typed-in rate (not policy amounts): they keep junk such as
+# "1e999999" from turning exact arithmetic into a denial of service.
+RATE_LIMIT = 10 ** 7
+RATE_PLACES = 6
+
 
 # ---------------------------------------------------------------- inputs
 
@@ -303,6 +308,8 @@ def _prepare(policy: PolicySet, agreement: InternshipAgreement) -> _Case:
     rate = r2.monthly_rate if agreement.monthly_rate is None else agreement.monthly_rate
     if not rate.is_finite() or rate < 0:
         raise CaseError("monthly_rate", "must be an amount >= 0")
+    if rate >= RATE_LIMIT or rate.as_tuple().exponent < -RATE_PLACES:  # type: ignore[operator]
+        raise CaseError("monthly_rate", f"must be below {RATE_LIMIT} yuan with at most {RATE_PLACES} decimal places")
     check_interruptions(agreement, reasons)
     E = agreed_end(S, agreement.period_months)
     return _Case(policy, agreement, reasons, exact(rate), days_between(S, E), E)

@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from .dates import OPEN_WINDOW, Window, parse_iso_date
@@ -417,7 +418,7 @@ def _r10(r: _Reader) -> R10Params:
     fund = r.child("protected_fund")
     protected = Code(fund.str("code"), fund.str("zh"), fund.str("en"))
     fund.done()
-    params = R10Params(r.window(), dict(quotas_raw), r.int("temporary_min_months", minimum=1),
+    params = R10Params(r.window(), MappingProxyType(dict(quotas_raw)), r.int("temporary_min_months", minimum=1),
                        r.int("temporary_max_months", minimum=1), *extension,
                        r.int("max_placements", minimum=1), r.int("retirement_years", minimum=1),
                        protected, _codes(r, "other_funds"))
@@ -483,7 +484,7 @@ def parse_policy_set(data: Any, origin: str = "<policy set>") -> PolicySet:
     parsed = {rule: _versions(rules, rule) for rule in RULE_PARSERS}
     rules.done()
     policy = PolicySet(name, version, top.str("title_zh"), top.str("title_en"),
-                       top.str("source", optional=True), tuple(notes), parsed)
+                       top.str("source", optional=True), tuple(notes), MappingProxyType(parsed))
     top.done()
     return policy
 

@@ -206,3 +206,9 @@ def test_cli_lists_sets():
     proc = run_cli("", "sets")
     assert proc.returncode == 0
     assert [s["name"] for s in json.loads(proc.stdout)] == ["fushun-2020", "fushun-2020-any-early"]
+
+
+@pytest.mark.parametrize("rate", ["1e999999", "1e-999999", 1e300, "10000000", "0.0000001"])
+def test_absurd_rates_are_refused_quickly(rate):
+    result, ok = calculate_internship_json(with_(monthly_rate=rate))
+    assert not ok and result["error"].startswith("monthly_rate")
