@@ -175,16 +175,27 @@ def _extending(reasons: R3Params, interruptions: Iterable[Interruption]) -> list
     return [i for i in interruptions if reasons.reason(i.reason).extends]  # type: ignore[union-attr]
 
 
-def extended_end_at(agreement: InternshipAgreement, reasons: R3Params, at: date) -> date:
+def _e_prime(agreement: InternshipAgreement, reasons: R3Params, at: date) -> date:
     """E'(T) = E + Σ clipped days (at T) of the extending interruptions."""
     ext = sum(i.clipped_days(at) for i in _extending(reasons, agreement.interruptions))
     return agreed_end(agreement.start, agreement.period_months) + timedelta(days=ext)
 
 
-def full_extended_end(agreement: InternshipAgreement, reasons: R3Params) -> date:
+def _full_e_prime(agreement: InternshipAgreement, reasons: R3Params) -> date:
     """E' with every interruption counted (the end of a finished internship)."""
     ext = sum(days_between(i.start, i.end) for i in _extending(reasons, agreement.interruptions))
     return agreed_end(agreement.start, agreement.period_months) + timedelta(days=ext)
+
+
+def _reasons(policy: PolicySet, agreement: InternshipAgreement) -> R3Params:
+    reasons: R3Params = _rule_at(policy, "R3", agreement.start, "start")
+    check_interruptions(agreement, reasons)
+    return reasons
+
+
+def extended_end_at(policy: PolicySet, agreement: InternshipAgreement, at: date) -> date:
+    """E'(T): the agreed end moved by the extending interruptions clipped at `at` (R3)."""
+    return _e_prime(agreement, _reasons(policy, agreement), at)
 
 
 def served_days_at(agreement: InternshipAgreement, at: date) -> int:
@@ -193,9 +204,9 @@ def served_days_at(agreement: InternshipAgreement, at: date) -> int:
     return days_between(agreement.start, at) - paused
 
 
-def remaining_days_at(agreement: InternshipAgreement, reasons: R3Params, at: date) -> int:
-    """remaining(T) = (E'(T) − T).days."""
-    return days_between(at, extended_end_at(agreement, reasons, at))
+def remaining_days_at(policy: PolicySet, agreement: InternshipAgreement, at: date) -> int:
+    """remaining(T) = (E'(T) − T).days, in calendar days."""
+    return days_between(at, extended_end_at(policy, agreement, at))
 
 
 # ---------------------------------------------------------------- validation
@@ -285,7 +296,7 @@ def internship_entitlement(policy: PolicySet, agreement: InternshipAgreement, ou
     kind, T = _resolve_outcome(case, outcome)
     _apply_uplift(case, T, retention)
     served = served_days_at(agreement, T)
-    e_prime = extended_end_at(agreement, case.reasons, T)
+    e_prime = _e_prime(agreement, case.reasons, T)
     remaining = 0 if kind == FINISHED else days_between(T, e_prime)
     if kind == CONTRACT:
         rule, full, amount, en, zh = _contract(case, T, served, remaining, outcome.graduate)
@@ -324,19 +335,19 @@ def _resolve_outcome(case: _Case, outcome: Outcome) -> tuple[str, date]:
         if outcome.kind != FINISHED:
             raise CaseError("outcome.date", f"is required for a {outcome.kind!r} outcome")
         _check_started_before(agreement, reasons, None)
-        return FINISHED, full_extended_end(agreement, reasons)
+        return FINISHED, _full_e_prime(agreement, reasons)
     T = outcome.on
     if T < agreement.start:
         raise CaseError("outcome.date", f"{T.isoformat()} is before the start {agreement.start.isoformat()}")
     _check_started_before(agreement, reasons, T)
-    e_prime = extended_end_at(agreement, reasons, T)
+    e_prime = _e_prime(agreement, reasons, T)
     if outcome.kind == FINISHED and T < e_prime:
         case.notes_en.append(f"finished date {T.isoformat()} is before the extended end "
                              f"{e_prime.isoformat()}: answered as left")
         case.notes_zh.append(f"结束日期{T.isoformat()}早于延长后的期满日{e_prime.isoformat()}，按中途离开处理")
         return LEFT, T
     if T >= e_prime:
-        end = full_extended_end(agreement, reasons)
+        end = _full_e_prime(agreement, reasons)
         if outcome.kind != FINISHED or T != end:
             what_en = {CONTRACT: "contract date", LEFT: "leaving date", FINISHED: "finished date"}[outcome.kind]
             what_zh = {CONTRACT: "签订劳动合同日期", LEFT: "离开日期", FINISHED: "结束日期"}[outcome.kind]

@@ -278,3 +278,16 @@ def test_remaining_days_reported_are_calendar_days(fushun):
     result = internship_entitlement(fushun, agreement(D(2020, 3, 1), 6, EPIDEMIC), Outcome(LEFT, D(2020, 5, 1)))
     assert result.remaining_days == (D(2020, 10, 2) - D(2020, 5, 1)).days
     assert result.extended_end - timedelta(days=31) == result.agreed_end
+
+
+def test_public_helpers(fushun):
+    from marketplace.policy import extended_end_at, remaining_days_at, served_days_at
+
+    case = agreement(D(2020, 3, 1), 6, EPIDEMIC)
+    assert extended_end_at(fushun, case, D(2020, 8, 20)) == D(2020, 10, 2)
+    assert extended_end_at(fushun, case, D(2020, 3, 20)) == D(2020, 9, 11)
+    assert remaining_days_at(fushun, case, D(2020, 8, 20)) == 43
+    assert served_days_at(case, D(2020, 8, 20)) == 141
+    with pytest.raises(CaseError):
+        extended_end_at(fushun, agreement(D(2020, 3, 1), 6, Interruption(D(2020, 4, 1), D(2020, 4, 2), "x")),
+                        D(2020, 5, 1))
