@@ -16,6 +16,7 @@ from .claims import CLAIM_STATES, can_transition, check_claim_deadline, claimabl
 from .dates import Window, add_months, days_between, parse_iso_date
 from .decision import Condition, Decision
 from .errors import CaseError, PolicyError, PolicySetError
+from .followups import contact_due_this_month, follow_up_order, months_without_contact
 from .hiring import (EpidemicHire, HireFacts, application_window, epidemic_hire_subsidy,
                      epidemic_referral_subsidy, hiring_subsidy)
 from .hubei import hubei_graduate_subsidy
@@ -58,6 +59,8 @@ __all__ = [
     # R11 retirement
     "RetirementPerson", "Retirement", "TimeToRetirement", "statutory_retirement", "years_to_retirement",
     "near_retirement",
+    # R12 monthly follow-up
+    "months_without_contact", "contact_due_this_month", "follow_up_order",
     # R13, R14 postings; R15 Hubei graduates
     "check_soe_posting", "check_soe_offer_withdrawal", "check_targeted_post", "check_targeted_application",
     "hubei_graduate_subsidy",
