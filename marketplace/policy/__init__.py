@@ -15,7 +15,7 @@ from .calculator import answer_case, calculate_internship_json, parse_case
 from .claims import CLAIM_STATES, can_transition, check_claim_deadline, claimable_amount
 from .dates import Window, add_months, days_between, parse_iso_date
 from .decision import Condition, Decision
-from .errors import CaseError, PolicyError, PolicySetError
+from .errors import CaseError, NotEligible, PolicyError, PolicySetError
 from .followups import contact_due_this_month, follow_up_order, months_without_contact
 from .hiring import (EpidemicHire, HireFacts, application_window, epidemic_hire_subsidy,
                      epidemic_referral_subsidy, hiring_subsidy)
@@ -39,7 +39,7 @@ __all__ = [
     # policy sets
     "PolicySet", "list_policy_sets", "load_policy_set", "load_policy_set_file", "parse_policy_set",
     # errors and decisions
-    "PolicyError", "PolicySetError", "CaseError", "Decision", "Condition", "PriorityDecision",
+    "PolicyError", "PolicySetError", "CaseError", "NotEligible", "Decision", "Condition", "PriorityDecision",
     # dates and money
     "Window", "add_months", "days_between", "parse_iso_date", "round_money", "format_money",
     # internships R1-R4 and the section 6 calculator

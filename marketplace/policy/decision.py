@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
+from .errors import NotEligible
 from .money import format_money
 
 
@@ -49,6 +50,12 @@ class Decision:
     amount: Decimal | None = None
     conditions: tuple[Condition, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    def require(self) -> "Decision":
+        """Return self when allowed; raise NotEligible (carrying self) when refused."""
+        if not self.allowed:
+            raise NotEligible(self)
+        return self
 
     def failed(self) -> tuple[Condition, ...]:
         return tuple(c for c in self.conditions if not c.held)

@@ -1,10 +1,13 @@
 """Typed errors of the policy engine.
 
 The web layer maps them to HTTP in one place: `CaseError` and `PolicySetError`
-are bad input a person can act on (400/422); anything else is a bug (500).
+are bad input a person can act on (400/422), `NotEligible` is a rule's refusal
+(422, with the decision's reasons); anything else is a bug (500).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class PolicyError(Exception):
@@ -26,3 +29,11 @@ class CaseError(PolicyError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
+
+
+class NotEligible(PolicyError):
+    """A rule refused (raised by `Decision.require()`); carries the refusing decision."""
+
+    def __init__(self, decision: Any):
+        self.decision = decision
+        super().__init__(decision.reason_en)

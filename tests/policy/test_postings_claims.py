@@ -71,3 +71,14 @@ def test_r5_claims(fushun):
     assert claimable_amount(Decimal("100.00"), Decimal("150.00")) == Decimal("0.00")
     assert can_transition("draft", "submitted") and can_transition("approved", "paid")
     assert not can_transition("rejected", "paid") and not can_transition("draft", "paid")
+
+
+def test_require_raises_not_eligible_with_the_decision(fushun):
+    from marketplace.policy import NotEligible
+
+    refused = check_claim_deadline(fushun, date(2021, 7, 1))
+    with pytest.raises(NotEligible) as info:
+        refused.require()
+    assert info.value.decision is refused and "claim deadline" in str(info.value)
+    ok = check_claim_deadline(fushun, date(2021, 1, 1))
+    assert ok.require() is ok
