@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -112,9 +113,9 @@ def bm25_rows(docs: list[list[str]], vocab: Vocab):
     avg = float(lens.mean()) if len(lens) else 1.0
     rows, ws = [], []
     for d, dl in zip(docs, lens):
-        uniq, counts = np.unique(np.array(d, dtype=object), return_counts=True) if d else ([], np.zeros(0))
-        ids = vocab.add(uniq)
-        tf = counts.astype(np.float32)
+        c = Counter(d)
+        ids = vocab.add(c.keys())
+        tf = np.fromiter(c.values(), dtype=np.float32, count=len(c))
         ws.append(tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / max(avg, 1.0))))
         rows.append(ids)
     return rows, ws
@@ -168,13 +169,11 @@ def profile_occupation_text(p: F.ProfileData) -> str:
 
 
 class PostingPool(Pool):
-    def __init__(self, postings: Sequence[F.PostingData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int],
-                 occ_vectors: np.ndarray | None = None):
+    def __init__(self, postings: Sequence[F.PostingData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int]):
         self.items = list(postings)
         self.ids = [p.id for p in self.items]
         self.index = {pid: i for i, pid in enumerate(self.ids)}
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.occ_vectors = None if occ_vectors is None else np.ascontiguousarray(occ_vectors, dtype=np.float32)
         n = len(self.items)
         self.limits = [F.parse_limits(p) for p in self.items]
         texts = [p.text() for p in self.items]
@@ -245,13 +244,11 @@ def title_core(title: str) -> str:
 
 
 class ProfilePool(Pool):
-    def __init__(self, profiles: Sequence[F.ProfileData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int],
-                 occ_vectors: np.ndarray | None = None):
+    def __init__(self, profiles: Sequence[F.ProfileData], vectors: np.ndarray, vocab: Vocab, today: dt.date, cat_registry: dict[str, int]):
         self.items = list(profiles)
         self.ids = [p.id for p in self.items]
         self.index = {pid: i for i, pid in enumerate(self.ids)}
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.occ_vectors = None if occ_vectors is None else np.ascontiguousarray(occ_vectors, dtype=np.float32)
         n = len(self.items)
         r = F.rules()
         texts = [p.text() for p in self.items]

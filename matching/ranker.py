@@ -25,8 +25,7 @@ from .encoder import Encoder, get_encoder
 from .pools import PostingPool, ProfilePool, Vocab, posting_occupation_text, profile_occupation_text
 
 FEATURES = [
-    "cos",            # e5 cosine of the two texts
-    "cos_occ",        # e5 cosine of the post's occupation (title, skills) and the person's wanted jobs and skills
+    "cos",            # e5 cosine of the two documents' vectors (full text mixed with occupation, see embed_*)
     "lex",            # character-bigram BM25, divided by the best candidate's
     "skill_cov",      # share of the post's skills found (with synonyms) in the person's text
     "pskill_cov",     # share of the person's skills found in the post's text
@@ -157,16 +156,13 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     profile ``si`` vs all posts (the other index is None)."""
     post_q = pi is not None
     n = len(SP) if post_q else len(PP)
-    X = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    # column-major: each feature is written as one contiguous column
+    X = np.zeros((n, len(FEATURES)), dtype=np.float32, order="F")
     # semantic
     if post_q:
         X[:, FI["cos"]] = SP.vectors @ PP.vectors[pi]
-        if SP.occ_vectors is not None and PP.occ_vectors is not None:
-            X[:, FI["cos_occ"]] = SP.occ_vectors @ PP.occ_vectors[pi]
     else:
         X[:, FI["cos"]] = PP.vectors @ SP.vectors[si]
-        if SP.occ_vectors is not None and PP.occ_vectors is not None:
-            X[:, FI["cos_occ"]] = PP.occ_vectors @ SP.occ_vectors[si]
     # lexical BM25 (query = the fixed document's bigrams)
     if post_q:
         q = PP.query_ids[pi]
@@ -238,6 +234,39 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     return X
 
 
+# ----------------------------------------------------------------- vectors
+
+
+def _mix() -> float:
+    return float(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")).get("embedding_mix", {}).get("occupation", 0.0))
+
+
+def _mixed(full: np.ndarray, occ: np.ndarray, b: float) -> np.ndarray:
+    m = full + b * occ
+    return (m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def embed_postings(postings: Sequence[F.PostingData], encoder: Encoder) -> np.ndarray:
+    """One vector per post: its full text mixed with its occupation (title and skills), both as
+    e5 passages, renormalised. Store this vector (e.g. in the search index); it is what ranking uses.
+    One vector per document keeps ranking a single matrix-vector product; the mix weight
+    (``embedding_mix`` in weights.json) was chosen by cross-validation like the other weights."""
+    if not postings:
+        return np.zeros((0, encoder.dim or 384), dtype=np.float32)
+    full = encoder.encode([p.text() for p in postings], "passage")
+    occ = encoder.encode([posting_occupation_text(p) for p in postings], "passage")
+    return _mixed(full, occ, _mix())
+
+
+def embed_profiles(profiles: Sequence[F.ProfileData], encoder: Encoder) -> np.ndarray:
+    """One vector per person: full text mixed with the wanted occupations and skills, as e5 queries."""
+    if not profiles:
+        return np.zeros((0, encoder.dim or 384), dtype=np.float32)
+    full = encoder.encode([p.text() for p in profiles], "query")
+    occ = encoder.encode([profile_occupation_text(p) for p in profiles], "query")
+    return _mixed(full, occ, _mix())
+
+
 # ----------------------------------------------------------------- ranker
 
 
@@ -250,36 +279,28 @@ class Ranker:
 
     def __init__(self, postings: Sequence[F.PostingData] = (), profiles: Sequence[F.ProfileData] = (), *,
                  encoder: Encoder | None = None, today: dt.date | None = None, weights=None,
-                 posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None,
-                 posting_occupation_vectors: np.ndarray | None = None, profile_occupation_vectors: np.ndarray | None = None):
+                 posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None):
         self.today = today or dt.date.today()
         self.encoder = encoder
         self.weights = load_weights() if weights is None else np.asarray(weights, dtype=np.float32)
         self.vocab = Vocab()
         self.cat_registry: dict[str, int] = {}
         postings, profiles = list(postings), list(profiles)
-        posting_occ, profile_occ = posting_occupation_vectors, profile_occupation_vectors
         if posting_vectors is None:
-            posting_vectors = self._encode([p.text() for p in postings], "passage")
-            if posting_occ is None:
-                posting_occ = self._encode([posting_occupation_text(p) for p in postings], "passage")
+            posting_vectors = embed_postings(postings, self._encoder())
         if profile_vectors is None:
-            profile_vectors = self._encode([p.text() for p in profiles], "query")
-            if profile_occ is None:
-                profile_occ = self._encode([profile_occupation_text(p) for p in profiles], "query")
-        self.postings = PostingPool(postings, posting_vectors, self.vocab, self.today, self.cat_registry, posting_occ)
-        self.profiles = ProfilePool(profiles, profile_vectors, self.vocab, self.today, self.cat_registry, profile_occ)
+            profile_vectors = embed_profiles(profiles, self._encoder())
+        self.postings = PostingPool(postings, posting_vectors, self.vocab, self.today, self.cat_registry)
+        self.profiles = ProfilePool(profiles, profile_vectors, self.vocab, self.today, self.cat_registry)
         self.postings.build_matrices()
         self.profiles.build_matrices()
         self.idf_post = self.postings.idf()
         self.idf_prof = self.profiles.idf()
 
-    def _encode(self, texts, role):
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        enc = self.encoder or get_encoder()
-        self.encoder = enc
-        return enc.encode(texts, role)
+    def _encoder(self) -> Encoder:
+        if self.encoder is None:
+            self.encoder = get_encoder()
+        return self.encoder
 
     # -- scoring
     def features_for_posting(self, pi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -292,7 +313,8 @@ class Ranker:
 
     def score(self, X: np.ndarray, mode: str = "system") -> np.ndarray:
         if mode == "system":
-            return X @ self.weights
+            # X is column-major: X.T is contiguous, so this is one fast matrix-vector product
+            return self.weights @ X.T
         if mode == "lexical":
             return X[:, FI["lex"]].copy()
         if mode == "vector":
@@ -301,14 +323,14 @@ class Ranker:
 
     def _rank(self, X, elig, ids, mode, offset, limit, include_ineligible, explain_fn):
         ok = np.logical_and.reduce(list(elig.values())) if mode == "system" else np.ones(len(ids), dtype=bool)
-        s = self.score(X, mode)
         cand = np.flatnonzero(ok)
         total = len(cand)
-        order_src = s[cand]
         want = offset + limit
+        s = self.score(X, mode)
+        order_src = s[cand]
         if want < len(cand):
             part = np.argpartition(-order_src, want - 1)[:want]
-            top = cand[part[np.lexsort((part, -order_src[part]))]]
+            top = cand[part[np.lexsort((cand[part], -order_src[part]))]]
         else:
             top = cand[np.lexsort((cand, -order_src))]
         page = list(top[offset:want])
