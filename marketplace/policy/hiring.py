@@ -150,10 +150,10 @@ def _r7_conditions(p: R7Params, h: EpidemicHire) -> tuple[list[Condition], list[
     recorded = h.makeup_insurance_recorded_on is not None and h.makeup_insurance_recorded_on <= h.application_date
     win_text = window.describe() if window else "not yet open"
     conditions = [
-        Condition("epidemic_supplier", h.supplies_epidemic_goods, "企业生产、配送疫情防控急需物资",
-                  "the enterprise produces or delivers urgently needed epidemic-control supplies") if
-        h.supplies_epidemic_goods else Condition("epidemic_supplier", False, "企业不属于生产、配送疫情防控急需物资企业",
-                                                 "the enterprise does not produce or deliver epidemic-control supplies"),
+        Condition("epidemic_supplier", h.supplies_epidemic_goods,
+                  ("" if h.supplies_epidemic_goods else "不属于") + "生产、配送疫情防控急需物资的企业",
+                  "the enterprise " + ("produces or delivers" if h.supplies_epidemic_goods
+                                       else "does not produce or deliver") + " urgently needed epidemic-control supplies"),
         Condition("new_hire", h.new_hire, "疫情防控期间新招用员工" if h.new_hire else "不是新招用员工",
                   "a new hire during the epidemic-control period" if h.new_hire else "not a new hire"),
         Condition("contract_term", h.contract_months >= p.min_contract_months,
