@@ -148,7 +148,8 @@ def _r7_conditions(p: R7Params, h: EpidemicHire) -> tuple[list[Condition], list[
     justified = late and bool((h.late_justification or "").strip())
     opened = window is not None and h.application_date >= window.start  # type: ignore[operator]
     recorded = h.makeup_insurance_recorded_on is not None and h.makeup_insurance_recorded_on <= h.application_date
-    win_text = window.describe() if window else "not yet open"
+    win_en = window.describe() if window else "none yet (the end of the epidemic is not declared)"
+    win_zh = window.describe() if window else "尚未确定（疫情解除时间未公布）"
     conditions = [
         Condition("epidemic_supplier", h.supplies_epidemic_goods,
                   ("" if h.supplies_epidemic_goods else "不属于") + "生产、配送疫情防控急需物资的企业",
@@ -160,12 +161,12 @@ def _r7_conditions(p: R7Params, h: EpidemicHire) -> tuple[list[Condition], list[
                   f"劳动合同期限{h.contract_months}个月（需{p.min_contract_months}个月以上）",
                   f"labour contract of {h.contract_months} months (needs {p.min_contract_months} or more)"),
         Condition("application_window", opened and (not late or justified),
-                  f"{a}申请，申请期{win_text}" + ("（逾期，经办人员已记录理由受理）" if justified else
+                  f"{a}申请，申请期{win_zh}" + ("（逾期，经办人员已记录理由受理）" if justified else
                                                  "（逾期，原则上不予受理）" if late else
-                                                 "" if opened else "（尚未开始受理）"),
-                  f"applied on {a}, application window {win_text}" + (
+                                                 "" if opened or window is None else "（尚未开始受理）"),
+                  f"applied on {a}, application window {win_en}" + (
                       " (late, accepted with the caseworker's recorded justification)" if justified else
-                      " (late: refused in principle)" if late else "" if opened else " (not yet open)")),
+                      " (late: refused in principle)" if late else "" if opened or window is None else " (not yet open)")),
         Condition("makeup_insurance", recorded, "企业社会保险费补办补缴已在申请前记录" if recorded
                   else "企业社会保险费补办补缴尚未记录，须先补缴后申请",
                   "the enterprise's make-up social-insurance payment is recorded before the application"

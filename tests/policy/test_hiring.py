@@ -134,3 +134,10 @@ def test_r7_agency_running_total_never_passes_the_cap(fushun):
         if d.allowed:
             total += d.amount
     assert total == Decimal("100000.00")
+
+
+def test_r7_no_application_before_the_end_is_declared(variant):
+    policy = variant(lambda doc: doc["rules"]["R7"].update(epidemic_declared_end=None))
+    d = epidemic_hire_subsidy(policy, HIRE)
+    assert [c.code for c in d.failed()] == ["application_window"]
+    assert "not declared" in d.reason_en and "疫情解除时间未公布" in d.reason_zh
