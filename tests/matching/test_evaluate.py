@@ -1,0 +1,55 @@
+"""The evaluation command on the development set meets the issue's targets."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from matching import evaluate
+
+from .conftest import DEV_FILE, ROOT
+
+
+@pytest.mark.slow
+def test_evaluate_json_on_dev_set_meets_targets(capsys, encoder):
+    # in-process, so the session's encoder cache is reused; the CLI path is the same main()
+    assert evaluate.main([str(DEV_FILE), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"profile_to_posting", "posting_to_profile"}
+    for direction, target in (("profile_to_posting", 0.92), ("posting_to_profile", 0.85)):
+        res = out[direction]
+        assert set(res) == {"system", "lexical", "vector"}
+        for m in res.values():
+            assert set(m) == {"ndcg@10", "mrr", "recall@10"}
+        system = res["system"]["ndcg@10"]
+        assert system >= target, (direction, res)
+        assert system > res["lexical"]["ndcg@10"] and system > res["vector"]["ndcg@10"]
+
+
+def test_cross_validation_reports_held_out_figures(encoder):
+    from matching.tune import cross_validate
+
+    d, ranker = evaluate.build(str(DEV_FILE))
+    cv = cross_validate(d, ranker, k=5)
+    # honest figures: weights fitted without the evaluated queries still beat both baselines
+    assert cv["profile_to_posting"]["ndcg@10"] >= 0.90
+    assert cv["posting_to_profile"]["ndcg@10"] >= 0.85
+
+
+def test_matching_imports_no_web_or_orm():
+    code = ("import sys, matching, matching.evaluate, matching.bench, matching.tune; "
+            "bad = [m for m in ('flask', 'sqlalchemy', 'marketplace.models', 'marketplace.services', 'marketplace.web') "
+            "if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.mark.slow
+def test_bench_json_shape_on_a_small_pool():
+    r = subprocess.run([sys.executable, "-m", "matching.bench", "--json", "--sizes", "2000", "--repeat", "5", "--encode-texts", "4"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out["2000"]) >= {"p50_ms", "p95_ms", "bruteforce_p50_ms", "bruteforce_p95_ms", "ratio_p95"}
+    assert out["encode_texts_per_s"] > 0 and out["peak_rss_mb"] > 0
