@@ -10,6 +10,7 @@ relax to "any term" (:attr:`AnalyzedQuery.relaxable`).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -64,6 +65,16 @@ def _alternatives(term: str) -> list[str]:
     return alts
 
 
+@functools.lru_cache(maxsize=1)
+def job_vocabulary() -> frozenset[str]:
+    """Words of the job dictionary and the synonym groups (lower-cased)."""
+    words = set(chinese.synonym_groups())
+    for line in (chinese._DATA / "userdict.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            words.add(chinese.normalize(line.split()[0]).lower())
+    return frozenset(words)
+
+
 def _is_dictionary_word(chunk: str) -> bool:
     words = chinese.cut(chunk)
     return len(words) == 1 and words[0] == chunk
@@ -91,10 +102,12 @@ def analyze_query(text: str) -> AnalyzedQuery:
                 parts = [chunk]
         for p in parts:
             terms.append(Term(p, _alternatives(p)))
-        if len(parts) > 1 or han > 4:
-            sub = [w for w in chinese.words(chunk) if w not in STOPWORDS and len(w) > 1]
-        else:
-            sub = parts
+        # relaxed ("any term") form: the parts, plus the job-vocabulary words inside a
+        # long part (会计工作 → 会计), never generic fragments (工程 of 软件工程师)
+        sub = list(parts)
+        for part in parts:
+            if len(part) > 2:
+                sub.extend(w for w in chinese.words(part) if w != part and w in job_vocabulary() and w not in STOPWORDS)
         for w in sub:
             if all(t.text != w for t in relaxed):
                 relaxed.append(Term(w, _alternatives(w)))

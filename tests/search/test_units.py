@@ -1,0 +1,73 @@
+"""Units under the backends: query analysis, fusion, config strings, bench corpus."""
+from __future__ import annotations
+
+import pytest
+
+import search
+from search import analysis, fusion
+from search.embedded import EmbeddedBackend, fts_expression
+
+
+def test_short_terms_stay_whole_with_synonyms():
+    aq = analysis.analyze_query("前台")
+    assert [t.text for t in aq.terms] == ["前台"]
+    assert "接待" in aq.terms[0].alternatives
+
+
+def test_long_query_is_cut_and_filler_dropped():
+    aq = analysis.analyze_query("我想找一份数控车床操作工的工作")
+    texts = [t.text for t in aq.terms]
+    assert "数控车床" in texts and "我" not in texts and "工作" not in texts
+    assert aq.relaxable
+
+
+def test_traditional_and_full_width_queries_are_normalised():
+    assert analysis.analyze_query("軟件工程師").terms[0].text == "软件工程师"
+    assert analysis.analyze_query("ＪＡＶＡ").terms[0].text == "java"
+    assert analysis.analyze_query("c++ 开发").terms[0].text == "c++"
+
+
+def test_fts_expression_is_phrases_of_pairs():
+    expr = fts_expression(analysis.analyze_query("会计").terms)
+    assert '"会计"' in expr
+    assert fts_expression(analysis.analyze_query("焊").terms) == '("焊" *)'
+    assert fts_expression([analysis.Term('a"b', ['a"b'])]) == '("a ""b")' or '"' in expr
+
+
+def test_rrf_equal_weights_is_classic_rrf():
+    fused = fusion.fuse([("a", 9.0), ("b", 5.0)], [("b", 0.9), ("c", 0.8)], method="rrf", vector_weight=0.5)
+    assert [k for k, *_ in fused] == ["b", "a", "c"]
+    b = fused[0]
+    assert b[2:] == (2, 1)
+    assert b[1] == pytest.approx(0.5 / 62 + 0.5 / 61)
+
+
+def test_vector_weight_moves_the_balance():
+    lex, vec = [("a", 9.0), ("b", 5.0)], [("b", 0.9), ("a", 0.1)]
+    assert fusion.fuse(lex, vec, vector_weight=0.9)[0][0] == "b"
+    assert fusion.fuse(lex, vec, vector_weight=0.1)[0][0] == "a"
+    assert fusion.fuse(lex, vec, method="blend", vector_weight=0.9)[0][0] == "b"
+    with pytest.raises(ValueError):
+        fusion.fuse(lex, vec, vector_weight=1.5)
+    with pytest.raises(ValueError):
+        fusion.fuse(lex, vec, method="magic")
+
+
+def test_get_backend_config_strings(tmp_path):
+    b = search.get_backend()
+    assert isinstance(b, EmbeddedBackend) and b.path == ":memory:"
+    b.close()
+    b = search.get_backend(f"embedded:{tmp_path / 'x.db'}", vector_weight=0.6)
+    assert b.path.endswith("x.db") and b.vector_weight == 0.6
+    b.close()
+    with pytest.raises(ValueError):
+        search.get_backend("solr")
+
+
+def test_bench_corpus_is_varied_and_deterministic():
+    from search import bench
+
+    a, b = bench.generate(50), bench.generate(50)
+    assert [d.text for d in a] == [d.text for d in b]
+    assert len({d.title for d in a}) > 30
+    assert all(len(d.vector) == 384 for d in a)
