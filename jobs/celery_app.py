@@ -1,4 +1,5 @@
-"""The Celery app.
+"""The Celery app, one per Flask app or worker process (tasks are ``shared_task``s, so
+every instance knows them).
 
 Embedded default (no ``MARKETPLACE_CELERY_BROKER_URL``): tasks run eagerly in the
 process that sends them, right after the commit, so one machine needs no broker.
@@ -6,8 +7,9 @@ Scale-out: a Redis or RabbitMQ URL; workers run ``celery -A jobs.worker worker``
 beat runs ``celery -A jobs.worker beat``.
 
 Tasks are sent only after the database commit (``marketplace.web`` does it). If the
-broker is down, the send is recorded in the ``task_outbox`` table instead and
-``jobs.outbox`` re-sends it when the broker is back, so no index update is lost.
+broker is down, the send is recorded in the ``task_outbox`` table instead, and the
+periodic ``marketplace.flush_outbox`` task (or ``flask flush-outbox``) re-sends it when
+the broker is back, so no index update is lost.
 """
 from __future__ import annotations
 
@@ -17,43 +19,48 @@ from celery import Celery
 
 log = logging.getLogger(__name__)
 
-celery_app = Celery("marketplace", include=["jobs.tasks"])
-celery_app.conf.update(
-    task_serializer="json", accept_content=["json"], result_serializer="json",
-    task_acks_late=True,             # a worker killed mid-task leaves the message for another
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
-    task_time_limit=300, task_soft_time_limit=240,
-    broker_connection_retry_on_startup=True,
-    task_default_queue="marketplace",
-)
+BEAT_SCHEDULE = {
+    "flush-outbox": {"task": "marketplace.flush_outbox", "schedule": 60.0},
+}
 
 
-def configure(config) -> Celery:
+def make_celery(config) -> Celery:
+    app = Celery("marketplace", set_as_current=False)
+    app.conf.update(
+        task_serializer="json", accept_content=["json"], result_serializer="json",
+        task_acks_late=True,             # a worker killed mid-task leaves the message for another
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=300, task_soft_time_limit=240,
+        broker_connection_retry_on_startup=True,
+        task_default_queue="marketplace",
+        beat_schedule=BEAT_SCHEDULE,
+        timezone="Asia/Shanghai",
+    )
     if config.CELERY_BROKER_URL:
-        celery_app.conf.update(broker_url=config.CELERY_BROKER_URL,
-                               result_backend=config.CELERY_RESULT_BACKEND or None,
-                               task_always_eager=False,
-                               broker_transport_options={"max_retries": 1, "interval_start": 0,
-                                                         "interval_step": 0.2, "interval_max": 0.5})
+        app.conf.update(broker_url=config.CELERY_BROKER_URL, result_backend=config.CELERY_RESULT_BACKEND or None,
+                        task_always_eager=False,
+                        broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                                  "interval_max": 0.5})
     else:
-        celery_app.conf.update(task_always_eager=True, task_eager_propagates=False, broker_url="memory://")
-    return celery_app
+        app.conf.update(task_always_eager=True, task_eager_propagates=False, broker_url="memory://")
+    import jobs.tasks  # noqa: F401  (defines the shared tasks)
+
+    return app
 
 
 def init_celery(app, config) -> None:
-    configure(config)
-    import jobs.tasks  # noqa: F401  (registers the tasks)
+    celery = make_celery(config)
 
     def send_task(name: str, *args) -> None:
         try:
             with app.app_context():
-                celery_app.tasks[name].apply_async(args=args, retry=False)
+                celery.tasks[name].apply_async(args=args, retry=False)
         except Exception:  # broker down: keep the work in the outbox, never fail the request
             log.warning("broker unavailable, task %s%r kept in the outbox", name, args, exc_info=True)
             from jobs.outbox import keep
 
             keep(app.extensions["db"], name, args)
 
-    app.extensions["celery"] = celery_app
+    app.extensions["celery"] = celery
     app.extensions["send_task"] = send_task

@@ -11,9 +11,10 @@ def _worker_resources():
     from marketplace.config import Config
     from marketplace.crypto import Cipher
     from marketplace.db import Database
+    from marketplace.runtime import Runtime
 
     cfg = Config.from_env()
-    return cfg, Database(cfg.database_url), Cipher(cfg.data_key)
+    return cfg, Database(cfg.database_url), Cipher(cfg.data_key), Runtime(cfg)
 
 
 def _app():
@@ -30,3 +31,9 @@ def database():
 def config():
     app = _app()
     return app.config["MARKETPLACE"] if app is not None else _worker_resources()[0]
+
+
+def runtime():
+    """The search backend and encoder holder of this process."""
+    app = _app()
+    return app.extensions["runtime"] if app is not None else _worker_resources()[3]

@@ -1,21 +1,41 @@
 """Celery tasks: explicit names, ids as arguments, reload inside, idempotent, time-limited."""
 from __future__ import annotations
 
-from .celery_app import celery_app
-from .runtime import database
+from celery import shared_task
+
+from .runtime import database, runtime
 
 
-@celery_app.task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
+@shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
 def index_posting(self, posting_id: int) -> str:
     from marketplace.services import indexing
 
-    with database().unit_of_work() as s:
-        return indexing.index_posting(s, posting_id)
+    rt = runtime()
+    try:
+        with database().unit_of_work() as s:
+            return indexing.index_posting(s, rt.backend, rt.encoder, posting_id)
+    except Exception as exc:  # search backend or database briefly unavailable: try again later
+        raise self.retry(exc=exc)
 
 
-@celery_app.task(name="marketplace.index_profile", bind=True, max_retries=5, default_retry_delay=10)
+@shared_task(name="marketplace.index_profile", bind=True, max_retries=5, default_retry_delay=10)
 def index_profile(self, profile_id: int) -> str:
     from marketplace.services import indexing
 
-    with database().unit_of_work() as s:
-        return indexing.index_profile(s, profile_id)
+    rt = runtime()
+    try:
+        with database().unit_of_work() as s:
+            return indexing.index_profile(s, rt.backend, rt.encoder, profile_id)
+    except Exception as exc:
+        raise self.retry(exc=exc)
+
+
+@shared_task(name="marketplace.flush_outbox", bind=True, time_limit=120)
+def flush_outbox(self) -> int:
+    """Re-send tasks kept while the broker was down (locked rows: safe to run twice)."""
+    from .outbox import flush
+
+    def send(name, args):
+        self.app.tasks[name].apply_async(args=args, retry=False)
+
+    return flush(database(), send)

@@ -5,9 +5,6 @@ loaded per worker process on first use (never in the parent before the fork).
 """
 from marketplace.config import Config
 
-from .celery_app import celery_app, configure
+from .celery_app import make_celery
 
-configure(Config.from_env())
-import jobs.tasks  # noqa: E402,F401  (registers the tasks)
-
-app = celery_app
+app = make_celery(Config.from_env())

@@ -8,6 +8,7 @@ from flask import Flask
 from .config import ROOT, Config
 from .crypto import Cipher
 from .db import Database
+from .runtime import Runtime
 
 
 def build_app(config: Config | dict | None = None) -> Flask:
@@ -37,6 +38,7 @@ def build_app(config: Config | dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["db"] = Database(config.database_url)
     app.extensions["cipher"] = Cipher(config.data_key)
+    app.extensions["runtime"] = Runtime(config)
 
     from jobs.celery_app import init_celery
 

@@ -34,6 +34,23 @@ def init_app(app: Flask) -> None:
         with current_app.extensions["db"].unit_of_work() as s:
             result = demo.load(s, current_app.extensions["cipher"])
         click.echo(json.dumps(result, ensure_ascii=False))
+        if result["loaded"]:
+            _reindex(("posting", "profile"))
+
+    @app.cli.command("reindex")
+    @click.option("--type", "doc_type", type=click.Choice(["posting", "profile", "all"]), default="all")
+    def reindex(doc_type):
+        """Rebuild the search index from the database (searches keep working meanwhile)."""
+        _reindex(("posting", "profile") if doc_type == "all" else (doc_type,))
+
+    @app.cli.command("flush-outbox")
+    def flush_outbox():
+        """Send the tasks kept while the broker was down."""
+        from jobs.outbox import flush
+
+        celery = current_app.extensions["celery"]
+        n = flush(current_app.extensions["db"], lambda name, args: celery.tasks[name].apply_async(args=args))
+        click.echo(f"{n} tasks sent")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1")
@@ -45,3 +62,18 @@ def init_app(app: Flask) -> None:
 
         click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
         waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+def _reindex(doc_types) -> None:
+    from .services import indexing
+
+    rt = current_app.extensions["runtime"]
+    for doc_type in doc_types:
+        with current_app.extensions["db"].unit_of_work() as s:
+            with click.progressbar(length=1, label=f"indexing {doc_type}s") as bar:
+                def progress(done, total):
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                n = indexing.reindex(s, rt.backend, rt.encoder, doc_type, progress=progress)
+        click.echo(f"{n} {doc_type}s indexed")

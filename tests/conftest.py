@@ -83,6 +83,9 @@ def db(app):
         database.factory = original
         trans.rollback()
         conn.close()
+        runtime = app.extensions["runtime"]
+        if runtime._backend is not None:  # the index is not transactional: empty it with the rollback
+            runtime.backend.clear()
 
 
 @pytest.fixture
@@ -99,16 +102,26 @@ _seq = itertools.count(1)
 
 
 @pytest.fixture
-def make(db, cipher):
+def make(db, cipher, app):
     """Factories: ``make.user(role)``, ``make.org()``, ``make.profile()``, ``make.posting()``,
-    ``make.token(user)``; each flushes and returns the model."""
-    return Factories(db, cipher)
+    ``make.token(user)``; each flushes and returns the model. ``make.index(obj)`` puts a
+    posting or profile into the search index as the indexing task would."""
+    return Factories(db, cipher, app.extensions["runtime"])
 
 
 class Factories:
-    def __init__(self, session, cipher):
+    def __init__(self, session, cipher, runtime=None):
         self.s = session
         self.cipher = cipher
+        self.runtime = runtime
+
+    def index(self, *objs):
+        from marketplace.models import Posting
+        from marketplace.services import indexing
+
+        for obj in objs:
+            fn = indexing.index_posting if isinstance(obj, Posting) else indexing.index_profile
+            fn(self.s, self.runtime.backend, self.runtime.encoder, obj.id)
 
     def org(self, org_type="enterprise", district="望花区", internship_base=True, **kw):
         from marketplace.idcodes import credit_code_check_char

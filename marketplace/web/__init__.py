@@ -32,6 +32,10 @@ def cipher():
     return current_app.extensions["cipher"]
 
 
+def runtime():
+    return current_app.extensions["runtime"]
+
+
 def settings():
     return current_app.config["MARKETPLACE"]
 

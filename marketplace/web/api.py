@@ -249,3 +249,88 @@ def get_application(actor, application_id):
 def move_stage(actor, application_id, data):
     app = applications.move_stage(db(), actor, application_id, data.stage, data.note)
     return applications.application_to_dict(app)
+
+
+# --- search ---------------------------------------------------------------------------
+
+def _int_arg(name: str, lo: int, hi: int) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise ValidationFailed(f"{name} 应为 {lo} 到 {hi} 之间的整数", f"{name} must be a whole number from {lo} to {hi}",
+                               field=name)
+    return int(raw)
+
+
+def _search_page_dict(result, to_dict) -> dict:
+    d = {"items": [to_dict(i) for i in result.items], "page": result.page, "per_page": result.per_page,
+         "total": result.total, "facets": result.facets, "degraded": result.degraded}
+    if result.notice:
+        d["notice"] = {"zh": result.notice[0], "en": result.notice[1]}
+    return d
+
+
+@api_route(bp, "/search/postings", roles=ANYONE, summary="Search published postings (Chinese full text + meaning)",
+           paginated=True, query={"q": ("string", "words, Chinese or English; traditional characters are fine"),
+                                  "kind": ("string", "job, internship or public_welfare"),
+                                  "district": ("string", "district"), "education": ("integer", "my education level 0-7"),
+                                  "salary_min": ("integer", "pay at least this (yuan/month)"),
+                                  "employer_type": ("string", "enterprise, soe, public_institution, social_org"),
+                                  "sort": ("string", "relevance or date")})
+def search_postings(actor):
+    from ..models import DISTRICTS, KINDS, ORG_TYPES
+    from ..services import searching
+    from . import runtime
+
+    page, per_page = page_args()
+    req = searching.PostingSearch(
+        q=_norm_q(request.args.get("q", "")), kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
+        education_max=_int_arg("education", 0, 7), salary_min=_int_arg("salary_min", 0, 1_000_000),
+        employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", ("relevance", "date")) or "relevance",
+        page=page, per_page=per_page)
+    rt = runtime()
+    return _search_page_dict(searching.search_postings(db(), rt, req), postings.posting_to_dict)
+
+
+@api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),
+           summary="Search published (consenting) profiles", paginated=True,
+           query={"q": ("string", "words"), "district": ("string", "district"),
+                  "education": ("integer", "at least this level 0-7"), "category": ("string", "a category")})
+def search_profiles(actor):
+    from ..models import CATEGORIES, DISTRICTS
+    from ..services import searching
+    from . import runtime
+
+    page, per_page = page_args()
+    rt = runtime()
+    result = searching.search_profiles(db(), rt, actor, q=_norm_q(request.args.get("q", "")),
+                                       district=choice_arg("district", DISTRICTS),
+                                       education_min=_int_arg("education", 0, 7),
+                                       category=choice_arg("category", CATEGORIES), page=page, per_page=per_page)
+    return _search_page_dict(result, lambda p: profiles.profile_to_dict(p, cipher(), actor))
+
+
+def _norm_q(q: str) -> str:
+    import chinese
+
+    q = chinese.normalize(q)
+    if len(q) > 100:
+        raise ValidationFailed("搜索词最多100个字", "the search text is limited to 100 characters", field="q")
+    return q
+
+
+# --- policy ---------------------------------------------------------------------------
+
+@api_route(bp, "/policy/internship-subsidy", ["POST"], ANYONE,
+           "Internship-subsidy calculator (POLICY.md section 6): one case or a list of cases")
+def internship_subsidy(actor):
+    """Takes and returns the calculator contract's JSON. 200 when every case is answered;
+    422 when any case is refused (each refused case says why; the others are answered)."""
+    from ..policy import calculate_internship_json
+
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationFailed("请求体应为 JSON 对象或列表", "the body must be a JSON object or a list of them", field="body")
+    result, ok = calculate_internship_json(data)
+    return result, (200 if ok else 422)

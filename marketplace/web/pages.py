@@ -124,15 +124,25 @@ def home():
 
 
 def postings_page():
+    from ..services import searching
+    from . import runtime
+
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
-    q = (request.args.get("q") or "").strip()[:100]
+    education = request.args.get("education", "")
+    education = int(education) if education.isdigit() and int(education) <= 7 else None
+    q = _norm((request.args.get("q") or "").strip())[:100]
     page, per_page = page_args()
-    stmt = postings.public_postings(kind=kind, district=district, q=_norm(q) or None)
-    items, total = paginate(db(), stmt, page, per_page)
-    return render_template("postings.html", items=items, total=total, page=page, per_page=per_page, q=q, kind=kind,
-                           district=district, kinds=options("kind"), districts=[(d, d) for d in DISTRICTS],
-                           notice=None)
+    rt = runtime()
+    result = searching.search_postings(db(), rt, searching.PostingSearch(
+        q=q, kind=kind, district=district, education_max=education, page=page, per_page=per_page,
+        sort="relevance" if q else "date"))
+    notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
+    return render_template("postings.html", items=result.items, total=result.total, page=page, per_page=per_page,
+                           q=q, kind=kind, district=district, education=education, kinds=options("kind"),
+                           districts=[(d, d) for d in DISTRICTS],
+                           educations=[(k, education_name(k)) for k in EDUCATION_LEVELS if k],
+                           facets=result.facets, notice=notice)
 
 
 bp.add_url_rule("/postings", "postings", postings_page)

@@ -1,0 +1,89 @@
+"""Search as people meet it through the API and pages: a published posting is found
+right after the request (the index task runs after the commit), closing or withdrawing
+consent removes it, profile search is for employers and caseworkers only, and a broken
+search backend degrades to a database query with a notice instead of failing."""
+from __future__ import annotations
+
+import pytest
+
+from marketplace.runtime import Runtime
+
+
+def posting_body(**kw):
+    body = {"kind": "job", "title": "數控車床操作工", "description": "负责汽车零部件数控车削加工，按图纸调用程序、对刀。",
+            "skills": ["数控车床", "FANUC"], "district": "望花区", "salary_min": 4500, "salary_max": 6500}
+    body.update(kw)
+    return body
+
+
+def titles(r):
+    assert r.status_code == 200, r.json
+    return [i["title"] for i in r.json["items"]]
+
+
+def test_published_postings_are_found_and_closed_ones_disappear(client, make):
+    hr = make.user("employer")
+    h = make.token(hr)
+    pid = client.post("/api/v1/postings", json=posting_body(), headers=h).json["id"]
+    assert "数控车床操作工" not in titles(client.get("/api/v1/search/postings?q=数控车床"))  # draft
+    client.post(f"/api/v1/postings/{pid}/publish", headers=h)
+    assert titles(client.get("/api/v1/search/postings?q=數控車床"))[0] == "数控车床操作工"  # traditional query
+    r = client.get("/api/v1/search/postings?q=车床&kind=job&district=望花区")
+    assert titles(r)[0] == "数控车床操作工" and r.json["facets"]["kind"]["job"] >= 1
+    assert "数控车床操作工" not in titles(client.get("/api/v1/search/postings?q=车床&district=新抚区"))
+    client.post(f"/api/v1/postings/{pid}/close", headers=h)
+    assert "数控车床操作工" not in titles(client.get("/api/v1/search/postings?q=数控车床"))
+
+
+def test_two_character_queries_and_synonyms(client, make):
+    a = make.posting(title="酒店前台接待", description="负责入住登记、退房结算与宾客咨询。", skills=["接待"])
+    b = make.posting(title="电焊工", description="负责钢结构焊接。", skills=["焊接"])
+    make.index(a, b)
+    assert titles(client.get("/api/v1/search/postings?q=焊工"))[0] == "电焊工"
+    assert titles(client.get("/api/v1/search/postings?q=前台"))[0] == "酒店前台接待"
+    assert titles(client.get("/api/v1/search/postings?q=接待员"))[0] == "酒店前台接待"
+
+
+def test_profile_search_respects_consent(client, make):
+    hr = make.user("employer")
+    person = make.user("person")
+    me = make.token(person)
+    body = {"name": "赵磊", "gender": "男", "birth_on": "1995-01-01", "district": "望花区", "education": 3,
+            "skills": ["电焊", "氩弧焊"], "desired_jobs": "焊工", "summary": "十年电焊经验", "published": True}
+    assert client.put("/api/v1/profiles/me", json=body, headers=me).status_code == 200
+    found = client.get("/api/v1/search/profiles?q=焊工", headers=make.token(hr)).json["items"]
+    assert [p["name"] for p in found] == ["赵磊"]
+    assert client.put("/api/v1/profiles/me", json=dict(body, published=False), headers=me).status_code == 200
+    assert client.get("/api/v1/search/profiles?q=焊工", headers=make.token(hr)).json["items"] == []
+    assert client.get("/api/v1/search/profiles?q=焊工", headers=me).status_code == 403
+
+
+@pytest.fixture
+def broken_search(app, tmp_path):
+    """A real embedded index whose file is then corrupted on disk (a real fault)."""
+    from marketplace.config import Config
+
+    good = app.extensions["runtime"]
+    rt = Runtime(Config.from_env(ENV="testing", INSTANCE_DIR=str(tmp_path)))
+    rt._encoder = good.encoder
+    rt.backend.count("posting")
+    rt.close()
+    (tmp_path / "search.db").write_bytes(b"this is not a database" * 100)
+    app.extensions["runtime"] = rt
+    yield rt
+    app.extensions["runtime"] = good
+
+
+def test_a_broken_search_backend_degrades_to_the_database_with_a_notice(client, make, broken_search):
+    make.posting(title="仓库管理员", description="负责出入库登记和盘点。")
+    r = client.get("/api/v1/search/postings?q=仓库")
+    assert r.status_code == 200 and r.json["degraded"] is True and "unavailable" in r.json["notice"]["en"]
+    assert titles(r) == ["仓库管理员"]
+    page = client.get("/postings?q=仓库")
+    assert page.status_code == 200 and "搜索服务暂时不可用" in page.text and "仓库管理员" in page.text
+
+
+def test_search_input_is_checked(client):
+    assert client.get("/api/v1/search/postings?q=" + "长" * 101).status_code == 422
+    assert client.get("/api/v1/search/postings?education=9").status_code == 422
+    assert client.get("/api/v1/search/postings?sort=random").status_code == 422
