@@ -32,7 +32,9 @@ def build_app(config: Config | dict | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=config.DEFAULT_LOCALE,
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "marketplace" / "translations"),
+        # One catalogue per area (core, internships, welfare, fairs, ...), merged by Flask-Babel.
+        BABEL_TRANSLATION_DIRECTORIES=";".join(sorted(str(p) for p in (ROOT / "marketplace" / "i18n").iterdir()
+                                                      if p.is_dir())),
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False

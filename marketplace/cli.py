@@ -16,7 +16,7 @@ def upgrade_database(app: Flask) -> None:
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     with app.extensions["db"].engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
 
         with current_app.extensions["db"].unit_of_work() as s:
             result = demo.load(s, current_app.extensions["cipher"])
+            if result["loaded"]:
+                result.update(demo.load_extras(s, current_app.extensions["cipher"]))
         click.echo(json.dumps(result, ensure_ascii=False))
         if result["loaded"]:
             _reindex(("posting", "profile"))

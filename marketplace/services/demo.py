@@ -175,6 +175,23 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
             "applications": count}
 
 
+def load_extras(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict:
+    """Run every ``demo_*`` module's ``load(session, cipher, today) -> dict`` after the core
+    set, in name order: an area (internships, welfare, fairs) adds its demo records by
+    adding a module."""
+    import importlib
+    import pkgutil
+
+    from .. import services
+
+    out: dict = {}
+    for info in sorted(pkgutil.iter_modules(services.__path__), key=lambda i: i.name):
+        if info.name.startswith("demo_"):
+            module = importlib.import_module(f"{services.__name__}.{info.name}")
+            out[info.name[5:]] = module.load(session, cipher, today or dt.date.today())
+    return out
+
+
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 _GIVEN_M = ["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "刚", "鹏", "浩", "宇", "俊"]
 _GIVEN_F = ["芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "婷", "雪", "慧", "琳", "颖", "倩", "玉"]

@@ -46,8 +46,22 @@ def dispatch(tasks) -> None:
         send(name, *args)
 
 
+def _feature_modules():
+    """Every ``api_*`` and ``pages_*`` module of this package: an area adds its endpoints
+    (on ``api.bp`` through ``api_route``) and pages (its own blueprint ``bp``) by adding a
+    module, without editing this file."""
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith(("api_", "pages_")):
+            yield importlib.import_module(f"{__name__}.{info.name}")
+
+
 def init_web(app: Flask) -> None:
     from . import api, i18n, pages
+
+    features = list(_feature_modules())
 
     i18n.init_app(app)
     csrf.init_app(app)
@@ -114,4 +128,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token only, never by cookie
     app.register_blueprint(pages.bp)
+    for module in features:
+        if module.__name__.rsplit(".", 1)[-1].startswith("pages_"):
+            app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -27,6 +27,7 @@ def live_server(tmp_path_factory):
     upgrade_database(app)
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
+        demo.load_extras(s, app.extensions["cipher"])
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -126,12 +126,13 @@ def test_every_page_string_has_a_chinese_translation(tmp_path):
     subprocess.run([str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", str(ROOT / "babel.cfg"),
                     "-k", "_", "-k", "gettext", "-o", str(pot), str(ROOT)], check=True, cwd=ROOT)
     wanted = set(re.findall(r'^msgid "(.+)"$', pot.read_text(encoding="utf-8"), re.M))
-    po = (ROOT / "marketplace/translations/zh_Hans_CN/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
-    have = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', po, re.M))
-    assert sorted(wanted - set(have)) == []
-    mo = ROOT / "marketplace/translations/zh_Hans_CN/LC_MESSAGES/messages.mo"
     from babel.messages.mofile import read_mo
 
-    with mo.open("rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    assert have == compiled, "the .mo is stale: run pybabel compile -d marketplace/translations"
+    have: dict = {}
+    for po_path in (ROOT / "marketplace" / "i18n").glob("*/zh_Hans_CN/LC_MESSAGES/messages.po"):
+        po = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', po_path.read_text(encoding="utf-8"), re.M))
+        with po_path.with_suffix(".mo").open("rb") as f:
+            compiled = {m.id: m.string for m in read_mo(f) if m.id}
+        assert po == compiled, f"{po_path.with_suffix('.mo')} is stale: run pybabel compile -d {po_path.parents[2]}"
+        have.update(po)
+    assert sorted(wanted - set(have)) == []
