@@ -49,10 +49,11 @@ from .vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 BM25_WEIGHTS = (5.0, 3.0, 1.0, 1.0)  # title, skills, body, words
-#: Lexical ranking is tiered: documents matching in title or skills first (bm25),
-#: then those matching only in the text. Ranking every match by bm25 cost 2.5 µs a
-#: match (焊工 at 100k postings: 27k matches, 77 ms); the title/skills tier is small.
-#: A text-only tier larger than this is ordered by date instead of bm25.
+#: Lexical ranking is tiered: documents matching in the title first, then in the
+#: skills, then only in the text, each tier by bm25. Ranking every match by bm25
+#: cost 2.5 µs a match (焊工 at 100k postings: 27k matches, 77 ms); the first tiers
+#: are small and usually fill the page. A text-only tier larger than this is ordered
+#: by date instead of bm25.
 TEXT_TIER_RANK_MAX = 20000
 _FIELD_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _SCHEMA = """
@@ -610,7 +611,7 @@ class EmbeddedBackend(SearchBackend):
         # lexical: FTS5 matches, joined to docs only when there are filters
         join_from = f"{fts} JOIN docs AS d ON d.rowid = {fts}.rowid WHERE {fts} MATCH ?{dwhere}"
         lex_from = join_from if conds else f"{fts} WHERE {fts} MATCH ?"
-        match_expr = tier1 = None
+        match_expr, tiers = None, []
         if use_lex:
             terms, any_term = aq.terms, False
             match_expr = fts_expression(terms)
@@ -621,7 +622,11 @@ class EmbeddedBackend(SearchBackend):
                     match_expr = fts_expression(terms, any_term=True)
                     notes.append("relaxed")
             if match_expr:
-                tier1 = fts_expression(terms, any_term=any_term, columns=("title", "skills"))
+                tiers = [
+                    fts_expression(terms, any_term=any_term, columns=("title",)),
+                    fts_expression(terms, any_term=any_term, columns=("skills",)),
+                    match_expr,
+                ]
             else:
                 use_lex = False
         lex_sql = f"SELECT {fts}.rowid FROM {lex_from}"
@@ -676,12 +681,12 @@ class EmbeddedBackend(SearchBackend):
             vec_rank = {r: i + 1 for i, (r, _) in enumerate(vec)}
             ranked = [(r, 0.0, None, vec_rank.get(r)) for (r,) in rows]
         elif use_lex and qv is None:
-            rows = self._lex_top(c, fts, lex_from, join_from, match_expr, tier1, fparams, q.per_page, q.offset)
+            rows = self._lex_top(c, fts, lex_from, join_from, tiers, fparams, q.per_page, q.offset)
             ranked = [(r, s, q.offset + i + 1, None) for i, (r, s) in enumerate(rows)]
         else:
             lex: list[tuple[int, float]] = []
             if use_lex:
-                lex = self._lex_top(c, fts, lex_from, join_from, match_expr, tier1, fparams, depth, 0)
+                lex = self._lex_top(c, fts, lex_from, join_from, tiers, fparams, depth, 0)
             if lex and vec:
                 fused = fusion.fuse(lex, vec, method=self.fusion_method, vector_weight=self.vector_weight)
             elif lex:
@@ -695,36 +700,53 @@ class EmbeddedBackend(SearchBackend):
         facets = self._facets(c, q.doc_type, q.facets, cand_sql, cand_params) if q.facets else {}
         return SearchResult(hits, total, facets, q.page, q.per_page, notes)
 
-    def _lex_top(self, c, fts, lex_from, join_from, expr, tier1, fparams, limit, offset) -> list[tuple[int, float]]:
-        """Best lexical matches, tiered (see :data:`TEXT_TIER_RANK_MAX`)."""
-        out = c.execute(
-            f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from} ORDER BY {fts}.rank LIMIT ? OFFSET ?",
-            (tier1, *fparams, limit, offset),
-        ).fetchall()
-        if len(out) == limit:
-            return out
-        if out or offset == 0:
-            n1 = offset + len(out)
-        else:
-            n1 = c.execute(f"SELECT count(*) FROM {lex_from}", (tier1, *fparams)).fetchone()[0]
-        tier2 = f"({expr}) NOT ({tier1})"
-        need, off2 = limit - len(out), max(0, offset - n1)
-        n2 = c.execute(f"SELECT count(*) FROM {lex_from}", (tier2, *fparams)).fetchone()[0]
-        if n2 > TEXT_TIER_RANK_MAX:
-            rest = c.execute(
-                f"SELECT {fts}.rowid, 0.0 FROM {join_from} ORDER BY d.sort_on DESC, d.rowid DESC LIMIT ? OFFSET ?",
-                (tier2, *fparams, need, off2),
-            ).fetchall()
-        else:
-            rest = c.execute(
-                f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from} ORDER BY {fts}.rank LIMIT ? OFFSET ?",
-                (tier2, *fparams, need, off2),
-            ).fetchall()
-        if out and rest:  # keep tier 2 below tier 1 for score-based fusion
-            floor = min(s for _, s in out)
-            top2 = max(s for _, s in rest)
-            rest = [(r, s - top2 + floor - 1e-6) for r, s in rest]
-        return out + rest
+    def _lex_top(self, c, fts, lex_from, join_from, tiers, fparams, limit, offset) -> list[tuple[int, float]]:
+        """Best lexical matches, tiered (see :data:`TEXT_TIER_RANK_MAX`). ``tiers`` are
+        MATCH expressions restricting the set (title only, skills only), the last one
+        the whole query; every tier is ranked by bm25 of the whole query (all columns,
+        whole-word bonus) and excludes the documents of the tiers before it.
+
+        ``ORDER BY rank + 0`` on purpose: a bare ``ORDER BY rank`` lets FTS5 sort by
+        itself, scoring every match before the tier restriction (7x slower)."""
+        full = tiers[-1]
+        out: list[tuple[int, float]] = []
+        for i, e in enumerate(tiers):
+            last = i == len(tiers) - 1
+            need = limit - len(out)
+            if need <= 0:
+                break
+            sub, sp = "", []
+            if not last:
+                sub += f" AND +{fts}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
+                sp.append(e)
+            if i > 0:
+                sub += f" AND +{fts}.rowid NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
+                sp.append(" OR ".join(f"({t})" for t in tiers[:i]))
+            params = (full, *fparams, *sp)
+            n = None
+            if offset > 0 or (last and i > 0):
+                n = c.execute(f"SELECT count(*) FROM {lex_from}{sub}", params).fetchone()[0]
+                if offset >= n:
+                    offset -= n
+                    continue
+            if last and n is not None and n > TEXT_TIER_RANK_MAX:
+                rows = c.execute(
+                    f"SELECT {fts}.rowid, 0.0 FROM {join_from}{sub} ORDER BY d.sort_on DESC, d.rowid DESC LIMIT ? OFFSET ?",
+                    (*params, need, offset),
+                ).fetchall()
+            else:
+                order = f"{fts}.rank" if (last and i == 0) else f"{fts}.rank + 0"
+                rows = c.execute(
+                    f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from}{sub} ORDER BY {order} LIMIT ? OFFSET ?",
+                    (*params, need, offset),
+                ).fetchall()
+            offset = 0
+            if out and rows:
+                floor, top = min(s for _, s in out), max(s for _, s in rows)
+                if top >= floor:
+                    rows = [(r, s - top + floor - 1e-6) for r, s in rows]
+            out.extend(rows)
+        return out
 
     def _vector_top(self, c, doc_type, qv, k, conds, fparams) -> list[tuple[int, float]]:
         if not conds:
