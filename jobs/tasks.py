@@ -39,3 +39,18 @@ def flush_outbox(self) -> int:
         self.app.tasks[name].apply_async(args=args, retry=False)
 
     return flush(database(), send)
+
+
+def _load_area_tasks() -> None:
+    """Import every ``jobs/tasks_<area>.py`` so their shared tasks are registered."""
+    import importlib
+    import pkgutil
+
+    import jobs
+
+    for info in pkgutil.iter_modules(jobs.__path__):
+        if info.name.startswith("tasks_"):
+            importlib.import_module(f"jobs.{info.name}")
+
+
+_load_area_tasks()
