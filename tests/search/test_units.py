@@ -71,3 +71,32 @@ def test_bench_corpus_is_varied_and_deterministic():
     assert [d.text for d in a] == [d.text for d in b]
     assert len({d.title for d in a}) > 30
     assert all(len(d.vector) == 384 for d in a)
+
+
+def test_unreachable_elasticsearch_raises_search_unavailable():
+    """A real client against a closed port (no fake server): callers can degrade."""
+    from search import Query, SearchUnavailable
+
+    b = search.get_backend("elasticsearch", url="http://127.0.0.1:9", max_retries=0, request_timeout=2)
+    with pytest.raises(SearchUnavailable):
+        b.search(Query("posting", "会计"))
+    assert b.health()["ok"] is False
+    b.close()
+
+
+def test_elasticsearch_mapping_and_filters():
+    from search import Range
+    from search.elastic import ElasticsearchBackend
+
+    b = ElasticsearchBackend("http://127.0.0.1:9", analyzer="cjk")
+    m = b.mapping("posting")["mappings"]["properties"]
+    assert m["vector"] == {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine",
+                           "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}}
+    assert m["title"]["analyzer"] == "cjk" and m["title"]["fields"]["chars"]["analyzer"] == "standard"
+    assert m["education_min"]["type"] == "long" and m["close_on"]["type"] == "date"
+    assert ElasticsearchBackend("http://127.0.0.1:9", analyzer="ik").mapping("profile")["mappings"]["properties"][
+        "title"]["analyzer"] == "ik_max_word"
+    clauses = b.filter_clauses({"salary_max": Range(gte=4000), "target_group": [None, "veteran"]})
+    assert clauses[0] == {"range": {"salary_max": {"gte": 4000}}}
+    assert {"terms": {"target_group": ["veteran"]}} in clauses[1]["bool"]["should"]
+    b.close()
