@@ -503,3 +503,30 @@ def admin_toggle(user_id):
         raise NotFound("用户", "user")
     accounts.admin_update_user(s, current_user, user_id, UserPatch(is_active=not user.is_active))
     return redirect(url_for("pages.admin_users"))
+
+
+# --- my data (PIPL) -------------------------------------------------------------------
+
+@bp.route("/me/data", methods=["GET", "POST"])
+@login_required
+def my_data():
+    require_role("person")
+    from ..services import privacy
+
+    if request.method == "GET":
+        if request.args.get("download") == "1":
+            import json
+
+            from flask import Response
+
+            body = json.dumps(privacy.export(db(), cipher(), current_user), ensure_ascii=False, indent=2)
+            return Response(body, mimetype="application/json",
+                            headers={"Content-Disposition": "attachment; filename=my-data.json"})
+        return render_template("person/data.html")
+    try:
+        privacy.delete_account(db(), current_user, request.form.get("password", ""))
+    except DomainError as exc:
+        return render_template("person/data.html", error=message(exc)), exc.status
+    logout_user()
+    flash(_("Your account and personal data were deleted."), "ok")
+    return redirect(url_for("pages.home"))
