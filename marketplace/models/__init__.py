@@ -13,3 +13,11 @@ __all__ = [
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
     "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
 ]
+from .welfare import (CONTACT_CHANNELS, HTE_BASES, PLACEMENT_END_REASONS, REFERRAL_OUTCOMES, REGISTRATION_BASES,  # noqa: E402
+                      REGISTRATION_CHANNELS, REGISTRATION_END_REASONS, FollowUp, FollowUpContact, HardToEmployStatus,
+                      Placement, Referral, Registration)
+from .internships import (AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, InternshipAgreement,  # noqa: E402
+                          InternshipInterruption, Notification, SubsidyClaim)
+
+__all__ += ["AGREEMENT_STATUSES", "CLAIM_KINDS", "CLAIM_STATES", "InternshipAgreement", "InternshipInterruption",
+            "Notification", "SubsidyClaim"]
