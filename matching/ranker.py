@@ -321,8 +321,13 @@ class Ranker:
             return X[:, FI["cos"]].copy()
         raise ValueError(f"mode must be system, lexical or vector, not {mode!r}")
 
-    def _rank(self, X, elig, ids, mode, offset, limit, include_ineligible, explain_fn):
+    def _rank(self, X, elig, ids, mode, offset, limit, include_ineligible, explain_fn, candidates=None, index=None):
         ok = np.logical_and.reduce(list(elig.values())) if mode == "system" else np.ones(len(ids), dtype=bool)
+        keep = np.ones(len(ids), dtype=bool)
+        if candidates is not None:
+            keep[:] = False
+            keep[[index[c] for c in candidates if c in index]] = True
+            ok = ok & keep
         cand = np.flatnonzero(ok)
         total = len(cand)
         want = offset + limit
@@ -342,7 +347,7 @@ class Ranker:
         if include_ineligible and len(items) < limit:
             from .explain import ineligible_reasons
 
-            bad = np.flatnonzero(~ok)
+            bad = np.flatnonzero(~ok & keep)
             bad = bad[np.lexsort((bad, -s[bad]))]
             start = max(0, offset - total)
             for k, j in enumerate(bad[start: start + limit - len(items)]):
@@ -350,25 +355,33 @@ class Ranker:
                                         ineligible=ineligible_reasons({n: bool(v[j]) for n, v in elig.items()}),
                                         features={f: float(X[j, q]) for q, f in enumerate(FEATURES)},
                                         explanation=explain_fn(j, X[j])))
-        return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=len(ids) - total)
+        return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=int(keep.sum()) - total)
 
     def rank_postings(self, profile_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
-                      include_ineligible: bool = False, explain: bool = True) -> RankedPage:
+                      include_ineligible: bool = False, explain: bool = True,
+                      candidates: Sequence[str] | None = None) -> RankedPage:
+        """Postings for one person, best first. ``candidates`` restricts to those ids (e.g. from
+        ``matching.retrieval.search_candidates``); ``include_ineligible`` appends the posts the
+        hard filters removed, after the ranked ones, with the reasons."""
         from .explain import explain_pair
 
         si = self.profiles.index[profile_id]
         X, elig = self.features_for_profile(si)
         fn = (lambda j, x: explain_pair(self.postings, j, self.profiles, si, x)) if explain else (lambda j, x: None)
-        return self._rank(X, elig, self.postings.ids, mode, offset, limit, include_ineligible, fn)
+        return self._rank(X, elig, self.postings.ids, mode, offset, limit, include_ineligible, fn, candidates,
+                          self.postings.index)
 
     def rank_profiles(self, posting_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
-                      include_ineligible: bool = False, explain: bool = True) -> RankedPage:
+                      include_ineligible: bool = False, explain: bool = True,
+                      candidates: Sequence[str] | None = None) -> RankedPage:
+        """People for one post, best first (same options as ``rank_postings``)."""
         from .explain import explain_pair
 
         pi = self.postings.index[posting_id]
         X, elig = self.features_for_posting(pi)
         fn = (lambda j, x: explain_pair(self.postings, pi, self.profiles, j, x)) if explain else (lambda j, x: None)
-        return self._rank(X, elig, self.profiles.ids, mode, offset, limit, include_ineligible, fn)
+        return self._rank(X, elig, self.profiles.ids, mode, offset, limit, include_ineligible, fn, candidates,
+                          self.profiles.index)
 
 
 def rank_postings_for_profile(profile: F.ProfileData, postings: Sequence[F.PostingData], *, today: dt.date | None = None,

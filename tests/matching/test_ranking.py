@@ -137,3 +137,25 @@ def test_education_waiver_for_experience(encoder):
     item = rank_postings_for_profile(grower, [post], today=TODAY, encoder=encoder).items[0]
     assert item.features["edu_below"] == 0
     assert "education_waived" in {r["code"] for r in item.explanation.reasons}
+
+
+def test_candidates_from_the_search_backend_are_reranked(encoder):
+    from search import get_backend
+
+    from matching import embed_postings, embed_profiles
+    from matching.retrieval import posting_document, search_candidates
+
+    posts = [WELDER_POST,
+             posting(id="cashier", title="超市收银员", skills=["收银", "点钞"], description="超市收银，服务顾客。"),
+             posting(id="guard", title="小区保安员", skills=["门岗值守", "巡逻"], description="小区门岗和夜间巡逻。")]
+    person = profile(id="w", skills=["焊工证", "二保焊"], experience="干了6年电焊。", desired="电焊工；望花区", education="中专")
+    pv, sv = embed_postings(posts, encoder), embed_profiles([person], encoder)
+    be = get_backend("embedded")
+    be.index([posting_document(p, pv[i]) for i, p in enumerate(posts)])
+    cands = search_candidates(be, "posting", person.desired, sv[0], k=2)
+    be.close()
+    assert "weld" in cands and len(cands) == 2
+    r = Ranker(posts, [person], encoder=encoder, today=TODAY, posting_vectors=pv, profile_vectors=sv)
+    page = r.rank_postings("w", candidates=cands, include_ineligible=True)
+    assert page.items[0].id == "weld" and {it.id for it in page.items} == set(cands)
+    assert page.total + page.excluded == 2
