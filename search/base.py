@@ -207,10 +207,11 @@ class SearchBackend(abc.ABC):
     :class:`SearchUnavailable` when the backend cannot be reached; ``ValueError``
     for bad input.
 
-    Fusion: ``hybrid`` combines the lexical ranking and the vector ranking with a
-    weighted reciprocal-rank fusion ``w/(k+r_vec) + (1-w)/(k+r_lex)``;
-    ``vector_weight`` (``w``, default from :data:`search.fusion.DEFAULT_VECTOR_WEIGHT`)
-    is a constructor option of every backend.
+    Fusion: ``hybrid`` takes the best ``depth`` (default 100) of each side and
+    combines them in Python (:func:`search.fusion.fuse`): ``fusion_method`` ``"blend"``
+    (default: min-max normalised scores, ``w*vector + (1-w)*lexical``) or ``"rrf"``
+    (weighted reciprocal rank fusion); ``vector_weight`` (``w``, default 0.5) is a
+    constructor option of every backend.
     """
 
     name: str = "abstract"

@@ -754,7 +754,7 @@ class EmbeddedBackend(SearchBackend):
         # Try the unfiltered top few hundred first: when enough of them pass the
         # filters they are exactly the filtered top k. Otherwise score the whole
         # filtered set (small when the filters are selective).
-        wide = max(10 * k, 500)
+        wide = max(20 * k, 1000)
         over = self.vectors.top(doc_type, qv, wide)
         if over:
             ok = {
