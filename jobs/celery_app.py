@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 BEAT_SCHEDULE = {
     "flush-outbox": {"task": "marketplace.flush_outbox", "schedule": 60.0},
+    # R12: once a day; idempotent, so the first run of a month creates its tasks and later
+    # runs add only people registered since.
+    "welfare-follow-ups": {"task": "marketplace.welfare_create_follow_ups", "schedule": 24 * 3600.0},
 }
 
 

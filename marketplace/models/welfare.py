@@ -17,7 +17,8 @@ from .base import Base, utcnow
 
 REGISTRATION_BASES = ("hukou", "residence")
 REGISTRATION_CHANNELS = ("online", "desk")
-REGISTRATION_END_REASONS = ("hired_in_system", "employed", "self_employed", "moved_away", "retired", "other")
+REGISTRATION_END_REASONS = ("hired_in_system", "placed_public_welfare", "employed", "self_employed", "moved_away",
+                            "retired", "other")
 HTE_BASES = ("registered", "reference")
 REFERRAL_OUTCOMES = ("hired", "not_hired", "refused")
 PLACEMENT_END_REASONS = ("term_ended", "stable_work", "left", "other")
