@@ -1,7 +1,7 @@
 """internships: agreements, interruptions, claims, notifications
 
 Revision ID: internships_0001
-Revises: welfare_0001
+Revises: 0001
 Create Date: 2026-11-28 17:03:35.599068
 """
 from alembic import op
