@@ -24,6 +24,8 @@ BEAT_SCHEDULE = {
     # R12: once a day; idempotent, so the first run of a month creates its tasks and later
     # runs add only people registered since.
     "welfare-follow-ups": {"task": "marketplace.welfare_create_follow_ups", "schedule": 24 * 3600.0},
+    # Internships: reminders and caseworker notices, daily; unique keys make a rerun create nothing.
+    "internship-reminders": {"task": "marketplace.internships_reminders", "schedule": 24 * 3600.0},
 }
 
 
