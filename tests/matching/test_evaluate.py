@@ -13,9 +13,9 @@ from .conftest import DEV_FILE, ROOT
 
 
 @pytest.mark.slow
-def test_evaluate_json_on_dev_set_meets_targets(capsys, encoder):
-    # in-process, so the session's encoder cache is reused; the CLI path is the same main()
-    assert evaluate.main([str(DEV_FILE), "--json"]) == 0
+def test_evaluate_json_on_dev_set_meets_targets(capsys, dev_cache):
+    # in-process with a persistent embedding cache; the command line calls the same main()
+    assert evaluate.main([str(DEV_FILE), "--json", "--cache", dev_cache]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"profile_to_posting", "posting_to_profile"}
     for direction, target in (("profile_to_posting", 0.92), ("posting_to_profile", 0.85)):
@@ -28,10 +28,10 @@ def test_evaluate_json_on_dev_set_meets_targets(capsys, encoder):
         assert system > res["lexical"]["ndcg@10"] and system > res["vector"]["ndcg@10"]
 
 
-def test_cross_validation_reports_held_out_figures(encoder):
+def test_cross_validation_reports_held_out_figures(dev_cache):
     from matching.tune import cross_validate
 
-    d, ranker = evaluate.build(str(DEV_FILE))
+    d, ranker = evaluate.build(str(DEV_FILE), cache=dev_cache)
     cv = cross_validate(d, ranker, k=5)
     # honest figures: weights fitted without the evaluated queries still beat both baselines
     assert cv["profile_to_posting"]["ndcg@10"] >= 0.90
