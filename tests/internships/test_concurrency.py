@@ -1,0 +1,142 @@
+"""Two caseworkers approving the same claim at the same moment, and an employer who
+double-submits, pay once: real threads, separate connections, PostgreSQL row locks and
+unique keys. SQLite serialises writers anyway, so these run on PostgreSQL only."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from marketplace.models import (Application, ApplicationEvent, AuditEntry, InternshipAgreement, Organisation, Posting,
+                                Profile, ProfileCategory, SubsidyClaim, User)
+from marketplace.services import internship_claims as claims
+from marketplace.services import internships
+from marketplace.services.errors import DomainError
+from tests.conftest import PG_URL, Factories
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="row-lock races need PostgreSQL: set MARKETPLACE_TEST_DATABASE_URL "
+                                                   "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+DISTRICT = "清原满族自治县"  # no other test uses it, so committed rows here meet no other test
+
+
+@pytest.fixture
+def committed(app, cipher):
+    """A base, its HR, a caseworker and a hired graduate, committed for real (threads need to
+    see them), removed afterwards."""
+    engine = app.extensions["db"].engine
+    with Session(engine) as s:
+        make = Factories(s, cipher)
+        org = make.org(district=DISTRICT)
+        hr = make.user("employer", organisation=org)
+        cws = [make.user("caseworker", district=DISTRICT) for _ in range(2)]
+        prof = make.profile(education=5, graduation_year=2020, district=DISTRICT)
+        prof.categories.append(ProfileCategory(category="graduating_year_graduate"))
+        posting = make.posting(organisation=org, created_by=hr, kind="internship")
+        job = make.posting(organisation=org, created_by=hr, kind="job")
+        apps = []
+        for p in (posting, job):
+            a = Application(posting_id=p.id, profile_id=prof.id, stage="hired")
+            a.events.append(ApplicationEvent(from_stage="offer", to_stage="hired", actor_id=hr.id,
+                                             at=dt.datetime(2020, 3, 1)))
+            s.add(a)
+            apps.append(a)
+        s.flush()
+        ag = internships.create_agreement(s, hr, "fushun-2020", apps[0].id, dt.date(2020, 3, 1), 6)
+        ids = dict(org=org.id, hr=hr.id, cws=[c.id for c in cws], profile=prof.id, agreement=ag.id,
+                   job_app=apps[1].id, postings=[posting.id, job.id], apps=[a.id for a in apps])
+        s.commit()
+    yield engine, ids
+    with Session(engine) as s:
+        claim_ids = s.scalars(select(SubsidyClaim.id).where(SubsidyClaim.organisation_id == ids["org"])).all()
+        s.execute(delete(AuditEntry).where(AuditEntry.entity == "subsidy_claim", AuditEntry.entity_id.in_(claim_ids)))
+        s.execute(delete(AuditEntry).where(AuditEntry.entity == "internship_agreement",
+                                           AuditEntry.entity_id == ids["agreement"]))
+        s.execute(delete(SubsidyClaim).where(SubsidyClaim.organisation_id == ids["org"]))
+        s.execute(delete(InternshipAgreement).where(InternshipAgreement.id == ids["agreement"]))
+        s.execute(delete(Application).where(Application.id.in_(ids["apps"])))
+        s.execute(delete(Posting).where(Posting.id.in_(ids["postings"])))
+        s.execute(delete(Profile).where(Profile.id == ids["profile"]))
+        s.execute(delete(User).where(User.id.in_([ids["hr"], *ids["cws"]])))
+        s.execute(delete(User).where(User.organisation_id == ids["org"]))
+        s.execute(delete(Organisation).where(Organisation.id == ids["org"]))
+        s.commit()
+
+
+def race(engine, work, n=2):
+    """Run ``work(session, i)`` in n threads at once, each on its own connection; commit each."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i):
+        with Session(engine) as s:
+            barrier.wait()
+            try:
+                results[i] = work(s, i)
+                s.commit()
+            except DomainError as exc:
+                s.rollback()
+                results[i] = exc
+            except Exception as exc:  # an IntegrityError at commit is a refusal too
+                s.rollback()
+                results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_caseworkers_approving_at_once_pay_once(committed):
+    engine, ids = committed
+    with Session(engine) as s:
+        hr = s.get(User, ids["hr"])
+        claim_id = claims.create_internship_claim(s, hr, ids["agreement"], dt.date(2020, 6, 1)).id
+        s.commit()
+
+    def approve(s, i):
+        cw = s.get(User, ids["cws"][i])
+        return claims.approve_claim(s, cw, claim_id, "fushun-2020", dt.date(2020, 6, 2), f"经办人{i}").state
+
+    results = race(engine, approve)
+    assert sorted(map(str, results)).count("approved") == 1, results
+    refused = next(r for r in results if r != "approved")
+    assert isinstance(refused, DomainError) and refused.status == 409
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity == "subsidy_claim", AuditEntry.entity_id == claim_id,
+            AuditEntry.action == "approved")) == 1
+
+
+def test_an_employer_double_submitting_is_paid_once(committed):
+    engine, ids = committed
+
+    def submit(s, i):
+        return claims.create_internship_claim(s, s.get(User, ids["hr"]), ids["agreement"], dt.date(2020, 6, 1)).amount
+
+    results = race(engine, submit)
+    assert sorted(r for r in results if isinstance(r, Decimal)) == [Decimal("4500.00")], results
+    with Session(engine) as s:
+        total = s.scalar(select(func.sum(SubsidyClaim.amount)).where(SubsidyClaim.agreement_id == ids["agreement"]))
+        assert total == Decimal("4500.00")
+
+
+def test_a_hiring_claim_double_submitted_is_paid_once(committed):
+    engine, ids = committed
+    facts = {"contract_on": "2020-07-01", "contract_months": 12, "monthly_social_insurance": "1200.00",
+             "social_insurance_paid": True, "hire_on": "2020-07-01"}
+
+    def submit(s, i):
+        return claims.create_hire_claim(s, s.get(User, ids["hr"]), "fushun-2020", "hiring_r6", ids["job_app"],
+                                        facts, dt.date(2020, 8, 1)).amount
+
+    results = race(engine, submit)
+    assert [r for r in results if isinstance(r, Decimal)] == [Decimal("3600.00")], results
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(SubsidyClaim).where(
+            SubsidyClaim.application_id == ids["job_app"])) == 1
