@@ -42,6 +42,34 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def frozen(self) -> "FrozenVocab":
+        return FrozenVocab(self)
+
+
+class FrozenVocab:
+    """A read-only view for one-off query documents: known bigrams get their ids, unknown ones
+    get fresh ids past the end (they cannot match anything indexed), and the shared vocabulary
+    does not grow with every request."""
+
+    def __init__(self, base: Vocab) -> None:
+        self.base = base.ids
+        self.extra: dict[str, int] = {}
+
+    def add(self, toks) -> np.ndarray:
+        out = []
+        for t in toks:
+            i = self.base.get(t)
+            if i is None:
+                i = self.extra.setdefault(t, len(self.base) + len(self.extra))
+            out.append(i)
+        return np.array(out, dtype=np.int32)
+
+    def get(self, toks) -> np.ndarray:
+        return np.fromiter((self.base[t] for t in toks if t in self.base), dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra)
+
 
 def grams(text: str) -> list[str]:
     return list(dict.fromkeys(chinese.bigrams(chinese.normalize(text))))

@@ -167,12 +167,14 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     if post_q:
         q = PP.query_ids[pi]
         idf = idf_prof if idf_prof is not None else SP.idf()
+        q = q[q < len(idf)]
         df_share = np.diff(SP.bm25.csc.indptr)[q] / max(len(SP), 1)
         q = q[df_share <= prune_df] if len(SP) > 1000 else q
         lex = SP.bm25.colsum(q, idf[q])
     else:
         q = SP.query_ids[si]
         idf = idf_post if idf_post is not None else PP.idf()
+        q = q[q < len(idf)]  # bigrams the posts never use cannot score
         lex = PP.bm25.colsum(q, idf[q])
     X[:, FI["lex"]] = lex / max(float(lex.max()), 1e-6)
     # skills and titles
@@ -270,6 +272,48 @@ def embed_profiles(profiles: Sequence[F.ProfileData], encoder: Encoder) -> np.nd
 # ----------------------------------------------------------------- ranker
 
 
+def _one(pool_cls, doc, vector, ranker: "Ranker"):
+    pool = pool_cls([doc], np.asarray(vector, dtype=np.float32).reshape(1, -1), ranker.vocab.frozen(), ranker.today,
+                    dict(ranker.cat_registry))
+    return pool
+
+
+def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, **opts) -> RankedPage:
+    """Postings for a person who is not in this ranker's profile pool (e.g. a profile being
+    edited, or when the ranker holds only postings). The posting pool is reused as is."""
+    from .explain import explain_pair
+
+    if vector is None:
+        vector = embed_profiles([profile], self._encoder())[0]
+    SP = _one(ProfilePool, profile, vector, self)
+    PP = self.postings
+    X = pair_features(PP, None, SP, 0, self.idf_post, self.idf_prof)
+    elig = eligibility(PP, None, SP, 0)
+    explain = opts.pop("explain", True)
+    fn = (lambda j, x: explain_pair(PP, j, SP, 0, x)) if explain else (lambda j, x: None)
+    cands = opts.pop("candidates", None)
+    return self._rank(X, elig, PP.ids, opts.pop("mode", "system"), opts.pop("offset", 0), opts.pop("limit", 20),
+                      opts.pop("include_ineligible", False), fn, cands, PP.index)
+
+
+def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, **opts) -> RankedPage:
+    """People for a post that is not in this ranker's posting pool (e.g. a draft post, or when
+    the ranker holds only profiles). The profile pool is reused as is."""
+    from .explain import explain_pair
+
+    if vector is None:
+        vector = embed_postings([posting], self._encoder())[0]
+    PP = _one(PostingPool, posting, vector, self)
+    SP = self.profiles
+    X = pair_features(PP, 0, SP, None, self.idf_post, self.idf_prof)
+    elig = eligibility(PP, 0, SP, None)
+    explain = opts.pop("explain", True)
+    fn = (lambda j, x: explain_pair(PP, 0, SP, j, x)) if explain else (lambda j, x: None)
+    cands = opts.pop("candidates", None)
+    return self._rank(X, elig, SP.ids, opts.pop("mode", "system"), opts.pop("offset", 0), opts.pop("limit", 20),
+                      opts.pop("include_ineligible", False), fn, cands, SP.index)
+
+
 class Ranker:
     """Holds indexed postings and profiles (vectors, columns, bigram matrices) and ranks both ways.
 
@@ -356,6 +400,9 @@ class Ranker:
                                         features={f: float(X[j, q]) for q, f in enumerate(FEATURES)},
                                         explanation=explain_fn(j, X[j])))
         return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=int(keep.sum()) - total)
+
+    rank_postings_for = _rank_for_profile
+    rank_profiles_for = _rank_for_posting
 
     def rank_postings(self, profile_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
                       include_ineligible: bool = False, explain: bool = True,

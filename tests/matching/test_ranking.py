@@ -159,3 +159,17 @@ def test_candidates_from_the_search_backend_are_reranked(encoder):
     page = r.rank_postings("w", candidates=cands, include_ineligible=True)
     assert page.items[0].id == "weld" and {it.id for it in page.items} == set(cands)
     assert page.total + page.excluded == 2
+
+
+def test_a_long_lived_index_ranks_documents_it_does_not_hold(encoder):
+    posts = [WELDER_POST, posting(id="cashier", title="超市收银员", skills=["收银", "点钞"], description="超市收银。")]
+    r = Ranker(posts, [], encoder=encoder, today=TODAY)  # postings only, as a web worker would keep them
+    person = profile(id="new", skills=["收银", "点钞", "生僻技能词"], experience="超市收银6年。", desired="收银员；望花区")
+    page = r.rank_postings_for(person, limit=5)
+    assert page.items[0].id == "cashier" and "收银" in page.items[0].explanation.matched_skills
+    vocab_size = len(r.vocab)
+    r.rank_postings_for(person)
+    assert len(r.vocab) == vocab_size  # one-off queries do not grow the shared index
+    people = Ranker([], [profile(id="w", skills=["焊工证", "二保焊"], experience="电焊6年。", desired="电焊工", education="中专")],
+                    encoder=encoder, today=TODAY)
+    assert people.rank_profiles_for(WELDER_POST).items[0].id == "w"
