@@ -146,7 +146,7 @@ def admin_update_user(session: Session, actor: User, user_id: int, data: UserPat
     if user.id == actor.id and data.is_active is False:
         raise Conflict("不能停用自己的账户", "you cannot deactivate your own account", field="is_active")
     before = {"is_active": user.is_active, "district": user.district, "display_name": user.display_name}
-    for k, v in data.model_dump(exclude_unset=True).items():
+    for k, v in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(user, k, v)
     session.flush()
     audit.record(session, actor, "user", user.id, "update", before=before,

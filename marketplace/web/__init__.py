@@ -12,6 +12,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from ..services import take_after_commit
 from .errors import error_response, register_error_handlers
@@ -58,7 +59,17 @@ def _feature_modules():
             yield importlib.import_module(f"{__name__}.{info.name}")
 
 
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ids fit the database's 64-bit integers, so a huge
+    number is a plain 404 instead of an overflow deep in the driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
     from . import api, i18n, pages
 
     features = list(_feature_modules())

@@ -249,3 +249,8 @@ def test_openapi_documents_every_route(client, app):
     documented = {re.sub(r"\{(\w+)\}", r"<\1>", p) for p in doc["paths"]}
     assert {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", r) for r in api_rules} <= documented
     assert "PostingIn" in doc["components"]["schemas"]
+
+
+def test_ids_beyond_64_bits_are_not_found_not_a_crash(client):
+    assert client.get("/api/v1/postings/9223372036854775808").status_code == 404
+    assert client.get("/postings/99999999999999999999999").status_code == 404
