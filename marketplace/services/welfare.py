@@ -53,6 +53,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, func, select
@@ -1011,11 +1012,29 @@ def my_people(session: Session, actor: User, today: dt.date | None = None) -> li
     return list(session.scalars(stmt))
 
 
-def claims_available() -> bool:
-    """Whether the internships area's claim models exist (the desk links to them then)."""
-    import importlib.util
+def _claim_models():
+    """The internships area's (InternshipAgreement, SubsidyClaim), or None while that area
+    is absent: the desk and the dashboard use them when they exist, and work without."""
+    try:
+        from ..models.internships import InternshipAgreement, SubsidyClaim
+    except ImportError:  # pragma: no cover - the area is installed in this tree
+        return None
+    return InternshipAgreement, SubsidyClaim
 
-    return importlib.util.find_spec("marketplace.models.claims") is not None
+
+def claims_available() -> bool:
+    return _claim_models() is not None
+
+
+def claims_to_review(session: Session, actor: User, limit: int = 10) -> tuple[list, int]:
+    """Submitted subsidy claims the actor may review (the internships area's own visibility)."""
+    if not claims_available():
+        return [], 0
+    from .internship_claims import claims_for
+
+    stmt = claims_for(actor, "submitted")
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return list(session.scalars(stmt.limit(limit))), total
 
 
 def desk(session: Session, actor: User, today: dt.date | None = None) -> dict:
@@ -1032,6 +1051,7 @@ def desk(session: Session, actor: User, today: dt.date | None = None) -> dict:
         "referrals": list(session.scalars(referrals_for(actor, pending=True))),
         "expiring": list(session.scalars(placements_for(actor, expiring_by=today + dt.timedelta(days=EXPIRING_DAYS)))),
         "claims_available": claims_available(),
+        "claims": claims_to_review(session, actor),
     }
 
 
@@ -1091,7 +1111,20 @@ def dashboard(session: Session, actor: User, today: dt.date | None = None) -> di
     for (on,) in session.execute(select(Placement.start_on)):
         if _month(on) in per_month:
             per_month[_month(on)]["placements"] += 1
-    return {"as_of": today.isoformat(), "registered_unemployed": len(regs), "by_group": groups,
+    subsidies = {m: {"internships": 0, "subsidy_approved": Decimal("0.00")} for m in months}
+    models = _claim_models()
+    if models is not None:
+        agreement, claim = models
+        for (on,) in session.execute(select(agreement.start_on)):
+            if _month(on) in subsidies:
+                subsidies[_month(on)]["internships"] += 1
+        for at, amount in session.execute(select(claim.decided_at, claim.amount).where(
+                claim.state.in_(("approved", "paid")), claim.decided_at.is_not(None))):
+            if _month(at) in subsidies:
+                subsidies[_month(at)]["subsidy_approved"] += amount or Decimal("0")
+    return {"as_of": today.isoformat(), "registered_unemployed": len(regs), "subsidies_by_month": {
+            m: {"internships": v["internships"], "subsidy_approved": f"{v['subsidy_approved']:.2f}"}
+            for m, v in subsidies.items()}, "by_group": groups,
             "by_district": districts, "by_duration": durations, "postings_by_industry": postings_by,
             "hires_by_industry": hires_by, "by_month": per_month, "claims_available": claims_available(),
             "hires_total": len(hires), "postings_total": sum(n for _, _, n in posted)}
@@ -1137,4 +1170,7 @@ def dashboard_csv(data: dict) -> str:
     for month, series in data["by_month"].items():
         for name, value in series.items():
             w.writerow(["by_month", month, name, value])
+    for month, series in data.get("subsidies_by_month", {}).items():
+        for name, value in series.items():
+            w.writerow(["subsidies_by_month", month, name, value])
     return buf.getvalue()
