@@ -554,7 +554,7 @@ def run_reminders(session: Session, today: dt.date, days_before_end: int = 14, n
                 made["no_claim"] += notify(
                     session, uid, "no_claim", f"no_claim:{ag.id}",
                     f"{ag.organisation.name}与{name}的见习协议（#{ag.id}，自{ag.start_on.isoformat()}）尚无补贴申领",
-                    f"the internship agreement #{ag.id} of {ag.organisation.name} with {name} (from "
+                    f"The internship agreement #{ag.id} of {ag.organisation.name} with {name} (from "
                     f"{ag.start_on.isoformat()}) has no subsidy claim yet", "/caseworker/claims")
     session.flush()
     return made

@@ -117,7 +117,7 @@ def agreement(agreement_id):
     claim_list = list(s.scalars(select(SubsidyClaim).where(SubsidyClaim.agreement_id == ag.id)
                                 .order_by(SubsidyClaim.id)))
     return render_template("internships/agreement.html", ag=ag, row=internships.dashboard_row(ps, ag, day),
-                           reasons=_reasons(), today=day, history=history, claims=claim_list,
+                           reasons=_reasons(), reason_names=dict(_reasons()), today=day, history=history, claims=claim_list,
                            errors={}, can_edit=current_user.role in EMPLOYER, one_day=dt.timedelta(days=1))
 
 

@@ -1,0 +1,136 @@
+"""In a real browser (Debian chromium, phone-sized): an employer hires an intern, signs the
+agreement, records an epidemic interruption, signs a labour contract early and claims;
+a caseworker approves the claim with the policy decision beside it. The business date is
+pinned to 2020 (the rules' window) and moved along as the story goes. Screenshots go to
+artifacts/screenshots/internships-*.png."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import browser, page, shot  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def intern_server(tmp_path_factory):
+    from waitress.server import create_server
+
+    from marketplace import create_app
+    from marketplace.cli import upgrade_database
+    from marketplace.models import Application, ApplicationEvent, InternshipAgreement, Posting, Profile, User
+    from marketplace.services import demo, internships
+
+    instance = tmp_path_factory.mktemp("live-internships")
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret",
+                      "extra": {"INTERNSHIPS_TODAY": "2020-03-01"}})
+    upgrade_database(app)
+    with app.extensions["db"].unit_of_work() as s:
+        demo.load(s, app.extensions["cipher"])
+        demo.load_extras(s, app.extensions["cipher"])
+        hr = s.scalar(select(User).where(User.username == "employer"))
+        posting = s.scalar(select(Posting).where(Posting.organisation_id == hr.organisation_id,
+                                                 Posting.kind == "internship"))
+        posting.headcount = 20
+        taken = set(s.scalars(select(InternshipAgreement.profile_id)))
+        person = next(p for p in s.scalars(select(Profile).where(Profile.education >= 4).order_by(Profile.id.desc()))
+                      if p.id not in taken and internships.cohorts_of(p, dt.date(2020, 3, 1)))
+        app_row = s.scalar(select(Application).where(Application.posting_id == posting.id,
+                                                     Application.profile_id == person.id))
+        if app_row is None:
+            app_row = Application(posting_id=posting.id, profile_id=person.id, stage="offer")
+            app_row.events.append(ApplicationEvent(from_stage=None, to_stage="applied", actor_id=person.user_id))
+            s.add(app_row)
+        app_row.stage = "offer"
+        s.flush()
+        reviewer = s.scalar(select(User.username).where(User.role == "caseworker",
+                                                        User.district == hr.organisation.district))
+        info = {"posting_id": posting.id, "name": person.name, "reviewer": reviewer}
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}", app, info
+    server.close()
+    app.extensions["db"].engine.dispose()
+
+
+def login(page, base, username, password="demo12345"):
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("[data-test=login]")
+    page.wait_for_load_state()
+
+
+def test_employer_to_caseworker(intern_server, page):  # noqa: F811
+    base, app, info = intern_server
+    extra = app.config["MARKETPLACE"].extra
+
+    login(page, base, "employer")
+    page.goto(f"{base}/employer/postings/{info['posting_id']}")
+    row = page.locator("tr[data-application]", has_text=info["name"])
+    row.locator("select[name=stage]").select_option("hired")
+    row.locator("[data-test=move]").click()
+    page.wait_for_load_state()
+
+    page.click("[data-test=nav-internships]")
+    form = page.locator("[data-test=new-agreement]", has_text=info["name"])
+    form.locator("input[name=start_on]").fill("2020-03-01")
+    form.locator("input[name=period_months]").fill("6")
+    form.locator("[data-test=sign]").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-test=agreement-status]").inner_text() == "见习中"
+    agreement_url = page.url
+    shot(page, "internships-01-agreement-signed")
+
+    extra["INTERNSHIPS_TODAY"] = "2020-04-20"
+    page.goto(agreement_url)
+    page.fill("input[name=from_on]", "2020-03-10")
+    page.fill("input[name=last_day_off]", "2020-04-09")
+    page.select_option("select[name=reason]", "epidemic")
+    page.fill("input[name=note]", "疫情防控停工")
+    page.click("[data-test=add-interruption]")
+    page.wait_for_load_state()
+    assert page.locator("[data-test=extended-end]").inner_text() == "2020-10-02"
+    assert "2020-04-10" in page.locator("[data-test=interruption]").inner_text()
+    shot(page, "internships-02-epidemic-interruption")
+
+    extra["INTERNSHIPS_TODAY"] = "2020-08-20"
+    page.goto(f"{base}/employer/internships")
+    mine = page.locator("tr[data-agreement]", has_text=info["name"])
+    assert mine.locator("[data-test=contract-today]").inner_text() == "9000.00"
+    assert mine.locator("[data-test=full-from]").inner_text() == "2020-08-02"  # 61 of 184 days left from here (3 × 61 < 184)
+    shot(page, "internships-03-dashboard")
+
+    page.goto(agreement_url)
+    page.locator("[data-test=contract-form] input[name=on]").fill("2020-08-20")
+    page.click("[data-test=sign-contract]")
+    page.wait_for_load_state()
+    assert page.locator("[data-test=entitlement]").inner_text() == "9000.00"
+    assert "不足1/3" in page.locator("[data-test=reason]").inner_text()
+    shot(page, "internships-04-early-contract-R4")
+    page.click("[data-test=claim]")
+    page.wait_for_load_state()
+    claim_row = page.locator("tr[data-claim]", has_text=info["name"]).first
+    assert claim_row.locator("[data-test=amount]").inner_text() == "9000.00"
+    assert claim_row.locator("[data-test=state]").inner_text() == "已提交"
+    shot(page, "internships-05-claim-submitted")
+    page.click("[data-test=logout]")
+    page.wait_for_load_state()
+
+    login(page, base, info["reviewer"])
+    page.click("[data-test=nav-claims]")
+    card = page.locator("article[data-claim]", has_text=info["name"]).filter(has_text="9000.00")
+    assert "可以批准" in card.locator("[data-test=decision]").inner_text()
+    shot(page, "internships-06-review-queue")
+    card.locator("input[name=note]").first.fill("劳动合同及考勤材料齐全")
+    card.locator("[data-test=approve]").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/caseworker/claims?state=approved&lang=en")
+    card = page.locator("article[data-claim]", has_text=info["name"]).filter(has_text="9000.00")
+    assert card.locator("[data-test=state]").inner_text() == "approved"
+    shot(page, "internships-07-approved-en")
