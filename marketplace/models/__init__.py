@@ -21,3 +21,8 @@ from .internships import (AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, Interns
 
 __all__ += ["AGREEMENT_STATUSES", "CLAIM_KINDS", "CLAIM_STATES", "InternshipAgreement", "InternshipInterruption",
             "Notification", "SubsidyClaim"]
+from .fairs import (BOOTH_STATUSES, CHECKIN_METHODS, FAIR_MODES, FAIR_STATUSES, INTERVIEW_OUTCOMES,  # noqa: E402
+                    INTERVIEW_STATUSES, Booth, Fair, FairRegistration, Interview)
+
+__all__ += ["BOOTH_STATUSES", "CHECKIN_METHODS", "FAIR_MODES", "FAIR_STATUSES", "INTERVIEW_OUTCOMES",
+            "INTERVIEW_STATUSES", "Booth", "Fair", "FairRegistration", "Interview"]
