@@ -324,7 +324,8 @@ def _deregister_on_hire(session: Session, _ctx, _instances) -> None:
             if reg is None:
                 continue
             actor = session.get(User, ev.actor_id) if ev.actor_id else None
-            reg.ended_on, reg.end_reason = dt.date.today(), "hired_in_system"
+            reg.ended_on, reg.end_reason = max(ev.at.date() if ev.at else dt.date.today(), reg.registered_on), \
+                "hired_in_system"
             reg.end_note = f"application #{app.id}, posting #{app.posting_id}"
             reg.ended_by_id = None
             _mirror_category(reg.profile, reg)
