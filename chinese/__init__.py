@@ -163,3 +163,37 @@ def expand(text: str) -> list[str]:
             seen.add(group)
             found.extend(w for w in group if w not in text)
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _pypinyin():
+    import pypinyin
+
+    return pypinyin
+
+
+def to_pinyin(word: str) -> str:
+    """Toneless pinyin of the Han characters of ``word``, syllables joined
+    (会计 → ``kuaiji``; pypinyin's phrase dictionary picks the reading of 会 in 会计)."""
+    return "".join(_pypinyin().lazy_pinyin(word, errors="ignore")).lower()
+
+
+def pinyin_words(text: str) -> list[str]:
+    """Pinyin of every jieba word of two or more Han characters in ``text``, without
+    duplicates (电焊工 → dianhan, hangong, dianhangong). Indexed beside the text so a
+    person typing pinyin without an input method (``kuaiji``) still finds 会计."""
+    out: dict[str, None] = {}
+    for w in words(text):
+        if len(w) >= 2 and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in w):
+            p = to_pinyin(w)
+            if p:
+                out[p] = None
+    return list(out)
+
+
+_PINYIN_RE = re.compile(r"[a-z]{4,}")
+
+
+def looks_like_pinyin(term: str) -> bool:
+    """A lower-case Latin term of 4+ letters that may be pinyin typed without tones."""
+    return bool(_PINYIN_RE.fullmatch(term))

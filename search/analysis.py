@@ -71,7 +71,7 @@ def job_vocabulary() -> frozenset[str]:
     words = set(chinese.synonym_groups())
     for line in (chinese._DATA / "userdict.txt").read_text(encoding="utf-8").splitlines():
         if line.strip():
-            words.add(chinese.normalize(line.split()[0]).lower())
+            words.add(line.split()[0].lower())  # the dictionary is simplified already
     return frozenset(words)
 
 
@@ -120,7 +120,8 @@ def analyze_query(text: str) -> AnalyzedQuery:
 
 def doc_columns(title: str, skills: list[str], text: str) -> dict[str, str]:
     """The indexed columns of a document: character pairs of title, skills and text
-    (with run tails, see :func:`chinese.bigrams`), and jieba words of all three."""
+    (with run tails, see :func:`chinese.bigrams`), jieba words of all three, and the
+    pinyin of the words of title and skills."""
     title = chinese.normalize(title)
     skills_n = [chinese.normalize(s) for s in skills or []]
     text = chinese.normalize(text)
@@ -129,4 +130,5 @@ def doc_columns(title: str, skills: list[str], text: str) -> dict[str, str]:
         "skills": " ; ".join(" ".join(chinese.bigrams(s, tail=True)) for s in skills_n),
         "body": " ".join(chinese.bigrams(text, tail=True)),
         "words": " ".join(chinese.words(" ".join([title, *skills_n, text]))),
+        "pinyin": " ".join(chinese.pinyin_words(" ".join([title, *skills_n]))),
     }

@@ -186,6 +186,9 @@ def run_one(n: int, backend: str = "embedded", n_queries: int = 200, seed: int =
         finally:
             b.close()
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # the machines are shared: say how busy this one was while it measured
+    out["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    out["cpus"] = os.cpu_count()
     return out
 
 

@@ -144,6 +144,7 @@ class ElasticsearchBackend(SearchBackend):
             "skills": text,
             "text": text,
             "updated_on": {"type": "date", "format": "yyyy-MM-dd"},
+            "pinyin": {"type": "text", "analyzer": "whitespace"},
             "vector": {"type": "dense_vector", "dims": self.vector_dims, "index": True, "similarity": "cosine",
                        "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}},
         }
@@ -187,6 +188,7 @@ class ElasticsearchBackend(SearchBackend):
             "title": chinese.normalize(d.title),
             "skills": [chinese.normalize(s) for s in d.skills or []],
             "text": chinese.normalize(d.text),
+            "pinyin": " ".join(chinese.pinyin_words(" ".join([chinese.normalize(d.title), *map(chinese.normalize, d.skills or [])]))),
             "updated_on": as_date(d.updated_on).isoformat() if d.updated_on else None,
         }
         schema = FIELD_SCHEMA[d.doc_type]
@@ -359,6 +361,8 @@ class ElasticsearchBackend(SearchBackend):
                 else:
                     fields = [f"{f}^{w}" for f, w in TEXT_FIELDS.items()]
                 alts.append({"multi_match": {"query": a, "type": "phrase", "fields": fields}})
+                if chinese.looks_like_pinyin(a):  # kuaiji → 会计
+                    alts.append({"match_phrase": {"pinyin": {"query": a, "boost": 2.0}}})
             clauses.append({"bool": {"should": alts, "minimum_should_match": 1}})
         key = "should" if any_term else "must"
         q: dict[str, Any] = {"bool": {key: clauses}}

@@ -48,13 +48,13 @@ from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-BM25_WEIGHTS = (5.0, 3.0, 1.0, 1.0)  # title, skills, body, words
-#: Lexical ranking is tiered: documents matching in the title first, then in the
-#: skills, then only in the text, each tier by bm25. Ranking every match by bm25
-#: cost 2.5 µs a match (焊工 at 100k postings: 27k matches, 77 ms); the first tiers
-#: are small and usually fill the page. A text-only tier larger than this is ordered
-#: by date instead of bm25.
-TEXT_TIER_RANK_MAX = 20000
+BM25_WEIGHTS = (5.0, 3.0, 1.0, 1.0, 2.0)  # title, skills, body, words, pinyin
+FTS_COLUMNS = ("title", "skills", "body", "words", "pinyin")
+#: Lexical ranking: bm25 over all matches when there are at most RANK_MAX;
+#: otherwise title matches first, then the rest, each tier by bm25 over its newest
+#: RANK_MAX documents (see EmbeddedBackend._lex_top). Scoring costs 2.5–10 µs a
+#: match (焊工 at 100k postings: 27k matches, 77 ms); this bounds it.
+RANK_MAX = 1000
 _FIELD_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
@@ -160,6 +160,8 @@ def fts_expression(terms: list[analysis.Term], any_term: bool = False, columns: 
             alts.append(colspec + _phrase(" ".join(toks)))
             if len(toks) > 1 and " " not in a and not columns:
                 alts.append(f"words : {_phrase(a)}")  # whole-word bonus
+            if chinese.looks_like_pinyin(a) and not columns:
+                alts.append(f"pinyin : {_phrase(a)}")  # kuaiji → 会计
         if alts:
             parts.append("(" + " OR ".join(alts) + ")")
     return (" OR " if any_term else " AND ").join(parts)
@@ -256,9 +258,17 @@ class EmbeddedBackend(SearchBackend):
             for dt in DOC_TYPES:
                 t = _fts(dt)
                 exists = c.execute("SELECT 1 FROM sqlite_master WHERE name=?", (t,)).fetchone()
+                if exists and tuple(r[1] for r in c.execute(f"PRAGMA table_info({t})")) != FTS_COLUMNS:
+                    # an index of an older format cannot be converted (the source text
+                    # is not kept): empty it and say so; the reindex command refills it
+                    log.warning("search index %s has an old format: cleared, run the reindex", t)
+                    self._clear(c, dt)
+                    c.execute(f"DROP TABLE {t}")
+                    c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, 1)", (f"needs_reindex:{dt}",))
+                    exists = None
                 if not exists:
                     c.execute(
-                        f"CREATE VIRTUAL TABLE {t} USING fts5(title, skills, body, words, "
+                        f"CREATE VIRTUAL TABLE {t} USING fts5({', '.join(FTS_COLUMNS)}, "
                         "tokenize=\"unicode61 remove_diacritics 2 tokenchars '+#'\")"
                     )
                     c.execute(f"INSERT INTO {t}({t}, rank) VALUES('rank', 'bm25({', '.join(map(str, BM25_WEIGHTS))})')")
@@ -369,7 +379,8 @@ class EmbeddedBackend(SearchBackend):
             for (dt, id_), (cols, fvals, blob, sort_on, colvals) in prepared:
                 rowid = c.execute(upsert, (dt, id_, sort_on, *colvals)).fetchone()[0]
                 rowids.append((rowid,))
-                fts_rows.setdefault(dt, []).append((rowid, cols["title"], cols["skills"], cols["body"], cols["words"]))
+                fts_rows.setdefault(dt, []).append(
+                    (rowid, cols["title"], cols["skills"], cols["body"], cols["words"], cols["pinyin"]))
                 fv_rows.extend((rowid, name, kv, nv) for name, kv, nv in fvals)
                 vec_rows.append((rowid, dt, seq, blob))
             c.executemany("DELETE FROM fv WHERE rowid=?", rowids)
@@ -377,7 +388,7 @@ class EmbeddedBackend(SearchBackend):
             for dt, rows in fts_rows.items():
                 t = _fts(dt)
                 c.executemany(f"DELETE FROM {t} WHERE rowid=?", [(r[0],) for r in rows])
-                c.executemany(f"INSERT INTO {t}(rowid, title, skills, body, words) VALUES(?,?,?,?,?)", rows)
+                c.executemany(f"INSERT INTO {t}(rowid, {', '.join(FTS_COLUMNS)}) VALUES(?,?,?,?,?,?)", rows)
             # a document indexed without a vector loses its old one (blob NULL = tombstone)
             c.executemany("INSERT OR REPLACE INTO vec(rowid, doc_type, seq, v) VALUES(?,?,?,?)", vec_rows)
         del dims
@@ -458,6 +469,7 @@ class EmbeddedBackend(SearchBackend):
                     if progress:
                         progress(len(batch))
                 c.execute(f"INSERT INTO {_fts(doc_type)}({_fts(doc_type)}) VALUES('optimize')")
+                c.execute("DELETE FROM meta WHERE key=?", (f"needs_reindex:{doc_type}",))
                 c.execute("ANALYZE")
         except sqlite3.Error as e:
             raise SearchUnavailable(f"search index rebuild failed: {e}") from e
@@ -489,6 +501,7 @@ class EmbeddedBackend(SearchBackend):
         try:
             with self._conn() as c:
                 counts = dict(c.execute("SELECT doc_type, count(*) FROM docs GROUP BY doc_type").fetchall())
+                stale = [k.split(":", 1)[1] for (k,) in c.execute("SELECT key FROM meta WHERE key LIKE 'needs_reindex:%'")]
                 self._refresh_vectors(c)
             return {
                 "ok": True,
@@ -496,6 +509,7 @@ class EmbeddedBackend(SearchBackend):
                 "path": self.path,
                 "documents": {dt: counts.get(dt, 0) for dt in DOC_TYPES},
                 "vectors": {dt: self.vectors.size(dt) for dt in DOC_TYPES},
+                "needs_reindex": stale,
             }
         except Exception as e:  # health never raises
             return {"ok": False, "backend": self.name, "path": self.path, "error": str(e)}
@@ -622,11 +636,7 @@ class EmbeddedBackend(SearchBackend):
                     match_expr = fts_expression(terms, any_term=True)
                     notes.append("relaxed")
             if match_expr:
-                tiers = [
-                    fts_expression(terms, any_term=any_term, columns=("title",)),
-                    fts_expression(terms, any_term=any_term, columns=("skills",)),
-                    match_expr,
-                ]
+                tiers = [fts_expression(terms, any_term=any_term, columns=("title",)), match_expr]
             else:
                 use_lex = False
         lex_sql = f"SELECT {fts}.rowid FROM {lex_from}"
@@ -640,14 +650,16 @@ class EmbeddedBackend(SearchBackend):
         vec_ids = json.dumps([r for r, _ in vec])
 
         # total
+        lex_total = 0
         if use_lex:
-            total = c.execute(f"SELECT count(*) FROM {lex_from}", lex_params).fetchone()[0]
-            if vec:  # vector candidates (already filtered) that the words did not match
-                overlap = c.execute(
-                    f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
-                    (match_expr, vec_ids),
-                ).fetchone()[0]
-                total += len(vec) - overlap
+            if vec:  # one pass: matches, and vector candidates among them (already filtered)
+                lex_total, overlap = c.execute(
+                    f"SELECT count(*), total(+{fts}.rowid IN (SELECT value FROM json_each(?))) FROM {lex_from}",
+                    (vec_ids, *lex_params),
+                ).fetchone()
+                total = lex_total + len(vec) - int(overlap)
+            else:
+                total = lex_total = c.execute(f"SELECT count(*) FROM {lex_from}", lex_params).fetchone()[0]
         elif qv is not None:
             total = len(vec)
         elif aq is not None:
@@ -681,12 +693,12 @@ class EmbeddedBackend(SearchBackend):
             vec_rank = {r: i + 1 for i, (r, _) in enumerate(vec)}
             ranked = [(r, 0.0, None, vec_rank.get(r)) for (r,) in rows]
         elif use_lex and qv is None:
-            rows = self._lex_top(c, fts, lex_from, join_from, tiers, fparams, q.per_page, q.offset)
+            rows = self._lex_top(c, fts, lex_from, join_from, tiers, lex_total, fparams, q.per_page, q.offset)
             ranked = [(r, s, q.offset + i + 1, None) for i, (r, s) in enumerate(rows)]
         else:
             lex: list[tuple[int, float]] = []
             if use_lex:
-                lex = self._lex_top(c, fts, lex_from, join_from, tiers, fparams, depth, 0)
+                lex = self._lex_top(c, fts, lex_from, join_from, tiers, lex_total, fparams, depth, 0)
             if lex and vec:
                 fused = fusion.fuse(lex, vec, method=self.fusion_method, vector_weight=self.vector_weight)
             elif lex:
@@ -700,48 +712,39 @@ class EmbeddedBackend(SearchBackend):
         facets = self._facets(c, q.doc_type, q.facets, cand_sql, cand_params) if q.facets else {}
         return SearchResult(hits, total, facets, q.page, q.per_page, notes)
 
-    def _lex_top(self, c, fts, lex_from, join_from, tiers, fparams, limit, offset) -> list[tuple[int, float]]:
-        """Best lexical matches, tiered (see :data:`TEXT_TIER_RANK_MAX`). ``tiers`` are
-        MATCH expressions restricting the set (title only, skills only), the last one
-        the whole query; every tier is ranked by bm25 of the whole query (all columns,
-        whole-word bonus) and excludes the documents of the tiers before it.
-
-        ``ORDER BY rank + 0`` on purpose: a bare ``ORDER BY rank`` lets FTS5 sort by
-        itself, scoring every match before the tier restriction (7x slower)."""
-        full = tiers[-1]
+    def _lex_top(self, c, fts, lex_from, join_from, tiers, n_matches, fparams, limit, offset) -> list[tuple[int, float]]:
+        """Best lexical matches. At most :data:`RANK_MAX` matches: bm25 of the whole
+        query over all of them. More: title matches first, then the rest, and within
+        each tier bm25 over its newest :data:`RANK_MAX` documents (highest rowids, i.e.
+        most recently indexed) — a bounded cost for broad queries such as 会计 over
+        100k postings (27k matches: scoring all of them took 80–200 ms)."""
+        title, full = tiers[0], tiers[-1]
+        if n_matches <= RANK_MAX:
+            return c.execute(
+                f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from} ORDER BY {fts}.rank LIMIT ? OFFSET ?",
+                (full, *fparams, limit, offset),
+            ).fetchall()
         out: list[tuple[int, float]] = []
-        for i, e in enumerate(tiers):
-            last = i == len(tiers) - 1
+        for expr in (title, f"({full}) NOT ({title})"):
             need = limit - len(out)
             if need <= 0:
                 break
-            sub, sp = "", []
-            if not last:
-                sub += f" AND +{fts}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
-                sp.append(e)
-            if i > 0:
-                sub += f" AND +{fts}.rowid NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
-                sp.append(" OR ".join(f"({t})" for t in tiers[:i]))
-            params = (full, *fparams, *sp)
-            n = None
-            if offset > 0 or (last and i > 0):
-                n = c.execute(f"SELECT count(*) FROM {lex_from}{sub}", params).fetchone()[0]
+            if offset > 0:
+                n = c.execute(f"SELECT count(*) FROM {lex_from}", (expr, *fparams)).fetchone()[0]
                 if offset >= n:
                     offset -= n
                     continue
-            if last and n is not None and n > TEXT_TIER_RANK_MAX:
-                rows = c.execute(
-                    f"SELECT {fts}.rowid, 0.0 FROM {join_from}{sub} ORDER BY d.sort_on DESC, d.rowid DESC LIMIT ? OFFSET ?",
-                    (*params, need, offset),
-                ).fetchall()
-            else:
-                order = f"{fts}.rank" if (last and i == 0) else f"{fts}.rank + 0"
-                rows = c.execute(
-                    f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from}{sub} ORDER BY {order} LIMIT ? OFFSET ?",
-                    (*params, need, offset),
-                ).fetchall()
+            edge = c.execute(
+                f"SELECT {fts}.rowid FROM {lex_from} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
+                (expr, *fparams, RANK_MAX - 1),
+            ).fetchone()
+            window = f" AND {fts}.rowid >= ?" if edge else ""
+            rows = c.execute(
+                f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from}{window} ORDER BY {fts}.rank LIMIT ? OFFSET ?",
+                (expr, *fparams, *([edge[0]] if edge else []), need, offset),
+            ).fetchall()
             offset = 0
-            if out and rows:
+            if out and rows:  # keep this tier below the one before (score-based fusion)
                 floor, top = min(s for _, s in out), max(s for _, s in rows)
                 if top >= floor:
                     rows = [(r, s - top + floor - 1e-6) for r, s in rows]

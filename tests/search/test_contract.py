@@ -50,6 +50,11 @@ def test_synonyms_expand_the_query(loaded, text, expected):
     assert expected in ids(loaded, text)
 
 
+@pytest.mark.parametrize("text, expected", [("kuaiji", "p-acct"), ("hangong", "p-weld"), ("yanglaohuliyuan", "p-care")])
+def test_pinyin_without_tones_finds_the_posting(loaded, text, expected):
+    assert ids(loaded, text)[:1] == [expected]
+
+
 def test_one_character_query_falls_back(loaded):
     assert "p-weld" in ids(loaded, "焊")
 

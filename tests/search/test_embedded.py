@@ -137,3 +137,18 @@ def test_large_corpus_uses_the_faiss_path_when_available():
     sub = m.top(X[5], 3, rowids=np.array([1, 2, 3]))
     assert {r for r, _ in sub} == {1, 2, 3}
     assert exact is None or exact[0] == 6
+
+
+def test_index_of_an_older_format_is_cleared_and_flagged(tmp_path):
+    import sqlite3
+
+    path = str(tmp_path / "old.db")
+    c = sqlite3.connect(path)
+    c.execute("CREATE VIRTUAL TABLE fts_posting USING fts5(title, skills, body, words)")
+    c.commit()
+    c.close()
+    with EmbeddedBackend(path) as b:
+        assert b.health()["needs_reindex"] == ["posting"]
+        b.rebuild("posting", corpus.postings())
+        assert b.health()["needs_reindex"] == []
+        assert b.search(Query("posting", "焊工", mode="lexical")).ids == ["p-weld"]
