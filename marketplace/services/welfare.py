@@ -976,8 +976,10 @@ def follow_ups_for(actor: User, *, today: dt.date | None = None, due: bool = Fal
         raise Forbidden()
     if mine:
         stmt = stmt.where(FollowUp.assigned_to_id == actor.id)
-    if due:
-        stmt = stmt.where(FollowUp.month == _month(today), FollowUp.contacted_on.is_(None))
+    if due:  # as policy.contact_due_this_month: not due once the registration has ended
+        stmt = stmt.join(Registration, FollowUp.registration_id == Registration.id).where(
+            FollowUp.month == _month(today), FollowUp.contacted_on.is_(None),
+            Registration.ended_on.is_(None) | (Registration.ended_on >= today))
     if overdue:
         stmt = stmt.where(FollowUp.month < _month(today), FollowUp.contacted_on.is_(None))
     if profile_id is not None:

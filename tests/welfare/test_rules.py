@@ -388,3 +388,12 @@ def test_persons_and_other_roles_cannot_act(db, make, cw):
         with pytest.raises(Forbidden):
             fn()
     assert welfare.my_registrations(db, person) == []
+
+
+def test_a_deregistered_person_is_no_longer_due_but_an_uncontacted_month_stays_overdue(db, make, cw):
+    p, reg = registered(db, make, cw, D(2024, 3, 1), hte=False)
+    welfare.end_registration(db, cw, reg.id, "employed", today=D(2024, 3, 20))
+    assert list(db.scalars(welfare.follow_ups_for(cw, today=D(2024, 3, 21), due=True))) == []
+    overdue = list(db.scalars(welfare.follow_ups_for(cw, today=D(2024, 4, 2), overdue=True)))
+    assert [t.month for t in overdue] == ["2024-03"]  # policy.months_without_contact counts the last month
+    assert welfare.create_month_follow_ups(db, D(2024, 4, 2)) == 0
