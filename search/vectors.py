@@ -195,12 +195,15 @@ class VectorIndex:
         puts.clear()
 
     def top(self, doc_type: str, q: np.ndarray, k: int, rowids: np.ndarray | None = None):
-        m = self.by_type.get(doc_type)
-        if m is None:
-            return []
-        if q.shape[0] != m.dim:
-            raise ValueError(f"query vector has {q.shape[0]} dimensions, the index has {m.dim}")
-        return m.top(q, k, rowids)
+        # under the lock: another thread may be applying changes (arrays grow,
+        # faiss add/remove), and faiss indexes are not safe to search while written
+        with self.lock:
+            m = self.by_type.get(doc_type)
+            if m is None:
+                return []
+            if q.shape[0] != m.dim:
+                raise ValueError(f"query vector has {q.shape[0]} dimensions, the index has {m.dim}")
+            return m.top(q, k, rowids)
 
     def size(self, doc_type: str) -> int:
         m = self.by_type.get(doc_type)

@@ -100,3 +100,21 @@ def test_elasticsearch_mapping_and_filters():
     assert clauses[0] == {"range": {"salary_max": {"gte": 4000}}}
     assert {"terms": {"target_group": ["veteran"]}} in clauses[1]["bool"]["should"]
     b.close()
+
+
+def test_search_imports_no_web_orm_or_matching():
+    """search takes and returns dataclasses: it must not pull in Flask, SQLAlchemy,
+    marketplace or matching (DESIGN.md, direction of imports)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, search, search.embedded, search.elastic, search.bench, search.fusion_eval\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'marketplace', 'matching')]\n"
+        "print(','.join(bad))"
+    )
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == ""
