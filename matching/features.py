@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import functools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

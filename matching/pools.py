@@ -102,25 +102,31 @@ class SetMatrix:
         csr.sum_duplicates()
         self.csc = csr.tocsc()
         self.nrows = len(rows)
+        #: every entry is 1 (a set, not weights): column sums are plain counts
+        self.binary = weights is None
 
     def colsum(self, cols: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """For each row, the sum of its entries in ``cols`` (× ``weights``): |row ∩ cols| for sets."""
         csc = self.csc
-        cols = cols[cols < csc.shape[1]]
+        keep = cols < csc.shape[1]
+        cols = cols[keep]
         if len(cols) == 0:
             return np.zeros(self.nrows, dtype=np.float32)
-        starts, ends = csc.indptr[cols], csc.indptr[cols + 1]
-        lens = ends - starts
-        total = int(lens.sum())
-        if total == 0:
+        starts, ends = csc.indptr[cols].tolist(), csc.indptr[cols + 1].tolist()
+        ind = csc.indices
+        # concatenating the column slices (views) is cheaper than building a gather index
+        idx = np.concatenate([ind[a:b] for a, b in zip(starts, ends)])
+        if len(idx) == 0:
             return np.zeros(self.nrows, dtype=np.float32)
-        # gather the column slices without a Python loop
-        offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-        pos = np.arange(total, dtype=np.int64) + offs
-        vals = csc.data[pos]
-        if weights is not None:
-            vals = vals * np.repeat(weights.astype(np.float32), lens)
-        return np.bincount(csc.indices[pos], weights=vals, minlength=self.nrows).astype(np.float32)
+        if self.binary and weights is None:
+            return np.bincount(idx, minlength=self.nrows).astype(np.float32)
+        data = csc.data
+        if weights is None:
+            vals = np.concatenate([data[a:b] for a, b in zip(starts, ends)])
+        else:
+            w = weights[keep].astype(np.float32).tolist()
+            vals = np.concatenate([data[a:b] * wi for a, b, wi in zip(starts, ends, w)])
+        return np.bincount(idx, weights=vals, minlength=self.nrows).astype(np.float32)
 
 
 def _cat_bits(cats, registry: dict[str, int]) -> int:

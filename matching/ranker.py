@@ -11,7 +11,6 @@ evaluation and 100,000 profiles in the benchmark.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -215,7 +214,7 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     pd_ = g(PP.district).astype(np.int64)
     bit = np.where(pd_ < nd, np.left_shift(np.int64(1), np.minimum(pd_, 62)), 0)
     mask = h(SP.place_mask)
-    near = SP.place_near[_pick(np.arange(len(SP)), si), g(PP.district)]
+    near = SP.place_near[:, PP.district[pi]] if post_q else SP.place_near[si, PP.district]
     X[:, FI["place"]] = np.where(mask != 0, np.where((mask & bit) != 0, 1.0, near - 1.0), 0.0)
     X[:, FI["local_miss"]] = g(PP.local_only) & (h(SP.district) != g(PP.district))
     want, smax = h(SP.desired_salary), g(PP.salary_max)
