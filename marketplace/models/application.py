@@ -8,8 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
-STAGES = ("applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn")
-OPEN_STAGES = ("applied", "screening", "interview", "offer")
+# "invited": an employer invited the person (from ranked candidates); the person accepts
+# (→ applied) or declines (→ withdrawn). Nothing else moves until the person answers.
+STAGES = ("invited", "applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn")
+OPEN_STAGES = ("invited", "applied", "screening", "interview", "offer")
 
 
 class Application(Base):

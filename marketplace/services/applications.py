@@ -74,6 +74,32 @@ def apply(session: Session, actor: User, posting_id: int, note: str = "", today:
     return app
 
 
+def invite(session: Session, actor: User, posting_id: int, profile_id: int, note: str = "",
+           today: dt.date | None = None) -> Application:
+    """An employer invites a person it may see to its open posting; the person answers."""
+    from .postings import own_posting
+    from .profiles import get_profile
+
+    posting = own_posting(session, actor, posting_id)
+    profile = get_profile(session, actor, profile_id)
+    if not posting.is_open(today or dt.date.today()):
+        raise Conflict("该岗位未发布或已截止，不能邀请", "the posting is not open; publish it first", field="posting")
+    if session.scalar(select(Application.id).where(Application.posting_id == posting.id,
+                                                   Application.profile_id == profile.id)):
+        raise Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited", field="profile")
+    app = Application(posting_id=posting.id, profile_id=profile.id, stage="invited", note=note)
+    app.events.append(ApplicationEvent(from_stage=None, to_stage="invited", actor_id=actor.id, note=note))
+    session.add(app)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited",
+                       field="profile") from None
+    audit.record(session, actor, "application", app.id, "invite", after={"stage": "invited"})
+    return app
+
+
 def _visible(session: Session, actor: User, app: Application) -> bool:
     if actor.role == "admin":
         return True
@@ -100,11 +126,13 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
         raise Conflict(f"申请已处于最终状态（{current}），不能再更改", f"the application is final ({current}) and "
                        "cannot change", field="stage")
     if actor.role == "person":
-        if stage != "withdrawn":
-            raise Forbidden("求职者只能撤回申请", "a job seeker can only withdraw an application")
+        if not (stage == "withdrawn" or (current == "invited" and stage == "applied")):
+            raise Forbidden("求职者可以接受邀请或撤回申请", "a job seeker can accept an invitation or withdraw")
     elif actor.role in ("employer", "agency"):
         if stage == "withdrawn":
             raise Forbidden("只有求职者本人可以撤回申请", "only the applicant can withdraw")
+        if current == "invited":
+            raise Conflict("已邀请，正在等待求职者答复", "invited: waiting for the person to answer", field="stage")
         if stage in FORWARD and FORWARD.index(stage) <= FORWARD.index(current):
             raise Conflict(f"申请只能向前推进：当前为 {current}", f"applications only move forward; it is at {current}",
                            field="stage")

@@ -4,8 +4,8 @@ Only published (and closed, so they can be found as closed) postings and publish
 (consenting) profiles are indexed; anything else is removed from the index. Every
 function here is idempotent: running it twice leaves the same index.
 
-Embeddings: postings are e5 *passages*, profiles e5 *queries* (what a person wants),
-the convention ``matching.encoder`` documents; vectors are cached by text hash there.
+Embeddings: the same vectors matching ranks with (``matching.embed_postings`` /
+``embed_profiles``: postings as e5 passages, profiles as e5 queries), cached by text hash.
 """
 from __future__ import annotations
 
@@ -15,14 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Posting, Profile
-
-
-def posting_text(p: Posting) -> str:
-    return "\n".join(filter(None, [p.title, "、".join(p.skills or []), p.description, p.requirements]))
-
-
-def profile_text(p: Profile) -> str:
-    return "\n".join(filter(None, [p.desired_jobs, "、".join(p.skills or []), p.major, p.summary, p.experience]))
 
 
 def posting_document(p: Posting, vector=None):
@@ -51,12 +43,31 @@ def profile_document(p: Profile, vector=None):
         vector=vector, updated_on=p.updated_at.date() if p.updated_at else dt.date.today())
 
 
+def _posting_vectors(rows, encoder):
+    """The vectors matching ranks with (see ``matching.embed_postings``), so the search
+    index and the ranker share one embedding and one cache entry per text."""
+    from matching import embed_postings
+
+    from .recommend import posting_data
+
+    today = dt.date.today()
+    return embed_postings([posting_data(p, today) for p in rows], encoder)
+
+
+def _profile_vectors(rows, encoder):
+    from matching import embed_profiles
+
+    from .recommend import profile_data
+
+    return embed_profiles([profile_data(p) for p in rows], encoder)
+
+
 def index_posting(session: Session, backend, encoder, posting_id: int) -> str:
     p = session.get(Posting, posting_id)
     if p is None or p.status == "draft":
         backend.delete("posting", [str(posting_id)])
         return "removed"
-    vec = encoder.encode_passages([posting_text(p)])[0] if encoder is not None else None
+    vec = _posting_vectors([p], encoder)[0] if encoder is not None else None
     backend.index([posting_document(p, vec)])
     return "indexed"
 
@@ -66,7 +77,7 @@ def index_profile(session: Session, backend, encoder, profile_id: int) -> str:
     if p is None or not p.published:
         backend.delete("profile", [str(profile_id)])
         return "removed"
-    vec = encoder.encode_queries([profile_text(p)])[0] if encoder is not None else None
+    vec = _profile_vectors([p], encoder)[0] if encoder is not None else None
     backend.index([profile_document(p, vec)])
     return "indexed"
 
@@ -75,15 +86,15 @@ def reindex(session: Session, backend, encoder, doc_type: str, batch: int = 64, 
     """Rebuild one document type from the database, in batches (embeddings batched too)."""
     if doc_type == "posting":
         rows = list(session.scalars(select(Posting).where(Posting.status != "draft").order_by(Posting.id)))
-        text, make, enc = posting_text, posting_document, (encoder.encode_passages if encoder else None)
+        make, enc = posting_document, ((lambda chunk: _posting_vectors(chunk, encoder)) if encoder else None)
     else:
         rows = list(session.scalars(select(Profile).where(Profile.published.is_(True)).order_by(Profile.id)))
-        text, make, enc = profile_text, profile_document, (encoder.encode_queries if encoder else None)
+        make, enc = profile_document, ((lambda chunk: _profile_vectors(chunk, encoder)) if encoder else None)
 
     def docs():
         for i in range(0, len(rows), batch):
             chunk = rows[i:i + batch]
-            vecs = enc([text(r) for r in chunk]) if enc else [None] * len(chunk)
+            vecs = enc(chunk) if enc else [None] * len(chunk)
             for r, v in zip(chunk, vecs):
                 yield make(r, v)
             if progress:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..models import STAGES
-from ..schemas import (ApplicationIn, Credentials, PostingIn, ProfileIn, RegisterEmployer, RegisterPerson, StageIn, StaffIn,
+from ..schemas import (ApplicationIn, Credentials, PostingIn, ProfileIn, RegisterEmployer, RegisterPerson, StageIn, StaffIn, Strict,
                        UserIn, UserPatch)
 from ..services import accounts, applications, paginate, postings, profiles
 from ..services.errors import DomainError, NotFound, ValidationFailed
@@ -334,3 +334,57 @@ def internship_subsidy(actor):
         raise ValidationFailed("请求体应为 JSON 对象或列表", "the body must be a JSON object or a list of them", field="body")
     result, ok = calculate_internship_json(data)
     return result, (200 if ok else 422)
+
+
+# --- matching -------------------------------------------------------------------------
+
+class InviteIn(Strict):
+    profile_id: int
+    note: str = ""
+
+
+def _ranked(result: dict, key: str, to_dict) -> dict:
+    page, per_page = page_args()
+    items = [dict({k: v for k, v in item.items() if k != key}, **{key: to_dict(item[key])})
+             for item in result["items"]]
+    return {"items": items, "page": page, "per_page": per_page, "total": result["total"],
+            "excluded_by_hard_filters": result["excluded"]}
+
+
+@api_route(bp, "/postings/<int:posting_id>/candidates", roles=("employer", "agency", "caseworker", "admin"),
+           summary="People ranked for a posting, with reasons and gaps", paginated=True,
+           query={"district": ("string", "only people living in this district"),
+                  "include_ineligible": ("boolean", "also list people failing a hard filter, with why")})
+def posting_candidates(actor, posting_id):
+    from ..models import DISTRICTS
+    from ..services import recommend
+    from . import runtime
+
+    page, per_page = page_args()
+    result = recommend.candidates(db(), runtime(), actor, posting_id, offset=(page - 1) * per_page, limit=per_page,
+                                  include_ineligible=request.args.get("include_ineligible") in ("1", "true"),
+                                  district=choice_arg("district", DISTRICTS))
+    return _ranked(result, "profile", lambda p: profiles.profile_to_dict(p, cipher(), actor))
+
+
+@api_route(bp, "/profiles/<int:profile_id>/recommendations", roles=("person", "caseworker", "admin"),
+           summary="Open postings ranked for a person, with reasons and gaps", paginated=True,
+           query={"kind": ("string", "job, internship or public_welfare")})
+def profile_recommendations(actor, profile_id):
+    from ..models import KINDS
+    from ..services import recommend
+    from . import runtime
+
+    page, per_page = page_args()
+    result = recommend.recommendations(db(), runtime(), actor, profile_id, offset=(page - 1) * per_page,
+                                       limit=per_page, kind=choice_arg("kind", KINDS))
+    return _ranked(result, "posting", postings.posting_to_dict)
+
+
+@api_route(bp, "/postings/<int:posting_id>/invitations", ["POST"], EMPLOYER,
+           "Invite a person to apply (they accept or decline)", body=InviteIn)
+def invite(actor, posting_id, data):
+    import chinese
+
+    app = applications.invite(db(), actor, posting_id, data.profile_id, chinese.normalize(data.note)[:1000])
+    return applications.application_to_dict(app), 201

@@ -24,7 +24,7 @@ NAMES = {
     "kind": {"job": ("招聘岗位", "job"), "internship": ("就业见习岗位", "internship"),
              "public_welfare": ("公益性岗位", "public-welfare post")},
     "status": {"draft": ("草稿", "draft"), "published": ("已发布", "published"), "closed": ("已关闭", "closed")},
-    "stage": {"applied": ("已申请", "applied"), "screening": ("筛选中", "screening"), "interview": ("面试", "interview"),
+    "stage": {"invited": ("已邀请", "invited"), "applied": ("已申请", "applied"), "screening": ("筛选中", "screening"), "interview": ("面试", "interview"),
               "offer": ("已录用通知", "offer"), "hired": ("已入职", "hired"), "rejected": ("未通过", "rejected"),
               "withdrawn": ("已撤回", "withdrawn")},
     "org_type": {"enterprise": ("企业", "enterprise"), "soe": ("国有企业", "state-owned enterprise"),
@@ -63,6 +63,8 @@ def page_url(n: int) -> str:
 
 
 def next_stages(stage: str) -> list[str]:
+    if stage == "invited":
+        return []
     forward = list(applications.FORWARD)
     return forward[forward.index(stage) + 1:] + ["rejected"]
 
@@ -530,3 +532,62 @@ def my_data():
     logout_user()
     flash(_("Your account and personal data were deleted."), "ok")
     return redirect(url_for("pages.home"))
+
+
+# --- matching -------------------------------------------------------------------------
+
+def _lang_text(d: dict | None) -> str:
+    if not d:
+        return ""
+    return d.get("zh" if current_lang() == "zh" else "en", "")
+
+
+@bp.get("/me/recommendations")
+@login_required
+def my_recommendations():
+    require_role("person")
+    from ..services import recommend
+    from . import runtime
+
+    profile = profiles.my_profile(db(), current_user)
+    if profile is None:
+        flash(_("Fill in your profile first: recommendations are made from it."), "warn")
+        return redirect(url_for("pages.my_profile"))
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    page, per_page = page_args(10)
+    result = recommend.recommendations(db(), runtime(), current_user, profile.id, offset=(page - 1) * per_page,
+                                       limit=per_page, kind=kind)
+    return render_template("person/recommendations.html", result=result, items=result["items"], total=result["total"],
+                           page=page, per_page=per_page, kind=kind, kinds=options("kind"), text=_lang_text)
+
+
+@bp.get("/employer/postings/<int:posting_id>/candidates")
+@login_required
+def employer_candidates(posting_id):
+    require_role("employer", "agency")
+    from ..services import recommend
+    from . import runtime
+
+    s = db()
+    p = postings.own_posting(s, current_user, posting_id)
+    page, per_page = page_args(10)
+    result = recommend.candidates(s, runtime(), current_user, posting_id, offset=(page - 1) * per_page, limit=per_page,
+                                  include_ineligible=request.args.get("all") == "1")
+    existing = {a.profile_id: a.stage for a in s.scalars(select(Application).where(Application.posting_id == p.id))}
+    return render_template("employer/candidates.html", p=p, items=result["items"], total=result["total"],
+                           excluded=result["excluded"], page=page, per_page=per_page, existing=existing, text=_lang_text)
+
+
+@bp.post("/employer/postings/<int:posting_id>/invite/<int:profile_id>")
+@login_required
+def employer_invite(posting_id, profile_id):
+    require_role("employer", "agency")
+    try:
+        applications.invite(db(), current_user, posting_id, profile_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("pages.employer_candidates", posting_id=posting_id)), 303
+    flash(_("Invitation sent. The person will see it under My applications."), "ok")
+    return redirect(url_for("pages.employer_candidates", posting_id=posting_id))
