@@ -274,19 +274,42 @@ def _move(session: Session, actor: User, c: SubsidyClaim, to: str, reason: str =
 
 def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, today: dt.date,
             refill: bool = True) -> None:
-    _deadline(ps, today)
+    late = False
+    if c.kind in ("internship", "hiring_r6"):
+        _deadline(ps, today)  # R7 has its own application window instead
     if c.kind == "internship":
         if refill:
             _fill_internship(session, ps, c.agreement, c, today)
     else:
         d = _decide_hire(session, ps, c, today)
-        if not d.allowed:
+        late = _late_only(ps, c, d, today)
+        if not d.allowed and not late:
             raise not_eligible(d)
-        if refill:
+        if refill or late:
             _apply_decision(c, d)
+        if late:
+            # Refused "in principle": it goes to a caseworker, who may accept it with a
+            # recorded justification; the amount is what it would pay if accepted.
+            probe = _decide_hire(session, ps, c, today, late_justification="-")
+            c.amount = _money(probe.amount) if probe.allowed and probe.amount is not None else _money(0)
     c.submitted_on = today
     c.flags = fraud_flags(session, c)
+    if late:
+        c.flags = c.flags + [_flag("late_application", "逾期申请：原则上不予受理，经办人员可记录理由后受理（R7）",
+                                   "late application: refused in principle; a caseworker may accept it with a "
+                                   "recorded justification (R7)")]
     _move(session, actor, c, "submitted")
+
+
+def _late_only(ps: pol.PolicySet, c: SubsidyClaim, d: pol.Decision, today: dt.date) -> bool:
+    """An R7 application refused only because it is late (not because it is early)."""
+    if c.kind not in ("epidemic_r7", "referral_r7") or d.allowed:
+        return False
+    if [x.code for x in d.failed()] != ["application_window"]:
+        return False
+    p = ps.rule("R7", _parse_date(c.facts, "hire_on"))
+    window = pol.application_window(p) if p is not None else None
+    return window is not None and window.end is not None and today > window.end
 
 
 def submit_claim(session: Session, actor: User, claim_id: int, policy_name: str, today: dt.date) -> SubsidyClaim:

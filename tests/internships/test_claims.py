@@ -271,3 +271,43 @@ def test_the_task_runs_through_celery(app, db, world, api, on_day):
     from jobs.celery_app import BEAT_SCHEDULE
 
     assert BEAT_SCHEDULE["internship-reminders"]["task"] == reminders.name
+
+
+def test_a_late_r7_application_needs_the_caseworkers_justification(api, db, make, world, on_day):
+    world.org.is_epidemic_supply = True
+    job = hire(db, make, world.org, world.hr, kind="job")
+    body = {"kind": "epidemic_r7", "application_id": job.id, "contract_months": 12, "hire_on": "2020-03-01",
+            "makeup_insurance_on": "2020-07-10"}
+    on_day("2020-06-20")  # the window opens when the epidemic is declared over (2020-07-01)
+    r = api(world.hr).post("/internships/hire-claims", body)
+    assert r.status_code == 422 and "not yet open" in r.json["error"]["message"]["en"]
+    on_day("2020-10-15")  # the window closed on 2020-09-30
+    r = api(world.hr).post("/internships/hire-claims", body)
+    assert r.status_code == 201 and r.json["amount"] == "1000.00"
+    assert "late_application" in [f["code"] for f in r.json["flags"]]
+    claim = r.json["id"]
+    r = api(world.cw).post(f"/internships/claims/{claim}/approve", {})
+    assert r.status_code == 422 and "refused in principle" in r.json["error"]["message"]["en"]
+    r = api(world.cw).post(f"/internships/claims/{claim}/approve", {"note": "企业补缴社保手续延误，经核实属实"})
+    assert r.status_code == 200 and r.json["state"] == "approved"
+    assert "企业补缴社保手续延误" in r.json["reason_zh"]
+
+
+def test_hiring_claim_from_the_claims_page(client, db, make, world, on_day):
+    from .test_pages_flow import login
+
+    on_day("2020-08-01")
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
+    login(client, world.hr)
+    page = client.get("/employer/claims")
+    assert page.status_code == 200 and "申领吸纳就业补贴" in page.text
+    r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(job.id),
+                                              "contract_on": "2020-07-01", "contract_months": "12",
+                                              "monthly_social_insurance": "1200.00", "social_insurance_paid": "1",
+                                              "hire_on": "2020-07-01"})
+    assert r.status_code == 302
+    page = client.get("/employer/claims")
+    assert "3600.00" in page.text and "已提交" in page.text
+    r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(job.id),
+                                              "contract_months": "12"})
+    assert r.status_code == 422 and "劳动合同签订日期" in r.text
