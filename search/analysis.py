@@ -53,15 +53,22 @@ class AnalyzedQuery:
 
 
 def _alternatives(term: str) -> list[str]:
+    """``term`` and ``term`` with the longest synonym-group member it contains replaced
+    by each other member (数控车床 → 数控车, cnc; never 数控车床床)."""
     alts = [term]
-    for member, group in chinese.synonym_groups().items():
-        if len(alts) >= MAX_ALTERNATIVES:
-            break
-        if member in term:
-            for syn in group:
-                alt = term.replace(member, syn)
-                if alt not in alts and len(alts) < MAX_ALTERNATIVES:
-                    alts.append(alt)
+    seen: set[tuple[str, ...]] = set()
+    for group in chinese.synonym_groups().values():
+        if group in seen:
+            continue
+        seen.add(group)
+        present = [m for m in group if m in term]
+        if not present:
+            continue
+        member = max(present, key=len)
+        for syn in group:
+            alt = term.replace(member, syn)
+            if alt not in alts and len(alts) < MAX_ALTERNATIVES:
+                alts.append(alt)
     return alts
 
 
@@ -116,6 +123,15 @@ def analyze_query(text: str) -> AnalyzedQuery:
     if kept:
         terms = kept
     return AnalyzedQuery(norm, terms, relaxed if len(relaxed) > 1 else [])
+
+
+def warm_up() -> None:
+    """Load jieba, OpenCC, pypinyin and the vocabularies now (about 1.5 s) instead of
+    in the first long query. Call it in each worker process after forking (never in
+    a parent that forks: see STACK-NOTES on fork hazards)."""
+    analyze_query("数控车床操作工 招聘")
+    job_vocabulary()
+    chinese.pinyin_words("会计")
 
 
 def doc_columns(title: str, skills: list[str], text: str) -> dict[str, str]:

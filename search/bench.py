@@ -155,7 +155,9 @@ def run_one(n: int, backend: str = "embedded", n_queries: int = 200, seed: int =
             qvecs = qrng.standard_normal((n_queries, DIM), dtype=np.float32)
             qvecs /= np.linalg.norm(qvecs, axis=1, keepdims=True)
             del docs
-            b.search(Query("posting", "焊工"))  # warm up (loads vectors, jieba)
+            if hasattr(b, "warm_up"):
+                b.warm_up()  # jieba, OpenCC, vector cache: what a worker does at start
+            b.search(Query("posting", "焊工"))
             b.search(Query("posting", mode="vector", query_vector=qvecs[0]))
             filters = lambda i: {  # noqa: E731
                 "district": DISTRICTS[i % len(DISTRICTS)], "education_min": Range(lte=4), "status": "published"}
