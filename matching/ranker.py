@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,10 @@ class RankedPage:
     offset: int
     limit: int
     excluded: int = 0   # candidates removed by hard filters
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data (for the API)."""
+        return dataclasses.asdict(self)
 
 
 # ----------------------------------------------------------------- features
@@ -325,7 +330,11 @@ class Ranker:
                  posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None):
         self.today = today or dt.date.today()
         self.encoder = encoder
-        self.weights = load_weights() if weights is None else np.asarray(weights, dtype=np.float32)
+        if weights is None:
+            weights = load_weights()
+        elif isinstance(weights, Mapping):  # {"cos": 4.0, ...}; features not named weigh 0
+            weights = [float(weights.get(f, 0.0)) for f in FEATURES]
+        self.weights = np.asarray(weights, dtype=np.float32)
         self.vocab = Vocab()
         self.cat_registry: dict[str, int] = {}
         postings, profiles = list(postings), list(profiles)

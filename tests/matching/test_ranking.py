@@ -173,3 +173,20 @@ def test_a_long_lived_index_ranks_documents_it_does_not_hold(encoder):
     people = Ranker([], [profile(id="w", skills=["焊工证", "二保焊"], experience="电焊6年。", desired="电焊工", education="中专")],
                     encoder=encoder, today=TODAY)
     assert people.rank_profiles_for(WELDER_POST).items[0].id == "w"
+
+
+def test_targeted_and_closed_posts_are_filtered_with_reasons(encoder):
+    import json
+
+    targeted = posting(id="vet", title="事业单位管理岗", target_group="veteran", skills=["公文写作"])
+    closed = posting(id="closed", title="仓库管理员", is_open=False, skills=["仓库管理"])
+    soon_closed = posting(id="expired", title="仓管", closes_on=dt.date(2021, 8, 31), skills=["仓库管理"])
+    vet = profile(id="v", categories=["veteran"], skills=["公文写作", "仓库管理"])
+    civ = profile(id="c", categories=["registered_unemployed"], skills=["公文写作", "仓库管理"])
+    r = Ranker([targeted, closed, soon_closed], [vet, civ], encoder=encoder, today=TODAY)
+    assert [it.id for it in r.rank_postings("v").items] == ["vet"]
+    page = r.rank_postings("c", include_ineligible=True)
+    assert page.total == 0
+    why = {it.id: [x["code"] for x in it.ineligible] for it in page.items}
+    assert why == {"vet": ["target_group"], "closed": ["open"], "expired": ["open"]}
+    json.dumps(page.to_dict(), ensure_ascii=False)  # the API can serialise it as is
