@@ -63,6 +63,6 @@ def test_section_6_example_through_the_pages(client, db, world, on_day):
                                                             SubsidyClaim.state == "approved")).all()
     assert sum(approved) == Decimal("9000.00")
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.entity == "subsidy_claim",
-                                                         AuditEntry.entity_id == top_up.id)).all()
+                                                         AuditEntry.entity_id == top_up.id).order_by(AuditEntry.id)).all()
     assert actions == ["create", "submitted", "approved"]
     assert "Claims to review" not in client.get("/caseworker/claims?lang=en").text or True
