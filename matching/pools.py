@@ -141,17 +141,17 @@ def _cat_bits(cats, registry: dict[str, int]) -> int:
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-def bm25_rows(docs: list[list[str]], vocab: Vocab):
-    """Per-document (ids, BM25 document-side weights) for bigram lists ``docs``."""
-    lens = np.array([len(d) for d in docs], dtype=np.float32)
-    avg = float(lens.mean()) if len(lens) else 1.0
-    rows, ws = [], []
-    for d, dl in zip(docs, lens):
-        c = Counter(d)
-        ids = vocab.add(c.keys())
-        tf = np.fromiter(c.values(), dtype=np.float32, count=len(c))
-        ws.append(tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / max(avg, 1.0))))
-        rows.append(ids)
+def bm25_rows(texts, vocab: Vocab):
+    """Per-document (bigram ids, BM25 document-side weights) of ``texts`` (any iterable; one
+    document's tokens are held at a time, which keeps building 100k profiles light)."""
+    rows, tfs, lens = [], [], []
+    for t in texts:
+        c = Counter(chinese.bigrams(t))
+        rows.append(vocab.add(c.keys()))
+        tfs.append(np.fromiter(c.values(), dtype=np.float32, count=len(c)))
+        lens.append(sum(c.values()))
+    avg = max(float(np.mean(lens)), 1.0) if lens else 1.0
+    ws = [tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / avg)) for tf, dl in zip(tfs, lens)]
     return rows, ws
 
 
@@ -176,8 +176,7 @@ class Pool:
         return len(self.ids)
 
     def _finish_text(self, texts: list[str], vocab: Vocab) -> None:
-        toks = [chinese.bigrams(t) for t in texts]
-        rows, ws = bm25_rows(toks, vocab)
+        rows, ws = bm25_rows(texts, vocab)
         self._bm25_rows, self._bm25_ws = rows, ws
         self.query_ids = rows  # unique bigram ids of each text, used when this doc is the query
 
@@ -188,7 +187,8 @@ class Pool:
         return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
-def _sets(items: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
+def _sets(items, vocab: Vocab) -> list[np.ndarray]:
+    """Sorted unique bigram ids of each item (an iterable of token lists, consumed lazily)."""
     return [np.unique(vocab.add(x)) for x in items]
 
 
@@ -238,21 +238,21 @@ class PostingPool(Pool):
         self.waiver_years = np.array([l.waiver[0] if l.waiver else np.inf for l in L], dtype=np.float32)
         self.waiver_level = np.array([l.waiver[2] if l.waiver else 99 for l in L], dtype=np.int8)
         # bigram sets
-        self.full_sets = _sets([grams(expanded(t)) for t in texts], vocab)
-        self.req_sets = _sets([grams(f"{p.requirements} {p.description}") for p in self.items], vocab)
-        self.title_sets = _sets([grams(title_core(p.title)) for p in self.items], vocab)
-        self.waiver_sets = _sets([phrase_grams(l.waiver[1]) if l.waiver else [] for l in L], vocab)
+        self.full_sets = _sets((grams(expanded(t)) for t in texts), vocab)
+        self.req_sets = _sets((grams(f"{p.requirements} {p.description}") for p in self.items), vocab)
+        self.title_sets = _sets((grams(title_core(p.title)) for p in self.items), vocab)
+        self.waiver_sets = _sets((phrase_grams(l.waiver[1]) if l.waiver else [] for l in L), vocab)
         sk_rows, sk_own, lic_rows, lic_own = [], [], [], []
         for i, p in enumerate(self.items):
             for s in p.skills:
-                sk_rows.append(phrase_grams(s)); sk_own.append(i)
+                sk_rows.append(np.unique(vocab.add(phrase_grams(s)))); sk_own.append(i)
             for lic in L[i].licences:
-                lic_rows.append(phrase_grams(lic)); lic_own.append(i)
+                lic_rows.append(np.unique(vocab.add(phrase_grams(lic)))); lic_own.append(i)
         self.skill_phrases = [s for p in self.items for s in p.skills]
-        self.skill_rows = _sets(sk_rows, vocab)
+        self.skill_rows = sk_rows
         self.skill_owner = np.array(sk_own, dtype=np.int32)
         self.n_skills = np.bincount(self.skill_owner, minlength=n).astype(np.float32)
-        self.lic_rows = _sets(lic_rows, vocab)
+        self.lic_rows = lic_rows
         self.lic_owner = np.array(lic_own, dtype=np.int32)
         self._skills_of = _group(self.skill_owner, n)
         self._lics_of = _group(self.lic_owner, n)
@@ -324,15 +324,15 @@ class ProfilePool(Pool):
         self.fresh = np.array([
             math.exp(-max(0, (today - p.updated_on).days) / 90.0) if p.updated_on else 0.0 for p in self.items
         ], dtype=np.float32)
-        self.full_sets = _sets([grams(expanded(t)) for t in texts], vocab)
-        self.desired_sets = _sets([grams(expanded(p.desired)) for p in self.items], vocab)
-        self.major_sets = _sets([grams(p.major or "") for p in self.items], vocab)
-        self.exp_sets = _sets([grams(expanded(f"{p.experience} {' '.join(p.skills)} {p.summary}")) for p in self.items], vocab)
+        self.full_sets = _sets((grams(expanded(t)) for t in texts), vocab)
+        self.desired_sets = _sets((grams(expanded(p.desired)) for p in self.items), vocab)
+        self.major_sets = _sets((grams(p.major or "") for p in self.items), vocab)
+        self.exp_sets = _sets((grams(expanded(f"{p.experience} {' '.join(p.skills)} {p.summary}")) for p in self.items), vocab)
         sk_rows, sk_own = [], []
         for i, p in enumerate(self.items):
             for s in p.skills:
-                sk_rows.append(phrase_grams(s)); sk_own.append(i)
-        self.skill_rows = _sets(sk_rows, vocab)
+                sk_rows.append(np.unique(vocab.add(phrase_grams(s)))); sk_own.append(i)
+        self.skill_rows = sk_rows
         self.skill_owner = np.array(sk_own, dtype=np.int32)
         self.n_skills = np.bincount(self.skill_owner, minlength=n).astype(np.float32)
         self._skills_of = _group(self.skill_owner, n)
