@@ -11,7 +11,10 @@ import pytest
 
 from marketplace.models import ROLES, Application
 import marketplace.web.api  # noqa: F401  (registers the routes)
+from marketplace.web import _feature_modules
 from marketplace.web.apispec import ROUTES
+
+list(_feature_modules())  # every area's api_* module too, so their endpoints are in the matrix at collection
 
 
 @pytest.fixture
