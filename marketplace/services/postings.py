@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import EDUCATION_LEVELS, Organisation, Posting, User, utcnow
 from ..schemas import PostingIn
@@ -113,7 +113,8 @@ def get_posting(session: Session, actor: User | None, posting_id: int) -> Postin
 def public_postings(kind: str | None = None, district: str | None = None, q: str | None = None,
                     education_max: int | None = None, include_closed: bool = False):
     """Published postings, newest first (the database fallback of search)."""
-    stmt = select(Posting).order_by(Posting.published_at.desc(), Posting.id.desc())
+    stmt = select(Posting).options(selectinload(Posting.organisation)).order_by(Posting.published_at.desc(),
+                                                                                Posting.id.desc())
     stmt = stmt.where(Posting.status.in_(("published", "closed") if include_closed else ("published",)))
     if kind:
         stmt = stmt.where(Posting.kind == kind)

@@ -16,7 +16,7 @@ import datetime as dt
 import threading
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import EDUCATION_LEVELS, Application, Posting, Profile, User
 from .errors import Forbidden, NotFound
@@ -91,7 +91,8 @@ def _postings_ranker(session: Session, rt, today: dt.date):
     key = ("postings", count, newest, today)
 
     def build():
-        rows = [p for p in session.scalars(stmt.order_by(Posting.id)) if p.is_open(today)]
+        rows = [p for p in session.scalars(stmt.options(selectinload(Posting.organisation)).order_by(Posting.id))
+                if p.is_open(today)]
         return Ranker([posting_data(p, today) for p in rows], [], encoder=rt.encoder, today=today)
 
     return _cached_ranker(rt, key, build)
@@ -116,7 +117,7 @@ def _profiles_ranker(session: Session, rt, today: dt.date):
     key = ("profiles", count, newest, today)
 
     def build():
-        rows = list(session.scalars(select(Profile).order_by(Profile.id)))
+        rows = list(session.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
         return Ranker([], [profile_data(p) for p in rows], encoder=rt.encoder, today=today)
 
     return _cached_ranker(rt, key, build)
@@ -152,7 +153,8 @@ def recommendations(session: Session, rt, actor: User, profile_id: int, offset: 
     if kind:
         candidates = [pd.id for pd in ranker.postings.items if pd.kind == kind]
     page = ranker.rank_postings_for(profile_data(profile), offset=offset, limit=limit, candidates=candidates)
-    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_([int(i.id) for i in page.items])))}
+    rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
+                                             .where(Posting.id.in_([int(i.id) for i in page.items])))}
     return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
             "items": [dict(_item_dict(i), posting=rows[int(i.id)]) for i in page.items if int(i.id) in rows]}
 

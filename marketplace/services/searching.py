@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import KINDS, Posting, Profile, User
 from . import after_commit, paginate
@@ -91,7 +91,8 @@ def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | N
         log.warning("search unavailable, answering from the database: %s", exc)
         return _postings_from_db(session, req)
     ids = [int(h.id) for h in result.hits]
-    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(ids)))} if ids else {}
+    rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
+                                             .where(Posting.id.in_(ids)))} if ids else {}
     items = []
     for i in ids:
         p = rows.get(i)

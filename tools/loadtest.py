@@ -1,0 +1,257 @@
+"""Load test: 100,000 postings and 100,000 profiles behind a real server, driven by wrk.
+
+    python -m tools.loadtest seed --instance /tmp/lt [--database-url URL] [--postings N] [--profiles N]
+    python -m tools.loadtest run  --instance /tmp/lt [--database-url URL] [--connections 10,50,100] [--duration 20]
+
+``seed`` writes synthetic Chinese postings and profiles (job words from the national
+occupation classification, districts, skills) in bulk, then builds the search index and
+the ranking pools through the app's own code. Embeddings: encoding 200,000 texts with the
+bundled model takes about 1.5 hours on this machine, so ``seed`` puts random unit vectors
+for these synthetic texts into the encoder's cache instead; every *query* at run time is
+still encoded by the real model (cache misses), so request latency includes real encoding.
+
+``run`` starts ``flask serve`` (waitress, 8 threads) on 127.0.0.1, warms the ranking pools,
+then for each endpoint and each connection count runs wrk (bounded: ``--duration`` seconds
+each, loopback only) and prints requests/s, p50/p95/p99 and errors, with the server's peak
+memory, as a table and as JSON (``--json``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK_LUA = r'''
+local paths = {}
+local token = os.getenv("LT_TOKEN")
+for line in io.lines(os.getenv("LT_PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  local headers = {}
+  if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
+  return wrk.format("GET", paths[(i % #paths) + 1], headers)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.stderr:write(string.format('LTJSON {"requests": %d, "duration_us": %d, "p50_ms": %.2f, "p95_ms": %.2f, ' ..
+    '"p99_ms": %.2f, "non2xx": %d, "errors": %d}\n', summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+'''
+
+
+def _env(args) -> dict:
+    env = dict(os.environ, MARKETPLACE_INSTANCE_DIR=args.instance, MARKETPLACE_ENV="development")
+    if args.database_url:
+        env["MARKETPLACE_DATABASE_URL"] = args.database_url
+    return env
+
+
+def _app(args):
+    os.environ.update(_env(args))
+    from marketplace import create_app
+
+    return create_app()
+
+
+def seed(args) -> None:
+    import numpy as np
+    from sqlalchemy import insert, select
+
+    from marketplace.cli import upgrade_database
+    from marketplace.models import DISTRICTS, Organisation, Posting, Profile, User
+    from marketplace.services import demo, indexing
+    from marketplace.services.recommend import posting_data, profile_data
+
+    app = _app(args)
+    upgrade_database(app)
+    rng = random.Random(7)
+    occupations = [json.loads(line) for line in (ROOT / "marketplace/data/occupations-2022.jsonl").open(encoding="utf-8")]
+    words = ["沟通能力", "吃苦耐劳", "团队合作", "电脑操作", "驾驶证", "夜班", "五险一金", "包吃住", "通勤车", "有经验优先",
+             "持证上岗", "责任心强", "普通话", "Excel", "CAD", "叉车证", "电工证", "焊工证", "健康证", "教师资格证"]
+    t0 = time.time()
+    with app.extensions["db"].unit_of_work() as s:
+        demo.load(s, app.extensions["cipher"])
+        hr = s.scalar(select(User).where(User.username == "employer"))
+        orgs = [o.id for o in s.scalars(select(Organisation))]
+        today = __import__("datetime").date.today()
+        for start in range(0, args.postings, 5000):
+            rows = []
+            for i in range(start, min(start + 5000, args.postings)):
+                occ = rng.choice(occupations)
+                skills = rng.sample(words, 4)
+                lo = rng.randrange(2500, 9000, 100)
+                rows.append(dict(organisation_id=rng.choice(orgs), created_by_id=hr.id, kind=rng.choice(
+                    ["job"] * 8 + ["internship", "public_welfare"]), title=occ["name"],
+                    description=f"{occ['minor_name']}相关工作，负责{occ['name']}日常工作。" + "、".join(skills),
+                    requirements=f"{occ['middle_name']}经验优先", skills=skills, education_min=rng.randint(0, 5),
+                    salary_min=lo, salary_max=lo + rng.randrange(500, 4000, 100), headcount=rng.randint(1, 10),
+                    district=rng.choice(DISTRICTS), status="published", open_on=today, close_on=None,
+                    period_months=6, stipend=1500, temporary=False, term_months=12,
+                    published_at=__import__("datetime").datetime.now()))
+            for r in rows:
+                if r["kind"] != "internship":
+                    r["period_months"] = r["stipend"] = None
+                if r["kind"] != "public_welfare":
+                    r["temporary"] = r["term_months"] = None
+            s.execute(insert(Posting), rows)
+        for start in range(0, args.profiles, 5000):
+            rows = []
+            for i in range(start, min(start + 5000, args.profiles)):
+                occ = rng.choice(occupations)
+                rows.append(dict(name=f"测试{i}", gender=rng.choice("男女"),
+                                 birth_on=__import__("datetime").date(rng.randint(1966, 2004), rng.randint(1, 12), 1),
+                                 district=rng.choice(DISTRICTS), education=rng.randint(1, 6),
+                                 skills=rng.sample(words, 3) + [occ["name"]], desired_jobs=occ["name"],
+                                 summary=f"做过{occ['minor_name']}相关工作", experience="", published=True,
+                                 desired_places=[], occupation_codes=[]))
+            s.execute(insert(Profile), rows)
+    print(f"rows written in {time.time() - t0:.0f}s", flush=True)
+
+    rt = app.extensions["runtime"]
+    enc = rt.encoder
+    from matching.encoder import text_key
+    from matching.pools import posting_occupation_text, profile_occupation_text
+
+    t0 = time.time()
+    with app.extensions["db"].unit_of_work() as s:
+        for model, conv, texts_of, role in (
+                (Posting, lambda p: posting_data(p, today), lambda d: [d.text(), posting_occupation_text(d)], "passage"),
+                (Profile, profile_data, lambda d: [d.text(), profile_occupation_text(d)], "query")):
+            keys = []
+            for row in s.scalars(select(model)):
+                keys.extend(text_key(t, role) for t in texts_of(conv(row)))
+            for i in range(0, len(keys), 20000):
+                chunk = keys[i:i + 20000]
+                v = np.random.default_rng(i).standard_normal((len(chunk), 384)).astype(np.float32)
+                v /= np.linalg.norm(v, axis=1, keepdims=True)
+                enc.store.put_many(enc.model_id, dict(zip(chunk, v)))
+    print(f"embedding cache primed in {time.time() - t0:.0f}s", flush=True)
+    t0 = time.time()
+    with app.extensions["db"].unit_of_work() as s:
+        for doc_type in ("posting", "profile"):
+            n = indexing.reindex(s, rt.backend, enc, doc_type, batch=2000)
+            print(f"{n} {doc_type}s indexed", flush=True)
+    print(f"search index built in {time.time() - t0:.0f}s", flush=True)
+
+
+def _rss_peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run(args) -> None:
+    port = args.port
+    env = _env(args)
+    log = open(Path(args.instance) / "server.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
+                               "--threads", str(args.threads)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/api/v1/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        token = _token(base, "graduate")
+        hr_token = _token(base, "employer")
+        me = json.load(urllib.request.urlopen(urllib.request.Request(base + "/api/v1/profiles/me", headers={
+            "Authorization": f"Bearer {token}"})))["id"]
+        rng = random.Random(3)
+        queries = ["焊工", "会计", "护士", "保安", "司机", "数控车床", "仓库管理", "销售", "客服", "电工", "厨师", "保洁",
+                   "软件工程师", "養老護理員", "前台", "教师", "快递员", "装配工", "质检", "文员"]
+        paths = {
+            "search_api": [f"/api/v1/search/postings?q={urllib.parse.quote(rng.choice(queries))}&page={rng.randint(1, 3)}"
+                           for _ in range(500)],
+            "recommendations_api": [f"/api/v1/profiles/{me}/recommendations?page={rng.randint(1, 5)}" for _ in range(100)],
+            "posting_page": [f"/postings/{rng.randint(1, args.postings)}" for _ in range(500)],
+            "search_page": [f"/postings?q={urllib.parse.quote(rng.choice(queries))}" for _ in range(500)],
+        }
+        tokens = {"recommendations_api": token}
+        t0 = time.time()
+        for warm in (paths["recommendations_api"][0], paths["search_api"][0]):
+            urllib.request.urlopen(urllib.request.Request(base + warm, headers={"Authorization": f"Bearer {token}"}),
+                                   timeout=600).read()
+        print(f"warm-up (ranking pools built) {time.time() - t0:.1f}s", flush=True)
+        results: dict = {}
+        for name, plist in paths.items():
+            for conns in args.connections:
+                results.setdefault(name, {})[str(conns)] = _wrk(base, plist, tokens.get(name, ""), conns, args.duration)
+                r = results[name][str(conns)]
+                print(f"{name:22s} c={conns:<4d} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  "
+                      f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors'] + r['non2xx']}", flush=True)
+        results["server_peak_rss_mb"] = round(_rss_peak_mb(server.pid), 1)
+        results["database"] = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
+        print(f"server peak RSS {results['server_peak_rss_mb']} MB")
+        if args.json:
+            print(json.dumps(results))
+        del hr_token
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _token(base: str, username: str) -> str:
+    req = urllib.request.Request(base + "/api/v1/auth/token", data=json.dumps(
+        {"username": username, "password": "demo12345"}).encode(), headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))["token"]
+
+
+def _wrk(base: str, paths: list[str], token: str, conns: int, duration: int) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "paths.txt").write_text("\n".join(paths) + "\n")
+        (Path(d) / "lt.lua").write_text(WRK_LUA)
+        out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "-s",
+                              str(Path(d) / "lt.lua"), base], capture_output=True, text=True,
+                             env=dict(os.environ, LT_PATHS=str(Path(d) / "paths.txt"), LT_TOKEN=token),
+                             timeout=duration + 60)
+    line = next(l for l in out.stderr.splitlines() if l.startswith("LTJSON "))
+    r = json.loads(line[7:])
+    r["rps"] = round(r["requests"] / (r["duration_us"] / 1e6), 1)
+    return r
+
+
+def main(argv=None) -> int:
+    import urllib.parse  # noqa: F401
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("seed", "run"):
+        sp = sub.add_parser(name)
+        sp.add_argument("--instance", required=True)
+        sp.add_argument("--database-url", default="")
+        sp.add_argument("--postings", type=int, default=100000)
+        sp.add_argument("--profiles", type=int, default=100000)
+    rp = sub.choices["run"]
+    rp.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[50])
+    rp.add_argument("--duration", type=int, default=20)
+    rp.add_argument("--threads", type=int, default=8)
+    rp.add_argument("--port", type=int, default=8765)
+    rp.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    (seed if args.cmd == "seed" else run)(args)
+    return 0
+
+
+if __name__ == "__main__":
+    import urllib.parse  # noqa: F401
+
+    sys.exit(main())
