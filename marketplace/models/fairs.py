@@ -40,6 +40,8 @@ class Fair(Base):
     slots: Mapped[list] = mapped_column(default=list)
     #: open (booths and people may register) or closed
     status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    #: the slot under way in the hall (allocation fills this one and later ones)
+    current_slot: Mapped[int] = mapped_column(default=0)
     #: what the fair is about
     description: Mapped[str] = mapped_column(Text, default="")
     #: created (UTC)

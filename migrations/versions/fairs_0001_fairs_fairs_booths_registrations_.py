@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('venue', sa.String(length=200), nullable=False),
     sa.Column('slots', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('current_slot', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['organiser_id'], ['users.id'], name=op.f('fk_fairs_organiser_id_users')),

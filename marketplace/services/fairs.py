@@ -1,0 +1,732 @@
+"""Job fairs (双选会): fairs, booths, registration and check-in, live rankings, interview
+requests both ways, slot allocation rounds, outcomes flowing into applications, the live
+board and the post-fair report.
+
+Who may do what:
+
+* an organiser (or admin) creates fairs; the fair's organiser approves booths, checks people
+  in, runs allocation rounds and reads the board and report;
+* an employer applies for a booth with its own published postings and sees only its own
+  booth: ranked checked-in people, its queue, its schedule; invites people; records outcomes;
+* a person pre-registers, shows the check-in QR, sees booths ranked for them once checked in,
+  asks booths for interviews, sees their schedule.
+
+Check-in by QR: the code holds a token signed with the app's secret (itsdangerous), naming the
+fair and the registration, valid for ``QR_MAX_AGE`` seconds after it was drawn; the page draws a
+fresh one on each load. Check-in by ID or phone number goes through the profile's blind index:
+the number is never stored here nor shown back.
+
+Live rankings: a ``FairMatcher`` per fair and process (matching.fair), refreshed on each read
+from the fair's check-ins: a new check-in scores only that person against the fair's postings.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import threading
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..crypto import Cipher
+from ..models import (Application, ApplicationEvent, Booth, Fair, FairRegistration, Interview, Posting, Profile,
+                      User)
+from . import audit
+from .applications import move_stage, target_group_problem
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .fair_bus import publish_after_commit
+from .profiles import my_profile
+
+ORGANISER_ROLES = ("organiser", "admin")
+EMPLOYER_ROLES = ("employer", "agency")
+QR_MAX_AGE = 15 * 60
+QR_SALT = "fair-checkin"
+HIRE_WINDOW_DAYS = 30
+
+
+# --- lookups and authorisation ----------------------------------------------------------
+
+def get_fair(session: Session, actor: User | None, fair_id: int) -> Fair:
+    fair = session.get(Fair, fair_id)
+    if fair is None:
+        raise NotFound("招聘会", "fair")
+    return fair
+
+
+def _own_fair(session: Session, actor: User, fair_id: int, lock: bool = False) -> Fair:
+    """The fair, if the actor organises it (admins organise all)."""
+    if actor.role not in ORGANISER_ROLES:
+        raise Forbidden("只有招聘会组织者可以执行此操作", "only the fair's organiser can do this")
+    fair = session.get(Fair, fair_id, with_for_update=lock) if lock else session.get(Fair, fair_id)
+    if fair is None or (actor.role != "admin" and fair.organiser_id != actor.id):
+        raise NotFound("招聘会", "fair")
+    return fair
+
+
+def fairs_for(actor: User | None):
+    stmt = select(Fair).order_by(Fair.held_on.desc(), Fair.id.desc())
+    if actor is not None and actor.role == "organiser":
+        stmt = stmt.where(Fair.organiser_id == actor.id)
+    return stmt
+
+
+def _own_booth(session: Session, actor: User, fair_id: int, booth_id: int) -> Booth:
+    booth = session.get(Booth, booth_id)
+    if (booth is None or booth.fair_id != fair_id or actor.role not in EMPLOYER_ROLES
+            or booth.organisation_id != actor.organisation_id):
+        raise NotFound("展位", "booth")
+    return booth
+
+
+def my_booth(session: Session, actor: User, fair_id: int) -> Booth | None:
+    if actor.role not in EMPLOYER_ROLES or actor.organisation_id is None:
+        return None
+    return session.scalar(select(Booth).where(Booth.fair_id == fair_id,
+                                              Booth.organisation_id == actor.organisation_id))
+
+
+def my_registration(session: Session, actor: User, fair_id: int) -> FairRegistration | None:
+    profile = my_profile(session, actor) if actor.role == "person" else None
+    if profile is None:
+        return None
+    return session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair_id,
+                                                         FairRegistration.profile_id == profile.id))
+
+
+# --- fairs and booths ---------------------------------------------------------------------
+
+def create_fair(session: Session, actor: User, data) -> Fair:
+    if actor.role not in ORGANISER_ROLES:
+        raise Forbidden("只有招聘会组织者可以创建招聘会", "only fair organisers can create fairs")
+    if data.mode in ("onsite", "both") and not data.venue:
+        raise ValidationFailed("现场招聘会须填写场地", "an on-site fair needs a venue", field="venue")
+    fair = Fair(organiser_id=actor.id, name=data.name, mode=data.mode, held_on=data.held_on, venue=data.venue,
+                slots=list(data.slots), description=data.description, status="open")
+    session.add(fair)
+    session.flush()
+    audit.record(session, actor, "fair", fair.id, "create", after={"name": fair.name, "held_on": str(fair.held_on)})
+    return fair
+
+
+def set_status(session: Session, actor: User, fair_id: int, status: str) -> Fair:
+    fair = _own_fair(session, actor, fair_id)
+    before = fair.status
+    fair.status = status
+    session.flush()
+    audit.record(session, actor, "fair", fair.id, "status", before={"status": before}, after={"status": status})
+    publish_after_commit(session, fair.id, {"type": "fair"})
+    return fair
+
+
+def apply_booth(session: Session, actor: User, fair_id: int, data) -> Booth:
+    if actor.role not in EMPLOYER_ROLES or actor.organisation_id is None:
+        raise Forbidden("只有用人单位可以申请展位", "only employers can apply for a booth")
+    fair = get_fair(session, actor, fair_id)
+    if fair.status != "open":
+        raise Conflict("该招聘会已不接受展位申请", "this fair no longer takes booth applications", field="fair")
+    ids = list(dict.fromkeys(data.posting_ids))
+    posts = list(session.scalars(select(Posting).where(Posting.id.in_(ids))))
+    if len(posts) != len(ids) or any(p.organisation_id != actor.organisation_id for p in posts):
+        raise ValidationFailed("只能带本单位的岗位参会", "bring only your own organisation's postings",
+                               field="posting_ids")
+    if any(p.status != "published" for p in posts):
+        raise ValidationFailed("只能带已发布的岗位参会", "bring only published postings", field="posting_ids")
+    booth = my_booth(session, actor, fair_id)
+    if booth is not None and booth.status == "approved":
+        raise Conflict("展位已获批准，不能再修改申请", "your booth is approved; the application can no longer change",
+                       field="fair")
+    if booth is None:
+        booth = Booth(fair_id=fair.id, organisation_id=actor.organisation_id, created_by_id=actor.id)
+        session.add(booth)
+    booth.posting_ids, booth.recruiters, booth.per_slot = ids, data.recruiters, data.per_slot
+    booth.status, booth.decision_note = "applied", ""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("本单位已申请过该招聘会的展位", "your organisation already applied for a booth", field="fair") from None
+    audit.record(session, actor, "fair_booth", booth.id, "apply",
+                 after={"postings": ids, "recruiters": data.recruiters, "per_slot": data.per_slot})
+    return booth
+
+
+def decide_booth(session: Session, actor: User, fair_id: int, booth_id: int, approve: bool, place: str = "",
+                 note: str = "") -> Booth:
+    fair = _own_fair(session, actor, fair_id)
+    booth = session.get(Booth, booth_id)
+    if booth is None or booth.fair_id != fair.id:
+        raise NotFound("展位", "booth")
+    if not approve and not note:
+        raise ValidationFailed("拒绝展位申请时请说明理由", "give a reason when rejecting a booth", field="note")
+    before = booth.status
+    booth.status = "approved" if approve else "rejected"
+    booth.place, booth.decision_note = place, note
+    booth.decided_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    session.flush()
+    audit.record(session, actor, "fair_booth", booth.id, "decide", before={"status": before},
+                 after={"status": booth.status}, reason=note)
+    publish_after_commit(session, fair.id, {"type": "booth", "booth": booth.id})
+    return booth
+
+
+def booths_of(session: Session, fair_id: int, status: str | None = None) -> list[Booth]:
+    stmt = select(Booth).where(Booth.fair_id == fair_id).order_by(Booth.id)
+    if status:
+        stmt = stmt.where(Booth.status == status)
+    return list(session.scalars(stmt))
+
+
+# --- registration and check-in --------------------------------------------------------------
+
+def register(session: Session, actor: User, fair_id: int) -> FairRegistration:
+    if actor.role != "person":
+        raise Forbidden("只有求职者可以报名参会", "only job seekers register for a fair")
+    profile = my_profile(session, actor)
+    if profile is None:
+        raise Conflict("请先填写个人档案再报名", "please complete your profile before registering", field="profile")
+    fair = get_fair(session, actor, fair_id)
+    if fair.status != "open":
+        raise Conflict("该招聘会已结束报名", "registration for this fair is closed", field="fair")
+    reg = my_registration(session, actor, fair_id)
+    if reg is not None:
+        return reg
+    reg = FairRegistration(fair_id=fair.id, profile_id=profile.id)
+    session.add(reg)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        return my_registration(session, actor, fair_id)
+    audit.record(session, actor, "fair_registration", reg.id, "create")
+    return reg
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=QR_SALT)
+
+
+def checkin_token(secret: str, reg: FairRegistration) -> str:
+    """The token drawn in the person's QR code (signed; expires QR_MAX_AGE after drawing)."""
+    return _serializer(secret).dumps({"f": reg.fair_id, "r": reg.id, "p": reg.profile_id})
+
+
+def read_token(secret: str, token: str, fair_id: int, max_age: int = QR_MAX_AGE) -> tuple[int, int]:
+    """(registration id, profile id) from a token, or ValidationFailed saying why not."""
+    try:
+        data = _serializer(secret).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ValidationFailed("二维码已过期，请让求职者刷新手机页面后重新出示",
+                               "the QR code has expired; ask the person to reload their phone page and show it again",
+                               field="token", code="token_expired") from None
+    except BadSignature:
+        raise ValidationFailed("二维码无效（签名不符，可能被篡改或不是本平台生成的）",
+                               "the QR code is not valid (its signature does not match: altered or not ours)",
+                               field="token", code="token_forged") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("f", "r", "p")):
+        raise ValidationFailed("二维码无效", "the QR code is not valid", field="token", code="token_forged")
+    if data["f"] != fair_id:
+        raise ValidationFailed("该二维码属于另一场招聘会", "this QR code is for another fair", field="token",
+                               code="token_other_fair")
+    return data["r"], data["p"]
+
+
+def check_in(session: Session, actor: User, cipher: Cipher, secret: str, fair_id: int, token: str | None = None,
+             id_number: str | None = None, phone: str | None = None) -> FairRegistration:
+    """The organiser checks a person in: by the QR token, or by ID / phone number (blind
+    index lookup; a walk-in found this way is registered on the spot)."""
+    fair = _own_fair(session, actor, fair_id)
+    if fair.status != "open":
+        raise Conflict("该招聘会已结束", "this fair is closed", field="fair")
+    if token:
+        reg_id, profile_id = read_token(secret, token, fair.id)
+        reg = session.get(FairRegistration, reg_id, with_for_update=True)
+        if reg is None or reg.fair_id != fair.id or reg.profile_id != profile_id:
+            raise ValidationFailed("二维码对应的报名不存在", "the QR code's registration does not exist", field="token",
+                                   code="token_unknown")
+        method = "qr"
+    else:
+        method, value = ("id_number", id_number) if id_number else ("phone", phone)
+        key = cipher.blind_index(value)
+        col = Profile.id_number_hash if method == "id_number" else Profile.phone_hash
+        found = list(session.scalars(select(Profile).where(col == key).limit(2)))
+        if not found:
+            raise NotFound("该证件号或手机号对应的求职者档案", "a profile with that ID or phone number")
+        if len(found) > 1:
+            raise Conflict("该手机号对应多名求职者，请改用身份证号", "several people share that phone number; use the ID number",
+                           field=method)
+        profile = found[0]
+        reg = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
+                                                            FairRegistration.profile_id == profile.id))
+        if reg is None:
+            reg = FairRegistration(fair_id=fair.id, profile_id=profile.id)
+            session.add(reg)
+            session.flush()
+    if reg.checked_in_at is not None:
+        return reg  # scanning twice is harmless
+    reg.checked_in_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    reg.checkin_method, reg.checked_in_by_id = method, actor.id
+    session.flush()
+    audit.record(session, actor, "fair_registration", reg.id, "check_in", after={"method": method})
+    publish_after_commit(session, fair.id, {"type": "checkin", "profile": reg.profile_id})
+    return reg
+
+
+def checked_in(session: Session, fair_id: int) -> list[FairRegistration]:
+    return list(session.scalars(select(FairRegistration).where(
+        FairRegistration.fair_id == fair_id, FairRegistration.checked_in_at.is_not(None))
+        .order_by(FairRegistration.checked_in_at, FairRegistration.id)))
+
+
+def registrations(session: Session, actor: User, fair_id: int) -> list[FairRegistration]:
+    _own_fair(session, actor, fair_id)
+    return list(session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair_id)
+                                .order_by(FairRegistration.id)))
+
+
+# --- live matching --------------------------------------------------------------------------
+
+_matchers: dict[int, tuple] = {}
+_matchers_lock = threading.Lock()
+
+
+def to_matching(postings: list[Posting], profiles: list[Profile], today: dt.date):
+    """ORM rows → matching dataclasses (the one conversion; the app's shared converter)."""
+    from .recommend import posting_data, profile_data
+
+    return [posting_data(p, today) for p in postings], [profile_data(p) for p in profiles]
+
+
+def matcher(session: Session, encoder, fair: Fair, today: dt.date | None = None):
+    """The fair's live matcher, brought up to date: rebuilt when the booths' postings change,
+    otherwise only newly checked-in people are scored (and people no longer there removed)."""
+    from matching.fair import FairMatcher
+
+    today = today or fair.held_on
+    booths = booths_of(session, fair.id, "approved")
+    booth_of = {str(pid): b.id for b in booths for pid in b.posting_ids}
+    stamps = tuple(session.execute(select(Posting.id, Posting.updated_at).where(
+        Posting.id.in_([int(i) for i in booth_of] or [0])).order_by(Posting.id)).all())
+    key = (tuple(sorted(booth_of.items())), stamps, today)
+    cache_key = (id(encoder), fair.id)
+    with _matchers_lock:
+        entry = _matchers.get(cache_key)
+        if entry is None or entry[0] != key:
+            posts = list(session.scalars(select(Posting).where(Posting.id.in_([int(i) for i in booth_of] or [0]))))
+            pdata, _ = to_matching(posts, [], today)
+            entry = (key, FairMatcher(pdata, {p.id: booth_of[p.id] for p in pdata}, encoder=encoder, today=today),
+                     {}, threading.Lock())
+            _matchers[cache_key] = entry
+    m, seen, lock = entry[1], entry[2], entry[3]
+    with lock:
+        present = {str(r.profile_id): r.checked_in_at for r in checked_in(session, fair.id)}
+        for pid in [p for p in list(m.scores) if present.get(p) != seen.get(p)]:
+            m.remove(pid)
+            seen.pop(pid, None)
+        new = [int(p) for p in present if p not in m]
+        if new:
+            profiles = list(session.scalars(select(Profile).where(Profile.id.in_(new)).order_by(Profile.id)))
+            _, sdata = to_matching([], profiles, today)
+            from matching import embed_profiles
+
+            vectors = embed_profiles(sdata, encoder)
+            for prof, vec in zip(sdata, vectors):
+                m.check_in(prof, vec)
+                seen[prof.id] = present[prof.id]
+    return m
+
+
+def _explanation_dict(item) -> dict:
+    e = item.explanation
+    return {"reasons_zh": e.reasons_zh, "reasons_en": e.reasons_en, "gaps_zh": e.gaps_zh, "gaps_en": e.gaps_en,
+            "matched_skills": list(e.matched_skills)} if e is not None else {}
+
+
+def person_view(session: Session, actor: User, encoder, fair_id: int, limit: int = 20) -> dict:
+    """What a checked-in person sees: booths and postings ranked for them, with reasons."""
+    if actor.role != "person":
+        raise Forbidden("只有求职者有个人推荐", "only job seekers have personal rankings")
+    fair = get_fair(session, actor, fair_id)
+    reg = my_registration(session, actor, fair_id)
+    if reg is None:
+        raise NotFound("您的报名（请先报名）", "your registration (register first)")
+    out = {"fair": fair_to_dict(fair), "registered": True, "checked_in": reg.checked_in_at is not None,
+           "booths": [], "postings": []}
+    if reg.checked_in_at is None:
+        return out
+    m = matcher(session, encoder, fair)
+    pid = str(reg.profile_id)
+    ranking = m.for_person(pid, limit=limit)
+    explained = {i.id: i for i in m.explain(pid, [p for p, _ in ranking.postings], limit=limit)}
+    posts = {p.id: p for p in session.scalars(select(Posting).where(
+        Posting.id.in_([int(p) for p, _ in ranking.postings] or [0])))}
+    booths = {b.id: b for b in booths_of(session, fair.id, "approved")}
+    for post_id, score in ranking.postings:
+        p = posts.get(int(post_id))
+        if p is None:
+            continue
+        item = explained.get(post_id)
+        out["postings"].append({"id": p.id, "title": p.title, "kind": p.kind, "score": round(score, 3),
+                                "booth_id": m.booth_of.get(post_id), "organisation": p.organisation.name,
+                                "explanation": _explanation_dict(item) if item else {}})
+    for booth_id, score, best in ranking.booths:
+        b = booths.get(booth_id)
+        if b is None:
+            continue
+        out["booths"].append({"id": b.id, "organisation": b.organisation.name, "place": b.place,
+                              "score": round(score, 3), "best_posting_id": int(best)})
+    return out
+
+
+def booth_view(session: Session, actor: User, encoder, fair_id: int, booth_id: int, limit: int = 30) -> dict:
+    """What a booth sees: the checked-in people ranked for its postings, with reasons, and its queue."""
+    booth = _own_booth(session, actor, fair_id, booth_id)
+    fair = get_fair(session, actor, fair_id)
+    out = {"fair": fair_to_dict(fair), "booth": booth_to_dict(booth), "people": [],
+           "interviews": [interview_to_dict(i, fair) for i in booth_interviews(session, booth.id)]}
+    if booth.status != "approved":
+        return out
+    m = matcher(session, encoder, fair)
+    rows = m.for_booth(booth.id, limit=limit)
+    profiles = {p.id: p for p in session.scalars(select(Profile).where(
+        Profile.id.in_([int(p) for p, _, _ in rows] or [0])))}
+    asked = {i.profile_id: i for i in booth_interviews(session, booth.id)}
+    mine = [str(p) for p in booth.posting_ids]
+    for pid, score, post_id in rows:
+        prof = profiles.get(int(pid))
+        if prof is None:
+            continue
+        items = m.explain(pid, mine, limit=1)
+        iv = asked.get(prof.id)
+        out["people"].append({"profile_id": prof.id, "name": prof.name, "district": prof.district,
+                              "education": prof.education, "skills": list(prof.skills)[:8],
+                              "score": round(score, 3), "posting_id": int(post_id),
+                              "explanation": _explanation_dict(items[0]) if items else {},
+                              "interview": {"id": iv.id, "status": iv.status, "slot": iv.slot} if iv else None})
+    return out
+
+
+# --- interviews -----------------------------------------------------------------------------
+
+def booth_interviews(session: Session, booth_id: int) -> list[Interview]:
+    return list(session.scalars(select(Interview).where(Interview.booth_id == booth_id)
+                                .order_by(Interview.slot.is_(None), Interview.slot, Interview.id)))
+
+
+def person_interviews(session: Session, actor: User, fair_id: int) -> list[Interview]:
+    reg = my_registration(session, actor, fair_id)
+    if reg is None:
+        return []
+    return list(session.scalars(select(Interview).where(Interview.fair_id == fair_id,
+                                                        Interview.profile_id == reg.profile_id)
+                                .order_by(Interview.slot.is_(None), Interview.slot, Interview.id)))
+
+
+def _upsert_interview(session: Session, actor: User, fair: Fair, booth: Booth, profile_id: int, by: str,
+                      encoder) -> Interview:
+    if fair.status != "open":
+        raise Conflict("该招聘会已结束", "this fair is closed", field="fair")
+    if booth.status != "approved":
+        raise Conflict("该展位尚未获批", "this booth is not approved", field="booth_id")
+    score, posting_id = float("-inf"), None
+    if encoder is not None:
+        m = matcher(session, encoder, fair)
+        score, posting_id = m.score(str(profile_id), booth.id)
+    iv = session.scalar(select(Interview).where(Interview.booth_id == booth.id, Interview.profile_id == profile_id)
+                        .with_for_update())
+    if iv is not None and iv.status in ("requested", "confirmed", "done"):
+        return iv
+    if iv is None:
+        iv = Interview(fair_id=fair.id, booth_id=booth.id, profile_id=profile_id, requested_by=by)
+        session.add(iv)
+    iv.status, iv.slot, iv.requested_by = "requested", None, by
+    iv.score = score if score != float("-inf") else -20.0
+    iv.posting_id = int(posting_id) if posting_id else (booth.posting_ids[0] if booth.posting_ids else None)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("该面试请求已存在", "this interview request already exists", field="booth_id") from None
+    audit.record(session, actor, "fair_interview", iv.id, "request", after={"by": by})
+    publish_after_commit(session, fair.id, {"type": "interview", "booth": booth.id, "profile": profile_id})
+    return iv
+
+
+def request_interview(session: Session, actor: User, encoder, fair_id: int, booth_id: int) -> Interview:
+    """A checked-in person asks a booth for an interview."""
+    if actor.role != "person":
+        raise Forbidden("只有求职者可以申请面试", "only job seekers ask for interviews")
+    fair = get_fair(session, actor, fair_id)
+    reg = my_registration(session, actor, fair_id)
+    if reg is None or reg.checked_in_at is None:
+        raise Conflict("请先在入口签到，再申请面试", "check in at the door before asking for interviews", field="fair")
+    booth = session.get(Booth, booth_id)
+    if booth is None or booth.fair_id != fair.id or booth.status != "approved":
+        raise NotFound("展位", "booth")
+    posts = list(session.scalars(select(Posting).where(Posting.id.in_(booth.posting_ids or [0]))))
+    profile = session.get(Profile, reg.profile_id)
+    problems = [target_group_problem(profile, p.target_group) for p in posts]
+    if posts and all(problems):
+        raise Conflict(*problems[0], field="booth_id")
+    return _upsert_interview(session, actor, fair, booth, reg.profile_id, "person", encoder)
+
+
+def invite(session: Session, actor: User, encoder, fair_id: int, booth_id: int, profile_id: int) -> Interview:
+    """A booth invites a checked-in person."""
+    booth = _own_booth(session, actor, fair_id, booth_id)
+    fair = get_fair(session, actor, fair_id)
+    reg = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
+                                                        FairRegistration.profile_id == profile_id))
+    if reg is None or reg.checked_in_at is None:
+        raise NotFound("已签到的求职者", "checked-in person")
+    return _upsert_interview(session, actor, fair, booth, profile_id, "booth", encoder)
+
+
+def _interview_for(session: Session, actor: User, interview_id: int) -> Interview:
+    iv = session.get(Interview, interview_id)
+    if iv is None:
+        raise NotFound("面试", "interview")
+    if actor.role == "person":
+        prof = my_profile(session, actor)
+        ok = prof is not None and prof.id == iv.profile_id
+    elif actor.role in EMPLOYER_ROLES:
+        ok = iv.booth.organisation_id == actor.organisation_id
+    elif actor.role in ORGANISER_ROLES:
+        fair = session.get(Fair, iv.fair_id)
+        ok = actor.role == "admin" or fair.organiser_id == actor.id
+    else:
+        ok = False
+    if not ok:
+        raise NotFound("面试", "interview")
+    return iv
+
+
+def cancel_interview(session: Session, actor: User, interview_id: int, note: str = "") -> Interview:
+    iv = _interview_for(session, actor, interview_id)
+    if iv.status not in ("requested", "confirmed"):
+        raise Conflict("只能取消待安排或已确认的面试", "only requested or confirmed interviews can be cancelled",
+                       field="status")
+    before = iv.status
+    iv.status, iv.note = "cancelled", note
+    session.flush()
+    audit.record(session, actor, "fair_interview", iv.id, "cancel", before={"status": before, "slot": iv.slot},
+                 after={"status": "cancelled"}, reason=note)
+    publish_after_commit(session, iv.fair_id, {"type": "interview", "booth": iv.booth_id})
+    return iv
+
+
+def run_allocation(session: Session, actor: User, fair_id: int, from_slot: int | None = None) -> dict:
+    """One allocation round: requested interviews of checked-in people get slots from
+    ``from_slot`` (default: the slot under way) on; confirmed interviews stay where they are."""
+    from matching.fair import Confirmed, Request, allocate, quality
+
+    fair = _own_fair(session, actor, fair_id, lock=True)
+    n = len(fair.slots)
+    start = fair.current_slot if from_slot is None else from_slot
+    if not 0 <= start < n:
+        raise ValidationFailed(f"时段应在 0 到 {n - 1} 之间", f"the slot must be from 0 to {n - 1}", field="from_slot")
+    booths = {b.id: b for b in booths_of(session, fair.id, "approved")}
+    present = {r.profile_id for r in checked_in(session, fair.id)}
+    ivs = list(session.scalars(select(Interview).where(Interview.fair_id == fair.id,
+                                                       Interview.status.in_(("requested", "confirmed")))
+                               .with_for_update()))
+    confirmed = [Confirmed(i.id, i.profile_id, i.booth_id, i.slot) for i in ivs
+                 if i.status == "confirmed" and i.slot is not None]
+    requests = [Request(i.id, i.profile_id, i.booth_id, quality(i.score)) for i in ivs
+                if i.status == "requested" and i.booth_id in booths and i.profile_id in present]
+    capacity = {b.id: [b.capacity] * n for b in booths.values()}
+    result = allocate(requests, capacity, confirmed, slots=range(start, n))
+    by_id = {i.id: i for i in ivs}
+    for iid, slot in result.assigned.items():
+        iv = by_id[iid]
+        iv.status, iv.slot = "confirmed", slot
+    session.flush()
+    summary = {"requests": len(requests), "assigned": len(result.assigned), "unplaced": len(result.unplaced),
+               "kept": len(confirmed), "from_slot": start, "total_quality": round(result.total, 4),
+               "optimal": result.optimal}
+    audit.record(session, actor, "fair", fair.id, "allocate", after=summary)
+    publish_after_commit(session, fair.id, {"type": "allocation", "assigned": len(result.assigned)})
+    return summary
+
+
+def advance_slot(session: Session, actor: User, fair_id: int) -> Fair:
+    """Move the hall to the next slot (the board shows the interviews under way)."""
+    fair = _own_fair(session, actor, fair_id, lock=True)
+    if fair.current_slot + 1 >= len(fair.slots):
+        raise Conflict("已是最后一个时段", "this is already the last slot", field="slot")
+    fair.current_slot += 1
+    session.flush()
+    audit.record(session, actor, "fair", fair.id, "slot", after={"current_slot": fair.current_slot})
+    publish_after_commit(session, fair.id, {"type": "slot", "slot": fair.current_slot})
+    return fair
+
+
+STAGE_FOR = {"intent": "offer", "offer": "offer", "hired": "hired"}
+
+
+def record_outcome(session: Session, actor: User, interview_id: int, outcome: str, note: str = "") -> Interview:
+    """The booth records how an interview went. Intent to hire, offer and hire flow into an
+    application on the posting (created if the person had not applied), moved through the
+    applications service; an internship hire shows on the employer's internship page as a hire
+    awaiting its agreement (R1), which is where the subsidy record starts."""
+    iv = _interview_for(session, actor, interview_id)
+    if actor.role not in EMPLOYER_ROLES:
+        raise Forbidden("只有展位单位可以记录面试结果", "only the booth's employer records outcomes")
+    if iv.status not in ("confirmed", "done", "requested"):
+        raise Conflict("已取消的面试不能记录结果", "a cancelled interview has no outcome", field="status")
+    before = {"status": iv.status, "outcome": iv.outcome}
+    iv.status, iv.outcome, iv.note = "done", outcome, note
+    if outcome in STAGE_FOR and iv.posting_id:
+        app = session.scalar(select(Application).where(Application.posting_id == iv.posting_id,
+                                                       Application.profile_id == iv.profile_id))
+        fair = session.get(Fair, iv.fair_id)
+        if app is None:
+            app = Application(posting_id=iv.posting_id, profile_id=iv.profile_id, stage="applied",
+                              note=f"招聘会：{fair.name}")
+            app.events.append(ApplicationEvent(from_stage=None, to_stage="applied", actor_id=actor.id,
+                                               note=f"招聘会面试 / fair interview #{iv.id}"))
+            session.add(app)
+            session.flush()
+            audit.record(session, actor, "application", app.id, "create", after={"stage": "applied", "fair": fair.id})
+        iv.application_id = app.id
+        target = STAGE_FOR[outcome]
+        from .applications import FORWARD
+
+        if app.stage in FORWARD and FORWARD.index(app.stage) < FORWARD.index("interview") < FORWARD.index(target):
+            move_stage(session, actor, app.id, "interview", f"招聘会面试 / fair interview #{iv.id}")
+        if app.stage in FORWARD and FORWARD.index(app.stage) < FORWARD.index(target):
+            move_stage(session, actor, app.id, target, note or f"招聘会 / fair: {outcome}")
+        if outcome == "hired" and iv.posting.kind == "internship":
+            iv.subsidy_note = _internship_link(session, app)
+    session.flush()
+    audit.record(session, actor, "fair_interview", iv.id, "outcome", before=before,
+                 after={"status": "done", "outcome": outcome})
+    publish_after_commit(session, iv.fair_id, {"type": "outcome", "booth": iv.booth_id, "outcome": outcome})
+    return iv
+
+
+def _internship_link(session: Session, app: Application) -> str:
+    """Where the internship subsidy record of a fair hire stands. Agreements (and so claims)
+    are made by the internships service from a hired application with the start date and
+    period the employer enters (R1), so the fair records the link and the employer's
+    internship page lists the hire under "hired interns without an agreement"."""
+    try:
+        from ..models import InternshipAgreement
+    except ImportError:  # the internships area is not installed
+        return "internship hire: no internships area"
+    ag = session.scalar(select(InternshipAgreement).where(InternshipAgreement.application_id == app.id))
+    if ag is not None:
+        return f"internship agreement #{ag.id}"
+    return f"internship hire: application #{app.id} awaits its agreement (R1)"
+
+
+# --- board and report -------------------------------------------------------------------------
+
+def board(session: Session, fair_id: int) -> dict:
+    """The hall screen: counts, latest check-ins, interviews in the current slot, intents to hire.
+    Names are shortened (surname + *) on a public screen."""
+    fair = get_fair(session, None, fair_id)
+    regs = list(session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair.id)))
+    arrived = sorted((r for r in regs if r.checked_in_at), key=lambda r: r.checked_in_at, reverse=True)
+    ivs = list(session.scalars(select(Interview).where(Interview.fair_id == fair.id)))
+    now = [i for i in ivs if i.status == "confirmed" and i.slot == fair.current_slot]
+    intents = [i for i in ivs if i.outcome in ("intent", "offer", "hired")]
+    return {
+        "fair": fair_to_dict(fair),
+        "registered": len(regs), "checked_in": len(arrived),
+        "booths": session.scalar(select(func.count()).select_from(Booth).where(Booth.fair_id == fair.id,
+                                                                               Booth.status == "approved")),
+        "requested": sum(i.status == "requested" for i in ivs),
+        "confirmed": sum(i.status == "confirmed" for i in ivs),
+        "done": sum(i.status == "done" for i in ivs), "intents": len(intents),
+        "latest": [{"name": _short(r.profile.name), "at": r.checked_in_at.strftime("%H:%M:%S")} for r in arrived[:8]],
+        "now": [{"booth": i.booth.organisation.name, "place": i.booth.place, "name": _short(i.profile.name)}
+                for i in now],
+        "intent_list": [{"booth": i.booth.organisation.name, "name": _short(i.profile.name), "outcome": i.outcome}
+                        for i in sorted(intents, key=lambda i: i.updated_at, reverse=True)[:8]],
+    }
+
+
+def _short(name: str) -> str:
+    return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+
+
+GROUPS = ("graduating_year_graduate", "registered_unemployed", "veteran", "disabled", "zero_employment_family",
+          "landless_farmer", "poverty_registered", "hubei_origin")
+
+
+def report(session: Session, actor: User, fair_id: int) -> dict:
+    """After the fair: attendance by group; per booth interviews, offers and hires within
+    30 days of the fair (from the applications the fair's outcomes flowed into)."""
+    fair = _own_fair(session, actor, fair_id)
+    regs = list(session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair.id)))
+    groups = {g: [0, 0] for g in GROUPS + ("other",)}
+    for r in regs:
+        cats = [c.category for c in r.profile.categories if c.category in GROUPS] or ["other"]
+        for c in cats:
+            groups[c][0] += 1
+            groups[c][1] += r.checked_in_at is not None
+    until = dt.datetime.combine(fair.held_on + dt.timedelta(days=HIRE_WINDOW_DAYS), dt.time.max)
+    rows = []
+    for b in booths_of(session, fair.id, "approved"):
+        ivs = list(session.scalars(select(Interview).where(Interview.booth_id == b.id)))
+        app_ids = [i.application_id for i in ivs if i.application_id]
+        hires = offers = 0
+        if app_ids:
+            events = list(session.scalars(select(ApplicationEvent).where(
+                ApplicationEvent.application_id.in_(app_ids), ApplicationEvent.at <= until)))
+            hires = len({e.application_id for e in events if e.to_stage == "hired"})
+            offers = len({e.application_id for e in events if e.to_stage in ("offer", "hired")})
+        rows.append({"booth_id": b.id, "organisation": b.organisation.name, "place": b.place,
+                     "requested": len(ivs), "interviews": sum(i.status in ("confirmed", "done") for i in ivs),
+                     "done": sum(i.status == "done" for i in ivs),
+                     "intents": sum(i.outcome in ("intent", "offer", "hired") for i in ivs),
+                     "offers": offers, "hires_30d": hires})
+    return {"fair": fair_to_dict(fair), "registered": len(regs),
+            "checked_in": sum(r.checked_in_at is not None for r in regs),
+            "groups": [{"group": g, "registered": v[0], "checked_in": v[1]} for g, v in groups.items() if v[0]],
+            "booths": rows, "hire_window_days": HIRE_WINDOW_DAYS}
+
+
+def report_csv(rep: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["section", "name", "registered", "checked_in", "requested", "interviews", "intents", "offers",
+                "hires_30d"])
+    for g in rep["groups"]:
+        w.writerow(["group", g["group"], g["registered"], g["checked_in"], "", "", "", "", ""])
+    for b in rep["booths"]:
+        w.writerow(["booth", b["organisation"], "", "", b["requested"], b["interviews"], b["intents"], b["offers"],
+                    b["hires_30d"]])
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens Chinese CSV correctly
+
+
+# --- dicts ------------------------------------------------------------------------------------
+
+def fair_to_dict(f: Fair) -> dict:
+    return {"id": f.id, "name": f.name, "mode": f.mode, "held_on": f.held_on.isoformat(), "venue": f.venue,
+            "slots": list(f.slots), "status": f.status, "current_slot": f.current_slot, "description": f.description}
+
+
+def booth_to_dict(b: Booth) -> dict:
+    return {"id": b.id, "fair_id": b.fair_id, "organisation": {"id": b.organisation_id, "name": b.organisation.name},
+            "status": b.status, "posting_ids": list(b.posting_ids), "recruiters": b.recruiters, "per_slot": b.per_slot,
+            "capacity": b.capacity, "place": b.place, "decision_note": b.decision_note}
+
+
+def registration_to_dict(r: FairRegistration) -> dict:
+    return {"id": r.id, "fair_id": r.fair_id, "profile_id": r.profile_id, "registered_at": r.registered_at.isoformat(),
+            "checked_in_at": r.checked_in_at.isoformat() if r.checked_in_at else None,
+            "checkin_method": r.checkin_method or None}
+
+
+def interview_to_dict(i: Interview, fair: Fair | None = None) -> dict:
+    slots = fair.slots if fair is not None else []
+    return {"id": i.id, "fair_id": i.fair_id, "booth_id": i.booth_id, "organisation": i.booth.organisation.name,
+            "profile_id": i.profile_id, "name": i.profile.name, "posting_id": i.posting_id,
+            "posting": i.posting.title if i.posting else None, "requested_by": i.requested_by, "status": i.status,
+            "slot": i.slot, "slot_label": slots[i.slot] if i.slot is not None and i.slot < len(slots) else None,
+            "score": round(i.score, 3), "outcome": i.outcome, "application_id": i.application_id,
+            "subsidy_note": i.subsidy_note}
