@@ -134,7 +134,7 @@ def pay_subsidy_claim(actor, claim_id):
 
 
 def export_response(actor, fmt: str, state: str | None, kind: str | None) -> Response:
-    rows = claims.export_rows(db(), cipher(), claims.claims_for(actor, state, kind))
+    rows = claims.export_rows(db(), cipher(), claims.claims_for(actor, state, kind), actor)
     stamp = today().isoformat()
     if fmt == "xlsx":
         return Response(claims.export_xlsx(rows), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
