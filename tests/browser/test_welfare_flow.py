@@ -46,6 +46,10 @@ def test_caseworker_places_tier_one_ahead_of_higher_scoring_tier_two(live_server
     page.goto(base + "/welfare/desk")
     assert page.locator("[data-test=my-people]").is_visible()
     shot(page, "welfare-05-desk")
+    page.locator("[data-test=my-people] a", has_text="孙建国").click()
+    page.wait_for_load_state()
+    assert "认定为就业困难人员" in page.locator("#hte").inner_text()
+    shot(page, "welfare-05b-person")
 
     page.goto(base + "/welfare/dashboard")
     assert page.locator("svg[role=img]").count() >= 6

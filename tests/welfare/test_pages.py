@@ -102,3 +102,28 @@ def test_desk_records_a_contact_and_an_outcome(client, db, make):
     db.refresh(task)
     assert task.contacted_on == dt.date.today()
     assert re.search(r"没有本月待跟踪|Nothing due", client.get("/welfare/desk").text)
+
+
+def test_person_file_with_referrals_placement_and_an_extension_refused_with_its_reason(client, db, make):
+    from marketplace.services import welfare
+
+    cw = make.user("caseworker", district="望花区")
+    today = dt.date.today()
+    p, reg = registered(db, make, cw, today, name="李桂芝")
+    job = make.posting(title="仓库保管员", open_on=None, close_on=None)
+    post = make.posting(kind="public_welfare", title="社区保洁员", temporary=True, term_months=6)
+    welfare.refer(db, cw, p.id, job.id, "体力相适应")
+    pl = welfare.place(db, cw, post.id, p.id, fund="employment_subsidy_fund")
+    login(client, cw)
+    r = client.post(f"/welfare/placements/{pl.id}/extend", data={"fund": "employment_subsidy_fund", "months": "12"})
+    assert r.status_code == 303
+    html = client.get(f"/welfare/people/{p.id}").text
+    assert "R10" in html and "不在延长政策实施期限内" in html  # the refusal: outside the 2020 extension window
+    assert "仓库保管员" in html and "社区保洁员" in html and "第1次安置" in html and "认定证明" in html
+    assert pl.extended_to_on is None
+    from marketplace.models import Referral
+
+    r = client.post(f"/welfare/referrals/{db.scalar(select(Referral.id))}/outcome", data={"outcome": "not_hired"})
+    assert r.status_code == 302
+    en = client.get(f"/welfare/people/{p.id}?lang=en").text
+    assert "not hired" in en and "Hard-to-employ status (R8)" in en
