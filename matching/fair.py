@@ -174,46 +174,44 @@ def allocate(requests: Sequence[Request], capacity: dict[Hashable, Sequence[int]
     bound = float(w[chosen].sum())
 
     # Phase 2: slots, one bipartite matching per slot, tightest people and booths first.
-    pending = [i for i in np.flatnonzero(chosen)]
-    p_left = {p: set(free_p[p]) for p in p_index}
-    b_left = {b: {s: residual[b][s] for s in free_b[b]} for b in b_index}
+    n_p, n_b, width = len(p_index), len(b_index), max(open_slots) + 1
+    P = np.zeros((n_p, width), dtype=bool)
+    for p, k in p_index.items():
+        P[k, free_p[p]] = True
+    B = np.zeros((n_b, width), dtype=np.int64)
+    for b, k in b_index.items():
+        for t in free_b[b]:
+            B[k, t] = residual[b][t]
+    pending = np.flatnonzero(chosen)
     assigned: dict = {}
     for s in open_slots:
-        if not pending:
+        if pending.size == 0:
             break
-        cand = [i for i in pending if s in p_left[reqs[i].person] and b_left[reqs[i].booth].get(s, 0) > 0]
-        if not cand:
+        cand = pending[P[rows_p[pending], s] & (B[rows_b[pending], s] > 0)]
+        if cand.size == 0:
             continue
-        need_p: dict = defaultdict(int)
-        need_b: dict = defaultdict(int)
-        for i in pending:
-            need_p[reqs[i].person] += 1
-            need_b[reqs[i].booth] += 1
-
-        def tight(i) -> float:
-            r = reqs[i]
-            later_p = sum(1 for t in p_left[r.person] if t >= s)
-            later_b = sum(v for t, v in b_left[r.booth].items() if t >= s)
-            return need_p[r.person] / max(later_p, 1) + need_b[r.booth] / max(later_b, 1)
-
-        pw = np.array([1.0 + 4.0 * tight(i) + 1e-3 * w[i] for i in cand])
-        cp = {p: k for k, p in enumerate(sorted({reqs[i].person for i in cand}, key=repr))}
-        cb = {b: k for k, b in enumerate(sorted({reqs[i].booth for i in cand}, key=repr))}
-        pick = _lp_select(pw, np.array([cp[reqs[i].person] for i in cand]), np.ones(len(cp), dtype=int),
-                          np.array([cb[reqs[i].booth] for i in cand]),
-                          np.array([b_left[b][s] for b in cb], dtype=int))
-        taken = set()
-        for k, i in enumerate(cand):
-            if pick[k]:
-                r = reqs[i]
-                assigned[i] = s
-                p_left[r.person].discard(s)
-                b_left[r.booth][s] -= 1
-                taken.add(i)
-        pending = [i for i in pending if i not in taken]
+        need_p = np.bincount(rows_p[pending], minlength=n_p)
+        need_b = np.bincount(rows_b[pending], minlength=n_b)
+        later_p = np.maximum(P[:, s:].sum(axis=1), 1)
+        later_b = np.maximum(B[:, s:].sum(axis=1), 1)
+        cp_, cb_ = rows_p[cand], rows_b[cand]
+        pw = 1.0 + 4.0 * (need_p[cp_] / later_p[cp_] + need_b[cb_] / later_b[cb_]) + 1e-3 * w[cand]
+        up, inv_p = np.unique(cp_, return_inverse=True)
+        ub, inv_b = np.unique(cb_, return_inverse=True)
+        pick = _lp_select(pw, inv_p.ravel(), np.ones(len(up), dtype=np.int64), inv_b.ravel(), B[ub, s])
+        sel = cand[pick]
+        P[rows_p[sel], s] = False
+        np.subtract.at(B[:, s], rows_b[sel], 1)
+        for i in sel.tolist():
+            assigned[i] = s
+        pending = np.setdiff1d(pending, sel)
+    pending = pending.tolist()
+    if pending:
+        p_left = {p: set(np.flatnonzero(P[k]).tolist()) for p, k in p_index.items()}
+        b_left = {b: {t: int(B[k, t]) for t in free_b[b]} for b, k in b_index.items()}
 
     # Repair: a left-over request may fit after moving one placed request of its booth or person.
-    for i in list(pending):
+    for i in list(pending):  # noqa: B007 (p_left/b_left exist whenever pending is not empty)
         if _repair(i, reqs, assigned, p_left, b_left, open_slots):
             pending.remove(i)
     out = Allocation(assigned={reqs[i].id: s for i, s in assigned.items()}, unplaced=[reqs[i].id for i in pending],
@@ -298,6 +296,7 @@ class FairMatcher:
         dim = posting_vectors.shape[1] if posting_vectors is not None and len(posting_vectors) else None
         self.ranker = Ranker(postings, [], encoder=encoder, today=today, posting_vectors=posting_vectors,
                              profile_vectors=np.zeros((0, dim or 384), dtype=np.float32))
+        self._postings = list(postings)
         self._col = {pid: k for k, pid in enumerate(self.posting_ids)}
         self._booth_cols: dict = defaultdict(list)
         for pid, b in self.booth_of.items():
@@ -334,6 +333,32 @@ class FairMatcher:
                 self.booth_best[b][pid] = (float(sub[k]), self.posting_ids[cols[k]])
                 changed.append(b)
         return changed
+
+    def bulk_check_in(self, profiles, vectors: np.ndarray) -> None:
+        """Many people at once (a restart, or a benchmark filling the hall): scored posting by
+        posting over all of them, which is faster than one by one. Lexical scores are then
+        normalised per posting rather than per person, so a few orders differ slightly from
+        what ``check_in`` gives; later check-ins use ``check_in``."""
+        from .ranker import Ranker
+
+        if not profiles:
+            return
+        r = Ranker(self._postings, profiles, today=self.ranker.today, weights=self.ranker.weights,
+                   posting_vectors=self.ranker.postings.vectors, profile_vectors=np.asarray(vectors, np.float32))
+        rows = np.full((len(profiles), len(self.posting_ids)), -np.inf)
+        for k in range(len(self.posting_ids)):
+            X, elig = r.features_for_posting(k)
+            ok = np.logical_and.reduce(list(elig.values()))
+            rows[ok, k] = r.score(X)[ok]
+        for prof, vec, row in zip(profiles, vectors, rows):
+            self.people[prof.id] = prof
+            self.vectors[prof.id] = np.asarray(vec, dtype=np.float32)
+            self.scores[prof.id] = row
+            for b, cols in self._booth_cols.items():
+                sub = row[cols]
+                j = int(np.argmax(sub))
+                if np.isfinite(sub[j]):
+                    self.booth_best[b][prof.id] = (float(sub[j]), self.posting_ids[cols[j]])
 
     def remove(self, person_id: str) -> None:
         self.scores.pop(person_id, None)

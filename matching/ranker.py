@@ -282,7 +282,9 @@ def _one(pool_cls, doc, vector, ranker: "Ranker"):
     return pool
 
 
-def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, **opts) -> RankedPage:
+def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, *, mode: str = "system",
+                      offset: int = 0, limit: int = 20, include_ineligible: bool = False, explain: bool = True,
+                      candidates: Sequence[str] | None = None) -> RankedPage:
     """Postings for a person who is not in this ranker's profile pool (e.g. a profile being
     edited, or when the ranker holds only postings). The posting pool is reused as is."""
     from .explain import explain_pair
@@ -293,14 +295,13 @@ def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, **opt
     PP = self.postings
     X = pair_features(PP, None, SP, 0, self.idf_post, self.idf_prof)
     elig = eligibility(PP, None, SP, 0)
-    explain = opts.pop("explain", True)
     fn = (lambda j, x: explain_pair(PP, j, SP, 0, x)) if explain else (lambda j, x: None)
-    cands = opts.pop("candidates", None)
-    return self._rank(X, elig, PP.ids, opts.pop("mode", "system"), opts.pop("offset", 0), opts.pop("limit", 20),
-                      opts.pop("include_ineligible", False), fn, cands, PP.index)
+    return self._rank(X, elig, PP.ids, mode, offset, limit, include_ineligible, fn, candidates, PP.index)
 
 
-def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, **opts) -> RankedPage:
+def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, *, mode: str = "system",
+                      offset: int = 0, limit: int = 20, include_ineligible: bool = False, explain: bool = True,
+                      candidates: Sequence[str] | None = None) -> RankedPage:
     """People for a post that is not in this ranker's posting pool (e.g. a draft post, or when
     the ranker holds only profiles). The profile pool is reused as is."""
     from .explain import explain_pair
@@ -311,11 +312,8 @@ def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, **opt
     SP = self.profiles
     X = pair_features(PP, 0, SP, None, self.idf_post, self.idf_prof)
     elig = eligibility(PP, 0, SP, None)
-    explain = opts.pop("explain", True)
     fn = (lambda j, x: explain_pair(PP, 0, SP, j, x)) if explain else (lambda j, x: None)
-    cands = opts.pop("candidates", None)
-    return self._rank(X, elig, SP.ids, opts.pop("mode", "system"), opts.pop("offset", 0), opts.pop("limit", 20),
-                      opts.pop("include_ineligible", False), fn, cands, SP.index)
+    return self._rank(X, elig, SP.ids, mode, offset, limit, include_ineligible, fn, candidates, SP.index)
 
 
 class Ranker:
