@@ -23,6 +23,7 @@ here (**[choice]**):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -84,7 +85,15 @@ def occupied_until(ps: pol.PolicySet, ag: InternshipAgreement) -> dt.date:
 def entitlement_now(ps: pol.PolicySet, ag: InternshipAgreement, today: dt.date) -> pol.InternshipEntitlement:
     """What the agreement has earned: the final entitlement once ended, served time to date while running."""
     if ag.status == "active":
-        return pol.earned_to_date(ps, to_policy(ag), today)
+        ent = pol.earned_to_date(ps, to_policy(ag), today)
+        if ent.outcome != pol.LEFT:
+            return ent
+        # The engine answers "to date" as if the intern left that day; say it as it is.
+        d, money = ent.outcome_date.isoformat(), pol.format_money(ent.entitlement)
+        return replace(ent, reason_zh=f"见习进行中：截至{d}实际见习{ent.served_days}天（共{ent.agreed_days}天），"
+                                      f"按实际见习时间已得{money}元",
+                       reason_en=f"internship running: {ent.served_days} of {ent.agreed_days} days served by {d}, "
+                                 f"{money} yuan earned so far")
     return pol.internship_entitlement(ps, to_policy(ag), pol.Outcome(ag.status, ag.outcome_on, ag.graduate))
 
 
