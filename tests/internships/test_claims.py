@@ -267,7 +267,9 @@ def test_the_task_runs_through_celery(app, db, world, api, on_day):
 
     on_day("2020-03-01")
     sign(api, world)
-    assert reminders.name == "marketplace.internships_reminders"
+    with app.app_context():
+        assert reminders.apply(args=("2020-08-25",)).get() == {"ending": 1, "one_third": 1, "no_claim": 1}
+        assert reminders.apply(args=("2020-08-25",)).get() == {"ending": 0, "one_third": 0, "no_claim": 0}
     from jobs.celery_app import BEAT_SCHEDULE
 
     assert BEAT_SCHEDULE["internship-reminders"]["task"] == reminders.name
