@@ -147,7 +147,9 @@ class ProfileData:
         names = {f.name for f in dataclasses.fields(cls)}
         kw = {k: v for k, v in d.items() if k in names}
         if "categories" not in kw and "category" in d:
-            kw["categories"] = list(d["category"] or [])
+            kw["categories"] = d["category"] or []
+        if isinstance(kw.get("categories"), str):  # one category given as a bare string
+            kw["categories"] = [kw["categories"]]
         for k in ("unemployed_since", "birth_date", "updated_on"):
             if k in kw:
                 kw[k] = _date(kw[k])
