@@ -108,9 +108,14 @@ def _fund_options():
 @login_required
 def desk():
     require_role(*STAFF)
+    from ..services.profiles import district_profiles
+    from .pages import _norm
+
     today = dt.date.today()
+    q = _norm(request.args.get("q", ""))[:64].strip()
+    found = list(db().scalars(district_profiles(current_user, q).limit(20))) if q else []
     return render_template("welfare/desk.html", d=welfare.desk(db(), current_user, today), today=today,
-                           soon=today + dt.timedelta(days=welfare.EXPIRING_DAYS))
+                           soon=today + dt.timedelta(days=welfare.EXPIRING_DAYS), q=q, found=found)
 
 
 # ------------------------------------------------------------------ a person's file

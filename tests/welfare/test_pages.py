@@ -127,3 +127,12 @@ def test_person_file_with_referrals_placement_and_an_extension_refused_with_its_
     assert r.status_code == 302
     en = client.get(f"/welfare/people/{p.id}?lang=en").text
     assert "not hired" in en and "Hard-to-employ status (R8)" in en
+
+
+def test_the_desk_finds_people_of_my_district_only(client, db, make):
+    cw = make.user("caseworker", district="望花区")
+    make.profile(name="欧阳娜", district="望花区")
+    make.profile(name="欧阳丽", district="新抚区")
+    login(client, cw)
+    html = client.get("/welfare/desk?q=欧阳").text
+    assert "欧阳娜" in html and "欧阳丽" not in html
