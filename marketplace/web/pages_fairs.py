@@ -1,0 +1,401 @@
+"""Pages of the fairs area (zh first, English second).
+
+Organiser: fairs and their creation, booth approval, the check-in desk, allocation rounds and
+slots, the live board for the hall screen, the report with charts and CSV. Employer: fairs and
+booth applications, the booth page (ranked people with reasons, invitations, the queue and
+outcomes). Person: my fairs, the check-in QR (server-drawn SVG, printable), ranked booths and
+postings with reasons, requests and schedule.
+
+Live parts re-render a fragment (``?partial=1``) when the fair's event stream says something
+changed; ``static/fairs.js`` listens (server-sent events) and falls back to polling. The stream
+view closes the request's database session before streaming: it only relays the fair's bus.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import queue
+import time
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..models import Booth, Fair, Interview, Posting
+from ..schemas import validate
+from ..schemas_fairs import BoothIn, CheckInIn, FairIn
+from ..services import fair_bus, fairs, paginate
+from ..services.errors import DomainError, NotFound
+from . import cipher, db, runtime
+from .i18n import current_lang
+from .pages import _opt, field_errors, message, name_of, page_args, require_role
+
+bp = Blueprint("fairs", __name__)
+ORGANISER = ("organiser", "admin")
+EMPLOYER = ("employer", "agency")
+
+MODES = {"onsite": ("现场", "on-site"), "online": ("网络", "online"), "both": ("现场+网络", "on-site and online")}
+BOOTH_STATUS = {"applied": ("待审核", "applied"), "approved": ("已批准", "approved"), "rejected": ("未批准", "rejected")}
+IV_STATUS = {"requested": ("待安排", "requested"), "confirmed": ("已确认", "confirmed"),
+             "cancelled": ("已取消", "cancelled"), "done": ("已面试", "done")}
+OUTCOMES = {"intent": ("意向录用", "intent to hire"), "offer": ("发出录用通知", "offer"), "hired": ("已录用", "hired"),
+            "not_suitable": ("不合适", "not suitable")}
+
+
+def _pick(pair) -> str:
+    return pair[0] if current_lang() == "zh" else pair[1]
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"fair_mode_name": lambda k: _pick(MODES.get(k, (k, k))),
+            "booth_status_name": lambda k: _pick(BOOTH_STATUS.get(k, (k, k))),
+            "interview_status_name": lambda k: _pick(IV_STATUS.get(k, (k, k))),
+            "outcome_name": lambda k: _pick(OUTCOMES.get(k, (k, k))),
+            "reasons": lambda e: (e.get("reasons_zh") if current_lang() == "zh" else e.get("reasons_en")) if e else "",
+            "gaps": lambda e: (e.get("gaps_zh") if current_lang() == "zh" else e.get("gaps_en")) if e else ""}
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _back(url: str, exc: DomainError):
+    if exc.status == 404:
+        raise exc
+    flash(message(exc), "error")
+    return redirect(url), 303
+
+
+def _partial(template: str, full: str, **ctx):
+    if request.args.get("partial") == "1":
+        return render_template(template, **ctx)
+    return render_template(full, **ctx)
+
+
+# --- event stream -------------------------------------------------------------------------------
+
+@bp.get("/fairs/<int:fair_id>/events")
+@login_required
+def events(fair_id):
+    """Server-sent events for one fair. The database session is closed before streaming
+    (the generator only waits on the in-process bus); the stream ends after a while and the
+    browser reconnects on its own, so no server thread is held for long."""
+    fairs.get_fair(db(), current_user, fair_id)
+    lifetime = float(current_app.config.get("FAIR_STREAM_SECONDS", 55))
+    q = fair_bus.subscribe(fair_id)
+
+    def stream():
+        try:
+            yield "retry: 2000\n\n" + ": " + " " * 2048 + "\n\n"  # padding: proxies start passing data through
+            end = time.monotonic() + lifetime
+            while time.monotonic() < end:
+                try:
+                    msg = q.get(timeout=10)
+                except queue.Empty:
+                    yield ": ping\n\n"
+                    continue
+                yield f"event: fair\ndata: {json.dumps(msg)}\n\n"
+        finally:
+            fair_bus.unsubscribe(fair_id, q)
+
+    return Response(stream(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+# --- organiser ------------------------------------------------------------------------------------
+
+@bp.route("/organiser/fairs", methods=["GET", "POST"])
+@login_required
+def organiser_fairs():
+    require_role(*ORGANISER)
+    s = db()
+    form, errors, error, status = {}, {}, None, 200
+    if request.method == "POST":
+        f = request.form
+        data = {"name": f.get("name", ""), "mode": f.get("mode", "onsite"), "held_on": f.get("held_on", ""),
+                "venue": f.get("venue", ""), "description": f.get("description", ""),
+                "slots": [x.strip() for x in (f.get("slots") or "").replace("，", ",").split(",") if x.strip()]}
+        try:
+            fair = fairs.create_fair(s, current_user, validate(FairIn, data))
+            flash(_("Fair created. Employers can now apply for booths."), "ok")
+            return redirect(url_for("fairs.organiser_fair", fair_id=fair.id))
+        except DomainError as exc:
+            form, errors, error, status = f, field_errors(exc), message(exc), exc.status
+    page, per_page = page_args()
+    items, total = paginate(s, fairs.fairs_for(current_user), page, per_page)
+    return render_template("fairs/organiser_list.html", items=items, total=total, page=page, per_page=per_page,
+                           form=form, errors=errors, error=error,
+                           modes=[(k, _pick(v)) for k, v in MODES.items()]), status
+
+
+@bp.get("/organiser/fairs/<int:fair_id>")
+@login_required
+def organiser_fair(fair_id):
+    require_role(*ORGANISER)
+    s = db()
+    fair = fairs._own_fair(s, current_user, fair_id)
+    booths = fairs.booths_of(s, fair.id)
+    from sqlalchemy import select
+
+    statuses = list(s.scalars(select(Interview.status).where(Interview.fair_id == fair.id)))
+    counts = {k: statuses.count(k) for k in IV_STATUS}
+    regs = fairs.registrations(s, current_user, fair.id)
+    titles = _titles(s, [pid for b in booths for pid in b.posting_ids])
+    return render_template("fairs/organiser_fair.html", fair=fair, booths=booths, counts=counts, titles=titles,
+                           registered=len(regs), arrived=sum(1 for r in regs if r.checked_in_at))
+
+
+def _titles(s, ids) -> dict:
+    from sqlalchemy import select
+
+    return {p.id: p.title for p in s.scalars(select(Posting).where(Posting.id.in_(list(ids) or [0])))}
+
+
+@bp.post("/organiser/fairs/<int:fair_id>/booths/<int:booth_id>")
+@login_required
+def organiser_booth(fair_id, booth_id):
+    require_role(*ORGANISER)
+    back = url_for("fairs.organiser_fair", fair_id=fair_id)
+    try:
+        fairs.decide_booth(db(), current_user, fair_id, booth_id, request.form.get("approve") == "1",
+                           (request.form.get("place") or "").strip()[:32], (request.form.get("note") or "").strip()[:500])
+    except DomainError as exc:
+        return _back(back, exc)
+    return redirect(back)
+
+
+@bp.post("/organiser/fairs/<int:fair_id>/<any(allocate, next_slot, close):action>")
+@login_required
+def organiser_action(fair_id, action):
+    require_role(*ORGANISER)
+    back = url_for("fairs.organiser_fair", fair_id=fair_id)
+    try:
+        if action == "allocate":
+            r = fairs.run_allocation(db(), current_user, fair_id)
+            flash(_("Allocation round: %(a)s of %(n)s requests got a slot; %(k)s confirmed interviews kept in place.",
+                    a=r["assigned"], n=r["requests"], k=r["kept"]), "ok")
+        elif action == "next_slot":
+            fairs.advance_slot(db(), current_user, fair_id)
+        else:
+            fairs.set_status(db(), current_user, fair_id, "closed")
+    except DomainError as exc:
+        return _back(back, exc)
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/fairs/") else back)
+
+
+@bp.route("/organiser/fairs/<int:fair_id>/desk", methods=["GET", "POST"])
+@login_required
+def desk(fair_id):
+    require_role(*ORGANISER)
+    s = db()
+    fair = fairs._own_fair(s, current_user, fair_id)
+    error, errors, status, done = None, {}, 200, None
+    if request.method == "POST":
+        f = request.form
+        how = f.get("how", "token")
+        value = (f.get("value") or "").strip()
+        data = {how if how in ("token", "id_number", "phone") else "token": value or None}
+        try:
+            reg = fairs.check_in(s, current_user, cipher(), _secret(), fair.id, **validate(CheckInIn, data).model_dump())
+            done = reg.profile.name
+            flash(_("Checked in: %(name)s", name=reg.profile.name), "ok")
+        except DomainError as exc:
+            if exc.status == 404 and exc.message_en.startswith("a profile"):
+                error, status = message(exc), 404
+            elif exc.status == 404:
+                raise
+            else:
+                error, errors, status = message(exc), field_errors(exc), exc.status
+    latest = [r for r in fairs.checked_in(s, fair.id)][-10:][::-1]
+    return render_template("fairs/desk.html", fair=fair, latest=latest, error=error, errors=errors,
+                           done=done), status
+
+
+@bp.get("/fairs/<int:fair_id>/board")
+@login_required
+def board(fair_id):
+    require_role(*ORGANISER)
+    fair = fairs._own_fair(db(), current_user, fair_id)
+    return _partial("fairs/_board.html", "fairs/board.html", fair=fair, b=fairs.board(db(), fair.id))
+
+
+def _report_chart(rows, keys):
+    peak = max([max((r[k] for k in keys), default=0) for r in rows] + [1])
+    return peak
+
+
+@bp.get("/organiser/fairs/<int:fair_id>/report")
+@login_required
+def report(fair_id):
+    require_role(*ORGANISER)
+    rep = fairs.report(db(), current_user, fair_id)
+    if request.args.get("format") == "csv":
+        return Response(fairs.report_csv(rep), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename=fair-{fair_id}-report.csv"})
+    group_peak = max([g["registered"] for g in rep["groups"]] + [1])
+    booth_peak = max([max(b["interviews"], b["offers"], b["hires_30d"], b["requested"]) for b in rep["booths"]] + [1])
+    return render_template("fairs/report.html", rep=rep, group_peak=group_peak, booth_peak=booth_peak,
+                           group_name=lambda g: name_of("category", g) if g != "other" else _("no listed group"))
+
+
+# --- employer ---------------------------------------------------------------------------------------
+
+@bp.get("/employer/fairs")
+@login_required
+def employer_fairs():
+    require_role(*EMPLOYER)
+    s = db()
+    from sqlalchemy import select
+
+    open_fairs = list(s.scalars(select(Fair).where(Fair.status == "open").order_by(Fair.held_on, Fair.id).limit(50)))
+    mine = {b.fair_id: b for b in s.scalars(select(Booth).where(Booth.organisation_id == current_user.organisation_id))}
+    posts = list(s.scalars(select(Posting).where(Posting.organisation_id == current_user.organisation_id,
+                                                 Posting.status == "published").order_by(Posting.id.desc())))
+    return render_template("fairs/employer_fairs.html", fairs=open_fairs, mine=mine, posts=posts)
+
+
+@bp.post("/employer/fairs/<int:fair_id>/booth")
+@login_required
+def employer_apply(fair_id):
+    require_role(*EMPLOYER)
+    f = request.form
+    data = {"posting_ids": [int(x) for x in f.getlist("posting_id") if x.isdigit() and len(x) < 18],
+            "recruiters": _opt(f.get("recruiters")) or 1, "per_slot": _opt(f.get("per_slot")) or 1}
+    try:
+        fairs.apply_booth(db(), current_user, fair_id, validate(BoothIn, data))
+    except DomainError as exc:
+        return _back(url_for("fairs.employer_fairs"), exc)
+    flash(_("Booth application sent. The organiser will review it."), "ok")
+    return redirect(url_for("fairs.employer_fairs"))
+
+
+@bp.get("/employer/fairs/<int:fair_id>/booth")
+@login_required
+def employer_booth(fair_id):
+    require_role(*EMPLOYER)
+    s = db()
+    booth = fairs.my_booth(s, current_user, fair_id)
+    if booth is None:
+        raise NotFound("展位", "booth")
+    view = fairs.booth_view(s, current_user, runtime().encoder, fair_id, booth.id)
+    fair = fairs.get_fair(s, current_user, fair_id)
+    return _partial("fairs/_booth.html", "fairs/booth.html", fair=fair, booth=booth, view=view,
+                    titles=_titles(s, booth.posting_ids), outcomes=[(k, _pick(v)) for k, v in OUTCOMES.items()])
+
+
+@bp.post("/employer/fairs/<int:fair_id>/booth/invite/<int:profile_id>")
+@login_required
+def employer_invite(fair_id, profile_id):
+    require_role(*EMPLOYER)
+    back = url_for("fairs.employer_booth", fair_id=fair_id)
+    booth = fairs.my_booth(db(), current_user, fair_id)
+    if booth is None:
+        raise NotFound("展位", "booth")
+    try:
+        fairs.invite(db(), current_user, runtime().encoder, fair_id, booth.id, profile_id)
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Invitation sent. The next allocation round gives it a slot."), "ok")
+    return redirect(back)
+
+
+@bp.post("/fairs/interviews/<int:interview_id>/<any(cancel, outcome):action>")
+@login_required
+def interview_action(interview_id, action):
+    require_role("person", *EMPLOYER, *ORGANISER)
+    s = db()
+    iv = fairs._interview_for(s, current_user, interview_id)
+    back = (url_for("fairs.employer_booth", fair_id=iv.fair_id) if current_user.role in EMPLOYER else
+            url_for("fairs.my_fair", fair_id=iv.fair_id) if current_user.role == "person" else
+            url_for("fairs.organiser_fair", fair_id=iv.fair_id))
+    try:
+        if action == "cancel":
+            fairs.cancel_interview(s, current_user, interview_id, (request.form.get("note") or "")[:500])
+        else:
+            outcome = request.form.get("outcome", "")
+            if outcome not in OUTCOMES:
+                from ..services.errors import ValidationFailed
+
+                raise ValidationFailed("请选择面试结果", "choose an outcome", field="outcome")
+            fairs.record_outcome(s, current_user, interview_id, outcome, (request.form.get("note") or "")[:500])
+            flash(_("Outcome recorded: %(o)s", o=_pick(OUTCOMES[outcome])), "ok")
+    except DomainError as exc:
+        return _back(back, exc)
+    return redirect(back)
+
+
+# --- person -----------------------------------------------------------------------------------------
+
+@bp.get("/me/fairs")
+@login_required
+def my_fairs():
+    require_role("person")
+    s = db()
+    from sqlalchemy import select
+
+    from ..models import FairRegistration
+    from ..services.profiles import my_profile
+
+    prof = my_profile(s, current_user)
+    regs = {}
+    if prof is not None:
+        regs = {r.fair_id: r for r in s.scalars(select(FairRegistration).where(FairRegistration.profile_id == prof.id))}
+    items = list(s.scalars(select(Fair).where((Fair.status == "open") | Fair.id.in_(list(regs) or [0]))
+                           .order_by(Fair.held_on.desc(), Fair.id.desc()).limit(50)))
+    return render_template("fairs/my_fairs.html", items=items, regs=regs, has_profile=prof is not None)
+
+
+@bp.post("/me/fairs/<int:fair_id>/register")
+@login_required
+def my_register(fair_id):
+    require_role("person")
+    try:
+        fairs.register(db(), current_user, fair_id)
+    except DomainError as exc:
+        return _back(url_for("fairs.my_fairs"), exc)
+    flash(_("Registered. Show the QR code at the door to check in."), "ok")
+    return redirect(url_for("fairs.my_fair", fair_id=fair_id))
+
+
+def qr_svg(text: str) -> str:
+    """The QR code as inline SVG (segno, server-side; no script, no style attribute)."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, omitsize=True,
+                                     title="QR", svgclass="qr", lineclass=None, dark="#000", light="#fff")
+    return out.getvalue().decode()
+
+
+@bp.get("/me/fairs/<int:fair_id>")
+@login_required
+def my_fair(fair_id):
+    require_role("person")
+    s = db()
+    fair = fairs.get_fair(s, current_user, fair_id)
+    reg = fairs.my_registration(s, current_user, fair_id)
+    if reg is None:
+        raise NotFound("您的报名（请先报名）", "your registration (register first)")
+    view = fairs.person_view(s, current_user, runtime().encoder, fair_id) if reg.checked_in_at else None
+    token = fairs.checkin_token(_secret(), reg) if reg.checked_in_at is None else None
+    ivs = fairs.person_interviews(s, current_user, fair_id)
+    asked = {i.booth_id: i for i in ivs}
+    return _partial("fairs/_mine.html", "fairs/my_fair.html", fair=fair, reg=reg, view=view, token=token,
+                    qr=qr_svg(token) if token else None, interviews=ivs, asked=asked,
+                    expires=(dt.datetime.now() + dt.timedelta(seconds=fairs.QR_MAX_AGE)).strftime("%H:%M"))
+
+
+@bp.post("/me/fairs/<int:fair_id>/request/<int:booth_id>")
+@login_required
+def my_request(fair_id, booth_id):
+    require_role("person")
+    back = url_for("fairs.my_fair", fair_id=fair_id)
+    try:
+        fairs.request_interview(db(), current_user, runtime().encoder, fair_id, booth_id)
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Request sent. The next allocation round gives it a slot."), "ok")
+    return redirect(back)
