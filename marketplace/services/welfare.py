@@ -369,13 +369,20 @@ def reference_category(pset, profile: Profile) -> tuple[str | None, str | None]:
     codes = {c.code: c for c in pset.rule("R8").categories}
     for name, code in (("model_worker", "model_worker_county_plus"), ("landless_farmer", "landless_farmer")):
         if name in cats and code in codes:
-            return code, f"profile category {name} confirmed by user #{cats[name].confirmed_by_id}"
+            return code, f"档案类别「{_CATEGORY_ZH[name]}」，{_who(cats[name].confirmed_by)}确认"
     if "veteran" in cats:
         detail = cats["veteran"].detail
         code = next((c.code for c in codes.values() if c.code.startswith("veteran") and c.zh == detail), None)
         if code:
-            return code, f"profile category veteran ({detail}) confirmed by user #{cats['veteran'].confirmed_by_id}"
+            return code, f"档案类别「退役军人（{detail}）」，{_who(cats['veteran'].confirmed_by)}确认"
     return None, None
+
+
+_CATEGORY_ZH = {"model_worker": "县级以上劳动模范", "landless_farmer": "失地农民"}
+
+
+def _who(user: User | None) -> str:
+    return f"{user.display_name}（#{user.id}）" if user is not None else "系统"
 
 
 def failed_referrals(session: Session, profile_id: int, since: dt.date | None = None) -> list[Referral]:
@@ -391,20 +398,21 @@ def hte_decision(session: Session, profile: Profile, on: dt.date, pset=None,
     pset = pset or policy()
     status = open_hte(session, profile.id)
     if as_registered is not None or (status is not None and status.basis == "registered"):
-        record = as_registered or (f"hard-to-employ status #{status.id} confirmed by user #{status.confirmed_by_id} "
-                                   f"on {status.granted_on.isoformat()}")
+        record = as_registered or (f"就业困难人员认定#{status.id}，{_who(status.confirmed_by)}于"
+                                   f"{status.granted_on.isoformat()}确认")
         return hard_to_employ_reference(pset, HardToEmployFacts(
             registered_hard_to_employ=True, records={"registered_hard_to_employ": record}), on)
     reg = open_registration(session, profile.id)
     confirmed = reg is not None and reg.confirmed_at is not None
     code, cat_record = reference_category(pset, profile)
     fails = failed_referrals(session, profile.id, reg.registered_on if reg else None)
-    records = {"registered_unemployed": f"registration #{reg.id} of {reg.registered_on.isoformat()}"
-               + ("" if confirmed else " (not yet confirmed)") if reg else "no open registration",
-               "unemployed_long": f"registration #{reg.id}" if reg else "no open registration",
-               "no_flexible_or_self_employment": f"registration #{reg.id}" if reg else "no open registration",
-               "failed_referrals": ("referrals " + ", ".join(f"#{r.id}" for r in fails) + " (not hired)")
-               if fails else "no failed referral on record"}
+    none = "无有效失业登记"
+    records = {"registered_unemployed": f"失业登记#{reg.id}（{reg.registered_on.isoformat()}登记"
+               + ("）" if confirmed else "，尚未确认）") if reg else none,
+               "unemployed_long": f"失业登记#{reg.id}，自{reg.registered_on.isoformat()}起" if reg else none,
+               "no_flexible_or_self_employment": f"失业登记#{reg.id}" if reg else none,
+               "failed_referrals": ("职业介绍" + "、".join(f"#{r.id}" for r in fails) + "（未录用）")
+               if fails else "无未录用的介绍记录"}
     if cat_record:
         records["category"] = cat_record
     return hard_to_employ_reference(pset, HardToEmployFacts(
@@ -432,7 +440,7 @@ def grant_hte(session: Session, actor: User, profile_id: int, basis: str, note: 
             raise ValidationFailed("请填写认定依据（如认定证明编号）", "give the ground of the registration (e.g. the "
                                    "certificate number)", field="note")
         decision = hte_decision(session, profile, today, pset,
-                                as_registered=f"registered by user #{actor.id} on {today.isoformat()}: {note}")
+                                as_registered=f"{_who(actor)}于{today.isoformat()}认定：{note}")
         category = None
     elif basis == "reference":
         decision = _require(hte_decision(session, profile, today, pset), field="basis")

@@ -118,7 +118,7 @@ def test_referral_and_contact_flow_over_the_api(client, db, make):
     r2 = client.post(f"/api/v1/welfare/referrals/{r.json['id']}/outcome", json={"outcome": "not_hired"}, headers=h)
     assert r2.status_code == 200 and r2.json["outcome"] == "not_hired"
     hte = client.get(f"/api/v1/welfare/profiles/{p.id}/hard-to-employ", headers=h).json
-    assert "referrals #" in next(c for c in hte["decision"]["conditions"] if c["code"] == "failed_referrals")["record"]
+    assert "职业介绍#" in next(c for c in hte["decision"]["conditions"] if c["code"] == "failed_referrals")["record"]
     task = db.scalar(select(FollowUp).where(FollowUp.registration_id == reg.id))
     r3 = client.post(f"/api/v1/welfare/follow-ups/{task.id}/contacts", json={"channel": "phone", "note": ""}, headers=h)
     assert r3.status_code == 422

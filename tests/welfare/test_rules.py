@@ -121,7 +121,7 @@ def test_r8_reference_veteran_with_two_failed_referrals_shows_its_ground(db, mak
     d = welfare.evaluate_hte(db, cw, p.id, today=D(2020, 3, 1))
     assert d.allowed, d.reason_en
     conds = {c.code: c for c in d.conditions}
-    assert "referrals #" in conds["failed_referrals"].record and "veteran" in conds["category"].record
+    assert "职业介绍#" in conds["failed_referrals"].record and "退役军人" in conds["category"].record
     status = welfare.grant_hte(db, cw, p.id, "reference", today=D(2020, 3, 1))
     assert status.confirmed_by_id == cw.id and status.category == "veteran_soldier_self_employed"
     assert status.ground["allowed"] and len(status.ground["conditions"]) == 5
