@@ -42,7 +42,8 @@ Readings (**[choice]**, see also ``marketplace/models/welfare.py``):
   recording a justification. The first placement may be charged to either fund; a
   continued one (placement number 2 or more, or an extension) goes through the
   engine's funding rule. The extension is of up to the set's 12 months, once, and only
-  when the engine allows it (in ``fushun-2020`` its window is the year 2020).
+  when the engine allows it (in ``fushun-2020`` its window is the year 2020), decided in
+  the term's last 60 days or after it ("期满仍未实现稳定就业").
 * R12: a month's follow-up task per open registration, created by the beat task (and
   at registration); assigned to the district's caseworkers, least loaded first,
   keeping last month's caseworker when still active; hard-to-employ people first. A
@@ -76,6 +77,7 @@ from .errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 STAFF = ("caseworker", "admin")
 DEFAULT_POLICY_SET = "fushun-2020"
 EXPIRING_DAYS = 30
+EXTENSION_FROM_DAYS = 60  # [choice] "期满仍未实现稳定就业" is judged in the term's last 60 days (or after)
 WORKING_AGE_MIN = 16
 OTHER_TERM_MONTHS = (1, 36)
 GROUPS = ("hard_to_employ", "zero_employment_family", "disabled", "veteran", "landless_farmer", "model_worker",
@@ -800,6 +802,10 @@ def extend(session: Session, actor: User, placement_id: int, *, fund: str, month
     decision = _require(_case(check_extension, pset, hard_to_employ=hte, period_ends_on=pl.end_on,
                               stably_employed=stably_employed, prior_extensions=1 if pl.extended_to_on else 0),
                         field="placement")
+    if today < pl.end_on - dt.timedelta(days=EXTENSION_FROM_DAYS):
+        raise Conflict(f"期满前{EXTENSION_FROM_DAYS}天内（{pl.end_on.isoformat()}期满）才能判断是否“期满仍未实现稳定就业”，请届时再办理延长",
+                       f"an extension is decided at the end of the term: from {EXTENSION_FROM_DAYS} days before "
+                       f"{pl.end_on.isoformat()}", field="placement")
     funding = _funding(session, pset, pl.profile, None, fund, today, continued=True)
     pl.extended_to_on = add_months(pl.end_on, months)
     pl.extension_fund, pl.extended_by_id = fund, actor.id

@@ -204,6 +204,20 @@ def test_queue_uses_the_retirement_law_in_force_around_2025(db, make, cw):
     assert "六五年一月生" in out_gone and "七五年一月生" in out_gone
 
 
+def test_queue_uses_the_final_ages_at_the_far_end_of_the_table(db, make, cw):
+    """Men born from 1976-09 retire at 63: one born 1977-03-01 reaches it on 2040-03-01, so he
+    becomes tier 1 (under 5 years to go) on 2035-03-02, not before; under the original age
+    of 60 he would have been tier 1 since 2032."""
+    post = make.posting(kind="public_welfare", skills=["保洁"])
+    registered(db, make, cw, D(2035, 1, 2), name="七七年三月生", birth=D(1977, 3, 1), skills=())
+
+    def tier(on):
+        _, queue, _ = welfare.placement_queue(db, cw, post.id, today=on)
+        return {e.profile.name: e.tier for e in queue}["七七年三月生"]
+
+    assert tier(D(2035, 3, 1)) == 2 and tier(D(2035, 3, 2)) == 1
+
+
 # ------------------------------------------------------------------ R10
 
 def test_placement_term_priority_and_headcount(db, make, cw):
@@ -293,6 +307,8 @@ def test_one_extension_of_up_to_a_year_in_the_window(db, make, cw):
     p, _ = registered(db, make, cw, D(2020, 1, 2), categories=("zero_employment_family",))
     post = make.posting(kind="public_welfare", term_months=6, temporary=True)
     pl = welfare.place(db, cw, post.id, p.id, fund="employment_subsidy_fund", today=D(2020, 1, 2))
+    with pytest.raises(Conflict, match="end of the term"):
+        welfare.extend(db, cw, pl.id, fund="employment_subsidy_fund", today=D(2020, 4, 1))
     with pytest.raises(NotEligible):
         welfare.extend(db, cw, pl.id, fund="employment_subsidy_fund", stably_employed=True, today=D(2020, 6, 20))
     with pytest.raises(ValidationFailed):
