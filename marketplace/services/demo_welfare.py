@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..crypto import Cipher
-from ..models import FollowUp, Posting, Profile, Registration, User, utcnow
+from ..models import FollowUp, Posting, Profile, ProfileCategory, Registration, User, utcnow
 from ..policy import RetirementPerson, add_months, statutory_retirement
 from . import welfare
-from .demo import DATA, _h, _person_name
+from .demo import DATA, _h
 
 # (name, gender, birth, original retirement age, skills, categories, registered months ago, hard-to-employ note)
 DESK_PEOPLE = [
@@ -93,8 +93,6 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
                        experience="、".join(skills), summary="窗口登记（演示）", published=False,
                        phone_enc=cipher.encrypt(f"1380413{idn_seed:04d}"), phone_hash=cipher.blind_index(f"1380413{idn_seed:04d}"))
         for c in cats:
-            from ..models import ProfileCategory
-
             prof.categories.append(ProfileCategory(category=c, confirmed_by_id=cw.id, confirmed_at=utcnow()))
         session.add(prof)
         session.flush()
