@@ -582,6 +582,6 @@ def run_reminders(session: Session, today: dt.date, days_before_end: int = 14, n
                     session, uid, "no_claim", f"no_claim:{ag.id}",
                     f"{ag.organisation.name}与{name}的见习协议（#{ag.id}，自{ag.start_on.isoformat()}）尚无补贴申领",
                     f"The internship agreement #{ag.id} of {ag.organisation.name} with {name} (from "
-                    f"{ag.start_on.isoformat()}) has no subsidy claim yet", "/caseworker/claims")
+                    f"{ag.start_on.isoformat()}) has no subsidy claim yet", link)
     session.flush()
     return made
