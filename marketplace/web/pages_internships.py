@@ -40,9 +40,13 @@ def _helpers():
     return {"claim_kind_name": lambda k: _pick(claims.KIND_NAMES.get(k, (k, k))),
             "claim_state_name": lambda k: _pick(claims.STATE_NAMES.get(k, (k, k))),
             "zh_en": lambda zh, en: zh if current_lang() == "zh" else en,
-            "agreement_status_name": lambda k: _pick(AGREEMENT_STATUS.get(k, (k, k)))}
+            "agreement_status_name": lambda k: _pick(AGREEMENT_STATUS.get(k, (k, k))),
+            "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k)))}
 
 
+AUDIT_ACTIONS = {"create": ("签订协议", "signed"), "interruption": ("记录中断", "interruption recorded"),
+                 "contract": ("签订劳动合同", "labour contract"), "left": ("中途离开", "left early"),
+                 "finished": ("见习期满", "finished")}
 AGREEMENT_STATUS = {"active": ("见习中", "active"), "finished": ("已期满", "finished"),
                     "contract": ("已签劳动合同", "contract signed"), "left": ("中途离开", "left early")}
 
