@@ -172,6 +172,7 @@ def _pypinyin():
     return pypinyin
 
 
+@functools.lru_cache(maxsize=65536)  # job words repeat: indexing 100k postings looks up far fewer
 def to_pinyin(word: str) -> str:
     """Toneless pinyin of the Han characters of ``word``, syllables joined
     (会计 → ``kuaiji``; pypinyin's phrase dictionary picks the reading of 会 in 会计)."""
@@ -182,8 +183,13 @@ def pinyin_words(text: str) -> list[str]:
     """Pinyin of every jieba word of two or more Han characters in ``text``, without
     duplicates (电焊工 → dianhan, hangong, dianhangong). Indexed beside the text so a
     person typing pinyin without an input method (``kuaiji``) still finds 会计."""
+    return pinyin_of_words(words(text))
+
+
+def pinyin_of_words(ws: list[str]) -> list[str]:
+    """:func:`pinyin_words` for words already cut by :func:`words`."""
     out: dict[str, None] = {}
-    for w in words(text):
+    for w in ws:
         if len(w) >= 2 and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in w):
             p = to_pinyin(w)
             if p:

@@ -141,10 +141,11 @@ def doc_columns(title: str, skills: list[str], text: str) -> dict[str, str]:
     title = chinese.normalize(title)
     skills_n = [chinese.normalize(s) for s in skills or []]
     text = chinese.normalize(text)
+    head = chinese.words(" ".join([title, *skills_n]))  # cut once, used twice
     return {
         "title": " ".join(chinese.bigrams(title, tail=True)),
         "skills": " ; ".join(" ".join(chinese.bigrams(s, tail=True)) for s in skills_n),
         "body": " ".join(chinese.bigrams(text, tail=True)),
-        "words": " ".join(chinese.words(" ".join([title, *skills_n, text]))),
-        "pinyin": " ".join(chinese.pinyin_words(" ".join([title, *skills_n]))),
+        "words": " ".join(head + chinese.words(text)),
+        "pinyin": " ".join(chinese.pinyin_of_words(head)),
     }

@@ -731,8 +731,10 @@ class EmbeddedBackend(SearchBackend):
         100k postings (27k matches: scoring all of them took 80–200 ms)."""
         title, full = tiers[0], tiers[-1]
         if n_matches <= RANK_MAX:
+            # with filters (a join), "rank + 0" so that only the filtered rows are scored
+            order = f"{fts}.rank + 0" if lex_from == join_from and " AND " in lex_from else f"{fts}.rank"
             return c.execute(
-                f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from} ORDER BY {fts}.rank LIMIT ? OFFSET ?",
+                f"SELECT {fts}.rowid, -{fts}.rank FROM {lex_from} ORDER BY {order} LIMIT ? OFFSET ?",
                 (full, *fparams, limit, offset),
             ).fetchall()
         out: list[tuple[int, float]] = []

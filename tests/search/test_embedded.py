@@ -152,3 +152,10 @@ def test_index_of_an_older_format_is_cleared_and_flagged(tmp_path):
         b.rebuild("posting", corpus.postings())
         assert b.health()["needs_reindex"] == []
         assert b.search(Query("posting", "焊工", mode="lexical")).ids == ["p-weld"]
+
+
+def test_warm_up_loads_everything_before_the_first_search(tmp_path):
+    with EmbeddedBackend(str(tmp_path / "w.db")) as b:
+        b.index([Document("a", "posting", "电工", vector=_vec(1))])
+        b.warm_up()
+        assert b.vectors.size("posting") == 1
