@@ -28,6 +28,12 @@ def live_server(tmp_path_factory):
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
         demo.load_extras(s, app.extensions["cipher"])
+    from marketplace.services import indexing
+
+    rt = app.extensions["runtime"]
+    with app.extensions["db"].unit_of_work() as s:
+        for doc_type in ("posting", "profile"):
+            indexing.reindex(s, rt.backend, rt.encoder, doc_type)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
