@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 import uuid
@@ -82,23 +81,25 @@ def publish_after_commit(session: Session, fair_id: int, message: dict) -> None:
             for fid, msg in s.info.pop("fair_events", []):
                 publish(fid, msg)
 
-        def _after_rollback(s):
-            if not s.in_transaction():
+        def _after_rollback(s, previous):
+            if previous.parent is None:  # the whole transaction, not a savepoint inside it
                 s.info.pop("fair_events", None)
 
         event.listen(session, "after_commit", _after_commit)
-        event.listen(session, "after_rollback", _after_rollback)
+        event.listen(session, "after_soft_rollback", _after_rollback)
 
 
 def configure(broker_url: str | None) -> None:
-    """Use Redis pub/sub when the broker is Redis (called by the web layer once)."""
-    if broker_url and broker_url.startswith(("redis://", "rediss://")):
-        _redis["url"] = broker_url
+    """Use Redis pub/sub when the broker is Redis (the pages' blueprint calls this when it is
+    registered); anything else (or None) means in-process only."""
+    url = broker_url if broker_url and broker_url.startswith(("redis://", "rediss://")) else None
+    if url != _redis["url"]:
+        _redis.update(url=url, client=None, thread=None)
 
 
 def _redis_client():
-    url = _redis["url"] or (os.environ.get("MARKETPLACE_CELERY_BROKER_URL") or "")
-    if not url.startswith(("redis://", "rediss://")):
+    url = _redis["url"] or ""
+    if not url:
         return None
     if _redis["client"] is None:
         try:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from ..crypto import Cipher
 from ..models import (Application, ApplicationEvent, Booth, Fair, FairRegistration, Interview, Posting, Profile,
                       User)
-from . import audit
+from . import after_commit, audit
 from .applications import move_stage, target_group_problem
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .fair_bus import publish_after_commit
@@ -201,7 +201,20 @@ def register(session: Session, actor: User, fair_id: int) -> FairRegistration:
     except IntegrityError:
         return my_registration(session, actor, fair_id)
     audit.record(session, actor, "fair_registration", reg.id, "create")
+    after_commit(session, "marketplace.fairs_embed_profile", profile.id)
     return reg
+
+
+def embed_for_fair(session: Session, encoder, profile_id: int) -> dict:
+    """Compute (or find in the encoder's store) the vector a check-in will use."""
+    profile = session.get(Profile, profile_id)
+    if profile is None:
+        return {"embedded": False, "reason": "profile gone"}
+    from matching import embed_profiles
+
+    _, data = to_matching([], [profile], dt.date.today())
+    embed_profiles(data, encoder)
+    return {"embedded": True, "profile": profile_id}
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -263,7 +276,12 @@ def check_in(session: Session, actor: User, cipher: Cipher, secret: str, fair_id
         if reg is None:
             reg = FairRegistration(fair_id=fair.id, profile_id=profile.id)
             session.add(reg)
-            session.flush()
+            try:
+                with session.begin_nested():
+                    session.flush()
+            except IntegrityError:  # the person registered at the same moment: use that row
+                reg = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
+                                                                    FairRegistration.profile_id == profile.id))
     if reg.checked_in_at is not None:
         return reg  # scanning twice is harmless
     reg.checked_in_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
