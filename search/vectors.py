@@ -6,7 +6,9 @@ other work): numpy matmul + argpartition 17–21 ms (memory-bound: 154 MB read p
 query); faiss ``IndexScalarQuantizer(QT_fp16)`` with one thread 3.2 ms, two threads
 19 ms (the cores are shared), top-100 identical to exact search on a probe. HNSW
 would cost a 40–60 s build per 100k for no gain at this size. Exact numpy is used
-below :data:`FAISS_MIN_ROWS` vectors or without faiss.
+below :data:`FAISS_MIN_ROWS` vectors or without faiss. (At 10k vectors numpy took
+20 ms p50 in the bench on the loaded machine: OpenBLAS threads spin against the
+other work; faiss with one thread does not.)
 
 The matrix is the cache of the ``vec`` table of the SQLite file; other processes
 (a Celery worker) write that table, and the embedded backend applies their changes
@@ -26,7 +28,7 @@ try:  # optional: pinned in requirements.txt, numpy fallback otherwise
 except ImportError:  # pragma: no cover - depends on the environment
     faiss = None
 
-FAISS_MIN_ROWS = 20000
+FAISS_MIN_ROWS = 1000
 
 
 class _Matrix:
