@@ -110,3 +110,37 @@ def test_event_stream_relays_the_fair_bus_without_a_database_session(app, client
     finally:
         app.config.pop("FAIR_STREAM_SECONDS")
     assert fair_bus.subscribers(fid) == 0
+
+
+def test_pages_refuse_the_wrong_people(client, make, fair_world):
+    w = fair_world
+    fid = w["fair"]["id"]
+    person = w["people"][0]
+    login(client, person["user"])
+    for url in (f"/organiser/fairs/{fid}/desk", f"/fairs/{fid}/board", f"/organiser/fairs/{fid}/report",
+                f"/employer/fairs/{fid}/booth"):
+        assert client.get(url).status_code == 403, url
+    r = client.post(f"/organiser/fairs/{fid}/desk", data={"how": "token", "value": token_of(client, fid, person)})
+    assert r.status_code == 403  # a person cannot check anyone in, themselves included
+    client.post("/logout")
+    stranger = make.user("person")
+    make.profile(user=stranger, name="路人")
+    login(client, stranger)
+    assert client.get(f"/me/fairs/{fid}").status_code == 404  # not registered: no QR, no rankings
+    client.post("/logout")
+    login(client, make.user("organiser"))
+    assert client.get(f"/organiser/fairs/{fid}").status_code == 404
+    assert client.get(f"/fairs/{fid}/board").status_code == 404
+    client.post("/logout")
+    login(client, make.user("employer"))
+    assert client.get(f"/employer/fairs/{fid}/booth").status_code == 404  # no booth of mine here
+
+
+def test_board_and_booth_pages_in_english(client, fair_world):
+    w = fair_world
+    fid = w["fair"]["id"]
+    login(client, w["organiser"])
+    html = client.get(f"/fairs/{fid}/board?lang=en").text
+    assert "Interviews now" in html and "intents to hire" in html
+    html = client.get(f"/fairs/{fid}/board?lang=zh").text
+    assert "正在面试" in html
