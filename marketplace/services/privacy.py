@@ -48,12 +48,40 @@ def export(session: Session, cipher: Cipher, actor: User) -> dict:
              "applied_at": a.created_at.isoformat(),
              "history": [{"to": e.to_stage, "at": e.at.isoformat(), "note": e.note} for e in a.events]}
             for a in session.scalars(select(Application).where(Application.profile_id == p.id))]
+    if p is not None:
+        out.update(_area_records(session, p))
     out["audit_log"] = [
         {"at": e.at.isoformat(), "entity": e.entity, "action": e.action, "reason": e.reason}
         for e in session.scalars(select(AuditEntry).where(
             (AuditEntry.actor_id == actor.id) |
             ((AuditEntry.entity == "profile") & (AuditEntry.entity_id == (p.id if p else -1)))).order_by(AuditEntry.id))]
     return out
+
+
+def _area_records(session: Session, p: Profile) -> dict:
+    """Internship agreements and public-employment records about the person."""
+    from ..models.internships import InternshipAgreement
+    from ..models.welfare import Placement, Referral, Registration
+
+    def iso(v):
+        return v.isoformat() if v is not None else None
+
+    return {
+        "internship_agreements": [
+            {"posting": a.posting_id, "start_on": iso(a.start_on), "period_months": a.period_months,
+             "status": a.status, "outcome_on": iso(a.outcome_on)}
+            for a in session.scalars(select(InternshipAgreement).where(InternshipAgreement.profile_id == p.id))],
+        "unemployment_registrations": [
+            {"district": r.district, "registered_on": iso(r.registered_on), "channel": r.channel,
+             "ended_on": iso(r.ended_on), "end_reason": r.end_reason}
+            for r in session.scalars(select(Registration).where(Registration.profile_id == p.id))],
+        "referrals": [{"posting": r.posting_id, "referred_on": iso(r.referred_on), "outcome": r.outcome}
+                      for r in session.scalars(select(Referral).where(Referral.profile_id == p.id))],
+        "public_welfare_placements": [
+            {"posting": pl.posting_id, "start_on": iso(pl.start_on), "end_on": iso(pl.end_on),
+             "term_months": pl.term_months}
+            for pl in session.scalars(select(Placement).where(Placement.profile_id == p.id))],
+    }
 
 
 def delete_account(session: Session, actor: User, password: str) -> None:

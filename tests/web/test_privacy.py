@@ -22,6 +22,8 @@ def test_download_then_delete_my_data(client, db, make):
     data = client.get("/api/v1/me/data", headers=h).json
     assert data["profile"]["id_number"] == ID and data["profile"]["phone"] == "13800001111"
     assert data["applications"][0]["posting"] == posting.title and data["audit_log"]
+    for area in ("internship_agreements", "unemployment_registrations", "referrals", "public_welfare_placements"):
+        assert isinstance(data[area], list)
 
     assert client.post("/api/v1/me/delete", json={"password": "wrong"}, headers=h).status_code == 401
     assert client.post("/api/v1/me/delete", json={"password": "secret-pass-1"}, headers=h).status_code == 200
