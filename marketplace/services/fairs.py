@@ -532,19 +532,32 @@ def cancel_interview(session: Session, actor: User, interview_id: int, note: str
     audit.record(session, actor, "fair_interview", iv.id, "cancel", before={"status": before, "slot": iv.slot},
                  after={"status": "cancelled"}, reason=note)
     publish_after_commit(session, iv.fair_id, {"type": "interview", "booth": iv.booth_id})
+    if before == "confirmed":
+        # the freed seat goes to a waiting request at once, around the confirmed interviews
+        fair = session.get(Fair, iv.fair_id, with_for_update=True)
+        if fair.status == "open" and iv.slot is not None and iv.slot >= fair.current_slot:
+            filled = _allocate(session, fair, fair.current_slot)
+            audit.record(session, actor, "fair", fair.id, "allocate", after=dict(filled, trigger="cancellation"))
     return iv
 
 
 def run_allocation(session: Session, actor: User, fair_id: int, from_slot: int | None = None) -> dict:
     """One allocation round: requested interviews of checked-in people get slots from
     ``from_slot`` (default: the slot under way) on; confirmed interviews stay where they are."""
-    from matching.fair import Confirmed, Request, allocate, quality
-
     fair = _own_fair(session, actor, fair_id, lock=True)
     n = len(fair.slots)
     start = fair.current_slot if from_slot is None else from_slot
     if not 0 <= start < n:
         raise ValidationFailed(f"时段应在 0 到 {n - 1} 之间", f"the slot must be from 0 to {n - 1}", field="from_slot")
+    summary = _allocate(session, fair, start)
+    audit.record(session, actor, "fair", fair.id, "allocate", after=summary)
+    return summary
+
+
+def _allocate(session: Session, fair: Fair, start: int) -> dict:
+    from matching.fair import Confirmed, Request, allocate, quality
+
+    n = len(fair.slots)
     booths = {b.id: b for b in booths_of(session, fair.id, "approved")}
     present = {r.profile_id for r in checked_in(session, fair.id)}
     ivs = list(session.scalars(select(Interview).where(Interview.fair_id == fair.id,
@@ -564,7 +577,6 @@ def run_allocation(session: Session, actor: User, fair_id: int, from_slot: int |
     summary = {"requests": len(requests), "assigned": len(result.assigned), "unplaced": len(result.unplaced),
                "kept": len(confirmed), "from_slot": start, "total_quality": round(result.total, 4),
                "optimal": result.optimal}
-    audit.record(session, actor, "fair", fair.id, "allocate", after=summary)
     publish_after_commit(session, fair.id, {"type": "allocation", "assigned": len(result.assigned)})
     return summary
 

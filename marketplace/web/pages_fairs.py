@@ -139,11 +139,16 @@ def organiser_fair(fair_id):
     booths = fairs.booths_of(s, fair.id)
     from sqlalchemy import select
 
-    statuses = list(s.scalars(select(Interview.status).where(Interview.fair_id == fair.id)))
+    ivs = list(s.scalars(select(Interview).where(Interview.fair_id == fair.id)))
+    statuses = [i.status for i in ivs]
     counts = {k: statuses.count(k) for k in IV_STATUS}
+    grid: dict = {}
+    for i in ivs:
+        if i.slot is not None and i.status in ("confirmed", "done"):
+            grid.setdefault((i.booth_id, i.slot), []).append(i)
     regs = fairs.registrations(s, current_user, fair.id)
     titles = _titles(s, [pid for b in booths for pid in b.posting_ids])
-    return render_template("fairs/organiser_fair.html", fair=fair, booths=booths, counts=counts, titles=titles,
+    return render_template("fairs/organiser_fair.html", fair=fair, booths=booths, counts=counts, titles=titles, grid=grid,
                            registered=len(regs), arrived=sum(1 for r in regs if r.checked_in_at))
 
 

@@ -168,3 +168,24 @@ def test_booth_applications_are_checked(client, make, fair_world):
     r = client.post("/api/v1/fairs", headers=w["h_org"], json={"name": "x", "held_on": "2026-01-01",
                                                                 "venue": "v", "slots": ["10:00-09:00"]})
     assert r.status_code == 422
+
+
+def test_a_cancelled_confirmed_interview_frees_its_seat_for_a_waiting_request_at_once(client, fair_world):
+    w = fair_world
+    fid = w["fair"]["id"]
+    booth = w["booths"][0]
+    for p in w["people"]:
+        client.post(f"/api/v1/fairs/{fid}/checkins", headers=w["h_org"], json={"token": token_of(client, fid, p)})
+        client.post(f"/api/v1/fairs/{fid}/interviews", headers=p["h"], json={"booth_id": booth["id"]})
+    assert client.post(f"/api/v1/fairs/{fid}/slot/next", headers=w["h_org"]).json["current_slot"] == 1
+    r = client.post(f"/api/v1/fairs/{fid}/allocation", headers=w["h_org"], json={})
+    assert r.json == {**r.json, "requests": 3, "assigned": 2, "unplaced": 0}  # two seats left from slot 1 on
+    items = client.get(f"/api/v1/fairs/{fid}/schedule", headers=booth["h"]).json["items"]
+    confirmed = [i for i in items if i["status"] == "confirmed"]
+    waiting = [i for i in items if i["status"] == "requested"]
+    assert len(confirmed) == 2 and len(waiting) == 1 and {i["slot"] for i in confirmed} == {1, 2}
+    person = next(p for p in w["people"] if p["profile"].id == confirmed[0]["profile_id"])
+    assert client.post(f"/api/v1/fairs/interviews/{confirmed[0]['id']}/cancel", headers=person["h"]).status_code == 200
+    after = {i["id"]: i for i in client.get(f"/api/v1/fairs/{fid}/schedule", headers=booth["h"]).json["items"]}
+    assert after[waiting[0]["id"]]["status"] == "confirmed" and after[waiting[0]["id"]]["slot"] == confirmed[0]["slot"]
+    assert after[confirmed[1]["id"]]["slot"] == confirmed[1]["slot"]  # the other confirmed one did not move
