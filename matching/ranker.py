@@ -180,7 +180,7 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
         idf = idf_post if idf_post is not None else PP.idf()
         q = q[q < len(idf)]  # bigrams the posts never use cannot score
         lex = PP.bm25.colsum(q, idf[q])
-    X[:, FI["lex"]] = lex / max(float(lex.max()), 1e-6)
+    X[:, FI["lex"]] = lex / max(float(lex.max(initial=0.0)), 1e-6)
     # skills and titles
     if post_q:
         rows = [PP.skill_rows[k] for k in PP.skills_of(pi)]

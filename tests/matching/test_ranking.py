@@ -190,3 +190,16 @@ def test_targeted_and_closed_posts_are_filtered_with_reasons(encoder):
     why = {it.id: [x["code"] for x in it.ineligible] for it in page.items}
     assert why == {"vet": ["target_group"], "closed": ["open"], "expired": ["open"]}
     json.dumps(page.to_dict(), ensure_ascii=False)  # the API can serialise it as is
+
+
+def test_empty_pools_give_empty_pages():
+    import numpy as np
+
+    from matching import PostingData, ProfileData
+
+    none = np.zeros((0, 384), dtype=np.float32)
+    r = Ranker([], [], posting_vectors=none, profile_vectors=none, today=TODAY)
+    unit = np.full(384, 384 ** -0.5, dtype=np.float32)
+    assert r.rank_postings_for(ProfileData(id="x"), vector=unit).to_dict()["items"] == []
+    page = r.rank_profiles_for(PostingData(id="y"), vector=unit)
+    assert (page.items, page.total, page.excluded) == ([], 0, 0)
