@@ -628,8 +628,10 @@ def record_outcome(session: Session, actor: User, interview_id: int, outcome: st
             move_stage(session, actor, app.id, "interview", f"招聘会面试 / fair interview #{iv.id}")
         if app.stage in FORWARD and FORWARD.index(app.stage) < FORWARD.index(target):
             move_stage(session, actor, app.id, target, note or f"招聘会 / fair: {outcome}")
-        if outcome == "hired" and iv.posting.kind == "internship":
-            iv.subsidy_note = _internship_link(session, app)
+        if outcome == "hired":
+            iv.subsidy_note = (_internship_link(session, app) if iv.posting.kind == "internship" else
+                               f"hire: application #{app.id} can carry a hiring-subsidy claim (R6/R7) with the "
+                               "contract facts, from the subsidy claims page")
     session.flush()
     audit.record(session, actor, "fair_interview", iv.id, "outcome", before=before,
                  after={"status": "done", "outcome": outcome})

@@ -148,6 +148,10 @@ def test_requests_both_ways_allocation_keeps_confirmed_and_outcomes_reach_applic
     app = db.get(Application, r.json["application_id"])
     assert app.stage == "hired" and [e.to_stage for e in app.events] == ["applied", "interview", "hired"]
     assert "R1" in r.json["subsidy_note"]
+    # ... and the internships area lists it as a hire awaiting its agreement (where the subsidy starts)
+    from marketplace.services import internships
+
+    assert app.id in [a.id for a in internships.hires_without_agreement(db, data_booth["hr"])]
     rep = client.get(f"/api/v1/fairs/{fid}/report", headers=w["h_org"]).json
     row = next(b for b in rep["booths"] if b["booth_id"] == data_booth["id"])
     assert row["hires_30d"] == 1 and row["interviews"] == 1
