@@ -26,7 +26,6 @@ def test_check_in_then_both_sides_see_live_rankings_with_reasons(client, fair_wo
         assert q.get(timeout=1)["type"] == "checkin"  # published after the commit
     finally:
         fair_bus.unsubscribe(fid, q)
-    t = time.perf_counter()
     r = client.get(f"/api/v1/fairs/{fid}/ranking", headers=welder["h"])
     assert r.status_code == 200 and r.json["checked_in"]
     top = r.json["postings"][0]
@@ -36,13 +35,15 @@ def test_check_in_then_both_sides_see_live_rankings_with_reasons(client, fair_wo
     r = client.get(f"/api/v1/fairs/{fid}/booths/{w['booths'][0]['id']}/ranking", headers=w["booths"][0]["h"])
     assert [p["name"] for p in r.json["people"]] == ["李焊"]
     assert r.json["people"][0]["explanation"]["reasons_en"]
-    # checking in by ID number (blind index) adds the clerk; the data booth now sees the clerk first
+    # checking in by ID number (blind index) adds the clerk; the data booth now sees the clerk first,
+    # well within the second the hall needs (the vector was computed when the clerk pre-registered)
+    t = time.perf_counter()
     r = client.post(f"/api/v1/fairs/{fid}/checkins", headers=w["h_org"], json={"id_number": clerk["id_number"]})
     assert r.status_code == 201 and r.json["checkin_method"] == "id_number"
     assert clerk["id_number"] not in r.text
     r = client.get(f"/api/v1/fairs/{fid}/booths/{w['booths'][1]['id']}/ranking", headers=w["booths"][1]["h"])
     assert r.json["people"][0]["name"] == "王数"
-    assert time.perf_counter() - t < 30
+    assert time.perf_counter() - t < 1.0
 
 
 def test_check_in_by_phone_and_twice_is_harmless(client, fair_world):
