@@ -138,13 +138,15 @@ def apply_booth(session: Session, actor: User, fair_id: int, data) -> Booth:
     if booth is not None and booth.status == "approved":
         raise Conflict("展位已获批准，不能再修改申请", "your booth is approved; the application can no longer change",
                        field="fair")
-    if booth is None:
+    new = booth is None
+    if new:
         booth = Booth(fair_id=fair.id, organisation_id=actor.organisation_id, created_by_id=actor.id)
-        session.add(booth)
     booth.posting_ids, booth.recruiters, booth.per_slot = ids, data.recruiters, data.per_slot
     booth.status, booth.decision_note = "applied", ""
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: begin_nested flushes what is pending first
+            if new:
+                session.add(booth)
             session.flush()
     except IntegrityError:
         raise Conflict("本单位已申请过该招聘会的展位", "your organisation already applied for a booth", field="fair") from None
@@ -194,9 +196,9 @@ def register(session: Session, actor: User, fair_id: int) -> FairRegistration:
     if reg is not None:
         return reg
     reg = FairRegistration(fair_id=fair.id, profile_id=profile.id)
-    session.add(reg)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: begin_nested flushes what is pending first
+            session.add(reg)
             session.flush()
     except IntegrityError:
         return my_registration(session, actor, fair_id)
@@ -275,9 +277,9 @@ def check_in(session: Session, actor: User, cipher: Cipher, secret: str, fair_id
                                                             FairRegistration.profile_id == profile.id))
         if reg is None:
             reg = FairRegistration(fair_id=fair.id, profile_id=profile.id)
-            session.add(reg)
             try:
-                with session.begin_nested():
+                with session.begin_nested():  # added inside: begin_nested flushes what is pending first
+                    session.add(reg)
                     session.flush()
             except IntegrityError:  # the person registered at the same moment: use that row
                 reg = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
@@ -456,17 +458,20 @@ def _upsert_interview(session: Session, actor: User, fair: Fair, booth: Booth, p
                         .with_for_update())
     if iv is not None and iv.status in ("requested", "confirmed", "done"):
         return iv
-    if iv is None:
+    new = iv is None
+    if new:
         iv = Interview(fair_id=fair.id, booth_id=booth.id, profile_id=profile_id, requested_by=by)
-        session.add(iv)
     iv.status, iv.slot, iv.requested_by = "requested", None, by
     iv.score = score if score != float("-inf") else -20.0
     iv.posting_id = int(posting_id) if posting_id else (booth.posting_ids[0] if booth.posting_ids else None)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: begin_nested flushes what is pending first
+            if new:
+                session.add(iv)
             session.flush()
-    except IntegrityError:
-        raise Conflict("该面试请求已存在", "this interview request already exists", field="booth_id") from None
+    except IntegrityError:  # the other side asked at the same moment: one interview, theirs
+        return session.scalar(select(Interview).where(Interview.booth_id == booth.id,
+                                                      Interview.profile_id == profile_id))
     audit.record(session, actor, "fair_interview", iv.id, "request", after={"by": by})
     publish_after_commit(session, fair.id, {"type": "interview", "booth": booth.id, "profile": profile_id})
     return iv
