@@ -678,12 +678,21 @@ def board(session: Session, fair_id: int) -> dict:
         "requested": sum(i.status == "requested" for i in ivs),
         "confirmed": sum(i.status == "confirmed" for i in ivs),
         "done": sum(i.status == "done" for i in ivs), "intents": len(intents),
-        "latest": [{"name": _short(r.profile.name), "at": r.checked_in_at.strftime("%H:%M:%S")} for r in arrived[:8]],
+        "latest": [{"name": _short(r.profile.name), "at": local_time(r.checked_in_at)} for r in arrived[:8]],
         "now": [{"booth": i.booth.organisation.name, "place": i.booth.place, "name": _short(i.profile.name)}
                 for i in now],
         "intent_list": [{"booth": i.booth.organisation.name, "name": _short(i.profile.name), "outcome": i.outcome}
                         for i in sorted(intents, key=lambda i: i.updated_at, reverse=True)[:8]],
     }
+
+
+def local_time(moment: dt.datetime | None, fmt: str = "%H:%M:%S") -> str:
+    """A stored UTC time as the hall's clock shows it (Fushun, Asia/Shanghai)."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
 
 
 def _short(name: str) -> str:

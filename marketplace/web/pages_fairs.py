@@ -39,6 +39,7 @@ MODES = {"onsite": ("现场", "on-site"), "online": ("网络", "online"), "both"
 BOOTH_STATUS = {"applied": ("待审核", "applied"), "approved": ("已批准", "approved"), "rejected": ("未批准", "rejected")}
 IV_STATUS = {"requested": ("待安排", "requested"), "confirmed": ("已确认", "confirmed"),
              "cancelled": ("已取消", "cancelled"), "done": ("已面试", "done")}
+METHODS = {"qr": ("二维码", "QR code"), "id_number": ("身份证号", "ID number"), "phone": ("手机号", "phone")}
 OUTCOMES = {"intent": ("意向录用", "intent to hire"), "offer": ("发出录用通知", "offer"), "hired": ("已录用", "hired"),
             "not_suitable": ("不合适", "not suitable")}
 
@@ -53,6 +54,8 @@ def _helpers():
             "booth_status_name": lambda k: _pick(BOOTH_STATUS.get(k, (k, k))),
             "interview_status_name": lambda k: _pick(IV_STATUS.get(k, (k, k))),
             "outcome_name": lambda k: _pick(OUTCOMES.get(k, (k, k))),
+            "checkin_method_name": lambda k: _pick(METHODS.get(k, (k, k))),
+            "local_time": fairs.local_time,
             "reasons": lambda e: (e.get("reasons_zh") if current_lang() == "zh" else e.get("reasons_en")) if e else "",
             "gaps": lambda e: (e.get("gaps_zh") if current_lang() == "zh" else e.get("gaps_en")) if e else ""}
 
@@ -391,7 +394,8 @@ def my_fair(fair_id):
     asked = {i.booth_id: i for i in ivs}
     return _partial("fairs/_mine.html", "fairs/my_fair.html", fair=fair, reg=reg, view=view, token=token,
                     qr=qr_svg(token) if token else None, interviews=ivs, asked=asked,
-                    expires=(dt.datetime.now() + dt.timedelta(seconds=fairs.QR_MAX_AGE)).strftime("%H:%M"))
+                    expires=fairs.local_time(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                                             + dt.timedelta(seconds=fairs.QR_MAX_AGE), "%H:%M"))
 
 
 @bp.post("/me/fairs/<int:fair_id>/request/<int:booth_id>")
