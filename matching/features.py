@@ -141,6 +141,9 @@ class ProfileData:
     desired_salary: float | None = None
     updated_on: dt.date | None = None
     occupation_code: str | None = None
+    #: the caller's R1 decision (e.g. the app's policy engine with its policy set's
+    #: cohorts); None: judged here by rules.json's cohort years relative to today
+    internship_eligible: bool | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ProfileData":

@@ -297,6 +297,9 @@ class ProfilePool(Pool):
         gy = [F.graduation_year(p) for p in self.items]
         self.grad_year = np.array([g if g else 0 for g in gy], dtype=np.int16)
         self.recent_grad = np.array([g in cohort for g in gy], dtype=bool)
+        # -1: no outside decision; 0/1: the caller's R1 decision overrides the cohort rule
+        self.intern_override = np.array([-1 if p.internship_eligible is None else int(bool(p.internship_eligible))
+                                         for p in self.items], dtype=np.int8)
         self.edu = np.array([F.edu_level(p.education) for p in self.items], dtype=np.int8)
         nd = len(F.districts()["districts"])
         self.district = np.array([(F.district_index(p.district) % (nd + 1)) for p in self.items], dtype=np.int8)

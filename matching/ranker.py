@@ -111,7 +111,8 @@ def eligibility(PP: PostingPool, pi, SP: ProfilePool, si) -> dict[str, np.ndarra
     """Boolean arrays (True = passes) for each hard filter; one of ``pi``/``si`` is an index."""
     r = F.rules()
     kind = _pick(PP.kind, pi)
-    intern_ok = SP.recent_grad & (SP.edu >= F.edu_level(r["internship"]["min_education"]))
+    intern_ok = np.where(SP.intern_override >= 0, SP.intern_override == 1,
+                         SP.recent_grad & (SP.edu >= F.edu_level(r["internship"]["min_education"])))
     out = {
         "open": _pick(PP.open, pi),
         "internship": (kind != 1) | _pick(intern_ok, si),

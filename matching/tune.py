@@ -30,10 +30,13 @@ from .ranker import FEATURES, FI, WEIGHTS_FILE, Ranker, load_weights
 STEPS = (-2.0, -1.0, -0.5, -0.25, -0.1, 0.1, 0.25, 0.5, 1.0, 2.0)
 FIXED = ("cos",)
 # Sign constraints from the rubric and POLICY.md: a gap can only lower a score, a fit only raise
-# it; failing a hard requirement (education below the minimum) costs at least 0.5 (about a
-# cosine step of 0.12), and R9 tier 1 keeps a positive priority. (lo, hi) per feature.
+# it; failing a hard requirement (education below the minimum) costs at least 2.0: the rubric
+# caps such a person at grade 1 whatever else fits, so it must outweigh a full skill match
+# (skill_cov ≈ 1.2) plus a matching major (≈ 0.7) — a 大专 person with every skill must not
+# outrank a 本科 person with most skills on a 本科-only post. R9 tier 1 keeps a positive
+# priority. (lo, hi) per feature.
 BOUNDS = {
-    "edu_below": (-10.0, -0.5), "local_miss": (-10.0, 0.0), "salary_short": (-10.0, 0.0), "exp_gap": (-10.0, 0.0),
+    "edu_below": (-10.0, -2.0), "local_miss": (-10.0, 0.0), "salary_short": (-10.0, 0.0), "exp_gap": (-10.0, 0.0),
     "lic_missing": (-10.0, 0.0), "shift_conflict": (-10.0, 0.0), "tier1": (0.2, 10.0),
     "kind_intern": (-10.0, 10.0), "kind_pw": (-10.0, 10.0),
 }

@@ -45,7 +45,15 @@ def posting_data(p: Posting, today: dt.date):
         occupation_code=p.occupation_code)
 
 
-def profile_data(p: Profile):
+def internship_eligible(p: Profile, on: dt.date) -> bool:
+    """R1 as the internships area reads it (the policy set's cohorts), so matching never
+    offers an internship the subsidy rules would refuse, nor hides one they allow."""
+    from .internships import cohorts_of
+
+    return bool(cohorts_of(p, on))
+
+
+def profile_data(p: Profile, today: dt.date | None = None):
     from matching import ProfileData
 
     cats = []
@@ -64,22 +72,50 @@ def profile_data(p: Profile):
         summary=p.summary or "", desired=p.desired_jobs or "", district=p.district,
         desired_salary=float(p.desired_salary_min) if p.desired_salary_min else None,
         updated_on=p.updated_at.date() if p.updated_at else None,
-        occupation_code=(p.occupation_codes or [None])[0])
+        occupation_code=(p.occupation_codes or [None])[0],
+        internship_eligible=internship_eligible(p, today or dt.date.today()))
 
 
-def _cached_ranker(rt, key, build):
+# Pools at least this large are rebuilt in a background thread while requests keep using
+# the previous ranker (stale for the rebuild's duration, tens of seconds at 100,000 rows);
+# smaller pools are rebuilt in the request, which takes well under a second.
+BACKGROUND_REBUILD_MIN = 5000
+
+
+def _cached_ranker(rt, key, size: int, build, session: Session):
     """One ranker per pool scope (key minus its fingerprint), replaced when the fingerprint
-    (count, newest change, today) moves on."""
+    (count, newest change, today) moves on. ``build(session)`` makes a new one."""
     cache = rt.__dict__.setdefault("_rankers", {})
     scope, fingerprint = key[:-3], key[-3:]
     with _lock:
         entry = cache.get(scope)
-        if entry is not None and entry[0] == fingerprint:
-            return entry[1]
-    ranker = build()
+        if entry is not None and entry["fingerprint"] == fingerprint:
+            return entry["ranker"]
+        if entry is not None and size >= BACKGROUND_REBUILD_MIN:
+            if not entry.get("rebuilding"):
+                entry["rebuilding"] = True
+                threading.Thread(target=_rebuild, args=(cache, scope, fingerprint, build, session.get_bind()),
+                                 daemon=True, name=f"ranker-{scope[0]}").start()
+            return entry["ranker"]
+    ranker = build(session)
     with _lock:
-        cache[scope] = (fingerprint, ranker)
+        cache[scope] = {"fingerprint": fingerprint, "ranker": ranker}
     return ranker
+
+
+def _rebuild(cache, scope, fingerprint, build, bind) -> None:
+    import logging
+
+    try:
+        with Session(bind=bind) as s:
+            ranker = build(s)
+        with _lock:
+            cache[scope] = {"fingerprint": fingerprint, "ranker": ranker}
+    except Exception:  # keep serving the old ranker; the next request tries again
+        logging.getLogger(__name__).exception("ranker rebuild failed for %s", scope)
+        with _lock:
+            if scope in cache:
+                cache[scope]["rebuilding"] = False
 
 
 def _postings_ranker(session: Session, rt, today: dt.date):
@@ -90,12 +126,12 @@ def _postings_ranker(session: Session, rt, today: dt.date):
                                     .where(Posting.status == "published")).one()
     key = ("postings", count, newest, today)
 
-    def build():
-        rows = [p for p in session.scalars(stmt.options(selectinload(Posting.organisation)).order_by(Posting.id))
+    def build(s: Session):
+        rows = [p for p in s.scalars(stmt.options(selectinload(Posting.organisation)).order_by(Posting.id))
                 if p.is_open(today)]
         return Ranker([posting_data(p, today) for p in rows], [], encoder=rt.encoder, today=today)
 
-    return _cached_ranker(rt, key, build)
+    return _cached_ranker(rt, key, count, build, session)
 
 
 def _visible_people(actor: User, posting: Posting):
@@ -116,11 +152,11 @@ def _profiles_ranker(session: Session, rt, today: dt.date):
     count, newest = session.execute(select(func.count(), func.max(Profile.updated_at))).one()
     key = ("profiles", count, newest, today)
 
-    def build():
-        rows = list(session.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
-        return Ranker([], [profile_data(p) for p in rows], encoder=rt.encoder, today=today)
+    def build(s: Session):
+        rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
+        return Ranker([], [profile_data(p, today) for p in rows], encoder=rt.encoder, today=today)
 
-    return _cached_ranker(rt, key, build)
+    return _cached_ranker(rt, key, count, build, session)
 
 
 def _item_dict(item) -> dict:
@@ -152,7 +188,7 @@ def recommendations(session: Session, rt, actor: User, profile_id: int, offset: 
     candidates = None
     if kind:
         candidates = [pd.id for pd in ranker.postings.items if pd.kind == kind]
-    page = ranker.rank_postings_for(profile_data(profile), offset=offset, limit=limit, candidates=candidates)
+    page = ranker.rank_postings_for(profile_data(profile, today), offset=offset, limit=limit, candidates=candidates)
     rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
                                              .where(Posting.id.in_([int(i.id) for i in page.items])))}
     return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,

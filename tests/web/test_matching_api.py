@@ -1,0 +1,108 @@
+"""Matching as employers and people notice it: the right people first, hard filters
+respected, every place with its reasons; and only for those entitled to see it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from marketplace.models import User
+
+
+def _user(make, profile):
+    return make.s.get(User, profile.user_id)
+
+
+def test_skilled_local_eligible_candidate_ranks_first_with_reasons(client, make):
+    org = make.org(district="望花区")
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr, title="电焊工", district="望花区", education_min=3,
+                        description="负责钢结构和压力管道焊接，按图纸施工，需持焊工证。", skills=["电焊", "氩弧焊", "焊工证"],
+                        requirements="高中/中专及以上，持焊工证")
+    good = make.profile(name="王强", district="望花区", education=3, skills=["电焊", "氩弧焊", "焊工证"],
+                        desired_jobs="电焊工", summary="做了八年电焊，有焊工证")
+    far = make.profile(name="李伟", district="清原满族自治县", education=3, skills=["电焊"], desired_jobs="电焊工",
+                       summary="会电焊")
+    low_edu = make.profile(name="赵刚", district="望花区", education=2, skills=["电焊", "氩弧焊"], desired_jobs="电焊工",
+                           summary="电焊学徒三年")
+    cook = make.profile(name="孙丽", district="望花区", education=3, skills=["炒菜", "面点"], desired_jobs="厨师",
+                        summary="会做家常菜")
+    r = client.get(f"/api/v1/postings/{post.id}/candidates?per_page=10&include_ineligible=1", headers=make.token(hr))
+    assert r.status_code == 200, r.json
+    names = [i["profile"]["name"] for i in r.json["items"]]
+    assert names[0] == "王强"
+    assert names.index("孙丽") > names.index("李伟")
+    top = r.json["items"][0]
+    assert "电焊" in top["matched_skills"] and "技能匹配" in top["reasons"]["zh"] and "skills" in top["reasons"]["en"]
+    assert "education_meets" in top["reason_codes"]
+    low = next(i for i in r.json["items"] if i["profile"]["name"] == "赵刚")
+    assert low["rank"] > 1 and ("education_below" in low.get("gap_codes", []) or not low["eligible"])
+
+
+def test_a_college_person_is_not_top_for_a_bachelor_only_post(client, make):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr, title="总账会计", education_min=5, district="新抚区",
+                        description="负责总账、报表和纳税申报。", skills=["总账", "纳税申报", "财务报表"],
+                        requirements="本科及以上学历，会计相关专业")
+    make.profile(name="大专生", district="新抚区", education=4, skills=["总账", "纳税申报", "财务报表"],
+                 desired_jobs="会计", major="会计")
+    make.profile(name="本科生", district="新抚区", education=5, skills=["总账", "财务报表"], desired_jobs="会计",
+                 major="会计学")
+    r = client.get(f"/api/v1/postings/{post.id}/candidates?include_ineligible=1", headers=make.token(hr))
+    assert r.json["items"][0]["profile"]["name"] == "本科生"
+
+
+def test_recommendations_for_a_person_respect_internship_eligibility(client, make):
+    org = make.org(internship_base=True)
+    this_year = dt.date.today().year
+    make.posting(organisation=org, kind="internship", title="会计见习生", education_min=4, skills=["记账"],
+                 description="协助会计整理凭证和账簿，学习纳税申报。")
+    make.posting(organisation=org, kind="job", title="出纳", education_min=3, skills=["记账", "收付款"],
+                 description="负责现金收付和银行对账。")
+    old_grad = make.profile(education=5, graduation_year=2012, skills=["记账", "出纳"], desired_jobs="会计 出纳")
+    r = client.get(f"/api/v1/profiles/{old_grad.id}/recommendations", headers=make.token(_user(make, old_grad)))
+    assert r.status_code == 200
+    titles = [i["posting"]["title"] for i in r.json["items"]]
+    assert "出纳" in titles and "会计见习生" not in titles
+    assert all(i["reasons"]["zh"] for i in r.json["items"])
+    assert this_year  # the rule is relative to today: see matching/data/rules.json
+
+
+def test_only_the_entitled_see_rankings(client, make):
+    org_a, org_b = make.org(), make.org()
+    hr_a, hr_b = make.user("employer", organisation=org_a), make.user("employer", organisation=org_b)
+    post = make.posting(organisation=org_a, created_by=hr_a)
+    person, other = make.profile(), make.profile()
+    assert client.get(f"/api/v1/postings/{post.id}/candidates", headers=make.token(hr_b)).status_code == 404
+    assert client.get(f"/api/v1/profiles/{person.id}/recommendations",
+                      headers=make.token(_user(make, other))).status_code == 404
+    assert client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(hr_a)).status_code == 403
+
+
+def test_unpublished_people_are_not_offered_to_employers(client, make):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr, skills=["焊接"])
+    make.profile(name="不公开", skills=["焊接"], published=False)
+    names = [i["profile"]["name"] for i in client.get(f"/api/v1/postings/{post.id}/candidates",
+                                                      headers=make.token(hr)).json["items"]]
+    assert "不公开" not in names
+
+
+def test_invite_then_the_person_accepts(client, make):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr)
+    person = make.profile()
+    h = make.token(hr)
+    r = client.post(f"/api/v1/postings/{post.id}/invitations", json={"profile_id": person.id}, headers=h)
+    assert r.status_code == 201 and r.json["stage"] == "invited"
+    assert client.post(f"/api/v1/postings/{post.id}/invitations", json={"profile_id": person.id},
+                       headers=h).status_code == 409
+    app_id = r.json["id"]
+    assert client.post(f"/api/v1/applications/{app_id}/stage", json={"stage": "interview"}, headers=h).status_code == 409
+    me = make.token(_user(make, person))
+    assert client.post(f"/api/v1/applications/{app_id}/stage", json={"stage": "applied"}, headers=me).json["stage"] == "applied"
+    assert client.post(f"/api/v1/applications/{app_id}/stage", json={"stage": "interview"}, headers=h).status_code == 200
+    hidden = make.profile(published=False)
+    assert client.post(f"/api/v1/postings/{post.id}/invitations", json={"profile_id": hidden.id},
+                       headers=h).status_code == 404
