@@ -10,6 +10,7 @@ import datetime as dt
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
@@ -112,7 +113,7 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
             sec.locator(f"input[name=posting_id][value='{post}']").check()
             sec.locator("input[name=recruiters]").fill("1")
             sec.locator("[data-test=apply-booth] button[type=submit]").click()
-            assert pg.locator(f"section[data-fair='{fid}'] [data-test=booth-status]").inner_text() == "待审核"
+            expect(pg.locator(f"section[data-fair='{fid}'] [data-test=booth-status]")).to_have_text("待审核")
             booths[key] = pg
         shot(booths["a"], "fairs-02-booth-applied")
 
@@ -121,13 +122,13 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
             org.locator("[data-test=booths] tr", has=org.locator("[data-test=approve]")).first.locator(
                 "input[name=place]").fill(f"A{n + 1}")
             org.locator("[data-test=approve]").first.click()
-        assert org.locator("[data-test=booths] .booth-approved").count() == 2
+        expect(org.locator("[data-test=booths] .booth-approved")).to_have_count(2)
         shot(org, "fairs-03-booths-approved")
 
         for pg in booths.values():
             pg.goto(f"{base}/employer/fairs")
             pg.locator(f"section[data-fair='{fid}'] [data-test=booth-link]").click()
-            assert "还没有人签到" in pg.locator("[data-test=people]").inner_text()
+            expect(pg.locator("[data-test=people]")).to_contain_text("还没有人签到")
 
         people = []
         for username in info["people"]:
@@ -135,14 +136,14 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
             login(pg, base, username)
             pg.goto(f"{base}/me/fairs")
             pg.locator(f"[data-fair='{fid}'] [data-test=register]").click()
-            assert pg.locator("[data-test=qr] svg").count() == 1
+            expect(pg.locator("[data-test=qr] svg")).to_have_count(1)
             people.append(pg)
         shot(people[0], "fairs-04-person-qr")
 
         board = org.context.new_page()
         board.set_default_timeout(15000)
         board.goto(f"{base}/fairs/{fid}/board")
-        assert board.locator("[data-test=board-checked-in]").inner_text() == "0"
+        expect(board.locator("[data-test=board-checked-in]")).to_have_text("0")
 
         desk = org
         desk.goto(f"{base}/organiser/fairs/{fid}/desk")
@@ -150,7 +151,7 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
             token = pg.locator("[data-test=token]").text_content().strip()
             desk.fill("[data-test=checkin-value]", token)
             desk.click("[data-test=checkin]")
-            assert "已签到" in desk.locator(".flash.ok").inner_text()
+            expect(desk.locator(".flash.ok")).to_contain_text("已签到")
             # the person's page turns from the QR into ranked booths, the booths' lists and the
             # hall board grow, all without a reload
             pg.locator("[data-test=ranked-booths] li.card").first.wait_for(timeout=LIVE_MS)
@@ -167,18 +168,18 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
         for pg in people[:2]:
             pg.locator("[data-test=ranked-booths] li.card", has_text=info["a_org"]).locator(
                 "[data-test=request]").click()
-            assert "待安排" in pg.locator("[data-test=schedule]").inner_text()
+            expect(pg.locator("[data-test=schedule]")).to_contain_text("待安排")
         booths["a"].locator("[data-test=queue] tr[data-interview]").nth(1).wait_for(timeout=LIVE_MS)
         third = booths["b"].locator("[data-test=people] li.card").filter(
             has=booths["b"].locator("[data-test=invite]")).first
         third_name = third.locator("h3").inner_text().split(" ")[0]
         third.locator("[data-test=invite]").click()
-        assert booths["b"].locator("[data-test=queue] tr[data-interview]").count() == 1
+        expect(booths["b"].locator("[data-test=queue] tr[data-interview]")).to_have_count(1)
         shot(booths["b"], "fairs-08-booth-b-invited")
 
         org.goto(fair_url)
         org.click("[data-test=allocate]")
-        assert "3" in org.locator(".flash.ok").inner_text()
+        expect(org.locator(".flash.ok")).to_contain_text("3")
         shot(org, "fairs-09-allocated")
         board.locator("[data-test=board-confirmed]:text-is('3')").wait_for(timeout=LIVE_MS)
         for pg in people[:2]:
@@ -193,13 +194,17 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
         row.locator("[data-test=outcome-select]").select_option("intent")
         row.locator("[data-test=outcome]").click()
         board.locator("[data-test=board-intents]:text-is('1')").wait_for(timeout=LIVE_MS)
-        assert info["b_org"] in board.locator("[data-test=board-intent-list]").inner_text()
+        expect(board.locator("[data-test=board-intent-list]")).to_contain_text(info["b_org"])
         assert board.locator("[data-test=board-now] li").count() >= 1
         shot(board, "fairs-11-board")
 
         org.goto(f"{base}/organiser/fairs/{fid}/report")
+        expect(org.locator("[data-test=chart-groups]")).to_be_visible()
         assert org.locator("[data-test=chart-groups] rect").count() >= 3
         shot(org, "fairs-12-report")
+        people[0].goto(f"{base}/me/fairs/{fid}?lang=en")
+        expect(people[0].locator("h2", has_text="Booths for you")).to_be_visible()
+        shot(people[0], "fairs-13-person-en")
     finally:
         for ctx in contexts:
             ctx.close()
