@@ -45,6 +45,12 @@ def init_app(app: Flask) -> None:
         """Rebuild the search index from the database (searches keep working meanwhile)."""
         _reindex(("posting", "profile") if doc_type == "all" else (doc_type,))
 
+    @app.cli.command("re-embed")
+    def re_embed():
+        """After a change of MARKETPLACE_ENCODER: embed every posting and profile with the new
+        model (cached per model) and rebuild the index with the new vectors."""
+        _reindex(("posting", "profile"))
+
     @app.cli.command("flush-outbox")
     def flush_outbox():
         """Send the tasks kept while the broker was down."""
@@ -62,6 +68,9 @@ def init_app(app: Flask) -> None:
         """Serve the marketplace with waitress (a production WSGI server)."""
         from waitress import serve as waitress_serve
 
+        backend = current_app.extensions["runtime"].backend
+        if hasattr(backend, "warm_up"):  # load the index into memory before the first request
+            backend.warm_up()
         click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
         waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 

@@ -591,3 +591,26 @@ def employer_invite(posting_id, profile_id):
         return redirect(url_for("pages.employer_candidates", posting_id=posting_id)), 303
     flash(_("Invitation sent. The person will see it under My applications."), "ok")
     return redirect(url_for("pages.employer_candidates", posting_id=posting_id))
+
+
+@bp.get("/people")
+@login_required
+def people_search():
+    """Employers and caseworkers search people who consented to be found."""
+    require_role("employer", "agency", "caseworker", "admin")
+    from ..services import searching
+    from . import runtime
+
+    q = _norm((request.args.get("q") or "").strip())[:100]
+    district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
+    education = request.args.get("education", "")
+    education = int(education) if education.isdigit() and int(education) <= 7 else None
+    page, per_page = page_args()
+    result = searching.search_profiles(db(), runtime(), current_user, q=q, district=district,
+                                       education_min=education, page=page, per_page=per_page)
+    notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
+    items = [profiles.profile_to_dict(p, cipher(), current_user) for p in result.items]
+    return render_template("people.html", items=items, total=result.total, page=page, per_page=per_page, q=q,
+                           district=district, education=education, districts=[(d, d) for d in DISTRICTS],
+                           educations=[(k, education_name(k)) for k in EDUCATION_LEVELS if k], facets=result.facets,
+                           notice=notice)

@@ -87,3 +87,18 @@ def test_search_input_is_checked(client):
     assert client.get("/api/v1/search/postings?q=" + "长" * 101).status_code == 422
     assert client.get("/api/v1/search/postings?education=9").status_code == 422
     assert client.get("/api/v1/search/postings?sort=random").status_code == 422
+
+
+def test_people_search_page_for_employers(client, make):
+    from tests.web.test_pages import login
+
+    hr = make.user("employer")
+    make.index(make.profile(name="钱多多", skills=["叉车"], desired_jobs="叉车司机", published=True))
+    login(client, hr)
+    r = client.get("/people?q=叉车")
+    assert r.status_code == 200 and "钱多多" in r.text
+    person = make.user("person")
+    client.get("/logout")
+    other = client.application.test_client()
+    login(other, person)
+    assert other.get("/people?q=叉车").status_code == 403
