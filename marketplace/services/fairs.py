@@ -316,7 +316,7 @@ def to_matching(postings: list[Posting], profiles: list[Profile], today: dt.date
     """ORM rows → matching dataclasses (the one conversion; the app's shared converter)."""
     from .recommend import posting_data, profile_data
 
-    return [posting_data(p, today) for p in postings], [profile_data(p) for p in profiles]
+    return [posting_data(p, today) for p in postings], [profile_data(p, today) for p in profiles]
 
 
 def matcher(session: Session, encoder, fair: Fair, today: dt.date | None = None):

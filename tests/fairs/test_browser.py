@@ -56,7 +56,7 @@ def fair_server(tmp_path_factory):
         chosen = []
         for prof in s.scalars(select(Profile).join(User, User.id == Profile.user_id)
                               .where(User.role == "person").order_by(Profile.id).limit(30)):
-            m.check_in(recommend.profile_data(prof))
+            m.check_in(recommend.profile_data(prof, today))
             if {bb for bb, _, _ in m.for_person(str(prof.id)).booths} == {"A", "B"}:
                 chosen.append(s.get(User, prof.user_id).username)
             if len(chosen) == 3:
