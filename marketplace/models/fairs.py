@@ -19,7 +19,7 @@ FAIR_STATUSES = ("open", "closed")
 BOOTH_STATUSES = ("applied", "approved", "rejected")
 INTERVIEW_STATUSES = ("requested", "confirmed", "cancelled", "done")
 INTERVIEW_OUTCOMES = ("intent", "offer", "hired", "not_suitable")
-CHECKIN_METHODS = ("qr", "id_number", "phone")
+CHECKIN_METHODS = ("qr", "id_number", "phone", "online")
 
 
 class Fair(Base):
@@ -101,7 +101,7 @@ class FairRegistration(Base):
     registered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: checked in at the door (UTC); null until then
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(index=True)
-    #: qr, id_number or phone
+    #: qr, id_number, phone (at the door) or online (joined an online fair from their own account)
     checkin_method: Mapped[str] = mapped_column(String(12), default="")
     #: the organiser who checked the person in
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -294,6 +294,30 @@ def check_in(session: Session, actor: User, cipher: Cipher, secret: str, fair_id
     return reg
 
 
+def join_online(session: Session, actor: User, fair_id: int) -> FairRegistration:
+    """A registered person joins an online (or on-site and online) fair from their own account:
+    their own registration only, so nobody can check in anyone else this way."""
+    if actor.role != "person":
+        raise Forbidden("只有求职者本人可以在线参会", "only the person themselves can join online")
+    fair = get_fair(session, actor, fair_id)
+    if fair.mode == "onsite":
+        raise Conflict("这是现场招聘会，请在入口出示二维码签到", "this fair is on-site only: show your QR code at the door",
+                       field="fair")
+    if fair.status != "open":
+        raise Conflict("该招聘会已结束", "this fair is closed", field="fair")
+    reg = my_registration(session, actor, fair_id)
+    if reg is None:
+        raise Conflict("请先报名", "register for the fair first", field="fair")
+    reg = session.get(FairRegistration, reg.id, with_for_update=True)
+    if reg.checked_in_at is None:
+        reg.checked_in_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        reg.checkin_method, reg.checked_in_by_id = "online", actor.id
+        session.flush()
+        audit.record(session, actor, "fair_registration", reg.id, "check_in", after={"method": "online"})
+        publish_after_commit(session, fair.id, {"type": "checkin", "profile": reg.profile_id})
+    return reg
+
+
 def checked_in(session: Session, fair_id: int) -> list[FairRegistration]:
     return list(session.scalars(select(FairRegistration).where(
         FairRegistration.fair_id == fair_id, FairRegistration.checked_in_at.is_not(None))

@@ -83,6 +83,12 @@ def fair_api_my_registration(actor, fair_id):
     return d
 
 
+@api_route(bp, "/fairs/<int:fair_id>/registration/online", ["POST"], ("person",),
+           "Join an online fair from my own account (my registration only)")
+def fair_api_join_online(actor, fair_id):
+    return fairs.registration_to_dict(fairs.join_online(db(), actor, fair_id))
+
+
 @api_route(bp, "/fairs/<int:fair_id>/checkins", ["POST"], ORGANISER,
            "Check a person in by QR token, ID number or phone number (never stored or echoed)", body=CheckInIn)
 def fair_api_check_in(actor, fair_id, data):

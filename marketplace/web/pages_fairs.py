@@ -39,7 +39,8 @@ MODES = {"onsite": ("现场", "on-site"), "online": ("网络", "online"), "both"
 BOOTH_STATUS = {"applied": ("待审核", "applied"), "approved": ("已批准", "approved"), "rejected": ("未批准", "rejected")}
 IV_STATUS = {"requested": ("待安排", "requested"), "confirmed": ("已确认", "confirmed"),
              "cancelled": ("已取消", "cancelled"), "done": ("已面试", "done")}
-METHODS = {"qr": ("二维码", "QR code"), "id_number": ("身份证号", "ID number"), "phone": ("手机号", "phone")}
+METHODS = {"qr": ("二维码", "QR code"), "id_number": ("身份证号", "ID number"), "phone": ("手机号", "phone"),
+           "online": ("在线", "online")}
 OUTCOMES = {"intent": ("意向录用", "intent to hire"), "offer": ("发出录用通知", "offer"), "hired": ("已录用", "hired"),
             "not_suitable": ("不合适", "not suitable")}
 
@@ -408,4 +409,17 @@ def my_request(fair_id, booth_id):
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Request sent. The next allocation round gives it a slot."), "ok")
+    return redirect(back)
+
+
+@bp.post("/me/fairs/<int:fair_id>/online")
+@login_required
+def my_join_online(fair_id):
+    require_role("person")
+    back = url_for("fairs.my_fair", fair_id=fair_id)
+    try:
+        fairs.join_online(db(), current_user, fair_id)
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("You have joined the fair online."), "ok")
     return redirect(back)

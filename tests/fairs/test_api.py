@@ -194,3 +194,17 @@ def test_a_cancelled_confirmed_interview_frees_its_seat_for_a_waiting_request_at
     after = {i["id"]: i for i in client.get(f"/api/v1/fairs/{fid}/schedule", headers=booth["h"]).json["items"]}
     assert after[waiting[0]["id"]]["status"] == "confirmed" and after[waiting[0]["id"]]["slot"] == confirmed[0]["slot"]
     assert after[confirmed[1]["id"]]["slot"] == confirmed[1]["slot"]  # the other confirmed one did not move
+
+
+def test_people_join_an_online_fair_themselves_but_an_onsite_one_only_at_the_door(client, fair_world):
+    w = fair_world
+    fid = w["fair"]["id"]  # on-site and online
+    p = w["people"][0]
+    r = client.post(f"/api/v1/fairs/{fid}/registration/online", headers=p["h"])
+    assert r.status_code == 200 and r.json["checkin_method"] == "online" and r.json["profile_id"] == p["profile"].id
+    assert client.get(f"/api/v1/fairs/{fid}/ranking", headers=p["h"]).json["checked_in"] is True
+    onsite = client.post("/api/v1/fairs", headers=w["h_org"], json={
+        "name": "现场会", "mode": "onsite", "held_on": w["fair"]["held_on"], "venue": "大厅", "slots": ["09:00-09:30"]}).json
+    client.post(f"/api/v1/fairs/{onsite['id']}/registration", headers=p["h"])
+    r = client.post(f"/api/v1/fairs/{onsite['id']}/registration/online", headers=p["h"])
+    assert r.status_code == 409 and "QR" in r.json["error"]["message"]["en"]
