@@ -1,14 +1,32 @@
 // Live fair pages: a block with data-live (the fair's event stream) and data-partial (its
 // fragment URL) re-renders itself when the fair changes. Server-sent events first; if the
 // stream cannot be opened (or keeps failing) the block polls every 5 seconds instead.
-// A person's QR block (data-reload-when="checkin") reloads the whole page after check-in.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
   document.querySelectorAll("[data-live]").forEach(function (box) {
-    var busy = false, again = false, failures = 0, timer = null;
+    var busy = false, again = false, failures = 0, timer = null, last = 0, queued = null;
+    var me = box.getAttribute("data-profile"), booth = box.getAttribute("data-booth");
+    // Which events concern this page: a person's page changes with their own check-in and
+    // interviews and with allocation rounds; a booth's with any check-in (its ranking), its own
+    // interviews and rounds; the board with everything. Others are ignored, so a busy hall does
+    // not make every phone reload on every check-in.
+    function concerns(msg) {
+      if (["allocation", "slot", "fair", "booth"].indexOf(msg.type) >= 0) return true;
+      if (me) return String(msg.profile) === me;
+      if (booth) return msg.type === "checkin" || String(msg.booth) === booth;
+      return true;
+    }
+    // At most one refresh every 0.8 seconds (the last event is never lost: a trailing refresh runs),
+    // so a page stays within a second of the hall while a burst of events costs one fetch.
+    function soon() {
+      var wait = last + 800 - Date.now();
+      if (wait <= 0) { refresh(); return; }
+      if (!queued) { queued = setTimeout(function () { queued = null; refresh(); }, wait); }
+    }
     function refresh() {
+      last = Date.now();
       if (busy) { again = true; return; }
       busy = true;
       fetch(box.getAttribute("data-partial"), {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
@@ -17,9 +35,6 @@ document.addEventListener("DOMContentLoaded", function () {
           if (html !== null) {
             box.innerHTML = html;
             box.setAttribute("data-updated", String(Date.now()));
-            if (box.getAttribute("data-reload-when") && !box.querySelector("[data-test=qr]")) {
-              box.setAttribute("data-reload-when", "");
-            }
           }
         })
         .catch(function () {})
@@ -28,7 +43,12 @@ document.addEventListener("DOMContentLoaded", function () {
     function poll() { if (!timer) { timer = setInterval(refresh, 5000); } }
     if (!window.EventSource) { poll(); return; }
     var es = new EventSource(box.getAttribute("data-live"));
-    es.addEventListener("fair", function () { failures = 0; refresh(); });
+    es.addEventListener("fair", function (ev) {
+      failures = 0;
+      var msg = {};
+      try { msg = JSON.parse(ev.data); } catch (e) { msg = {}; }
+      if (concerns(msg)) soon();
+    });
     es.addEventListener("open", function () { failures = 0; });
     es.addEventListener("error", function () {
       failures += 1;

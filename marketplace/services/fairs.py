@@ -560,7 +560,7 @@ def cancel_interview(session: Session, actor: User, interview_id: int, note: str
     session.flush()
     audit.record(session, actor, "fair_interview", iv.id, "cancel", before={"status": before, "slot": iv.slot},
                  after={"status": "cancelled"}, reason=note)
-    publish_after_commit(session, iv.fair_id, {"type": "interview", "booth": iv.booth_id})
+    publish_after_commit(session, iv.fair_id, {"type": "interview", "booth": iv.booth_id, "profile": iv.profile_id})
     if before == "confirmed":
         # the freed seat goes to a waiting request at once, around the confirmed interviews
         fair = session.get(Fair, iv.fair_id, with_for_update=True)
@@ -664,7 +664,8 @@ def record_outcome(session: Session, actor: User, interview_id: int, outcome: st
     session.flush()
     audit.record(session, actor, "fair_interview", iv.id, "outcome", before=before,
                  after={"status": "done", "outcome": outcome})
-    publish_after_commit(session, iv.fair_id, {"type": "outcome", "booth": iv.booth_id, "outcome": outcome})
+    publish_after_commit(session, iv.fair_id, {"type": "outcome", "booth": iv.booth_id, "profile": iv.profile_id,
+                                               "outcome": outcome})
     return iv
 
 
