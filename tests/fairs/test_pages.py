@@ -97,9 +97,20 @@ def test_event_stream_relays_the_fair_bus_without_a_database_session(app, client
     fid = w["fair"]["id"]
     login(client, w["organiser"])
     app.config["FAIR_STREAM_SECONDS"] = 1
+    database = app.extensions["db"]
+    opened, make_session = [], database.session
+
+    def tracked():
+        s = make_session()
+        opened.append(s)
+        return s
+
+    database.session = tracked
     try:
         r = client.get(f"/fairs/{fid}/events", buffered=False)
         assert r.mimetype == "text/event-stream"
+        # the request's session is closed before the stream starts: nothing holds a connection
+        assert opened and not any(s.in_transaction() for s in opened)
         it = iter(r.response)
         first = next(it)
         assert b"retry:" in (first if isinstance(first, bytes) else first.encode())
@@ -108,6 +119,7 @@ def test_event_stream_relays_the_fair_bus_without_a_database_session(app, client
         assert b'"type": "checkin"' in rest
         r.close()
     finally:
+        del database.session  # back to the class method
         app.config.pop("FAIR_STREAM_SECONDS")
     assert fair_bus.subscribers(fid) == 0
 
