@@ -146,3 +146,14 @@ def test_capacity_counts_recruiters_and_a_person_never_has_two_interviews_at_onc
     slots_of_p1 = [s for i, s in alloc.assigned.items() if i in (0, 3)]
     assert len(slots_of_p1) <= 1  # one slot only: p1 cannot be at A and B together
     assert sum(1 for i in alloc.assigned if i in (0, 1, 2)) <= 2
+
+
+def test_the_benchmark_command_prints_the_agreed_json(capsys):
+    import json
+
+    from matching import fair_bench
+
+    assert fair_bench.main(["--json", "--people", "120", "--booths", "12", "--postings", "40", "--timed", "20"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"checkin_update_p95_ms", "allocation_round_s", "interviews_assigned", "peak_rss_mb"} <= set(out)
+    assert out["interviews_assigned"] > 0 and out["checkin_update_p95_ms"] > 0
