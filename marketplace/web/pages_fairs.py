@@ -86,7 +86,19 @@ def events(fair_id):
     """Server-sent events for one fair. The database session is closed before streaming
     (the generator only waits on the in-process bus); the stream ends after a while and the
     browser reconnects on its own, so no server thread is held for long."""
-    fairs.get_fair(db(), current_user, fair_id)
+    s = db()
+    fair = fairs.get_fair(s, current_user, fair_id)
+    # only those with a part in this fair: its organiser, its booths' staff, its registered people
+    if current_user.role in ORGANISER:
+        fairs._own_fair(s, current_user, fair.id)
+    elif current_user.role in EMPLOYER:
+        if fairs.my_booth(s, current_user, fair.id) is None:
+            raise NotFound("招聘会", "fair")
+    elif current_user.role == "person":
+        if fairs.my_registration(s, current_user, fair.id) is None:
+            raise NotFound("招聘会", "fair")
+    else:
+        raise NotFound("招聘会", "fair")
     lifetime = float(current_app.config.get("FAIR_STREAM_SECONDS", 55))
     q = fair_bus.subscribe(fair_id)
 

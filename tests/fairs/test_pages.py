@@ -146,6 +146,7 @@ def test_pages_refuse_the_wrong_people(client, make, fair_world):
     client.post("/logout")
     login(client, make.user("employer"))
     assert client.get(f"/employer/fairs/{fid}/booth").status_code == 404  # no booth of mine here
+    assert client.get(f"/fairs/{fid}/events").status_code == 404  # nor this fair's event stream
 
 
 def test_board_and_booth_pages_in_english(client, fair_world):
