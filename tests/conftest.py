@@ -14,6 +14,8 @@ import pytest
 
 from tests import services as svc
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 PG_URL = os.environ.get("MARKETPLACE_TEST_DATABASE_URL", "")
 
 

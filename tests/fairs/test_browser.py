@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from tests.browser_fixtures import CHROMIUM, shot  # noqa: F401  (the browser fixture is global)
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 8000  # "within a second" in the app; generous here for a loaded two-core machine

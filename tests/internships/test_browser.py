@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import browser, page, shot  # noqa: F401  (fixtures)
+from tests.browser_fixtures import shot
 
 pytestmark = pytest.mark.browser
 
