@@ -5,6 +5,31 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
+  // The desk: where the browser can read QR codes itself (BarcodeDetector), scan with the camera
+  // and submit; otherwise a handheld scanner types the code into the field.
+  var scan = document.querySelector("[data-scan]");
+  if (scan && "BarcodeDetector" in window && navigator.mediaDevices) {
+    scan.hidden = false;
+    scan.querySelector("[data-scan-start]").addEventListener("click", function () {
+      var video = scan.querySelector("[data-scan-video]"), form = scan.closest("form");
+      var detector = new window.BarcodeDetector({formats: ["qr_code"]});
+      navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}}).then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        video.play();
+        var tick = setInterval(function () {
+          detector.detect(video).then(function (codes) {
+            if (!codes.length) return;
+            clearInterval(tick);
+            stream.getTracks().forEach(function (t) { t.stop(); });
+            form.querySelector("select[name=how]").value = "token";
+            form.querySelector("input[name=value]").value = codes[0].rawValue;
+            form.submit();
+          }).catch(function () {});
+        }, 300);
+      }).catch(function () { scan.hidden = true; });
+    });
+  }
   document.querySelectorAll("[data-live]").forEach(function (box) {
     var busy = false, again = false, failures = 0, timer = null, last = 0, queued = null;
     var me = box.getAttribute("data-profile"), booth = box.getAttribute("data-booth");
