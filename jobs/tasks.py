@@ -13,7 +13,9 @@ def index_posting(self, posting_id: int) -> str:
     rt = runtime()
     try:
         with database().unit_of_work() as s:
-            return indexing.index_posting(s, rt.backend, rt.encoder, posting_id)
+            result = indexing.index_posting(s, rt.backend, rt.encoder, posting_id)
+        rt.invalidate()
+        return result
     except Exception as exc:  # search backend or database briefly unavailable: try again later
         raise self.retry(exc=exc)
 
@@ -25,7 +27,9 @@ def index_profile(self, profile_id: int) -> str:
     rt = runtime()
     try:
         with database().unit_of_work() as s:
-            return indexing.index_profile(s, rt.backend, rt.encoder, profile_id)
+            result = indexing.index_profile(s, rt.backend, rt.encoder, profile_id)
+        rt.invalidate()
+        return result
     except Exception as exc:
         raise self.retry(exc=exc)
 

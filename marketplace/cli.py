@@ -87,4 +87,5 @@ def _reindex(doc_types) -> None:
                     bar.update(done - bar.pos)
 
                 n = indexing.reindex(s, rt.backend, rt.encoder, doc_type, progress=progress)
+        rt.invalidate()
         click.echo(f"{n} {doc_type}s indexed")

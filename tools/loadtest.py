@@ -172,14 +172,22 @@ def run(args) -> None:
         me = json.load(urllib.request.urlopen(urllib.request.Request(base + "/api/v1/profiles/me", headers={
             "Authorization": f"Bearer {token}"})))["id"]
         rng = random.Random(3)
-        queries = ["焊工", "会计", "护士", "保安", "司机", "数控车床", "仓库管理", "销售", "客服", "电工", "厨师", "保洁",
+        occupations = [json.loads(line)["name"] for line in
+                       (ROOT / "marketplace/data/occupations-2022.jsonl").open(encoding="utf-8")]
+        popular = ["焊工", "会计", "护士", "保安", "司机", "数控车床", "仓库管理", "销售", "客服", "电工", "厨师", "保洁",
                    "软件工程师", "養老護理員", "前台", "教师", "快递员", "装配工", "质检", "文员"]
+
+        def query():
+            # half the searches are the popular words, half spread over 1,639 occupation
+            # names: most of those are asked once, as in a real query log's long tail
+            return rng.choice(popular) if rng.random() < 0.5 else rng.choice(occupations)
+
         paths = {
-            "search_api": [f"/api/v1/search/postings?q={urllib.parse.quote(rng.choice(queries))}&page={rng.randint(1, 3)}"
-                           for _ in range(500)],
+            "search_api": [f"/api/v1/search/postings?q={urllib.parse.quote(query())}&page={rng.randint(1, 2)}"
+                           for _ in range(3000)],
             "recommendations_api": [f"/api/v1/profiles/{me}/recommendations?page={rng.randint(1, 5)}" for _ in range(100)],
             "posting_page": [f"/postings/{rng.randint(1, args.postings)}" for _ in range(500)],
-            "search_page": [f"/postings?q={urllib.parse.quote(rng.choice(queries))}" for _ in range(500)],
+            "search_page": [f"/postings?q={urllib.parse.quote(query())}" for _ in range(3000)],
         }
         tokens = {"recommendations_api": token}
         t0 = time.time()

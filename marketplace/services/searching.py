@@ -80,9 +80,9 @@ def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | N
         from search import Query
 
         filters = _posting_filters(req, today)
-        qvec = rt.encoder.encode_queries([req.q])[0] if req.q else None
-        result = rt.backend.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
-                                      page=req.page, per_page=req.per_page, query_vector=qvec))
+        result = rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
+                                 page=req.page, per_page=req.per_page),
+                           vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
     except Exception as exc:  # the backend is down or broken: degrade, never fail the page
         from search import SearchUnavailable
 
@@ -135,9 +135,8 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
             filters["education"] = Range(gte=education_min)
         if category:
             filters["categories"] = category
-        qvec = rt.encoder.encode_queries([q])[0] if q else None
-        result = rt.backend.search(Query("profile", q, filters=filters, facets=PROFILE_FACETS, page=page,
-                                      per_page=per_page, query_vector=qvec))
+        result = rt.search(Query("profile", q, filters=filters, facets=PROFILE_FACETS, page=page,
+                                 per_page=per_page), vector_fn=lambda: rt.encoder.encode_queries([q])[0])
     except Exception as exc:
         from search import SearchUnavailable
 

@@ -102,3 +102,19 @@ def test_people_search_page_for_employers(client, make):
     other = client.application.test_client()
     login(other, person)
     assert other.get("/people?q=叉车").status_code == 403
+
+
+def test_search_results_are_reused_briefly_and_forgotten_on_an_index_write(app, make):
+    """The result cache: a repeated search is answered from it; any index write made in
+    this process empties it, so people see their changes at once."""
+    from search import Query
+
+    rt = app.extensions["runtime"]
+    post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
+    make.index(post)
+    first = rt.search(Query("posting", "锅炉工"))
+    assert first.ids == [str(post.id)]
+    rt.backend.delete("posting", [str(post.id)])  # behind the cache's back
+    assert rt.search(Query("posting", "锅炉工")).ids == [str(post.id)]  # reused
+    rt.invalidate()
+    assert rt.search(Query("posting", "锅炉工")).ids == []
