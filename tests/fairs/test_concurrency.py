@@ -5,7 +5,6 @@ SQLite serialises writers anyway, so these run on PostgreSQL only."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import delete, select
@@ -16,6 +15,7 @@ from marketplace.models import (AuditEntry, Booth, Fair, FairRegistration, Inter
 from marketplace.services import fairs
 from marketplace.services.errors import DomainError
 from tests.conftest import PG_URL, Factories
+from tests.races import race
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="row-lock races need PostgreSQL: set MARKETPLACE_TEST_DATABASE_URL "
                                                    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
@@ -66,26 +66,6 @@ def committed(app, cipher):
         s.commit()
 
 
-def race(engine, work, n=2):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        with Session(engine) as s:
-            barrier.wait()
-            try:
-                results[i] = work(s, i)
-                s.commit()
-            except DomainError as exc:
-                s.rollback()
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_two_allocation_rounds_at_once_give_each_seat_once(committed):

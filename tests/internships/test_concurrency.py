@@ -4,7 +4,6 @@ unique keys. SQLite serialises writers anyway, so these run on PostgreSQL only."
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from marketplace.services import internship_claims as claims
 from marketplace.services import internships
 from marketplace.services.errors import DomainError
 from tests.conftest import PG_URL, Factories
+from tests.races import race
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="row-lock races need PostgreSQL: set MARKETPLACE_TEST_DATABASE_URL "
                                                    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
@@ -66,30 +66,6 @@ def committed(app, cipher):
         s.commit()
 
 
-def race(engine, work, n=2):
-    """Run ``work(session, i)`` in n threads at once, each on its own connection; commit each."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        with Session(engine) as s:
-            barrier.wait()
-            try:
-                results[i] = work(s, i)
-                s.commit()
-            except DomainError as exc:
-                s.rollback()
-                results[i] = exc
-            except Exception as exc:  # an IntegrityError at commit is a refusal too
-                s.rollback()
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_two_caseworkers_approving_at_once_pay_once(committed):

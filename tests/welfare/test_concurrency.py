@@ -4,7 +4,6 @@ PostgreSQL row locks and unique keys (SQLite serialises writers anyway)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -15,6 +14,7 @@ from marketplace.models import (AuditEntry, FollowUp, HardToEmployStatus, Organi
 from marketplace.services import welfare
 from marketplace.services.errors import DomainError
 from tests.conftest import PG_URL, Factories
+from tests.races import race
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="row-lock races need PostgreSQL: set MARKETPLACE_TEST_DATABASE_URL "
                                                    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
@@ -56,26 +56,6 @@ def committed(app, cipher):
         s.commit()
 
 
-def race(engine, work, n=2):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        with Session(engine) as s:
-            barrier.wait()
-            try:
-                results[i] = work(s, i)
-                s.commit()
-            except DomainError as exc:
-                s.rollback()
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_two_beat_runs_at_once_create_each_task_once(committed):
