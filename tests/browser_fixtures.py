@@ -40,3 +40,33 @@ def page(browser):
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base: str, username: str, password: str = "demo12345") -> None:
+    """Log in through the login page, as a person would."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("[data-test=login]")
+    page.wait_for_load_state()
+
+
+class serving:
+    """``with serving(app, threads) as base_url:`` — the app behind a real waitress server
+    on a free loopback port, in a thread, for as long as the block runs."""
+
+    def __init__(self, app, threads: int = 4):
+        self.app, self.threads = app, threads
+
+    def __enter__(self) -> str:
+        import threading
+
+        from waitress.server import create_server
+
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=self.threads)
+        threading.Thread(target=self.server.run, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.effective_port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.close()
+        self.app.extensions["db"].engine.dispose()

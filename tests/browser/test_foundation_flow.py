@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import shot
+from .conftest import login, shot
 
 pytestmark = pytest.mark.browser
 
-
-def login(page, base, username, password="demo12345"):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[data-test=login]")
-    page.wait_for_load_state()
 
 
 def logout(page):

@@ -7,13 +7,12 @@ reloading. Screenshots go to artifacts/screenshots/fairs-*.png."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser_fixtures import CHROMIUM, shot  # noqa: F401  (the browser fixture is global)
+from tests.browser_fixtures import CHROMIUM, login, serving, shot  # noqa: F401  (the browser fixture is global)
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 8000  # "within a second" in the app; generous here for a loaded two-core machine
@@ -21,7 +20,6 @@ LIVE_MS = 8000  # "within a second" in the app; generous here for a loaded two-c
 
 @pytest.fixture(scope="module")
 def fair_server(tmp_path_factory):
-    from waitress.server import create_server
 
     from marketplace import create_app
     from marketplace.cli import upgrade_database
@@ -48,7 +46,6 @@ def fair_server(tmp_path_factory):
                 b = hr
                 break
         # three people who match both booths (and warm the encoder's cache for the app)
-        pdata, _ = recommend.posting_data, None
         posts = [recommend.posting_data(p, today) for p in posts_a + posts_b]
         booth_of = {p.id: ("A" if k < len(posts_a) else "B") for k, p in enumerate(posts)}
         enc = app.extensions["runtime"].encoder
@@ -64,20 +61,9 @@ def fair_server(tmp_path_factory):
         assert len(chosen) == 3, chosen
         info = {"a": a.username, "b": b.username, "a_post": posts_a[0].id, "b_post": posts_b[0].id,
                 "people": chosen, "a_org": a.organisation.name, "b_org": b.organisation.name}
-    server = create_server(app, host="127.0.0.1", port=0, threads=32)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", app, info
-    server.close()
-    app.extensions["db"].engine.dispose()
+    with serving(app, threads=32) as base:
+        yield base, app, info
 
-
-def login(page, base, username, password="demo12345"):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[data-test=login]")
-    page.wait_for_load_state()
 
 
 def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811

@@ -6,19 +6,17 @@ artifacts/screenshots/internships-*.png."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import select
 
-from tests.browser_fixtures import shot
+from tests.browser_fixtures import login, serving, shot
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def intern_server(tmp_path_factory):
-    from waitress.server import create_server
 
     from marketplace import create_app
     from marketplace.cli import upgrade_database
@@ -50,20 +48,9 @@ def intern_server(tmp_path_factory):
         reviewer = s.scalar(select(User.username).where(User.role == "caseworker",
                                                         User.district == hr.organisation.district))
         info = {"posting_id": posting.id, "name": person.name, "reviewer": reviewer}
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", app, info
-    server.close()
-    app.extensions["db"].engine.dispose()
+    with serving(app, threads=4) as base:
+        yield base, app, info
 
-
-def login(page, base, username, password="demo12345"):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[data-test=login]")
-    page.wait_for_load_state()
 
 
 def test_employer_to_caseworker(intern_server, page):  # noqa: F811
