@@ -196,8 +196,12 @@ def run(args) -> None:
                                    timeout=600).read()
         print(f"warm-up (ranking pools built) {time.time() - t0:.1f}s", flush=True)
         results: dict = {}
+        only = set(args.only.split(",")) if args.only else set(paths)
         for name, plist in paths.items():
+            if name not in only:
+                continue
             for conns in args.connections:
+                _drain(base)  # requests still queued from the previous run would skew this one
                 results.setdefault(name, {})[str(conns)] = _wrk(base, plist, tokens.get(name, ""), conns, args.duration)
                 r = results[name][str(conns)]
                 print(f"{name:22s} c={conns:<4d} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  "
@@ -215,6 +219,16 @@ def run(args) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def _drain(base: str) -> None:
+    """Wait until the server answers a trivial request quickly again."""
+    for _ in range(120):
+        t = time.time()
+        urllib.request.urlopen(base + "/api/v1/health", timeout=60).read()
+        if time.time() - t < 0.05:
+            return
+        time.sleep(1)
 
 
 def _token(base: str, username: str) -> str:
@@ -254,6 +268,8 @@ def main(argv=None) -> int:
     rp.add_argument("--threads", type=int, default=8)
     rp.add_argument("--port", type=int, default=8765)
     rp.add_argument("--json", action="store_true")
+    rp.add_argument("--only", default="", help="comma-separated endpoints (search_api, recommendations_api, "
+                                                "posting_page, search_page)")
     args = p.parse_args(argv)
     (seed if args.cmd == "seed" else run)(args)
     return 0
