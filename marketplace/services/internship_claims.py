@@ -39,6 +39,7 @@ from ..models import (Application, ApplicationEvent, InternshipAgreement, Notifi
 from . import audit
 from .errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from .internships import (EMPLOYER_ROLES, REVIEW_ROLES, entitlement_now, full_end, get_agreement, not_eligible,
+                          visible_to,
                           occupied_until, policy_set)
 
 COUNTED = ("submitted", "approved", "paid")
@@ -61,20 +62,10 @@ def _snapshot(c: SubsidyClaim) -> dict:
 
 # --- visibility ------------------------------------------------------------------------
 
-def _visible(actor: User, c: SubsidyClaim) -> bool:
-    if actor.role == "admin":
-        return True
-    if actor.role in EMPLOYER_ROLES:
-        return c.organisation_id == actor.organisation_id
-    if actor.role == "caseworker":
-        return c.organisation.district == actor.district
-    return False
-
-
 def get_claim(session: Session, actor: User, claim_id: int, lock: bool = False) -> SubsidyClaim:
     # populate_existing: a second approver that waited on the lock sees the first one's change
     c = session.get(SubsidyClaim, claim_id, with_for_update=lock or None, populate_existing=lock)
-    if c is None or not _visible(actor, c):
+    if c is None or not visible_to(actor, c):
         raise NotFound("补贴申领", "subsidy claim")
     return c
 

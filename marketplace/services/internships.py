@@ -122,19 +122,21 @@ def _base_registrations(org: Organisation) -> list[pol.DateRange]:
 
 # --- visibility ------------------------------------------------------------------------
 
-def _visible(actor: User, ag: InternshipAgreement) -> bool:
+def visible_to(actor: User, record) -> bool:
+    """An organisation's record (agreement, claim): its own staff, caseworkers of the
+    organisation's district, admins."""
     if actor.role == "admin":
         return True
     if actor.role in EMPLOYER_ROLES:
-        return ag.organisation_id == actor.organisation_id
+        return record.organisation_id == actor.organisation_id
     if actor.role == "caseworker":
-        return ag.organisation.district == actor.district
+        return record.organisation.district == actor.district
     return False
 
 
 def get_agreement(session: Session, actor: User, agreement_id: int, lock: bool = False) -> InternshipAgreement:
     ag = session.get(InternshipAgreement, agreement_id, with_for_update=lock or None, populate_existing=lock)
-    if ag is None or not _visible(actor, ag):
+    if ag is None or not visible_to(actor, ag):
         raise NotFound("见习协议", "internship agreement")
     return ag
 
