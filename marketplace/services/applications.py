@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
-from . import after_commit, audit
+from . import audit
 from .errors import Conflict, Forbidden, NotEligible, NotFound
 from .postings import get_posting
 from .profiles import my_profile
@@ -58,19 +58,27 @@ def apply(session: Session, actor: User, posting_id: int, note: str = "", today:
     problem = target_group_problem(profile, posting.target_group)
     if problem:
         raise NotEligible(*problem, field="posting")
+    taken = Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting")
+    return _create(session, actor, posting, profile, "applied", note, taken, "create")
+
+
+def _create(session: Session, actor: User, posting: Posting, profile: Profile, stage: str, note: str,
+            taken: Conflict, action: str) -> Application:
+    """A new application at ``stage`` with its first history event; ``taken`` is raised when
+    the person already has one for this posting — found by a lookup, or, for a
+    double-submitted form, by the unique (posting, profile) constraint."""
     if session.scalar(select(Application.id).where(Application.posting_id == posting.id,
                                                    Application.profile_id == profile.id)):
-        raise Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting")
-    app = Application(posting_id=posting.id, profile_id=profile.id, stage="applied", note=note)
-    app.events.append(ApplicationEvent(from_stage=None, to_stage="applied", actor_id=actor.id, note=note))
+        raise taken
+    app = Application(posting_id=posting.id, profile_id=profile.id, stage=stage, note=note)
+    app.events.append(ApplicationEvent(from_stage=None, to_stage=stage, actor_id=actor.id, note=note))
     session.add(app)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        # A double-submitted form: the unique (posting, profile) constraint decided.
-        raise Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting") from None
-    audit.record(session, actor, "application", app.id, "create", after={"stage": "applied"})
+        raise taken from None
+    audit.record(session, actor, "application", app.id, action, after={"stage": stage})
     return app
 
 
@@ -84,20 +92,8 @@ def invite(session: Session, actor: User, posting_id: int, profile_id: int, note
     profile = get_profile(session, actor, profile_id)
     if not posting.is_open(today or dt.date.today()):
         raise Conflict("该岗位未发布或已截止，不能邀请", "the posting is not open; publish it first", field="posting")
-    if session.scalar(select(Application.id).where(Application.posting_id == posting.id,
-                                                   Application.profile_id == profile.id)):
-        raise Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited", field="profile")
-    app = Application(posting_id=posting.id, profile_id=profile.id, stage="invited", note=note)
-    app.events.append(ApplicationEvent(from_stage=None, to_stage="invited", actor_id=actor.id, note=note))
-    session.add(app)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited",
-                       field="profile") from None
-    audit.record(session, actor, "application", app.id, "invite", after={"stage": "invited"})
-    return app
+    taken = Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited", field="profile")
+    return _create(session, actor, posting, profile, "invited", note, taken, "invite")
 
 
 def _visible(session: Session, actor: User, app: Application) -> bool:
