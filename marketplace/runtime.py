@@ -3,6 +3,7 @@ the sentence encoder. Both are built on first use (never at import or before a f
 once per process, from the configuration."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
@@ -23,32 +24,42 @@ class Runtime:
     # seconds. Any index write made through this process empties the cache at once; writes
     # made elsewhere (other workers, Elasticsearch) show within SEARCH_CACHE_SECONDS. Rows
     # are always re-read from the database, so a closed posting never shows as open.
+    #
+    # One entry holds the first WINDOW results of a search, whatever page was asked for:
+    # people page through results, and pages 1 and 2 of a search then cost one backend
+    # query, not two, and never overlap or skip a result between them. WINDOW is half the
+    # backends' fusion depth (100), so asking for the window costs what asking for page 1
+    # does. Pages beyond the window go to the backend each time (rare, and uncached).
     CACHE_ENTRIES = 4000
+    WINDOW = 50
 
     def search(self, query, vector_fn=None):
         """``backend.search(query)`` through the short-lived result cache; ``vector_fn()``
         computes the query vector only on a miss."""
         ttl = self.config.SEARCH_CACHE_SECONDS
+        if ttl <= 0 or query.offset + query.per_page > self.WINDOW:
+            return self._backend_search(query, vector_fn)
         key = (query.doc_type, query.text, tuple(sorted((k, repr(v)) for k, v in query.filters.items())),
-               tuple(query.facets), query.sort, query.page, query.per_page, query.mode)
+               tuple(query.facets), query.sort, query.mode)
         now = time.monotonic()
-        if ttl > 0:
-            with self._cache_lock:
-                hit = self._cache.get(key)
-                if hit is not None and hit[1] == self._generation and now - hit[0] < ttl:
-                    self._cache.move_to_end(key)
-                    return hit[2]
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[1] == self._generation and now - hit[0] < ttl:
+                self._cache.move_to_end(key)
+                return _page_of(hit[2], query)
         generation = self._generation
+        result = self._backend_search(dataclasses.replace(query, page=1, per_page=self.WINDOW), vector_fn)
+        with self._cache_lock:
+            self._cache[key] = (now, generation, result)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return _page_of(result, query)
+
+    def _backend_search(self, query, vector_fn):
         if vector_fn is not None and query.text:
             query.query_vector = vector_fn()
-        result = self.backend.search(query)
-        if ttl > 0:
-            with self._cache_lock:
-                self._cache[key] = (now, generation, result)
-                self._cache.move_to_end(key)
-                while len(self._cache) > self.CACHE_ENTRIES:
-                    self._cache.popitem(last=False)
-        return result
+        return self.backend.search(query)
 
     def invalidate(self) -> None:
         """The index changed: forget cached results and ranking pools' freshness."""
@@ -86,3 +97,10 @@ class Runtime:
         if self._backend is not None:
             self._backend.close()
             self._backend = None
+
+
+def _page_of(window, query):
+    """The page ``query`` asks for, cut from a cached first window of results."""
+    return dataclasses.replace(window, hits=window.hits[query.offset:query.offset + query.per_page],
+                               page=query.page, per_page=query.per_page, facets=dict(window.facets),
+                               notes=list(window.notes))

@@ -146,7 +146,8 @@ class _Matrix:
         if k <= 0:
             return []
         dist, ids = self.faiss.search(np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32), k, params=params)
-        return [(int(self.rowids[i]), float(d)) for d, i in zip(dist[0], ids[0]) if i >= 0]
+        keep = ids[0] >= 0
+        return list(zip(self.rowids[ids[0][keep]].tolist(), dist[0][keep].tolist()))
 
     @property
     def size(self) -> int:

@@ -118,3 +118,35 @@ def test_search_results_are_reused_briefly_and_forgotten_on_an_index_write(app, 
     assert rt.search(Query("posting", "锅炉工")).ids == [str(post.id)]  # reused
     rt.invalidate()
     assert rt.search(Query("posting", "锅炉工")).ids == []
+
+
+def test_the_pages_of_a_search_are_cut_from_one_cached_ranking(app, make):
+    """Page 2 of a search someone just saw page 1 of comes from the same cached ranking:
+    the two pages never repeat or skip a posting, and together they are exactly what
+    an uncached search returns for the first 2 x per_page results."""
+    from search import Query
+
+    rt = app.extensions["runtime"]
+    for i in range(9):
+        make.index(make.posting(title=f"焊工{i}", description="负责焊接作业，持焊工证。"))
+    p1 = rt.search(Query("posting", "焊工", per_page=4, page=1))
+    rt.backend.clear()  # behind the cache's back: page 2 must still come from the cache
+    p2 = rt.search(Query("posting", "焊工", per_page=4, page=2))
+    p3 = rt.search(Query("posting", "焊工", per_page=4, page=3))
+    assert (p1.page, p2.page, p3.page, p2.per_page) == (1, 2, 3, 4)
+    assert len(p1.ids) == len(p2.ids) == 4 and len(p3.ids) == 1 and p1.total == p2.total == 9
+    assert len(set(p1.ids + p2.ids + p3.ids)) == 9
+    rt.invalidate()
+    assert rt.search(Query("posting", "焊工", per_page=4, page=2)).ids == []  # really went to the (emptied) index
+
+
+def test_pages_beyond_the_cached_window_go_to_the_index(app, make):
+    from search import Query
+
+    rt = app.extensions["runtime"]
+    post = make.posting(title="锅炉工", description="负责锅炉运行。")
+    make.index(post)
+    far = rt.WINDOW  # page WINDOW with per_page 1 ends past the window
+    assert rt.search(Query("posting", "锅炉工", per_page=1, page=1)).ids == [str(post.id)]
+    rt.backend.delete("posting", [str(post.id)])
+    assert rt.search(Query("posting", "锅炉工", per_page=1, page=far + 1)).total == 0
