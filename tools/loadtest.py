@@ -10,7 +10,7 @@ bundled model takes about 1.5 hours on this machine, so ``seed`` puts random uni
 for these synthetic texts into the encoder's cache instead; every *query* at run time is
 still encoded by the real model (cache misses), so request latency includes real encoding.
 
-``run`` starts ``flask serve`` (waitress, 8 threads) on 127.0.0.1, warms the ranking pools,
+``run`` starts ``flask serve`` (its default: one process per core, 8 threads each) on 127.0.0.1, warms the ranking pools,
 then for each endpoint and each connection count runs wrk (bounded: ``--duration`` seconds
 each, loopback only) and prints requests/s, p50/p95/p99 and errors, with the server's peak
 memory, as a table and as JSON (``--json``).
@@ -147,18 +147,33 @@ def seed(args) -> None:
 
 
 def _rss_peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Peak resident memory of the server: the process and its worker processes, each
+    at its own peak, added up (an upper bound on what they held at any one time)."""
+    total = 0.0
+    for p in [pid] + _children(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def run(args) -> None:
     port = args.port
     env = _env(args)
     log = open(Path(args.instance) / "server.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
-                               "--threads", str(args.threads)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port), "--threads",
+           str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -191,9 +206,17 @@ def run(args) -> None:
         }
         tokens = {"recommendations_api": token}
         t0 = time.time()
-        for warm in (paths["recommendations_api"][0], paths["search_api"][0]):
-            urllib.request.urlopen(urllib.request.Request(base + warm, headers={"Authorization": f"Bearer {token}"}),
+        # several at once, twice, so that every server process builds its ranking pools
+        # and loads its index before anything is measured
+        from concurrent.futures import ThreadPoolExecutor
+
+        def warm(path):
+            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"}),
                                    timeout=600).read()
+
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(2):
+                list(pool.map(warm, [paths["recommendations_api"][0], paths["search_api"][0]] * 4))
         print(f"warm-up (ranking pools built) {time.time() - t0:.1f}s", flush=True)
         results: dict = {}
         only = set(args.only.split(",")) if args.only else set(paths)
@@ -207,6 +230,7 @@ def run(args) -> None:
                 print(f"{name:22s} c={conns:<4d} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  "
                       f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors'] + r['non2xx']}", flush=True)
         results["server_peak_rss_mb"] = round(_rss_peak_mb(server.pid), 1)
+        results["server_processes"] = max(1, len(_children(server.pid)))
         results["database"] = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
         print(f"server peak RSS {results['server_peak_rss_mb']} MB")
         if args.json:
@@ -266,6 +290,7 @@ def main(argv=None) -> int:
     rp.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[50])
     rp.add_argument("--duration", type=int, default=20)
     rp.add_argument("--threads", type=int, default=8)
+    rp.add_argument("--workers", type=int, default=0, help="server processes (default: flask serve's own default)")
     rp.add_argument("--port", type=int, default=8765)
     rp.add_argument("--json", action="store_true")
     rp.add_argument("--only", default="", help="comma-separated endpoints (search_api, recommendations_api, "

@@ -1,9 +1,14 @@
 """A small pub/sub keyed by fair, for the live pages (server-sent events).
 
-In-process by default: subscribers are queues, one per open stream. When a Redis broker is
-configured (``MARKETPLACE_CELERY_BROKER_URL=redis://...``), events are also published on the
-Redis channel ``fair:<id>`` and a listener thread relays other processes' events into this
-process's queues, so several web processes see each other's check-ins.
+Subscribers are queues, one per open stream, in the process that serves the stream. An
+event is delivered to this process's queues at once, and relayed to the other web
+processes (``flask serve`` runs one per core):
+
+* through the Redis channel ``fair:<id>`` when the broker is Redis
+  (``MARKETPLACE_CELERY_BROKER_URL=redis://...``);
+* otherwise (the embedded default: no services) through a small SQLite file in the
+  instance folder (``fair-events.db``), which each process with open streams reads every
+  :data:`RELAY_POLL_SECONDS`; rows older than :data:`RELAY_KEEP_SECONDS` are pruned.
 
 Events are small dicts (``{"type": "checkin", "fair": 3, ...}``); pages re-read what they show
 when one arrives, so a lost event only delays an update until the next one or the poll.
@@ -14,7 +19,9 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sqlite3
 import threading
+import time
 import uuid
 
 from sqlalchemy import event
@@ -24,6 +31,9 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _subscribers: dict[int, set[queue.Queue]] = {}
 _redis = {"url": None, "client": None, "thread": None}
+_relay = {"path": None, "thread": None}
+RELAY_POLL_SECONDS = 0.25
+RELAY_KEEP_SECONDS = 300
 _ORIGIN = uuid.uuid4().hex
 
 
@@ -68,6 +78,11 @@ def publish(fair_id: int, message: dict) -> None:
             client.publish(f"fair:{fair_id}", json.dumps(dict(message, _origin=_ORIGIN)))
         except Exception:  # Redis down: this process's pages still update
             log.warning("redis publish failed for fair %s", fair_id, exc_info=True)
+    elif _relay["path"]:
+        try:
+            _relay_publish(fair_id, message)
+        except sqlite3.Error:  # the relay file is unusable: this process's pages still update
+            log.warning("fair event relay failed for fair %s", fair_id, exc_info=True)
 
 
 def publish_after_commit(session: Session, fair_id: int, message: dict) -> None:
@@ -89,12 +104,15 @@ def publish_after_commit(session: Session, fair_id: int, message: dict) -> None:
         event.listen(session, "after_soft_rollback", _after_rollback)
 
 
-def configure(broker_url: str | None) -> None:
-    """Use Redis pub/sub when the broker is Redis (the pages' blueprint calls this when it is
-    registered); anything else (or None) means in-process only."""
+def configure(broker_url: str | None, relay_path: str | None = None) -> None:
+    """Use Redis pub/sub when the broker is Redis, else the relay file ``relay_path`` (the
+    pages' blueprint calls this when it is registered); neither means in-process only."""
     url = broker_url if broker_url and broker_url.startswith(("redis://", "rediss://")) else None
     if url != _redis["url"]:
         _redis.update(url=url, client=None, thread=None)
+    path = None if url else (str(relay_path) if relay_path else None)
+    if path != _relay["path"]:
+        _relay.update(path=path, thread=None)
 
 
 def _redis_client():
@@ -111,7 +129,63 @@ def _redis_client():
     return _redis["client"]
 
 
+def _relay_connect(path: str) -> sqlite3.Connection:
+    c = sqlite3.connect(path, timeout=5, isolation_level=None)
+    c.execute("PRAGMA journal_mode=WAL")
+    c.execute("CREATE TABLE IF NOT EXISTS fair_events (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+              "origin TEXT NOT NULL, fair_id INTEGER NOT NULL, body TEXT NOT NULL, at REAL NOT NULL)")
+    return c
+
+
+_relay_local = threading.local()
+
+
+def _relay_publish(fair_id: int, message: dict) -> None:
+    path = _relay["path"]
+    c = getattr(_relay_local, "conn", None)
+    if c is None or getattr(_relay_local, "path", None) != path:
+        c = _relay_local.conn = _relay_connect(path)
+        _relay_local.path = path
+    now = time.time()
+    cur = c.execute("INSERT INTO fair_events (origin, fair_id, body, at) VALUES (?, ?, ?, ?)",
+                    (_ORIGIN, fair_id, json.dumps(message, ensure_ascii=False), now))
+    if cur.lastrowid % 200 == 0:  # now and then: the relay keeps only the last few minutes
+        c.execute("DELETE FROM fair_events WHERE at < ?", (now - RELAY_KEEP_SECONDS,))
+
+
+def _relay_listen(path: str) -> None:
+    """Deliver other processes' events to this process's streams. Starts after the newest
+    event already there (a stream opened now wants what happens from now on)."""
+    try:
+        c = _relay_connect(path)
+        last = c.execute("SELECT coalesce(max(id), 0) FROM fair_events").fetchone()[0]
+        while _relay["path"] == path:
+            with _lock:
+                listening = bool(_subscribers)
+            if not listening:  # nobody to deliver to: keep up cheaply
+                last = c.execute("SELECT coalesce(max(id), ?) FROM fair_events", (last,)).fetchone()[0]
+                time.sleep(1.0)
+                continue
+            for row_id, origin, fair_id, body in c.execute(
+                    "SELECT id, origin, fair_id, body FROM fair_events WHERE id > ? ORDER BY id", (last,)).fetchall():
+                last = row_id
+                if origin != _ORIGIN:
+                    try:
+                        _deliver(int(fair_id), json.loads(body))
+                    except ValueError:
+                        continue
+            time.sleep(RELAY_POLL_SECONDS)
+    except sqlite3.Error as exc:
+        log.warning("fair event relay listener stopped (%s): pages fall back to polling", exc)
+        _relay["thread"] = None  # the next subscriber starts it again
+
+
 def _ensure_listener() -> None:
+    path = _relay["path"]
+    if path and (_relay["thread"] is None or not _relay["thread"].is_alive()):
+        t = threading.Thread(target=_relay_listen, args=(path,), name="fair-bus-relay", daemon=True)
+        _relay["thread"] = t
+        t.start()
     client = _redis_client()
     if client is None or (_redis["thread"] is not None and _redis["thread"].is_alive()):
         return

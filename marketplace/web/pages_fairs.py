@@ -31,7 +31,9 @@ from .i18n import current_lang
 from .pages import _opt, field_errors, message, name_of, page_args, require_role
 
 bp = Blueprint("fairs", __name__)
-bp.record_once(lambda state: fair_bus.configure(state.app.config["MARKETPLACE"].CELERY_BROKER_URL))
+bp.record_once(lambda state: fair_bus.configure(
+    state.app.config["MARKETPLACE"].CELERY_BROKER_URL,
+    relay_path=f'{state.app.config["MARKETPLACE"].INSTANCE_DIR}/fair-events.db'))
 ORGANISER = ("organiser", "admin")
 EMPLOYER = ("employer", "agency")
 
