@@ -41,6 +41,7 @@ from .errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from .internships import (EMPLOYER_ROLES, REVIEW_ROLES, entitlement_now, full_end, get_agreement, not_eligible,
                           visible_to,
                           occupied_until, policy_set)
+from .profiles import can_view
 
 COUNTED = ("submitted", "approved", "paid")
 GRANTED = ("approved", "paid")
@@ -212,6 +213,10 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
             raise Forbidden("职业介绍补贴只能由人力资源服务机构申领", "only HR service agencies claim referral subsidies")
     app = session.get(Application, application_id, with_for_update=True)
     if app is None or (kind != "referral_r7" and app.posting.organisation_id != actor.organisation_id):
+        raise NotFound("录用记录", "hire")
+    if kind == "referral_r7" and not can_view(session, actor, app.profile):
+        # An agency can only have referred someone it may see (a published profile, or an applicant to its own
+        # postings); anyone else's hire is not its to claim, nor to learn of through the claim (names, ids).
         raise NotFound("录用记录", "hire")
     if app.stage != "hired":
         raise Conflict("该申请尚未录用", "this application is not a hire", field="application_id")
