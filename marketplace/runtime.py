@@ -19,11 +19,15 @@ class Runtime:
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
         self._generation = 0
+        self._shared = None
 
-    # Popular searches repeat (焊工, 保安, 会计 ...): their results are kept for a few
-    # seconds. Any index write made through this process empties the cache at once; writes
-    # made elsewhere (other workers, Elasticsearch) show within SEARCH_CACHE_SECONDS. Rows
-    # are always re-read from the database, so a closed posting never shows as open.
+    # Popular searches repeat (焊工, 保安, 会计 ...): their results are kept for up to
+    # SEARCH_CACHE_SECONDS, in this process (a dict) and, for backends that report an index
+    # version (the embedded one), in a file shared by the server's processes. An entry is
+    # used only while the index is at the version it was computed at, so any write, by any
+    # process, retires it at once; without a version (Elasticsearch) a write through this
+    # process empties this process's entries and other writes show within the time limit.
+    # Rows are always re-read from the database, so a closed posting never shows as open.
     #
     # One entry holds the first WINDOW results of a search, whatever page was asked for:
     # people page through results, and pages 1 and 2 of a search then cost one backend
@@ -34,27 +38,44 @@ class Runtime:
     WINDOW = 50
 
     def search(self, query, vector_fn=None):
-        """``backend.search(query)`` through the short-lived result cache; ``vector_fn()``
-        computes the query vector only on a miss."""
+        """``backend.search(query)`` through the result caches; ``vector_fn()`` computes
+        the query vector only on a miss."""
         ttl = self.config.SEARCH_CACHE_SECONDS
         if ttl <= 0 or query.offset + query.per_page > self.WINDOW:
             return self._backend_search(query, vector_fn)
+        version = self.backend.version()
         key = (query.doc_type, query.text, tuple(sorted((k, repr(v)) for k, v in query.filters.items())),
                tuple(query.facets), query.sort, query.mode)
         now = time.monotonic()
         with self._cache_lock:
             hit = self._cache.get(key)
-            if hit is not None and hit[1] == self._generation and now - hit[0] < ttl:
+            if hit is not None and hit[1] == (self._generation, version) and now - hit[0] < ttl:
                 self._cache.move_to_end(key)
                 return _page_of(hit[2], query)
-        generation = self._generation
-        result = self._backend_search(dataclasses.replace(query, page=1, per_page=self.WINDOW), vector_fn)
+            stamp = (self._generation, version)
+        shared = self._shared_cache() if version is not None else None
+        result = shared.get(shared.key(key), version) if shared is not None else None
+        if result is None:
+            result = self._backend_search(dataclasses.replace(query, page=1, per_page=self.WINDOW), vector_fn)
+            if shared is not None:
+                shared.put(shared.key(key), version, result)
         with self._cache_lock:
-            self._cache[key] = (now, generation, result)
+            self._cache[key] = (now, stamp, result)
             self._cache.move_to_end(key)
             while len(self._cache) > self.CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return _page_of(result, query)
+
+    def _shared_cache(self):
+        if self._shared is None:
+            with self._lock:
+                if self._shared is None:
+                    from search.cache import SharedResultCache
+
+                    Path(self.config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
+                    self._shared = SharedResultCache(Path(self.config.INSTANCE_DIR) / "search-cache.db",
+                                                     max_age=self.config.SEARCH_CACHE_SECONDS)
+        return self._shared
 
     def _backend_search(self, query, vector_fn):
         if vector_fn is not None and query.text:

@@ -248,6 +248,12 @@ class SearchBackend(abc.ABC):
     def health(self) -> dict[str, Any]:
         """``{"ok": bool, "backend": name, ...details}``; never raises."""
 
+    def version(self) -> str | None:
+        """A token that changes whenever the index changes (any write, by any process),
+        so that cached results can be checked cheaply; ``None`` when the backend cannot
+        tell (cached results then live only for their time limit)."""
+        return None
+
     def get_ids(self, doc_type: DocType) -> set[str]:  # pragma: no cover - optional
         """All indexed ids of ``doc_type`` (for reconciliation jobs)."""
         raise NotImplementedError

@@ -214,12 +214,13 @@ def run(args) -> None:
             urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"}),
                                    timeout=600).read()
 
+        only = set(args.only.split(",")) if args.only else set(paths)
+        warm_paths = [paths["search_api"][0]] + ([paths["recommendations_api"][0]] if "recommendations_api" in only else [])
         with ThreadPoolExecutor(8) as pool:
             for _ in range(2):
-                list(pool.map(warm, [paths["recommendations_api"][0], paths["search_api"][0]] * 4))
-        print(f"warm-up (ranking pools built) {time.time() - t0:.1f}s", flush=True)
+                list(pool.map(warm, warm_paths * 4))
+        print(f"warm-up {time.time() - t0:.1f}s", flush=True)
         results: dict = {}
-        only = set(args.only.split(",")) if args.only else set(paths)
         for name, plist in paths.items():
             if name not in only:
                 continue

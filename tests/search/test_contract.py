@@ -189,6 +189,24 @@ def test_delete_becomes_visible(loaded, embedder):
     assert loaded.count("posting") == len(corpus.POSTINGS) - 1
 
 
+def test_version_changes_with_every_write_or_is_unknown(loaded):
+    """Result caches trust version(): if a backend reports one, every kind of write must
+    change it (None means "cannot tell", and caches then rely on their time limit)."""
+    seen = [loaded.version()]
+    if seen[0] is None:
+        pytest.skip(f"{type(loaded).__name__} reports no index version")
+    assert loaded.version() == seen[0]  # reading changes nothing
+    loaded.index([Document("v-1", "posting", "电工", "维修电工", fields={"kind": "job"})])
+    seen.append(loaded.version())
+    loaded.delete("posting", ["v-1"])
+    seen.append(loaded.version())
+    loaded.rebuild("posting", [Document("v-2", "posting", "焊工", "焊接", fields={"kind": "job"})])
+    seen.append(loaded.version())
+    loaded.clear("profile")
+    seen.append(loaded.version())
+    assert len(set(seen)) == len(seen), seen
+
+
 def test_clear_and_rebuild(loaded):
     new = [Document("n-1", "posting", "电工", "维修电工", fields={"kind": "job"})]
     progress = []

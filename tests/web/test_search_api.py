@@ -104,40 +104,61 @@ def test_people_search_page_for_employers(client, make):
     assert other.get("/people?q=叉车").status_code == 403
 
 
-def test_search_results_are_reused_briefly_and_forgotten_on_an_index_write(app, make):
-    """The result cache: a repeated search is answered from it; any index write made in
-    this process empties it, so people see their changes at once."""
+def test_cached_results_are_retired_by_any_index_write_even_from_another_process(app, make):
+    """The result cache: a repeated search is answered from it (this process's copy, or
+    the file the server's processes share), but only while the index is unchanged: a
+    write made through another backend on the same index file (as another server process
+    or a worker would) retires it at once, so nobody sees a stale list."""
+    from search import Query, get_backend
+
+    rt = app.extensions["runtime"]
+    post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
+    make.index(post)
+    assert rt.search(Query("posting", "锅炉工")).ids == [str(post.id)]
+    assert rt.search(Query("posting", "锅炉工")).ids == [str(post.id)]
+    other = get_backend("embedded", path=rt.backend.path)  # another process's handle on the same index
+    try:
+        other.delete("posting", [str(post.id)])
+    finally:
+        other.close()
+    assert rt.search(Query("posting", "锅炉工")).ids == []
+
+
+def test_the_shared_cache_answers_another_process_with_the_same_index_version(app, make):
+    """A second process (here: a second Runtime on the same instance folder) reuses the
+    first one's result from the shared file instead of searching again."""
+    from marketplace.runtime import Runtime
     from search import Query
 
     rt = app.extensions["runtime"]
     post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
     make.index(post)
     first = rt.search(Query("posting", "锅炉工"))
-    assert first.ids == [str(post.id)]
-    rt.backend.delete("posting", [str(post.id)])  # behind the cache's back
-    assert rt.search(Query("posting", "锅炉工")).ids == [str(post.id)]  # reused
-    rt.invalidate()
-    assert rt.search(Query("posting", "锅炉工")).ids == []
+    second_process = Runtime(rt.config)
+    try:
+        calls = []
+        real = second_process.backend.search
+        second_process.backend.search = lambda q: calls.append(q) or real(q)
+        again = second_process.search(Query("posting", "锅炉工"))
+        assert again.ids == first.ids == [str(post.id)] and again.total == first.total
+        assert calls == []  # answered from the shared file
+    finally:
+        second_process.close()
 
 
 def test_the_pages_of_a_search_are_cut_from_one_cached_ranking(app, make):
-    """Page 2 of a search someone just saw page 1 of comes from the same cached ranking:
-    the two pages never repeat or skip a posting, and together they are exactly what
-    an uncached search returns for the first 2 x per_page results."""
+    """Pages 1, 2 and 3 of a search are cut from one cached ranking: they never repeat or
+    skip a posting, and they are exactly what uncached searches return."""
     from search import Query
 
     rt = app.extensions["runtime"]
     for i in range(9):
         make.index(make.posting(title=f"焊工{i}", description="负责焊接作业，持焊工证。"))
-    p1 = rt.search(Query("posting", "焊工", per_page=4, page=1))
-    rt.backend.clear()  # behind the cache's back: page 2 must still come from the cache
-    p2 = rt.search(Query("posting", "焊工", per_page=4, page=2))
-    p3 = rt.search(Query("posting", "焊工", per_page=4, page=3))
-    assert (p1.page, p2.page, p3.page, p2.per_page) == (1, 2, 3, 4)
-    assert len(p1.ids) == len(p2.ids) == 4 and len(p3.ids) == 1 and p1.total == p2.total == 9
-    assert len(set(p1.ids + p2.ids + p3.ids)) == 9
-    rt.invalidate()
-    assert rt.search(Query("posting", "焊工", per_page=4, page=2)).ids == []  # really went to the (emptied) index
+    pages = [rt.search(Query("posting", "焊工", per_page=4, page=n)) for n in (1, 2, 3)]
+    assert [(p.page, p.per_page, p.total) for p in pages] == [(1, 4, 9), (2, 4, 9), (3, 4, 9)]
+    assert [len(p.ids) for p in pages] == [4, 4, 1] and len({i for p in pages for i in p.ids}) == 9
+    uncached = [rt.backend.search(Query("posting", "焊工", per_page=4, page=n, query_vector=None)) for n in (1, 2, 3)]
+    assert [p.ids for p in pages] == [u.ids for u in uncached]
 
 
 def test_pages_beyond_the_cached_window_go_to_the_index(app, make):
@@ -146,7 +167,6 @@ def test_pages_beyond_the_cached_window_go_to_the_index(app, make):
     rt = app.extensions["runtime"]
     post = make.posting(title="锅炉工", description="负责锅炉运行。")
     make.index(post)
-    far = rt.WINDOW  # page WINDOW with per_page 1 ends past the window
+    far = rt.WINDOW  # page WINDOW + 1 with per_page 1 starts past the window
     assert rt.search(Query("posting", "锅炉工", per_page=1, page=1)).ids == [str(post.id)]
-    rt.backend.delete("posting", [str(post.id)])
-    assert rt.search(Query("posting", "锅炉工", per_page=1, page=far + 1)).total == 0
+    assert rt.search(Query("posting", "锅炉工", per_page=1, page=far + 1)).ids == []
