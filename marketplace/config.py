@@ -45,6 +45,9 @@ class Config:
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCK_MINUTES: int = 15
     PER_PAGE_MAX: int = 100
+    # live fair pages: event streams open at once in one server process (each holds one of its
+    # threads while open); beyond it a page polls. 0: half the process's threads
+    FAIR_STREAM_MAX: int = 0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -96,6 +99,9 @@ class Config:
             raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
         if self.PER_PAGE_MAX < 1:
             raise ConfigError("MARKETPLACE_PER_PAGE_MAX must be at least 1")
+        if self.FAIR_STREAM_MAX < 0:
+            raise ConfigError("MARKETPLACE_FAIR_STREAM_MAX must be 0 (half the server's threads) or a positive number "
+                              "of streams per server process")
 
     @property
     def database_url(self) -> str:

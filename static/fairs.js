@@ -1,6 +1,7 @@
 // Live fair pages: a block with data-live (the fair's event stream) and data-partial (its
 // fragment URL) re-renders itself when the fair changes. Server-sent events first; if the
-// stream cannot be opened (or keeps failing) the block polls every 5 seconds instead.
+// stream is refused (the server caps open streams: each holds one of its threads) or keeps
+// failing, the block polls every 5 seconds instead and tries the stream again later.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
@@ -66,19 +67,49 @@ document.addEventListener("DOMContentLoaded", function () {
         .then(function () { busy = false; if (again) { again = false; refresh(); } });
     }
     function poll() { if (!timer) { timer = setInterval(refresh, 5000); } }
+    function stopPolling() { if (timer) { clearInterval(timer); timer = null; } }
     if (!window.EventSource) { poll(); return; }
-    var es = new EventSource(box.getAttribute("data-live"));
-    es.addEventListener("fair", function (ev) {
+    // When the stream is refused or keeps failing: poll, and try the stream again after a while
+    // (30 s, doubling up to 5 minutes, each with a random share so that the phones a busy server
+    // refused together do not all come back at the same moment).
+    var retryIn = 30000, retryTimer = null, opened = false;
+    function retryLater() {
+      if (retryTimer) return;
+      var wait = retryIn * (0.75 + Math.random() * 0.5);
+      retryIn = Math.min(retryIn * 2, 300000);
+      retryTimer = setTimeout(function () { retryTimer = null; listen(); }, wait);
+    }
+    function listen() {
       failures = 0;
-      var msg = {};
-      try { msg = JSON.parse(ev.data); } catch (e) { msg = {}; }
-      if (concerns(msg)) soon();
-    });
-    es.addEventListener("open", function () { failures = 0; });
-    es.addEventListener("error", function () {
-      failures += 1;
-      if (failures > 3) { es.close(); poll(); }
-    });
+      var es = new EventSource(box.getAttribute("data-live"));
+      es.addEventListener("fair", function (ev) {
+        failures = 0;
+        var msg = {};
+        try { msg = JSON.parse(ev.data); } catch (e) { msg = {}; }
+        if (concerns(msg)) soon();
+      });
+      es.addEventListener("open", function () {
+        // (re)connected: catch up once on what happened while no stream was open (between two
+        // streams, or while polling), then follow the events
+        failures = 0;
+        retryIn = 30000;
+        stopPolling();
+        if (opened) soon();
+        opened = true;
+      });
+      es.addEventListener("error", function () {
+        // A dropped stream (the server ends each after ~55 s) is reopened by the browser itself
+        // (readyState CONNECTING). An answer that is not a stream (503 with Retry-After when the
+        // server's streams are full; also 401 or 404) closes it for good (CLOSED): poll at once.
+        failures += 1;
+        if (es.readyState === EventSource.CLOSED || failures > 3) {
+          es.close();
+          poll();
+          retryLater();
+        }
+      });
+    }
+    listen();
     setInterval(refresh, 30000);  // a safety net for lost events
   });
 });

@@ -9,12 +9,14 @@ postings with reasons, requests and schedule.
 Live parts re-render a fragment (``?partial=1``) when the fair's event stream says something
 changed; ``static/fairs.js`` listens (server-sent events) and falls back to polling. The stream
 view closes the request's database session before streaming: it only relays the fair's bus.
+Each open stream holds a server thread, so streams are capped per process (``StreamSlots``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import queue
+import threading
 import time
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -82,12 +84,68 @@ def _partial(template: str, full: str, **ctx):
 
 # --- event stream -------------------------------------------------------------------------------
 
+PING_SECONDS = 10  # a comment line on an idle stream: proxies keep it open, and a write to a gone phone fails
+STREAM_RETRY_AFTER_S = 30  # what a refused page waits before trying the stream again (fairs.js: 30 s, then longer)
+_release_lock = threading.Lock()
+
+
+class StreamSlots:
+    """The event streams open in this server process, counted against a cap.
+
+    A WSGI server runs each response to its end in one of its worker threads, so every open
+    stream holds a thread for its lifetime (~55 s, then the browser reconnects): as many
+    phones with a live page as the server has threads would leave none for anything else
+    (searches, logins), for everyone. Streams beyond the cap are refused at once with 503
+    and ``Retry-After``; ``static/fairs.js`` then polls the page's fragment and tries the
+    stream again later, so those pages still update, only less promptly."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def take(self, limit: int) -> bool:
+        with self._lock:
+            if self.open >= limit:
+                return False
+            self.open += 1
+            return True
+
+    def give(self) -> None:
+        with self._lock:
+            self.open -= 1
+
+
+def stream_slots(app) -> StreamSlots:
+    return app.extensions.setdefault("fair_streams", StreamSlots())
+
+
+def _server_threads() -> int | None:
+    """The worker threads of the server process answering this request, where it can be known:
+    ``SERVER_THREADS`` in the app's config when the serve command sets it; under waitress, the
+    connection's settings (the environ carries a bound method of waitress's channel, which
+    holds the server's ``Adjustments``)."""
+    if current_app.config.get("SERVER_THREADS"):
+        return int(current_app.config["SERVER_THREADS"])
+    probe = request.environ.get("waitress.client_disconnected")
+    threads = getattr(getattr(getattr(probe, "__self__", None), "adj", None), "threads", None)
+    return threads if isinstance(threads, int) and threads > 0 else None
+
+
+def stream_limit() -> int:
+    """``MARKETPLACE_FAIR_STREAM_MAX``, else half the server's threads (8, the serve command's
+    default, when they cannot be known): the other half stays free for every other request."""
+    configured = current_app.config["MARKETPLACE"].FAIR_STREAM_MAX
+    return configured if configured > 0 else (_server_threads() or 8) // 2
+
+
 @bp.get("/fairs/<int:fair_id>/events")
 @login_required
 def events(fair_id):
     """Server-sent events for one fair. The database session is closed before streaming
     (the generator only waits on the in-process bus); the stream ends after a while and the
-    browser reconnects on its own, so no server thread is held for long."""
+    browser reconnects on its own. Each open stream holds a server thread, so at most
+    ``stream_limit()`` are open per process; beyond that the answer is 503 at once and the
+    page polls instead (see ``StreamSlots``)."""
     s = db()
     fair = fairs.get_fair(s, current_user, fair_id)
     # only those with a part in this fair: its organiser, its booths' staff, its registered people
@@ -101,25 +159,51 @@ def events(fair_id):
             raise NotFound("招聘会", "fair")
     else:
         raise NotFound("招聘会", "fair")
+    slots = stream_slots(current_app)
+    if not slots.take(stream_limit()):
+        return Response("实时更新连接已满，页面每 5 秒自动刷新。\nLive updates are full; the page refreshes every 5 seconds.\n",
+                        status=503, mimetype="text/plain",
+                        headers={"Retry-After": str(STREAM_RETRY_AFTER_S), "Cache-Control": "no-store"})
     lifetime = float(current_app.config.get("FAIR_STREAM_SECONDS", 55))
+    disconnected = request.environ.get("waitress.client_disconnected") or (lambda: False)
     q = fair_bus.subscribe(fair_id)
+    released = []
+
+    def release():
+        # once, from whichever comes first: the generator's end, or the server closing the
+        # response (which it does even when the generator never started)
+        with _release_lock:
+            if released:
+                return
+            released.append(True)
+        fair_bus.unsubscribe(fair_id, q)
+        slots.give()
 
     def stream():
         try:
             yield "retry: 2000\n\n" + ": " + " " * 2048 + "\n\n"  # padding: proxies start passing data through
-            end = time.monotonic() + lifetime
-            while time.monotonic() < end:
+            now = time.monotonic()
+            end, ping = now + lifetime, now + PING_SECONDS
+            while now < end and not disconnected():
                 try:
-                    msg = q.get(timeout=10)
+                    # wake at least every second: a phone that left frees its slot without
+                    # waiting for the next ping (where the server can tell; else the ping fails)
+                    msg = q.get(timeout=max(0.0, min(1.0, end - now)))
                 except queue.Empty:
-                    yield ": ping\n\n"
+                    now = time.monotonic()
+                    if now >= ping:
+                        ping = now + PING_SECONDS
+                        yield ": ping\n\n"
                     continue
                 yield f"event: fair\ndata: {json.dumps(msg)}\n\n"
+                now = time.monotonic()
         finally:
-            fair_bus.unsubscribe(fair_id, q)
+            release()
 
-    return Response(stream(), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = Response(stream(), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response.call_on_close(release)
+    return response
 
 
 # --- organiser ------------------------------------------------------------------------------------
