@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -89,6 +89,12 @@ def init_web(app: Flask) -> None:
         user = db().get(User, int(user_id))
         return user if user is not None and user.is_active else None
 
+    @app.before_request
+    def _mark_writes():
+        from ..db import mark_writing
+
+        g.db_writing = mark_writing(request.method not in ("GET", "HEAD", "OPTIONS"))
+
     @app.after_request
     def _commit(response):
         session = g.pop("db_session", None)
@@ -123,6 +129,14 @@ def init_web(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+        token = g.pop("db_writing", None)
+        if token is not None:
+            from ..db import unmark_writing
+
+            try:
+                unmark_writing(token)
+            except ValueError:  # set in another context (streamed responses): nothing to undo
+                pass
 
     @app.after_request
     def _security_headers(response):

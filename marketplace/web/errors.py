@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..services.errors import DomainError
@@ -47,6 +48,19 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             zh, en = "表单已过期，请刷新页面后重试", "the form expired; reload the page and try again"
         return error_response(exc.code, {"code": exc.name.lower().replace(" ", "_"), "message": {"zh": zh, "en": en}})
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        # the database is down, restarting, or (SQLite) busy beyond the busy timeout: the
+        # request's transaction is rolled back by the teardown; nothing was saved
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        resp = error_response(503, {"code": "unavailable", "message": {
+            "zh": "数据库暂时繁忙或不可用，未保存任何内容，请稍后重试",
+            "en": "the database is busy or unavailable; nothing was saved; try again shortly"}})
+        if isinstance(resp, tuple):
+            body, status = resp
+            return body, status, {"Retry-After": "5"}
+        return resp
 
     @app.errorhandler(Exception)
     def _bug(exc: Exception):
