@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import KINDS, Posting, Profile, User
+from ..models import KINDS, Organisation, Posting, Profile, User
 from . import after_commit, paginate
 from .errors import Forbidden, ValidationFailed
 from .postings import public_postings
@@ -70,25 +72,33 @@ def _posting_filters(req: PostingSearch, today: dt.date) -> dict:
     return f
 
 
-def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | None = None) -> SearchPage:
-    """``rt`` holds ``backend`` and ``encoder`` (``marketplace.runtime.Runtime``); they are
-    reached inside the fallback guard, so a backend that cannot even open degrades too."""
-    today = today or dt.date.today()
+def _search_posting_index(session: Session, rt, req: PostingSearch, today: dt.date):
+    """The backend's answer, or ``None`` when the backend is down or broken (``rt`` holds
+    ``backend`` and ``encoder``; they are reached inside the guard, so a backend that
+    cannot even open degrades too)."""
     if req.kind is not None and req.kind not in KINDS:
         raise ValidationFailed("岗位类型不正确", "unknown posting kind", field="kind")
     try:
         from search import Query
 
         filters = _posting_filters(req, today)
-        result = rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
-                                 page=req.page, per_page=req.per_page),
-                           vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
+        return rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
+                               page=req.page, per_page=req.per_page),
+                         vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
     except Exception as exc:  # the backend is down or broken: degrade, never fail the page
         from search import SearchUnavailable
 
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):
             raise
         log.warning("search unavailable, answering from the database: %s", exc)
+        return None
+
+
+def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | None = None) -> SearchPage:
+    """Postings matching ``req``, as ORM rows (for pages)."""
+    today = today or dt.date.today()
+    result = _search_posting_index(session, rt, req, today)
+    if result is None:
         return _postings_from_db(session, req)
     ids = [int(h.id) for h in result.hits]
     rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
@@ -101,6 +111,58 @@ def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | N
             after_commit(session, "marketplace.index_posting", i)  # stale index entry: fix it
             continue
         items.append(p)
+    return SearchPage(items, result.total, req.page, req.per_page, result.facets,
+                      ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits})
+
+
+# Each posting's API card (``posting_to_dict``), kept per process and used only while the
+# posting's ``updated_at`` is unchanged; status, dates and the organisation are read fresh
+# for every request. Searching then reads one light row per result instead of loading ORM
+# rows and their organisations (the search API's most frequent cost under load).
+_CARDS: OrderedDict = OrderedDict()
+_CARDS_LOCK = threading.Lock()
+CARDS_MAX = 20000
+
+
+def search_posting_cards(session: Session, rt, req: PostingSearch, today: dt.date | None = None) -> SearchPage:
+    """Like :func:`search_postings`, with items as API dicts (``postings.posting_to_dict``)."""
+    from .postings import posting_to_dict
+
+    today = today or dt.date.today()
+    result = _search_posting_index(session, rt, req, today)
+    if result is None:
+        page = _postings_from_db(session, req)
+        page.items = [posting_to_dict(p) for p in page.items]
+        return page
+    ids = [int(h.id) for h in result.hits]
+    fresh = {r.id: r for r in session.execute(
+        select(Posting.id, Posting.updated_at, Posting.status, Posting.open_on, Posting.close_on,
+               Organisation.id.label("org_id"), Organisation.name.label("org_name"), Organisation.org_type)
+        .join(Organisation, Organisation.id == Posting.organisation_id).where(Posting.id.in_(ids)))} if ids else {}
+    with _CARDS_LOCK:
+        cards = {i: c[1] for i in fresh if (c := _CARDS.get(i)) is not None and c[0] == fresh[i].updated_at}
+    missing = [i for i in fresh if i not in cards]
+    if missing:
+        for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
+                                 .where(Posting.id.in_(missing))):
+            cards[p.id] = posting_to_dict(p)
+        with _CARDS_LOCK:
+            for i in missing:
+                if i in cards:
+                    _CARDS[i] = (fresh[i].updated_at, cards[i])
+                    _CARDS.move_to_end(i)
+            while len(_CARDS) > CARDS_MAX:
+                _CARDS.popitem(last=False)
+    items = []
+    for i in ids:
+        r = fresh.get(i)
+        if r is None or i not in cards or (req.open_only and not Posting.open_by(r.status, r.open_on, r.close_on,
+                                                                                  today)):
+            after_commit(session, "marketplace.index_posting", i)  # stale index entry: fix it
+            continue
+        items.append(dict(cards[i], status=r.status, open_on=r.open_on.isoformat() if r.open_on else None,
+                          close_on=r.close_on.isoformat() if r.close_on else None,
+                          organisation={"id": r.org_id, "name": r.org_name, "org_type": r.org_type}))
     return SearchPage(items, result.total, req.page, req.per_page, result.facets,
                       ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits})
 

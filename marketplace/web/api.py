@@ -290,7 +290,7 @@ def search_postings(actor):
         employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", ("relevance", "date")) or "relevance",
         page=page, per_page=per_page)
     rt = runtime()
-    return _search_page_dict(searching.search_postings(db(), rt, req), postings.posting_to_dict)
+    return _search_page_dict(searching.search_posting_cards(db(), rt, req), lambda card: card)
 
 
 @api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),

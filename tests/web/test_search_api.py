@@ -170,3 +170,22 @@ def test_pages_beyond_the_cached_window_go_to_the_index(app, make):
     far = rt.WINDOW  # page WINDOW + 1 with per_page 1 starts past the window
     assert rt.search(Query("posting", "锅炉工", per_page=1, page=1)).ids == [str(post.id)]
     assert rt.search(Query("posting", "锅炉工", per_page=1, page=far + 1)).ids == []
+
+
+def test_search_results_show_each_postings_current_state_never_a_cached_copy(client, make, db):
+    """The search API keeps each posting's card between requests, but a person always sees
+    the posting as it is now: its new title after an edit, its employer's new name, and
+    nothing once it is closed."""
+    post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
+    make.index(post)
+    first = client.get("/api/v1/search/postings?q=锅炉").json["items"]
+    assert [(i["title"], i["organisation"]["name"]) for i in first] == [("锅炉工", post.organisation.name)]
+    post.description = "负责锅炉运行。夜班补贴。"  # an edit that the index need not know about
+    post.organisation.name = "抚顺热电有限公司"
+    db.flush()
+    again = client.get("/api/v1/search/postings?q=锅炉").json["items"]
+    assert again[0]["description"] == "负责锅炉运行。夜班补贴。"
+    assert again[0]["organisation"]["name"] == "抚顺热电有限公司"
+    post.status = "closed"
+    db.flush()
+    assert client.get("/api/v1/search/postings?q=锅炉").json["items"] == []
