@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
         if workers == 1:
             from waitress import serve as waitress_serve
 
+            current_app.config["SERVER_THREADS"] = threads  # the fair streams' cap is sized from it
             _warm_up(current_app)
             waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
         else:
@@ -115,7 +116,9 @@ def serve_processes(host: str, port: int, workers: int, threads: int) -> None:
         def load(self):
             from . import create_app
 
-            return create_app()
+            app = create_app()
+            app.config["SERVER_THREADS"] = threads  # the fair streams' cap is sized from it
+            return app
 
     _Server().run()
 
