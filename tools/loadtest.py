@@ -18,10 +18,12 @@ memory, as a table and as JSON (``--json``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -167,21 +169,43 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def run(args) -> None:
-    port = args.port
-    env = _env(args)
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _serve(args):
+    """``flask serve`` on a free loopback port (``args.port`` if set); yields (base URL, process)."""
+    port = args.port or _free_port()
     log = open(Path(args.instance) / "server.log", "w")
-    cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port), "--threads",
-           str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
+           "--threads", str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
+    server = subprocess.Popen(cmd, cwd=ROOT, env=_env(args), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(240):
+            if server.poll() is not None:
+                raise SystemExit(f"the server stopped; see {log.name}")
             try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=2)
+                urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()
                 break
             except OSError:
                 time.sleep(0.5)
+        yield base, server
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def run(args) -> None:
+    with _serve(args) as (base, server):
         token = _token(base, "graduate")
         hr_token = _token(base, "employer")
         me = json.load(urllib.request.urlopen(urllib.request.Request(base + "/api/v1/profiles/me", headers={
@@ -237,13 +261,6 @@ def run(args) -> None:
         if args.json:
             print(json.dumps(results))
         del hr_token
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _drain(base: str) -> None:

@@ -46,16 +46,13 @@ then poll (``static/fairs.js``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import http.cookiejar
 import json
 import os
 import random
 import re
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -64,7 +61,7 @@ import urllib.request
 from pathlib import Path
 
 from tools import loadtest
-from tools.loadtest import _app, _drain, _env, _rss_peak_mb, _token
+from tools.loadtest import _app, _drain, _rss_peak_mb, _serve, _token
 
 ROOT = Path(__file__).resolve().parent.parent
 FAIR_NAME = "抚顺市大型双选会（负载测试）"
@@ -282,41 +279,6 @@ def _id_number(birth: dt.date, n: int) -> str:
 
 
 # --- a real server ----------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _serve(args):
-    """``flask serve`` (waitress) on a free loopback port; yields (base URL, process)."""
-    port = args.port or _free_port()
-    log = open(Path(args.instance) / "server.log", "w")
-    cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
-           "--threads", str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
-    server = subprocess.Popen(cmd, cwd=ROOT, env=_env(args), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            if server.poll() is not None:
-                raise SystemExit(f"the server stopped; see {log.name}")
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield base, server
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
 
 def _login(base: str, username: str) -> str:
     """Log in through the login page (CSRF token and all), as a browser would; returns the
