@@ -316,29 +316,66 @@ class FairMatcher:
             from .ranker import embed_profiles
 
             vector = embed_profiles([profile], self.ranker._encoder())[0]
-        row = np.full(len(self.posting_ids), -np.inf, dtype=np.float64)
-        if self.posting_ids:
-            page = self.ranker.rank_postings_for(profile, vector, limit=len(self.posting_ids), explain=False)
-            for item in page.items:
-                row[self._col[item.id]] = item.score
-        pid = profile.id
-        self.people[pid] = profile
-        self.vectors[pid] = np.asarray(vector, dtype=np.float32)
-        self.scores[pid] = row
+        vectors = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        return self._add([profile], vectors, self._rows([profile], vectors))
+
+    def check_in_many(self, profiles, vectors: np.ndarray) -> None:
+        """Many people at once (a process catching up with the hall): the same scores as
+        ``check_in`` one by one, with one profile pool for all of them and no ranked pages built."""
+        if not len(profiles):
+            return
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(profiles), -1)
+        self._add(list(profiles), vectors, self._rows(profiles, vectors))
+
+    def _rows(self, profiles, vectors: np.ndarray) -> np.ndarray:
+        """Each person's score per posting (-inf: a hard filter excludes the pair), computed as
+        ``Ranker.rank_postings_for`` scores a person who is not in the ranker's pool: the person
+        as the query over the fair's postings (one feature pass per person)."""
+        from .pools import ProfilePool
+        from .ranker import eligibility, pair_features
+
+        r = self.ranker
+        rows = np.full((len(profiles), len(self.posting_ids)), -np.inf, dtype=np.float64)
+        if not self.posting_ids or not len(profiles):
+            return rows
+        # a read-only view of the postings' vocabulary and categories, as for a one-off query
+        SP = ProfilePool(list(profiles), vectors, r.vocab.frozen(), r.today, dict(r.cat_registry))
+        PP = r.postings
+        for si in range(len(SP)):
+            X = pair_features(PP, None, SP, si, r.idf_post, r.idf_prof)
+            ok = np.logical_and.reduce(list(eligibility(PP, None, SP, si).values()))
+            s = r.score(X)
+            rows[si, ok] = s[ok]
+        return rows
+
+    def _add(self, profiles, vectors: np.ndarray, rows: np.ndarray) -> list:
+        """Keep the people's scores and put them into the booths' rankings (each booth: the
+        person's best posting there, where any is eligible). Returns the booths that changed."""
+        for prof, vec, row in zip(profiles, vectors, rows):
+            self.people[prof.id] = prof
+            self.vectors[prof.id] = np.asarray(vec, dtype=np.float32)
+            self.scores[prof.id] = row
+        ids = [p.id for p in profiles]
+        at = np.arange(len(ids))
         changed = []
         for b, cols in self._booth_cols.items():
-            sub = row[cols]
-            k = int(np.argmax(sub))
-            if np.isfinite(sub[k]):
-                self.booth_best[b][pid] = (float(sub[k]), self.posting_ids[cols[k]])
+            sub = rows[:, cols]
+            k = np.argmax(sub, axis=1)
+            best = sub[at, k]
+            ok = np.flatnonzero(np.isfinite(best))
+            if len(ok):
+                d = self.booth_best[b]
+                for i, score, col in zip(ok.tolist(), best[ok].tolist(), k[ok].tolist()):
+                    d[ids[i]] = (score, self.posting_ids[cols[col]])
                 changed.append(b)
         return changed
 
     def bulk_check_in(self, profiles, vectors: np.ndarray) -> None:
         """Many people at once (a restart, or a benchmark filling the hall): scored posting by
         posting over all of them, which is faster than one by one. Lexical scores are then
-        normalised per posting rather than per person, so a few orders differ slightly from
-        what ``check_in`` gives; later check-ins use ``check_in``."""
+        normalised per posting rather than per person, so scores and orders differ from what
+        ``check_in`` gives (the benchmark's filling of the hall); ``check_in_many`` gives the
+        same scores as ``check_in``."""
         from .ranker import Ranker
 
         if not profiles:

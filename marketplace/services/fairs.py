@@ -17,7 +17,9 @@ fresh one on each load. Check-in by ID or phone number goes through the profile'
 the number is never stored here nor shown back.
 
 Live rankings: a ``FairMatcher`` per fair and process (matching.fair), refreshed on each read
-from the fair's check-ins: a new check-in scores only that person against the fair's postings.
+from the fair's check-ins: a new check-in scores only that person against the fair's postings,
+and while nothing changed a read costs a few aggregate queries (``checked_in_stamp``), not a
+read of every check-in.
 """
 from __future__ import annotations
 
@@ -25,15 +27,16 @@ import csv
 import datetime as dt
 import io
 import threading
+from collections import OrderedDict
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..crypto import Cipher
-from ..models import (Application, ApplicationEvent, Booth, Fair, FairRegistration, Interview, Posting, Profile,
-                      User)
+from ..models import (Application, ApplicationEvent, Booth, Fair, FairRegistration, Interview, Organisation, Posting,
+                      Profile, User)
 from . import after_commit, audit
 from .applications import move_stage, target_group_problem
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -332,7 +335,45 @@ def registrations(session: Session, actor: User, fair_id: int) -> list[FairRegis
 
 # --- live matching --------------------------------------------------------------------------
 
-_matchers: dict[int, tuple] = {}
+EXPLAINED_MAX = 20_000  # a booth page's reasons kept per fair and process (~1 KB each; 300 booths x 30 rows fit)
+
+
+class _Live:
+    """One fair's matcher in this process, what it last saw of the fair's check-ins, and the
+    reasons already worked out for booth pages (a booth's page is re-read on every change in the
+    hall, and its rows mostly stay the same people)."""
+
+    def __init__(self, key, m) -> None:
+        self.key = key
+        self.matcher = m
+        self.seen: dict[str, dt.datetime] = {}  # person id -> the check-in time they were scored at
+        self.stamp = None                       # checked_in_stamp() of the check-ins ``seen`` holds
+        self.lock = threading.Lock()
+        self.explained: OrderedDict = OrderedDict()  # (person, postings) -> (their ProfileData, explanation)
+        self.explained_lock = threading.Lock()
+
+    def best_reason(self, person_id: str, posting_ids: tuple[str, ...]) -> dict:
+        """The reasons of the person's best match among the postings, as ``_explanation_dict``.
+        Kept for the person as scored: a person checked in again (a new ProfileData in the
+        matcher) is explained afresh."""
+        m, key = self.matcher, (person_id, posting_ids)
+        prof = m.people.get(person_id)
+        with self.explained_lock:
+            got = self.explained.get(key)
+            if got is not None and got[0] is prof:
+                self.explained.move_to_end(key)
+                return got[1]
+        items = m.explain(person_id, list(posting_ids), limit=1)
+        reason = _explanation_dict(items[0]) if items else {}
+        with self.explained_lock:
+            self.explained[key] = (prof, reason)
+            self.explained.move_to_end(key)
+            while len(self.explained) > EXPLAINED_MAX:
+                self.explained.popitem(last=False)
+        return reason
+
+
+_matchers: dict[tuple, _Live] = {}
 _matchers_lock = threading.Lock()
 
 
@@ -343,43 +384,91 @@ def to_matching(postings: list[Posting], profiles: list[Profile], today: dt.date
     return [posting_data(p, today) for p in postings], [profile_data(p, today) for p in profiles]
 
 
+def _checked_in_where(fair_id: int):
+    return (FairRegistration.fair_id == fair_id, FairRegistration.checked_in_at.is_not(None))
+
+
+def checked_in_stamp(session: Session, fair_id: int) -> tuple:
+    """A cheap summary of who is checked in (one aggregate row, no rows loaded): how many,
+    the latest check-in time and the sum of their profile ids. A check-in (a new latest time),
+    a person leaving (fewer, another sum) or checking in again (a new latest time) changes it."""
+    n, latest, total = session.execute(select(func.count(), func.max(FairRegistration.checked_in_at),
+                                              func.sum(FairRegistration.profile_id))
+                                       .where(*_checked_in_where(fair_id))).one()
+    return (int(n), latest, int(total or 0))
+
+
+def _stamp_of(present: dict[int, dt.datetime]) -> tuple:
+    """``checked_in_stamp`` of a list of check-ins already read."""
+    return (len(present), max(present.values(), default=None), sum(present))
+
+
 def matcher(session: Session, encoder, fair: Fair, today: dt.date | None = None):
+    """The fair's live matcher (``matching.fair.FairMatcher``), brought up to date (``_live``)."""
+    return _live(session, encoder, fair, today).matcher
+
+
+def _live(session: Session, encoder, fair: Fair, today: dt.date | None = None) -> _Live:
     """The fair's live matcher, brought up to date: rebuilt when the booths' postings change,
-    otherwise only newly checked-in people are scored (and people no longer there removed)."""
+    otherwise only newly checked-in people are scored (and people no longer there removed).
+
+    Each read costs three small queries while nothing changed: the approved booths' posting
+    ids, their postings' count and latest change, and ``checked_in_stamp``. Only when the stamp
+    differs from the one the matcher was last brought up to date at are the check-ins read
+    (profile id and time only); the people new to it are then loaded in one query, embedded in
+    one batch (their vectors were computed at registration: a cache read) and scored together
+    (``FairMatcher.check_in_many``: the same scores as one by one). The stamp cannot tell apart
+    two sets of check-ins with the same count, latest time and sum of ids (people leaving while
+    others arrive earlier than the latest arrival, with the same sum); arrivals are stamped now,
+    so a hall does not produce them."""
     from matching.fair import FairMatcher
 
     today = today or fair.held_on
-    booths = booths_of(session, fair.id, "approved")
-    booth_of = {str(pid): b.id for b in booths for pid in b.posting_ids}
-    stamps = tuple(session.execute(select(Posting.id, Posting.updated_at).where(
-        Posting.id.in_([int(i) for i in booth_of] or [0])).order_by(Posting.id)).all())
+    booths = session.execute(select(Booth.id, Booth.posting_ids).where(Booth.fair_id == fair.id,
+                                                                      Booth.status == "approved")
+                             .order_by(Booth.id)).all()
+    booth_of = {str(pid): b_id for b_id, posting_ids in booths for pid in posting_ids}
+    # the postings' count and latest change (an edit stamps ``updated_at``) stand for all of them
+    stamps = tuple(session.execute(select(func.count(), func.max(Posting.updated_at)).where(
+        Posting.id.in_([int(i) for i in booth_of] or [0]))).one())
     key = (tuple(sorted(booth_of.items())), stamps, today)
     cache_key = (id(encoder), fair.id)
     with _matchers_lock:
-        entry = _matchers.get(cache_key)
-        if entry is None or entry[0] != key:
-            posts = list(session.scalars(select(Posting).where(Posting.id.in_([int(i) for i in booth_of] or [0]))))
+        live = _matchers.get(cache_key)
+        if live is None or live.key != key:
+            posts = list(session.scalars(select(Posting).where(Posting.id.in_([int(i) for i in booth_of] or [0]))
+                                         .options(joinedload(Posting.organisation))))
             pdata, _ = to_matching(posts, [], today)
-            entry = (key, FairMatcher(pdata, {p.id: booth_of[p.id] for p in pdata}, encoder=encoder, today=today),
-                     {}, threading.Lock())
-            _matchers[cache_key] = entry
-    m, seen, lock = entry[1], entry[2], entry[3]
-    with lock:
-        present = {str(r.profile_id): r.checked_in_at for r in checked_in(session, fair.id)}
-        for pid in [p for p in list(m.scores) if present.get(p) != seen.get(p)]:
-            m.remove(pid)
+            live = _Live(key, FairMatcher(pdata, {p.id: booth_of[p.id] for p in pdata}, encoder=encoder,
+                                          today=today))
+            _matchers[cache_key] = live
+    m = live.matcher
+    with live.lock:
+        stamp = checked_in_stamp(session, fair.id)
+        if stamp == live.stamp:
+            return live
+        present = dict(session.execute(select(FairRegistration.profile_id, FairRegistration.checked_in_at)
+                                       .where(*_checked_in_where(fair.id))).all())
+        seen = live.seen
+        for pid in [p for p in list(m.scores) if present.get(int(p)) != seen.get(p)]:
+            m.remove(pid)  # left, or checked in again (rescored below with their profile as it is now)
             seen.pop(pid, None)
-        new = [int(p) for p in present if p not in m]
+        new = [p for p in present if str(p) not in m]
         if new:
-            profiles = list(session.scalars(select(Profile).where(Profile.id.in_(new)).order_by(Profile.id)))
-            _, sdata = to_matching([], profiles, today)
             from matching import embed_profiles
 
-            vectors = embed_profiles(sdata, encoder)
-            for prof, vec in zip(sdata, vectors):
-                m.check_in(prof, vec)
-                seen[prof.id] = present[prof.id]
-    return m
+            profiles = []
+            for k in range(0, len(new), 500):  # bounded IN lists
+                profiles += session.scalars(select(Profile).where(Profile.id.in_(new[k:k + 500]))
+                                            .options(selectinload(Profile.categories)))
+            profiles.sort(key=lambda p: p.id)
+            _, sdata = to_matching([], profiles, today)
+            m.check_in_many(sdata, embed_profiles(sdata, encoder))
+            for prof in sdata:
+                seen[prof.id] = present[int(prof.id)]
+        # the stamp of what was read (not the one above: a check-in may have come in between)
+        live.stamp = _stamp_of(present)
+    return live
 
 
 def _explanation_dict(item) -> dict:
@@ -405,8 +494,10 @@ def person_view(session: Session, actor: User, encoder, fair_id: int, limit: int
     ranking = m.for_person(pid, limit=limit)
     explained = {i.id: i for i in m.explain(pid, [p for p, _ in ranking.postings], limit=limit)}
     posts = {p.id: p for p in session.scalars(select(Posting).where(
-        Posting.id.in_([int(p) for p, _ in ranking.postings] or [0])))}
-    booths = {b.id: b for b in booths_of(session, fair.id, "approved")}
+        Posting.id.in_([int(p) for p, _ in ranking.postings] or [0])).options(joinedload(Posting.organisation)))}
+    booths = {b.id: b for b in session.execute(select(Booth.id, Booth.place, Organisation.name.label("organisation"))
+                                               .join(Organisation, Organisation.id == Booth.organisation_id)
+                                               .where(Booth.fair_id == fair.id, Booth.status == "approved"))}
     for post_id, score in ranking.postings:
         p = posts.get(int(post_id))
         if p is None:
@@ -419,7 +510,7 @@ def person_view(session: Session, actor: User, encoder, fair_id: int, limit: int
         b = booths.get(booth_id)
         if b is None:
             continue
-        out["booths"].append({"id": b.id, "organisation": b.organisation.name, "place": b.place,
+        out["booths"].append({"id": b.id, "organisation": b.organisation, "place": b.place,
                               "score": round(score, 3), "best_posting_id": int(best)})
     return out
 
@@ -428,26 +519,26 @@ def booth_view(session: Session, actor: User, encoder, fair_id: int, booth_id: i
     """What a booth sees: the checked-in people ranked for its postings, with reasons, and its queue."""
     booth = _own_booth(session, actor, fair_id, booth_id)
     fair = get_fair(session, actor, fair_id)
+    ivs = booth_interviews(session, booth.id)
     out = {"fair": fair_to_dict(fair), "booth": booth_to_dict(booth), "people": [],
-           "interviews": [interview_to_dict(i, fair) for i in booth_interviews(session, booth.id)]}
+           "interviews": [interview_to_dict(i, fair) for i in ivs]}
     if booth.status != "approved":
         return out
-    m = matcher(session, encoder, fair)
-    rows = m.for_booth(booth.id, limit=limit)
+    live = _live(session, encoder, fair)
+    rows = live.matcher.for_booth(booth.id, limit=limit)
     profiles = {p.id: p for p in session.scalars(select(Profile).where(
         Profile.id.in_([int(p) for p, _, _ in rows] or [0])))}
-    asked = {i.profile_id: i for i in booth_interviews(session, booth.id)}
-    mine = [str(p) for p in booth.posting_ids]
+    asked = {i.profile_id: i for i in ivs}
+    mine = tuple(str(p) for p in booth.posting_ids)
     for pid, score, post_id in rows:
         prof = profiles.get(int(pid))
         if prof is None:
             continue
-        items = m.explain(pid, mine, limit=1)
         iv = asked.get(prof.id)
         out["people"].append({"profile_id": prof.id, "name": prof.name, "district": prof.district,
                               "education": prof.education, "skills": list(prof.skills)[:8],
                               "score": round(score, 3), "posting_id": int(post_id),
-                              "explanation": _explanation_dict(items[0]) if items else {},
+                              "explanation": live.best_reason(pid, mine),
                               "interview": {"id": iv.id, "status": iv.status, "slot": iv.slot} if iv else None})
     return out
 
@@ -456,6 +547,7 @@ def booth_view(session: Session, actor: User, encoder, fair_id: int, booth_id: i
 
 def booth_interviews(session: Session, booth_id: int) -> list[Interview]:
     return list(session.scalars(select(Interview).where(Interview.booth_id == booth_id)
+                                .options(joinedload(Interview.profile), joinedload(Interview.posting))
                                 .order_by(Interview.slot.is_(None), Interview.slot, Interview.id)))
 
 
@@ -588,7 +680,7 @@ def _allocate(session: Session, fair: Fair, start: int) -> dict:
 
     n = len(fair.slots)
     booths = {b.id: b for b in booths_of(session, fair.id, "approved")}
-    present = {r.profile_id for r in checked_in(session, fair.id)}
+    present = set(session.scalars(select(FairRegistration.profile_id).where(*_checked_in_where(fair.id))))
     ivs = list(session.scalars(select(Interview).where(Interview.fair_id == fair.id,
                                                        Interview.status.in_(("requested", "confirmed")))
                                .with_for_update()))
@@ -688,26 +780,36 @@ def _internship_link(session: Session, app: Application) -> str:
 
 def board(session: Session, fair_id: int) -> dict:
     """The hall screen: counts, latest check-ins, interviews in the current slot, intents to hire.
-    Names are shortened (surname + *) on a public screen."""
+    Names are shortened (surname + *) on a public screen. Counted in the database; only the
+    rows shown are loaded."""
     fair = get_fair(session, None, fair_id)
-    regs = list(session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair.id)))
-    arrived = sorted((r for r in regs if r.checked_in_at), key=lambda r: r.checked_in_at, reverse=True)
-    ivs = list(session.scalars(select(Interview).where(Interview.fair_id == fair.id)))
-    now = [i for i in ivs if i.status == "confirmed" and i.slot == fair.current_slot]
-    intents = [i for i in ivs if i.outcome in ("intent", "offer", "hired")]
+    R, I = FairRegistration, Interview
+    registered, arrived = session.execute(select(func.count(), func.count(R.checked_in_at))
+                                          .where(R.fair_id == fair.id)).one()
+    latest = session.execute(select(Profile.name, R.checked_in_at).join(Profile, Profile.id == R.profile_id)
+                             .where(*_checked_in_where(fair.id))
+                             .order_by(R.checked_in_at.desc(), R.id).limit(8)).all()
+    by_status = dict(session.execute(select(I.status, func.count()).where(I.fair_id == fair.id)
+                                     .group_by(I.status)).all())
+    with_intent = (I.fair_id == fair.id, I.outcome.in_(("intent", "offer", "hired")))
+    intents = session.scalar(select(func.count()).select_from(I).where(*with_intent))
+    shown = (joinedload(I.booth).joinedload(Booth.organisation), joinedload(I.profile))
+    now = session.scalars(select(I).where(I.fair_id == fair.id, I.status == "confirmed", I.slot == fair.current_slot)
+                          .options(*shown).order_by(I.id)).all()
+    intent_list = session.scalars(select(I).where(*with_intent).options(*shown)
+                                  .order_by(I.updated_at.desc(), I.id).limit(8)).all()
     return {
         "fair": fair_to_dict(fair),
-        "registered": len(regs), "checked_in": len(arrived),
+        "registered": registered, "checked_in": arrived,
         "booths": session.scalar(select(func.count()).select_from(Booth).where(Booth.fair_id == fair.id,
                                                                                Booth.status == "approved")),
-        "requested": sum(i.status == "requested" for i in ivs),
-        "confirmed": sum(i.status == "confirmed" for i in ivs),
-        "done": sum(i.status == "done" for i in ivs), "intents": len(intents),
-        "latest": [{"name": _short(r.profile.name), "at": local_time(r.checked_in_at)} for r in arrived[:8]],
+        "requested": by_status.get("requested", 0), "confirmed": by_status.get("confirmed", 0),
+        "done": by_status.get("done", 0), "intents": intents,
+        "latest": [{"name": _short(name), "at": local_time(at)} for name, at in latest],
         "now": [{"booth": i.booth.organisation.name, "place": i.booth.place, "name": _short(i.profile.name)}
                 for i in now],
         "intent_list": [{"booth": i.booth.organisation.name, "name": _short(i.profile.name), "outcome": i.outcome}
-                        for i in sorted(intents, key=lambda i: i.updated_at, reverse=True)[:8]],
+                        for i in intent_list],
     }
 
 

@@ -491,8 +491,11 @@ def my_fair(fair_id):
     token = fairs.checkin_token(_secret(), reg) if reg.checked_in_at is None else None
     ivs = fairs.person_interviews(s, current_user, fair_id)
     asked = {i.booth_id: i for i in ivs}
+    post_of: dict = {}  # each booth's best-ranked posting shown with it
+    for p in (view or {}).get("postings", []):
+        post_of.setdefault(p["booth_id"], p)
     return _partial("fairs/_mine.html", "fairs/my_fair.html", fair=fair, reg=reg, view=view, token=token,
-                    qr=qr_svg(token) if token else None, interviews=ivs, asked=asked,
+                    qr=qr_svg(token) if token else None, interviews=ivs, asked=asked, post_of=post_of,
                     expires=fairs.local_time(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                                              + dt.timedelta(seconds=fairs.QR_MAX_AGE), "%H:%M"))
 
