@@ -75,6 +75,11 @@ Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 
 
+#: A record id in a request body: a positive 64-bit integer (the databases' id type), so a
+#: larger number is a 422 naming the field, not an overflow deep in the driver.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -167,7 +172,7 @@ class UserIn(Strict):
     display_name: Name
     role: Literal["person", "employer", "agency", "caseworker", "organiser", "admin"]
     district: District | None = None
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
 
     @model_validator(mode="after")
     def _role_fields(self):

@@ -7,11 +7,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from .schemas import Strict, Text
+from .schemas import Id, Strict, Text
 
 
 class AgreementIn(Strict):
-    application_id: int = Field(ge=1)
+    application_id: Id
     start_on: dt.date
     period_months: int | None = Field(default=None, ge=1, le=24)
 
@@ -31,13 +31,13 @@ class OutcomeIn(Strict):
 
 
 class InternshipClaimIn(Strict):
-    agreement_id: int = Field(ge=1)
+    agreement_id: Id
     submit: bool = True
 
 
 class HireClaimIn(Strict):
     kind: Literal["hiring_r6", "epidemic_r7", "referral_r7"]
-    application_id: int = Field(ge=1)
+    application_id: Id
     hire_on: dt.date | None = None
     contract_on: dt.date | None = None
     contract_months: int = Field(ge=0, le=600)
