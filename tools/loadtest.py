@@ -68,7 +68,6 @@ def _app(args):
 
 
 def seed(args) -> None:
-    import numpy as np
     from sqlalchemy import insert, select
 
     from marketplace.cli import upgrade_database
@@ -134,11 +133,7 @@ def seed(args) -> None:
             keys = []
             for row in s.scalars(select(model)):
                 keys.extend(text_key(t, role) for t in texts_of(conv(row)))
-            for i in range(0, len(keys), 20000):
-                chunk = keys[i:i + 20000]
-                v = np.random.default_rng(i).standard_normal((len(chunk), 384)).astype(np.float32)
-                v /= np.linalg.norm(v, axis=1, keepdims=True)
-                enc.store.put_many(enc.model_id, dict(zip(chunk, v)))
+            prime_embeddings(enc, keys)
     print(f"embedding cache primed in {time.time() - t0:.0f}s", flush=True)
     t0 = time.time()
     with app.extensions["db"].unit_of_work() as s:
@@ -146,6 +141,18 @@ def seed(args) -> None:
             n = indexing.reindex(s, rt.backend, enc, doc_type, batch=2000)
             print(f"{n} {doc_type}s indexed", flush=True)
     print(f"search index built in {time.time() - t0:.0f}s", flush=True)
+
+
+def prime_embeddings(enc, keys: list[str], dim: int = 384) -> None:
+    """Random unit vectors for these synthetic texts in the encoder's cache (encoding them
+    for real would take hours here); queries at run time are still encoded by the model."""
+    import numpy as np
+
+    for i in range(0, len(keys), 20000):
+        chunk = keys[i:i + 20000]
+        v = np.random.default_rng(i).standard_normal((len(chunk), dim)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        enc.store.put_many(enc.model_id, dict(zip(chunk, v)))
 
 
 def _rss_peak_mb(pid: int) -> float:

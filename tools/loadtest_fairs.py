@@ -61,7 +61,7 @@ import urllib.request
 from pathlib import Path
 
 from tools import loadtest
-from tools.loadtest import _app, _drain, _rss_peak_mb, _serve, _token
+from tools.loadtest import _app, _drain, _rss_peak_mb, _serve, _token, prime_embeddings
 
 ROOT = Path(__file__).resolve().parent.parent
 FAIR_NAME = "抚顺市大型双选会（负载测试）"
@@ -124,7 +124,6 @@ end
 # --- seed -------------------------------------------------------------------------------------------
 
 def seed(args) -> None:
-    import numpy as np
     from sqlalchemy import insert, select
     from sqlalchemy.orm import selectinload
     from werkzeug.security import generate_password_hash
@@ -254,11 +253,7 @@ def seed(args) -> None:
             for p in s.scalars(select(Profile).where(Profile.id.in_(chunk)).options(selectinload(Profile.categories))):
                 d = profile_data(p, today)
                 keys += [text_key(d.text(), "query"), text_key(profile_occupation_text(d), "query")]
-    for i in range(0, len(keys), 20000):
-        chunk = keys[i:i + 20000]
-        v = np.random.default_rng(i).standard_normal((len(chunk), 384)).astype(np.float32)
-        v /= np.linalg.norm(v, axis=1, keepdims=True)
-        enc.store.put_many(enc.model_id, dict(zip(chunk, v)))
+    prime_embeddings(enc, keys)
     print(f"embedding cache primed ({len(keys)} texts) in {time.time() - t0:.0f}s", flush=True)
     (Path(args.instance) / MANIFEST).write_text(json.dumps({
         "fair": fair_id, "arrived": arrived, "hr": [f"ltf_hr{k:03d}" for k in range(args.booths)],
