@@ -328,25 +328,10 @@ class FairMatcher:
         self._add(list(profiles), vectors, self._rows(profiles, vectors))
 
     def _rows(self, profiles, vectors: np.ndarray) -> np.ndarray:
-        """Each person's score per posting (-inf: a hard filter excludes the pair), computed as
-        ``Ranker.rank_postings_for`` scores a person who is not in the ranker's pool: the person
-        as the query over the fair's postings (one feature pass per person)."""
-        from .pools import ProfilePool
-        from .ranker import eligibility, pair_features
-
-        r = self.ranker
-        rows = np.full((len(profiles), len(self.posting_ids)), -np.inf, dtype=np.float64)
-        if not self.posting_ids or not len(profiles):
-            return rows
-        # a read-only view of the postings' vocabulary and categories, as for a one-off query
-        SP = ProfilePool(list(profiles), vectors, r.vocab.frozen(), r.today, dict(r.cat_registry))
-        PP = r.postings
-        for si in range(len(SP)):
-            X = pair_features(PP, None, SP, si, r.idf_post, r.idf_prof)
-            ok = np.logical_and.reduce(list(eligibility(PP, None, SP, si).values()))
-            s = r.score(X)
-            rows[si, ok] = s[ok]
-        return rows
+        """Each person's score per posting, in ``posting_ids`` order (-inf: a hard filter
+        excludes the pair), as ``Ranker.rank_postings_for`` scores a person not in its pool. The
+        ranker's posting pool was built from the same list, so its columns are in that order."""
+        return self.ranker.posting_scores_for(list(profiles), vectors)
 
     def _add(self, profiles, vectors: np.ndarray, rows: np.ndarray) -> list:
         """Keep the people's scores and put them into the booths' rankings (each booth: the

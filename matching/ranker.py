@@ -277,10 +277,15 @@ def embed_profiles(profiles: Sequence[F.ProfileData], encoder: Encoder) -> np.nd
 # ----------------------------------------------------------------- ranker
 
 
+def _query_pool(pool_cls, docs, vectors, ranker: "Ranker"):
+    """Documents that are not in the ranker's pools, as queries: a pool over a read-only view
+    of the ranker's vocabulary and categories."""
+    return pool_cls(list(docs), np.asarray(vectors, dtype=np.float32).reshape(len(docs), -1), ranker.vocab.frozen(),
+                    ranker.today, dict(ranker.cat_registry))
+
+
 def _one(pool_cls, doc, vector, ranker: "Ranker"):
-    pool = pool_cls([doc], np.asarray(vector, dtype=np.float32).reshape(1, -1), ranker.vocab.frozen(), ranker.today,
-                    dict(ranker.cat_registry))
-    return pool
+    return _query_pool(pool_cls, [doc], vector, ranker)
 
 
 def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, *, mode: str = "system",
@@ -409,6 +414,20 @@ class Ranker:
         return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=int(keep.sum()) - total)
 
     rank_postings_for = _rank_for_profile
+
+    def posting_scores_for(self, profiles: Sequence[F.ProfileData], vectors) -> np.ndarray:
+        """Scores of every posting of the pool for each of ``profiles`` (people not in the
+        profile pool), one row per person in pool order, ``-inf`` where a hard filter excludes
+        the pair: what ``rank_postings_for`` ranks, without building pages or reasons."""
+        rows = np.full((len(profiles), len(self.postings.ids)), -np.inf, dtype=np.float64)
+        if not len(profiles) or not len(self.postings.ids):
+            return rows
+        SP, PP = _query_pool(ProfilePool, profiles, vectors, self), self.postings
+        for si in range(len(SP)):
+            X = pair_features(PP, None, SP, si, self.idf_post, self.idf_prof)
+            ok = np.logical_and.reduce(list(eligibility(PP, None, SP, si).values()))
+            rows[si, ok] = self.score(X)[ok]
+        return rows
     rank_profiles_for = _rank_for_posting
 
     def rank_postings(self, profile_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
