@@ -321,10 +321,19 @@ def join_online(session: Session, actor: User, fair_id: int) -> FairRegistration
     return reg
 
 
-def checked_in(session: Session, fair_id: int) -> list[FairRegistration]:
-    return list(session.scalars(select(FairRegistration).where(
-        FairRegistration.fair_id == fair_id, FairRegistration.checked_in_at.is_not(None))
-        .order_by(FairRegistration.checked_in_at, FairRegistration.id)))
+def _checked_in_where(fair_id: int):
+    return (FairRegistration.fair_id == fair_id, FairRegistration.checked_in_at.is_not(None))
+
+
+def checked_in(session: Session, fair_id: int, latest: int | None = None) -> list[FairRegistration]:
+    """The fair's check-ins in the order they came; with ``latest``, only the last ``latest``
+    of them, newest first (the desk's list: re-read after every check-in it makes)."""
+    order = (FairRegistration.checked_in_at, FairRegistration.id)
+    stmt = select(FairRegistration).where(*_checked_in_where(fair_id))
+    if latest is None:
+        return list(session.scalars(stmt.order_by(*order)))
+    return list(session.scalars(stmt.options(joinedload(FairRegistration.profile))
+                                .order_by(*(c.desc() for c in order)).limit(latest)))
 
 
 def registrations(session: Session, actor: User, fair_id: int) -> list[FairRegistration]:
@@ -382,10 +391,6 @@ def to_matching(postings: list[Posting], profiles: list[Profile], today: dt.date
     from .recommend import posting_data, profile_data
 
     return [posting_data(p, today) for p in postings], [profile_data(p, today) for p in profiles]
-
-
-def _checked_in_where(fair_id: int):
-    return (FairRegistration.fair_id == fair_id, FairRegistration.checked_in_at.is_not(None))
 
 
 def checked_in_stamp(session: Session, fair_id: int) -> tuple:

@@ -315,7 +315,7 @@ def desk(fair_id):
                 raise
             else:
                 error, errors, status = message(exc), field_errors(exc), exc.status
-    latest = [r for r in fairs.checked_in(s, fair.id)][-10:][::-1]
+    latest = fairs.checked_in(s, fair.id, latest=10)
     return render_template("fairs/desk.html", fair=fair, latest=latest, error=error, errors=errors,
                            done=done), status
 

@@ -157,3 +157,26 @@ def test_board_and_booth_pages_in_english(client, fair_world):
     assert "Interviews now" in html and "intents to hire" in html
     html = client.get(f"/fairs/{fid}/board?lang=zh").text
     assert "正在面试" in html
+
+
+def test_desk_lists_the_latest_check_ins_newest_first(client, fair_world, db):
+    """The desk shows who came in last at the top (at most 10), so staff can confirm a scan."""
+    import datetime as _dt
+
+    from marketplace.models import FairRegistration
+
+    w = fair_world
+    fid = w["fair"]["id"]
+    login(client, w["organiser"])
+    for p in w["people"]:
+        r = client.post(f"/organiser/fairs/{fid}/desk", data={"how": "id_number", "value": p["id_number"]})
+        assert r.status_code == 200, r.text
+    # spread the arrivals out in time: 李焊 first, then 王数, then 赵综
+    base = _dt.datetime(2026, 5, 1, 9, 0)
+    for k, p in enumerate(w["people"]):
+        reg = db.query(FairRegistration).filter_by(fair_id=fid, profile_id=p["profile"].id).one()
+        reg.checked_in_at = base + _dt.timedelta(minutes=k)
+    db.flush()
+    html = client.get(f"/organiser/fairs/{fid}/desk").text
+    listed = re.search(r'data-test="latest">(.*?)</ul>', html, re.S).group(1)
+    assert [listed.index(n) for n in ("赵综", "王数", "李焊")] == sorted(listed.index(n) for n in ("赵综", "王数", "李焊"))
