@@ -159,7 +159,7 @@ def _rss_peak_mb(pid: int) -> float:
     """Peak resident memory of the server: the process and its worker processes, each
     at its own peak, added up (an upper bound on what they held at any one time)."""
     total = 0.0
-    for p in [pid] + _children(pid):
+    for p in [pid] + child_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -169,14 +169,14 @@ def _rss_peak_mb(pid: int) -> float:
     return total
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     try:
         return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -185,7 +185,7 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def _serve(args):
     """``flask serve`` on a free loopback port (``args.port`` if set); yields (base URL, process)."""
-    port = args.port or _free_port()
+    port = args.port or free_port()
     log = open(Path(args.instance) / "server.log", "w")
     cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
            "--threads", str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
@@ -262,7 +262,7 @@ def run(args) -> None:
                 print(f"{name:22s} c={conns:<4d} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  "
                       f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors'] + r['non2xx']}", flush=True)
         results["server_peak_rss_mb"] = round(_rss_peak_mb(server.pid), 1)
-        results["server_processes"] = max(1, len(_children(server.pid)))
+        results["server_processes"] = max(1, len(child_pids(server.pid)))
         results["database"] = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
         print(f"server peak RSS {results['server_peak_rss_mb']} MB")
         if args.json:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,20 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.loadtest import child_pids, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="counts worker processes through /proc (Linux)")
@@ -37,7 +25,7 @@ def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
     env.pop("MARKETPLACE_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "marketplace"]
     subprocess.run(flask + ["db-upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(flask + ["serve", "--port", str(port), "--workers", "2", "--threads", "2"], cwd=ROOT,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -52,7 +40,7 @@ def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
         for _ in range(6):
             with urllib.request.urlopen(base + "/api/v1/search/postings?q=%E4%BC%9A%E8%AE%A1", timeout=30) as r:
                 assert r.status == 200 and json.load(r)["total"] == 0
-        assert len(_children(server.pid)) == 2
+        assert len(child_pids(server.pid)) == 2
         with pytest.raises(urllib.error.HTTPError) as bad:
             urllib.request.urlopen(base + "/api/v1/search/postings?kind=nonsense", timeout=30)
         assert bad.value.code == 422
