@@ -54,11 +54,12 @@ class Runtime:
                 return _page_of(hit[2], query)
             stamp = (self._generation, version)
         shared = self._shared_cache() if version is not None else None
-        result = shared.get(shared.key(key), version) if shared is not None else None
+        shared_key = shared.key(key) if shared is not None else None
+        result = shared.get(shared_key, version) if shared is not None else None
         if result is None:
             result = self._backend_search(dataclasses.replace(query, page=1, per_page=self.WINDOW), vector_fn)
             if shared is not None:
-                shared.put(shared.key(key), version, result)
+                shared.put(shared_key, version, result)
         with self._cache_lock:
             self._cache[key] = (now, stamp, result)
             self._cache.move_to_end(key)
