@@ -39,8 +39,7 @@ from ..models import (Application, ApplicationEvent, InternshipAgreement, Notifi
 from . import audit
 from .errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from .internships import (EMPLOYER_ROLES, REVIEW_ROLES, entitlement_now, full_end, get_agreement, not_eligible,
-                          visible_to,
-                          occupied_until, policy_set)
+                          occupied_until, policy_set, visible_rows, visible_to)
 from .profiles import can_view
 
 COUNTED = ("submitted", "approved", "paid")
@@ -72,14 +71,7 @@ def get_claim(session: Session, actor: User, claim_id: int, lock: bool = False) 
 
 
 def claims_for(actor: User, state: str | None = None, kind: str | None = None):
-    stmt = select(SubsidyClaim).order_by(SubsidyClaim.id.desc())
-    if actor.role in EMPLOYER_ROLES:
-        stmt = stmt.where(SubsidyClaim.organisation_id == actor.organisation_id)
-    elif actor.role == "caseworker":
-        stmt = stmt.join(Organisation, Organisation.id == SubsidyClaim.organisation_id).where(
-            Organisation.district == actor.district)
-    elif actor.role != "admin":
-        raise Forbidden()
+    stmt = visible_rows(select(SubsidyClaim).order_by(SubsidyClaim.id.desc()), SubsidyClaim, actor)
     if state:
         stmt = stmt.where(SubsidyClaim.state == state)
     if kind:

@@ -134,6 +134,18 @@ def visible_to(actor: User, record) -> bool:
     return False
 
 
+def visible_rows(stmt, model, actor: User):
+    """``stmt`` over ``model`` (agreements, claims) narrowed by :func:`visible_to`'s rule."""
+    if actor.role in EMPLOYER_ROLES:
+        return stmt.where(model.organisation_id == actor.organisation_id)
+    if actor.role == "caseworker":
+        return stmt.join(Organisation, Organisation.id == model.organisation_id).where(
+            Organisation.district == actor.district)
+    if actor.role != "admin":
+        raise Forbidden()
+    return stmt
+
+
 def get_agreement(session: Session, actor: User, agreement_id: int, lock: bool = False) -> InternshipAgreement:
     ag = session.get(InternshipAgreement, agreement_id, with_for_update=lock or None, populate_existing=lock)
     if ag is None or not visible_to(actor, ag):
@@ -149,14 +161,8 @@ def _own(session: Session, actor: User, agreement_id: int) -> InternshipAgreemen
 
 
 def agreements_for(actor: User, status: str | None = None):
-    stmt = select(InternshipAgreement).order_by(InternshipAgreement.id.desc())
-    if actor.role in EMPLOYER_ROLES:
-        stmt = stmt.where(InternshipAgreement.organisation_id == actor.organisation_id)
-    elif actor.role == "caseworker":
-        stmt = stmt.join(Organisation, Organisation.id == InternshipAgreement.organisation_id).where(
-            Organisation.district == actor.district)
-    elif actor.role != "admin":
-        raise Forbidden()
+    stmt = visible_rows(select(InternshipAgreement).order_by(InternshipAgreement.id.desc()), InternshipAgreement,
+                        actor)
     if status:
         stmt = stmt.where(InternshipAgreement.status == status)
     return stmt
