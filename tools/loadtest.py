@@ -177,6 +177,20 @@ def child_pids(pid: int) -> list[int]:
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on, for a server started a moment later. It is picked
+    below the kernel's ephemeral range (32768 and up on Linux), where the client side of
+    ordinary outgoing connections (to PostgreSQL, Redis, ...) would otherwise take it in
+    between and make the server's bind fail."""
+    import random
+
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -30,11 +30,22 @@ def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        # Four fresh processes import the app on a 2-core machine that may be busy with
+        # other work: allow minutes, but fail at once, with the server's own words, if it
+        # exits instead of answering.
+        deadline = time.monotonic() + 240
+        while True:
             try:
                 urllib.request.urlopen(base + "/api/v1/health", timeout=2).close()
                 break
             except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"flask serve exited with {server.returncode} before answering:\n"
+                                + server.stdout.read())
+                if time.monotonic() > deadline:
+                    server.kill()
+                    server.wait()
+                    pytest.fail("flask serve did not answer within 240 s:\n" + server.stdout.read())
                 time.sleep(0.5)
         # every worker answers (each request may land on either; all must succeed)
         for _ in range(6):
