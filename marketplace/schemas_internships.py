@@ -59,3 +59,10 @@ class DecisionIn(Strict):
 
 class RejectIn(Strict):
     reason: Text(1000, 1)
+
+
+class IntroductionIn(Strict):
+    """An HR agency introduces a person (by profile number) to another employer's posting."""
+    profile_id: Id
+    posting_id: Id
+    note: Text(500) = ""

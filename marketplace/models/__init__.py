@@ -17,10 +17,10 @@ from .welfare import (CONTACT_CHANNELS, HTE_BASES, PLACEMENT_END_REASONS, REFERR
                       REGISTRATION_CHANNELS, REGISTRATION_END_REASONS, FollowUp, FollowUpContact, HardToEmployStatus,
                       Placement, Referral, Registration)
 from .internships import (AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, InternshipAgreement,  # noqa: E402
-                          InternshipInterruption, Notification, SubsidyClaim)
+                          InternshipInterruption, Introduction, Notification, SubsidyClaim)
 
 __all__ += ["AGREEMENT_STATUSES", "CLAIM_KINDS", "CLAIM_STATES", "InternshipAgreement", "InternshipInterruption",
-            "Notification", "SubsidyClaim"]
+            "Introduction", "Notification", "SubsidyClaim"]
 from .fairs import (BOOTH_STATUSES, CHECKIN_METHODS, FAIR_MODES, FAIR_STATUSES, INTERVIEW_OUTCOMES,  # noqa: E402
                     INTERVIEW_STATUSES, Booth, Fair, FairRegistration, Interview)
 

@@ -169,3 +169,29 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: when the recipient marked it read (UTC)
     read_at: Mapped[dt.datetime | None]
+
+
+class Introduction(Base):
+    """An HR agency's introduction (职业介绍) of a person to another employer's posting: the
+    record an R7 referral subsidy is paid on. The claim counts only the agency whose
+    introduction came first and before the person applied (``services.introductions``)."""
+    __tablename__ = "introductions"
+    __table_args__ = (UniqueConstraint("organisation_id", "profile_id", "posting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the HR agency that made the introduction
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the person introduced
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    #: the posting the person was introduced to
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    #: the agency's staff member who recorded it
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: recorded (UTC); the order of introductions and applications is judged on it
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the agency's words to the person and the employer (why this post suits them)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    organisation = relationship("Organisation")
+    profile = relationship("Profile")
+    posting = relationship("Posting")

@@ -40,7 +40,6 @@ from . import audit
 from .errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from .internships import (EMPLOYER_ROLES, REVIEW_ROLES, entitlement_now, full_end, get_agreement, not_eligible,
                           occupied_until, policy_set, visible_rows, visible_to)
-from .profiles import can_view
 
 COUNTED = ("submitted", "approved", "paid")
 GRANTED = ("approved", "paid")
@@ -206,10 +205,14 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
     app = session.get(Application, application_id, with_for_update=True)
     if app is None or (kind != "referral_r7" and app.posting.organisation_id != actor.organisation_id):
         raise NotFound("录用记录", "hire")
-    if kind == "referral_r7" and not can_view(session, actor, app.profile):
-        # An agency can only have referred someone it may see (a published profile, or an applicant to its own
-        # postings); anyone else's hire is not its to claim, nor to learn of through the claim (names, ids).
-        raise NotFound("录用记录", "hire")
+    introduction = None
+    if kind == "referral_r7":
+        # Paid on the agency's own introduction of the person to this posting, recorded before
+        # they applied, and only to the first agency (services.introductions). A hire the agency
+        # never introduced is not its to claim, nor to learn of through the claim (404).
+        from . import introductions
+
+        introduction = introductions.for_referral_claim(session, actor, app)
     if app.stage != "hired":
         raise Conflict("该申请尚未录用", "this application is not a hire", field="application_id")
     if kind == "hiring_r6" and (not facts.get("contract_on") or facts.get("monthly_social_insurance") is None):
@@ -219,6 +222,9 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
     ps = policy_set(policy_name)
     facts = dict(facts)
     facts["hire_on"] = facts.get("hire_on") or (_hire_on(session, app) or today).isoformat()
+    if introduction is not None:  # the caseworker sees which introduction the claim rests on
+        facts["introduction_id"] = introduction.id
+        facts["introduced_on"] = introduction.created_at.date().isoformat()
     if dt.date.fromisoformat(facts["hire_on"]) > today:
         raise ValidationFailed("招用日期不能晚于今天", "the hire date cannot be later than today", field="hire_on")
     once_key = f"{kind}:{app.id}"

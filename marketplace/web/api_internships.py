@@ -9,9 +9,9 @@ from flask import Response, request
 
 from ..models import CLAIM_KINDS, CLAIM_STATES, AGREEMENT_STATUSES
 from ..schemas_internships import (AgreementIn, DecisionIn, HireClaimIn, InternshipClaimIn, InterruptionIn,
-                                   OutcomeIn, RejectIn)
+                                   IntroductionIn, OutcomeIn, RejectIn)
 from ..services import internship_claims as claims
-from ..services import internships
+from ..services import internships, introductions
 from . import cipher, db, settings
 from .api import bp, choice_arg, paged
 from .apispec import SIGNED_IN, api_route
@@ -96,6 +96,23 @@ def create_hire_claim(actor, data):
     c = claims.create_hire_claim(db(), actor, policy_name(), data.kind, data.application_id, data.facts(), today(),
                                  data.submit)
     return claims.claim_to_dict(c), 201
+
+
+@api_route(bp, "/introductions", roles=("agency", "person"), paginated=True,
+           summary="Introductions (职业介绍) my agency made, or (a person) those made of me")
+def list_introductions(actor):
+    s = db()
+    return paged(introductions.introductions_for(actor), lambda i: introductions.to_dict(s, i, actor))
+
+
+@api_route(bp, "/introductions", ["POST"], ("agency",),
+           "Record an introduction of a person to another employer's open posting (what an R7 referral "
+           "subsidy is paid on)", body=IntroductionIn)
+def create_introduction(actor, data):
+    s = db()
+    # Postings open and close on the real calendar, whatever business date the claims run on.
+    intro = introductions.introduce(s, actor, data.profile_id, data.posting_id, data.note, dt.date.today())
+    return introductions.to_dict(s, intro, actor), 201
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>", roles=READERS,

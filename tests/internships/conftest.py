@@ -72,3 +72,15 @@ def on_day(app):
     yield set_day
     extra.clear()
     extra.update(saved)
+
+
+def introduced(db, agency, app):
+    """Record that ``agency`` introduced the hire's person to its posting before they applied
+    (what a referral claim rests on); the API's own path is tested in test_introductions."""
+    from marketplace.models.internships import Introduction
+
+    intro = Introduction(organisation_id=agency.organisation_id, profile_id=app.profile_id, posting_id=app.posting_id,
+                         created_by_id=agency.id, created_at=app.created_at - dt.timedelta(days=1))
+    db.add(intro)
+    db.flush()
+    return intro

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from marketplace.models import Application, ApplicationEvent, InternshipAgreement, Notification, SubsidyClaim
 from marketplace.services import internship_claims as claims
 
-from .conftest import graduate, hire
+from .conftest import graduate, hire, introduced
 
 
 def sign(api, world, start="2020-03-01", months=6, app=None, hr=None):
@@ -168,10 +168,12 @@ def test_referral_cap_of_the_agency(api, db, make, world, on_day):
     db.flush()
     body = {"kind": "referral_r7", "application_id": job.id, "contract_months": 12, "hire_on": "2020-03-01",
             "makeup_insurance_on": "2020-07-10"}
+    introduced(db, agency, job)
     r = api(agency).post("/internships/hire-claims", body)
     assert r.status_code == 201 and r.json["amount"] == "100.00"
     assert "100000.00" in r.json["reason_en"]
     other = hire(db, make, world.org, world.hr, kind="job")
+    introduced(db, agency, other)
     r = api(agency).post("/internships/hire-claims", dict(body, application_id=other.id))
     assert r.status_code == 422 and "cap" in r.json["error"]["message"]["en"]
     assert api(world.hr).post("/internships/hire-claims", dict(body, application_id=other.id)).status_code == 403

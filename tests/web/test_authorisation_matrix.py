@@ -227,13 +227,18 @@ MATRIX: dict[str, dict] = {
         lists=("claim_a",)),
     "POST /internships/claims":                         row("d    d    o    h    h    d    d    d    d",
         body=lambda w: {"agreement_id": w.ag_a.id, "submit": False}),
-    # A's hire of an intern who never dealt with the agency: A claims the hiring subsidy, B may not, and the agency may
+    # A's hire of an intern the agency never introduced: A claims the hiring subsidy, B may not, and the agency may
     # not claim a referral subsidy for it either (nor learn through the claim who was hired)
     "POST /internships/hire-claims":                    row("d    d    o    h    h    d    d    d    d",
         body=lambda w: {"kind": "hiring_r6", "application_id": w.app_i.id, "contract_on": "2020-03-01",
                         "contract_months": 12, "monthly_social_insurance": "800.00", "submit": False},
         bodies={"agency": lambda w: {"kind": "referral_r7", "application_id": w.app_i.id, "hire_on": "2020-03-01",
                                      "contract_months": 12, "makeup_insurance_on": "2020-07-10", "submit": False}}),
+    # the agency's introduction of person A to B's job: the agency and person A see it, nobody else lists it
+    "GET /introductions":                               row("d    o    d    d    o    d    d    d    d",
+        lists=("intro_a",)),
+    "POST /introductions":                              row("d    d    d    d    o    d    d    d    d",
+        body=lambda w: {"profile_id": w.prof_p.id, "posting_id": w.posting_a.id, "note": "住得近"}),
     "GET /internships/claims/<int:claim_id>":           row("d    d    o    h    h    o    h    d    o"),
     "POST /internships/claims/<int:claim_id>/submit":   row("d    d    o    h    h    d    d    d    d"),
     "POST /internships/claims/<int:claim_id>/approve":  row("d    d    d    d    d    o    h    d    o",
@@ -315,14 +320,15 @@ def world(app, db, make, cipher):
     """Organisation A (望花区, an internship base) with its HR, a published job, a draft, an
     internship posting with a hired intern, their agreement and a submitted claim; organisation
     B (新抚区) with its HR; an HR agency; person A (望花区) who applied to A's job, is registered
-    unemployed and hard to employ, was referred, has this month's follow-up and a notification,
-    and is checked in at the organiser's fair with a confirmed interview at A's booth; a
+    unemployed and hard to employ, was referred, was introduced to B's job by the agency, has
+    this month's follow-up and a notification, and is checked in at the organiser's fair with a
+    confirmed interview at A's booth; a
     public-welfare post in 望花区 with another person placed on it. Built with the services
     where they exist (so the records are what the app itself makes), directly otherwise."""
     from sqlalchemy import select
 
     from marketplace.models import (Application, ApplicationEvent, Booth, Fair, FairRegistration, FollowUp, Interview,
-                                    Notification, Placement, ProfileCategory, Referral, utcnow)
+                                    Introduction, Notification, Placement, ProfileCategory, Referral, utcnow)
     from marketplace.policy import add_months
     from marketplace.services import internship_claims, internships, welfare
 
@@ -378,7 +384,9 @@ def world(app, db, make, cipher):
     pl_a = Placement(profile_id=prof_p.id, posting_id=pw_a.id, district="望花区", placed_by_id=cw_x.id, start_on=start,
                      term_months=6, end_on=add_months(start, 6), temporary=True, fund=FUND)
     note_a = Notification(user_id=person.id, kind="matrix", key="matrix:1", text_zh="测试通知", text_en="a notice")
-    db.add_all([ref_a, pl_a, note_a])
+    intro_a = Introduction(organisation_id=org_c.id, profile_id=prof_a.id, posting_id=posting_b.id,
+                           created_by_id=users["agency"].id, note="数据录入经验")
+    db.add_all([ref_a, pl_a, note_a, intro_a])
 
     # fairs: the organiser's fair, A's approved booth with A's job, person A checked in and interviewed
     fair = Fair(organiser_id=users["organiser"].id, name="抚顺市春季双选会", mode="both", held_on=TODAY,
@@ -397,7 +405,7 @@ def world(app, db, make, cipher):
     yield SimpleNamespace(users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
                           app_i=app_i, ag_a=ag_a, claim_a=claim_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
-                          pl_a=pl_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a)
+                          pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a)
     extra.clear()
     extra.update(saved)
 

@@ -1,0 +1,140 @@
+"""Agency introductions (职业介绍): the record an R7 referral subsidy is paid on.
+
+R7 pays an HR service agency "为上述企业提供职业介绍推荐成功就业" — for a hire it brought
+about by introducing the person. Without a record made at the time, any agency could claim
+for any hire of a person whose profile it can see. So an agency records the introduction
+when it makes it, and a referral claim is accepted only for the agency whose introduction
+*counts* for that hire:
+
+* the introduction names the person and the posting they were later hired on;
+* it was recorded no later than the person's application (or the employer's invitation) to
+  that posting: an introduction made after the person had already applied brought nothing
+  about;
+* where several agencies introduced the same person to the same posting, only the first
+  counts (one hire pays one referral subsidy: the claim's once-key enforces it as well).
+
+Who may be introduced: a person whose profile is published (their consent to being shown to
+employers, R-PIPL). A person who applied only to the agency's own postings let the agency
+see them, not pass them on. The person is told of each introduction (a notification with the
+agency's name and the posting), and sees them in their data download.
+
+The agency may introduce people only to other organisations' open postings: its own posts
+are ordinary recruiting, not an introduction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Application, Organisation, Posting, Profile, User
+from ..models.internships import Introduction
+from . import audit
+from .errors import Conflict, Forbidden, NotFound
+from .profiles import can_view
+
+
+def introduce(session: Session, actor: User, profile_id: int, posting_id: int, note: str,
+              today: dt.date) -> Introduction:
+    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    if actor.role != "agency" or org is None or org.org_type != "hr_agency":
+        raise Forbidden("只有人力资源服务机构可以登记职业介绍", "only HR service agencies record introductions")
+    profile = session.get(Profile, profile_id)
+    if profile is None or not can_view(session, actor, profile):
+        raise NotFound("求职者档案", "profile")
+    if not profile.published:
+        raise Conflict("该求职者没有公开档案：本人同意向用人单位公开后才能推荐",
+                       "this person has not published their profile: they must agree to be shown to employers "
+                       "before they can be introduced", field="profile_id")
+    posting = session.get(Posting, posting_id)
+    if posting is None or (posting.organisation_id != actor.organisation_id and not posting.is_open(today)):
+        raise NotFound("岗位", "posting")
+    if posting.organisation_id == actor.organisation_id:
+        raise Conflict("这是本机构自己的岗位：为其他用人单位推荐才算职业介绍",
+                       "this is your own organisation's posting: an introduction is to another employer's posting",
+                       field="posting_id")
+    if session.scalar(select(Application.id).where(Application.profile_id == profile.id,
+                                                   Application.posting_id == posting.id)):
+        raise Conflict("该求职者已申请或已受邀于此岗位，现在推荐不能算作职业介绍",
+                       "this person has already applied or been invited to this posting, so an introduction now "
+                       "would not count", field="posting_id")
+    if session.scalar(select(Introduction.id).where(Introduction.organisation_id == org.id,
+                                                    Introduction.profile_id == profile.id,
+                                                    Introduction.posting_id == posting.id)):
+        raise Conflict("本机构已向此岗位推荐过该求职者", "your agency has already introduced this person to this posting",
+                       field="posting_id")
+    intro = Introduction(organisation_id=org.id, profile_id=profile.id, posting_id=posting.id,
+                         created_by_id=actor.id, note=note)
+    session.add(intro)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same form sent twice at once: the unique key decided
+        raise Conflict("本机构已向此岗位推荐过该求职者", "your agency has already introduced this person to this posting",
+                       field="posting_id") from None
+    audit.record(session, actor, "introduction", intro.id, "create",
+                 after={"profile_id": profile.id, "posting_id": posting.id, "organisation_id": org.id})
+    if profile.user_id:
+        from .internship_claims import notify
+
+        notify(session, profile.user_id, "introduction", f"introduction:{intro.id}",
+               f"{org.name}向您推荐了岗位：{posting.title}（{posting.organisation.name}）。有意请在岗位页面申请。",
+               f"{org.name} introduced you to the posting {posting.title} ({posting.organisation.name}). "
+               "Apply on the posting's page if it interests you.", link=f"/postings/{posting.id}")
+    return intro
+
+
+def credited(session: Session, app: Application) -> Introduction | None:
+    """The introduction that counts for this application: the first one to its posting,
+    recorded no later than the application itself; None when no agency brought it about."""
+    return session.scalar(select(Introduction).where(
+        Introduction.profile_id == app.profile_id, Introduction.posting_id == app.posting_id,
+        Introduction.created_at <= app.created_at).order_by(Introduction.created_at, Introduction.id).limit(1))
+
+
+def for_referral_claim(session: Session, actor: User, app: Application) -> Introduction:
+    """The claiming agency's introduction behind this hire, or the refusal that says why
+    not. A hire the agency never introduced is not its to claim, nor to learn of (404)."""
+    own = session.scalar(select(Introduction).where(
+        Introduction.organisation_id == actor.organisation_id, Introduction.profile_id == app.profile_id,
+        Introduction.posting_id == app.posting_id))
+    if own is None:
+        raise NotFound("录用记录", "hire")
+    if own.created_at > app.created_at:
+        raise Conflict("该求职者在贵机构推荐之前已申请此岗位，这次录用不是职业介绍促成的",
+                       "the person applied to this posting before your agency introduced them, so the hire "
+                       "did not come from your introduction", field="application_id")
+    first = credited(session, app)
+    if first is not None and first.id != own.id:
+        raise Conflict("另一家机构更早向此岗位推荐了该求职者：职业介绍补贴归首先推荐的机构",
+                       "another agency introduced this person to this posting first: the referral subsidy goes "
+                       "to the first introduction", field="application_id")
+    return own
+
+
+def introductions_for(actor: User):
+    """The introductions an agency made, or those made of a person (their own)."""
+    q = select(Introduction).order_by(Introduction.id.desc())
+    if actor.role == "agency":
+        return q.where(Introduction.organisation_id == actor.organisation_id)
+    if actor.role == "person":
+        return q.join(Profile, Profile.id == Introduction.profile_id).where(Profile.user_id == actor.id)
+    raise Forbidden()
+
+
+def to_dict(session: Session, intro: Introduction, actor: User) -> dict:
+    out = {"id": intro.id, "agency": intro.organisation.name, "posting_id": intro.posting_id,
+           "posting": intro.posting.title, "employer": intro.posting.organisation.name,
+           "created_at": intro.created_at.isoformat(), "note": intro.note}
+    if actor.role == "agency":
+        # What became of it, for the agency that made it: the person's application to that
+        # posting, and whether this introduction is the one a referral claim would count.
+        app = session.scalar(select(Application).where(Application.profile_id == intro.profile_id,
+                                                       Application.posting_id == intro.posting_id))
+        first = credited(session, app) if app is not None else None
+        counts = first is not None and first.id == intro.id  # else nothing about the application is the agency's
+        out.update(profile_id=intro.profile_id, person=intro.profile.name,
+                   application_id=app.id if counts else None, stage=app.stage if counts else None, counts=counts)
+    return out
