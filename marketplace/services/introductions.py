@@ -138,3 +138,20 @@ def to_dict(session: Session, intro: Introduction, actor: User) -> dict:
         out.update(profile_id=intro.profile_id, person=intro.profile.name,
                    application_id=app.id if counts else None, stage=app.stage if counts else None, counts=counts)
     return out
+
+
+def claimable_hires(session: Session, actor: User, limit: int = 100) -> list[Application]:
+    """Hires the agency's introductions brought about (the first introduction, before the
+    application): what its referral claims can name."""
+    intros = session.scalars(select(Introduction).where(Introduction.organisation_id == actor.organisation_id)
+                             .order_by(Introduction.id.desc()).limit(500))
+    out = []
+    for intro in intros:
+        app = session.scalar(select(Application).where(Application.profile_id == intro.profile_id,
+                                                       Application.posting_id == intro.posting_id,
+                                                       Application.stage == "hired"))
+        if app is not None and (first := credited(session, app)) is not None and first.id == intro.id:
+            out.append(app)
+            if len(out) >= limit:
+                break
+    return out

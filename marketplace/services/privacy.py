@@ -60,7 +60,7 @@ def export(session: Session, cipher: Cipher, actor: User) -> dict:
 
 def _area_records(session: Session, p: Profile) -> dict:
     """Internship agreements and public-employment records about the person."""
-    from ..models.internships import InternshipAgreement
+    from ..models.internships import InternshipAgreement, Introduction
     from ..models.welfare import Placement, Referral, Registration
 
     def iso(v):
@@ -75,6 +75,9 @@ def _area_records(session: Session, p: Profile) -> dict:
             {"district": r.district, "registered_on": iso(r.registered_on), "channel": r.channel,
              "ended_on": iso(r.ended_on), "end_reason": r.end_reason}
             for r in session.scalars(select(Registration).where(Registration.profile_id == p.id))],
+        "introductions_by_agencies": [
+            {"agency": i.organisation.name, "posting": i.posting_id, "at": iso(i.created_at), "note": i.note}
+            for i in session.scalars(select(Introduction).where(Introduction.profile_id == p.id))],
         "referrals": [{"posting": r.posting_id, "referred_on": iso(r.referred_on), "outcome": r.outcome}
                       for r in session.scalars(select(Referral).where(Referral.profile_id == p.id))],
         "public_welfare_placements": [
@@ -98,6 +101,10 @@ def delete_account(session: Session, actor: User, password: str) -> None:
         p.desired_salary_min = p.graduation_year = None
         p.categories.clear()
         p.user_id = None
+        from ..models.internships import Introduction
+
+        for intro in session.scalars(select(Introduction).where(Introduction.profile_id == p.id)):
+            intro.note = ""  # an agency's words about the person; the record itself backs paid claims
         for entry in session.scalars(select(AuditEntry).where(AuditEntry.entity == "profile",
                                                               AuditEntry.entity_id == p.id)):
             # the log stays (append-only for its facts) but carries no name any more

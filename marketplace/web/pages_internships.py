@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from ..models import CLAIM_KINDS, CLAIM_STATES, AuditEntry
 from ..services import internship_claims as claims
-from ..services import internships, paginate
+from ..services import internships, introductions, paginate
 from ..services.errors import DomainError, ValidationFailed
 from . import db
 from .api_internships import export_response, policy_name, today
@@ -172,7 +172,8 @@ def claim(agreement_id):
 def my_claims():
     require_role(*EMPLOYER)
     s = db()
-    errors, form, status = {}, {}, 200
+    errors, status = {}, 200
+    form = request.args  # prefilled by the "Claim" link of an introduction
     if request.method == "POST":
         form = request.form
         try:
@@ -198,12 +199,17 @@ def my_claims():
 
     from ..models import Application, Posting
 
-    hires = list(s.scalars(select(Application).join(Posting).where(
-        Posting.organisation_id == current_user.organisation_id, Application.stage == "hired")
-        .order_by(Application.id.desc()).limit(100)))
+    if current_user.role == "agency":
+        hires = introductions.claimable_hires(s, current_user)
+    else:
+        hires = list(s.scalars(select(Application).join(Posting).where(
+            Posting.organisation_id == current_user.organisation_id, Application.stage == "hired")
+            .order_by(Application.id.desc()).limit(100)))
     kinds = [(k, _pick(claims.KIND_NAMES[k])) for k in CLAIM_KINDS if k != "internship"]
+    r7 = internships.policy_set(policy_name()).versions("R7")
+    funds = [(f.code, f.zh if current_lang() == "zh" else f.en) for f in (r7[-1].funding_sources if r7 else ())]
     return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
-                           hires=hires, kinds=kinds, form=form, errors=errors,
+                           hires=hires, kinds=kinds, funds=funds, form=form, errors=errors,
                            notes=claims.notifications_for(s, current_user)), status
 
 
@@ -217,6 +223,36 @@ def submit(claim_id):
         return _back(url_for("internships.my_claims"), exc)
     flash(_("Claim submitted."), "ok")
     return redirect(url_for("internships.my_claims"))
+
+
+# --- HR agency: introductions (职业介绍) ------------------------------------------------
+
+@bp.route("/agency/introductions", methods=["GET", "POST"])
+@login_required
+def agency_introductions():
+    """The agency records an introduction (person number + posting number, prefilled from the
+    "introduce" links on the people and posting pages) and follows what came of each."""
+    require_role("agency")
+    s = db()
+    errors, status = {}, 200
+    form = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        try:
+            from ..schemas import validate
+            from ..schemas_internships import IntroductionIn
+
+            body = validate(IntroductionIn, {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""})
+            introductions.introduce(s, current_user, body.profile_id, body.posting_id, body.note, dt.date.today())
+            flash(_("Introduction recorded. The person has been told."), "ok")
+            return redirect(url_for("internships.agency_introductions"))
+        except DomainError as exc:
+            errors, status = field_errors(exc), exc.status
+            flash(message(exc), "error")
+    page, per_page = page_args()
+    items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
+    rows = [introductions.to_dict(s, i, current_user) for i in items]
+    return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
+                           form=form, errors=errors), status
 
 
 # --- caseworker -------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""The agency's introductions and referral claim through the pages, in Chinese: the links
+that carry the numbers, the refusal that says why, and the hire offered for the claim."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.models import Application, Notification, SubsidyClaim, User
+
+from .conftest import graduate
+from .test_pages_flow import login
+
+
+def test_agency_introduces_then_claims_through_the_pages(client, db, make, world, on_day):
+    on_day("2020-07-15")
+    world.org.is_epidemic_supply = True
+    agency = make.user("agency")
+    person = graduate(make, name="赵推荐")
+    hidden = graduate(make, name="钱未公开", published=False)
+    posting = make.posting(organisation=world.org, created_by=world.hr, title="消毒液灌装工")
+    login(client, agency)
+
+    page = client.get(f"/postings/{posting.id}")
+    assert "向此岗位推荐求职者" in page.text  # the posting page's link carries its number
+    page = client.get(f"/agency/introductions?posting_id={posting.id}")
+    assert page.status_code == 200 and f'name="posting_id" value="{posting.id}"' in page.text
+
+    r = client.post("/agency/introductions", data={"profile_id": hidden.id, "posting_id": posting.id})
+    assert r.status_code == 404 and "钱未公开" not in r.text and "不存在或您无权查看" in r.text
+    r = client.post("/agency/introductions", data={"profile_id": "abc", "posting_id": posting.id})
+    assert r.status_code == 422 and 'data-error="profile_id"' in r.text
+    r = client.post("/agency/introductions", data={"profile_id": person.id, "posting_id": posting.id,
+                                                   "note": "做过灌装"})
+    assert r.status_code == 302, r.text
+    page = client.get("/agency/introductions")
+    assert "赵推荐" in page.text and "消毒液灌装工" in page.text and "尚未因此推荐提出申请" in page.text
+    assert db.scalar(select(Notification.id).where(Notification.user_id == person.user_id,
+                                                   Notification.kind == "introduction"))
+
+    # the person applies on the site and is hired
+    login(client, db.get(User, person.user_id))
+    assert client.post(f"/postings/{posting.id}/apply", data={"note": ""}).status_code == 302
+    app = db.scalar(select(Application).where(Application.profile_id == person.id))
+    app.stage = "hired"
+    db.flush()
+
+    login(client, agency)
+    page = client.get("/agency/introductions")
+    assert "已录用：可申领职业介绍补贴" in page.text
+    page = client.get(f"/employer/claims?kind=referral_r7&application_id={app.id}")
+    assert f'<option value="{app.id}" selected>赵推荐 · 消毒液灌装工' in page.text
+    assert "资金来源（R7）" in page.text and "工业企业结构调整专项奖补资金" in page.text
+    r = client.post("/employer/claims", data={"kind": "referral_r7", "application_id": app.id, "contract_months": "12",
+                                              "hire_on": "2020-03-01", "makeup_insurance_on": "2020-07-10",
+                                              "funding_source": "industrial_restructuring_fund"})
+    assert r.status_code == 302, r.text
+    claim = db.scalar(select(SubsidyClaim).where(SubsidyClaim.application_id == app.id))
+    assert claim.kind == "referral_r7" and str(claim.amount) == "200.00"
+    assert claim.facts["funding_source"] == "industrial_restructuring_fund"
+    assert "工业企业结构调整专项奖补资金" in claim.reason_zh
+
+
+def test_an_employer_cannot_open_the_agency_page(client, world):
+    login(client, world.hr)
+    assert client.get("/agency/introductions").status_code == 403
