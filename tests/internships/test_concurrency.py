@@ -116,3 +116,44 @@ def test_a_hiring_claim_double_submitted_is_paid_once(committed):
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(SubsidyClaim).where(
             SubsidyClaim.application_id == ids["job_app"])) == 1
+
+
+def test_an_introduction_sent_twice_at_once_is_recorded_once(committed, cipher):
+    """An agency's form sent twice (a double tap on a slow phone): one introduction, one
+    notification to the person; the other request is told it exists already."""
+    from marketplace.models import Notification
+    from marketplace.models.internships import Introduction
+    from marketplace.services import introductions
+
+    engine, ids = committed
+    with Session(engine) as s:
+        make = Factories(s, cipher)
+        agency = make.user("agency")
+        posting = make.posting(organisation=s.get(Organisation, ids["org"]), created_by=s.get(User, ids["hr"]))
+        person_user = s.get(Profile, ids["profile"]).user_id
+        made = dict(agency=agency.id, agency_org=agency.organisation_id, posting=posting.id)
+        s.commit()
+    try:
+        def introduce(s, i):
+            return introductions.introduce(s, s.get(User, made["agency"]), ids["profile"], made["posting"], "",
+                                           dt.date.today()).id
+
+        results = race(engine, introduce)
+        assert len([r for r in results if isinstance(r, int)]) == 1, results
+        refused = next(r for r in results if not isinstance(r, int))
+        assert isinstance(refused, DomainError) and refused.status == 409, refused
+        with Session(engine) as s:
+            assert s.scalar(select(func.count()).select_from(Introduction).where(
+                Introduction.posting_id == made["posting"])) == 1
+            assert s.scalar(select(func.count()).select_from(Notification).where(
+                Notification.user_id == person_user, Notification.kind == "introduction")) == 1
+    finally:
+        with Session(engine) as s:
+            intro_ids = s.scalars(select(Introduction.id).where(Introduction.posting_id == made["posting"])).all()
+            s.execute(delete(AuditEntry).where(AuditEntry.entity == "introduction", AuditEntry.entity_id.in_(intro_ids)))
+            s.execute(delete(Notification).where(Notification.user_id == person_user))
+            s.execute(delete(Introduction).where(Introduction.posting_id == made["posting"]))
+            s.execute(delete(Posting).where(Posting.id == made["posting"]))
+            s.execute(delete(User).where(User.id == made["agency"]))
+            s.execute(delete(Organisation).where(Organisation.id == made["agency_org"]))
+            s.commit()

@@ -57,6 +57,10 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     assert claim.kind == "referral_r7" and str(claim.amount) == "200.00"
     assert claim.facts["funding_source"] == "industrial_restructuring_fund"
     assert "工业企业结构调整专项奖补资金" in claim.reason_zh
+    # the caseworker sees which introduction the claim rests on
+    login(client, world.cw)
+    page = client.get("/caseworker/claims")
+    assert f"推荐记录#{claim.facts['introduction_id']}" in page.text and "早于求职者申请" in page.text
 
 
 def test_an_employer_cannot_open_the_agency_page(client, world):
