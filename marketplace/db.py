@@ -24,6 +24,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from search.sqlite_util import enable_wal
+
 
 #: True while the current request or job is expected to write (SQLite: BEGIN IMMEDIATE).
 _writing: ContextVar[bool] = ContextVar("marketplace_db_writing", default=False)
@@ -63,9 +65,9 @@ def make_engine(url: str, **kw) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            enable_wal(dbapi_conn)  # the server's worker processes open the file together
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):

@@ -21,6 +21,7 @@ import time
 from dataclasses import asdict
 
 from .base import Hit, SearchResult
+from .sqlite_util import enable_wal
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class SharedResultCache:
         c = getattr(self._local, "conn", None)
         if c is None:
             c = sqlite3.connect(self.path, timeout=1, isolation_level=None, check_same_thread=False)
-            c.execute("PRAGMA journal_mode=WAL")
+            enable_wal(c)  # every server process opens it, at the same moment on a fresh instance
             c.execute("PRAGMA synchronous=OFF")  # a cache: losing the last writes on a crash is fine
             c.execute(_SCHEMA)
             self._local.conn = c

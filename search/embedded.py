@@ -44,6 +44,7 @@ from .base import (
     SearchUnavailable,
     as_date,
 )
+from .sqlite_util import enable_wal
 from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ class EmbeddedBackend(SearchBackend):
         c.execute("PRAGMA temp_store=MEMORY")
         c.execute("PRAGMA cache_size=-65536")
         if not self._memory:
-            c.execute("PRAGMA journal_mode=WAL")
+            enable_wal(c)  # other processes may be opening the same new file right now
             c.execute("PRAGMA mmap_size=268435456")
         with self._conns_lock:
             self._all_conns.append(c)
@@ -254,32 +255,43 @@ class EmbeddedBackend(SearchBackend):
 
     def _init_schema(self, c: sqlite3.Connection) -> None:
         with self._write_lock:
-            c.executescript(_SCHEMA)
-            for dt in DOC_TYPES:
-                t = _fts(dt)
-                exists = c.execute("SELECT 1 FROM sqlite_master WHERE name=?", (t,)).fetchone()
-                if exists and tuple(r[1] for r in c.execute(f"PRAGMA table_info({t})")) != FTS_COLUMNS:
-                    # an index of an older format cannot be converted (the source text
-                    # is not kept): empty it and say so; the reindex command refills it
-                    log.warning("search index %s has an old format: cleared, run the reindex", t)
-                    self._clear(c, dt)
-                    c.execute(f"DROP TABLE {t}")
-                    c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, 1)", (f"needs_reindex:{dt}",))
-                    exists = None
-                if not exists:
-                    c.execute(
-                        f"CREATE VIRTUAL TABLE {t} USING fts5({', '.join(FTS_COLUMNS)}, "
-                        "tokenize=\"unicode61 remove_diacritics 2 tokenchars '+#'\")"
-                    )
-                    c.execute(f"INSERT INTO {t}({t}, rank) VALUES('rank', 'bm25({', '.join(map(str, BM25_WEIGHTS))})')")
-            have = {r[1] for r in c.execute("PRAGMA table_info(docs)")}
-            for name in _ALL_COLUMNS:
-                if f"f_{name}" not in have:
-                    c.execute(f"ALTER TABLE docs ADD COLUMN f_{name}")
-            for name in _INDEXED_COLUMNS:
-                c.execute(f"CREATE INDEX IF NOT EXISTS docs_{name} ON docs(doc_type, f_{name})")
-            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('seq', 0)")
-            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('epoch', ?)", (f"{time.time_ns()}",))
+            c.executescript(_SCHEMA)  # IF NOT EXISTS throughout: safe beside another process
+            # The checks below look, then change: other processes (the server's workers start
+            # together) must not look in between, so all of it is one write transaction.
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                self._migrate_schema(c)
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+
+    def _migrate_schema(self, c: sqlite3.Connection) -> None:
+        for dt in DOC_TYPES:
+            t = _fts(dt)
+            exists = c.execute("SELECT 1 FROM sqlite_master WHERE name=?", (t,)).fetchone()
+            if exists and tuple(r[1] for r in c.execute(f"PRAGMA table_info({t})")) != FTS_COLUMNS:
+                # an index of an older format cannot be converted (the source text
+                # is not kept): empty it and say so; the reindex command refills it
+                log.warning("search index %s has an old format: cleared, run the reindex", t)
+                self._clear(c, dt)
+                c.execute(f"DROP TABLE {t}")
+                c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, 1)", (f"needs_reindex:{dt}",))
+                exists = None
+            if not exists:
+                c.execute(
+                    f"CREATE VIRTUAL TABLE {t} USING fts5({', '.join(FTS_COLUMNS)}, "
+                    "tokenize=\"unicode61 remove_diacritics 2 tokenchars '+#'\")"
+                )
+                c.execute(f"INSERT INTO {t}({t}, rank) VALUES('rank', 'bm25({', '.join(map(str, BM25_WEIGHTS))})')")
+        have = {r[1] for r in c.execute("PRAGMA table_info(docs)")}
+        for name in _ALL_COLUMNS:
+            if f"f_{name}" not in have:
+                c.execute(f"ALTER TABLE docs ADD COLUMN f_{name}")
+        for name in _INDEXED_COLUMNS:
+            c.execute(f"CREATE INDEX IF NOT EXISTS docs_{name} ON docs(doc_type, f_{name})")
+        c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('seq', 0)")
+        c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('epoch', ?)", (f"{time.time_ns()}",))
 
     def warm_up(self) -> None:
         """Load the Chinese tools and this process's vector cache now (call once per

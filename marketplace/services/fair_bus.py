@@ -27,6 +27,8 @@ import uuid
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from search.sqlite_util import enable_wal
+
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _subscribers: dict[int, set[queue.Queue]] = {}
@@ -131,7 +133,7 @@ def _redis_client():
 
 def _relay_connect(path: str) -> sqlite3.Connection:
     c = sqlite3.connect(path, timeout=5, isolation_level=None)
-    c.execute("PRAGMA journal_mode=WAL")
+    enable_wal(c)  # every server process opens it, at the same moment on a fresh instance
     c.execute("CREATE TABLE IF NOT EXISTS fair_events (id INTEGER PRIMARY KEY AUTOINCREMENT, "
               "origin TEXT NOT NULL, fair_id INTEGER NOT NULL, body TEXT NOT NULL, at REAL NOT NULL)")
     return c
