@@ -16,6 +16,10 @@ __all__ = [
 from .welfare import (CONTACT_CHANNELS, HTE_BASES, PLACEMENT_END_REASONS, REFERRAL_OUTCOMES, REGISTRATION_BASES,  # noqa: E402
                       REGISTRATION_CHANNELS, REGISTRATION_END_REASONS, FollowUp, FollowUpContact, HardToEmployStatus,
                       Placement, Referral, Registration)
+
+__all__ += ["CONTACT_CHANNELS", "HTE_BASES", "PLACEMENT_END_REASONS", "REFERRAL_OUTCOMES", "REGISTRATION_BASES",
+            "REGISTRATION_CHANNELS", "REGISTRATION_END_REASONS", "FollowUp", "FollowUpContact", "HardToEmployStatus",
+            "Placement", "Referral", "Registration"]
 from .internships import (AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, InternshipAgreement,  # noqa: E402
                           InternshipInterruption, Introduction, Notification, SubsidyClaim)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from flask import Response, request
+from flask import Response
 
 from ..models import CLAIM_KINDS, CLAIM_STATES, AGREEMENT_STATUSES
 from ..schemas_internships import (AgreementIn, DecisionIn, HireClaimIn, InternshipClaimIn, InterruptionIn,

@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from ..models import (CATEGORIES, DISTRICTS, EDUCATION_EN, EDUCATION_LEVELS, KINDS, OPEN_STAGES, ORG_TYPES,
-                      Application, Posting)
+from ..models import (CATEGORIES, DISTRICTS, EDUCATION_EN, EDUCATION_LEVELS, KINDS, OPEN_STAGES, Application, Posting)
 from ..schemas import PostingIn, ProfileIn, RegisterEmployer, RegisterPerson, UserIn, UserPatch, validate
 from ..services import accounts, applications, paginate, postings, profiles
 from ..services.errors import DomainError, Forbidden, ValidationFailed

@@ -44,7 +44,7 @@ def test_agency_introduces_a_person_and_sees_the_hire_to_claim(live_server, page
     page.click("[data-test=introduce]")
     page.wait_for_load_state()
     assert "推荐已登记" in page.locator(".flash").inner_text()
-    row = page.locator(f"tr[data-introduction]", has_text=title).first
+    row = page.locator("tr[data-introduction]", has_text=title).first
     assert "尚未因此推荐提出申请" in row.inner_text()
     hired = page.locator("[data-test=outcome]", has_text="已录用")
     assert hired.count() == 1  # the demo introduction that led to a hire

@@ -8,13 +8,12 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
-from marketplace.models import Application, ApplicationEvent, InternshipAgreement, Notification, SubsidyClaim
+from marketplace.models import InternshipAgreement, Notification, SubsidyClaim
 from marketplace.services import internship_claims as claims
 
-from .conftest import graduate, hire, introduced
+from .conftest import hire, introduced
 
 
 def sign(api, world, start="2020-03-01", months=6, app=None, hr=None):

@@ -17,14 +17,14 @@ def test_skilled_local_eligible_candidate_ranks_first_with_reasons(client, make)
     post = make.posting(organisation=org, created_by=hr, title="电焊工", district="望花区", education_min=3,
                         description="负责钢结构和压力管道焊接，按图纸施工，需持焊工证。", skills=["电焊", "氩弧焊", "焊工证"],
                         requirements="高中/中专及以上，持焊工证")
-    good = make.profile(name="王强", district="望花区", education=3, skills=["电焊", "氩弧焊", "焊工证"],
-                        desired_jobs="电焊工", summary="做了八年电焊，有焊工证")
-    far = make.profile(name="李伟", district="清原满族自治县", education=3, skills=["电焊"], desired_jobs="电焊工",
-                       summary="会电焊")
-    low_edu = make.profile(name="赵刚", district="望花区", education=2, skills=["电焊", "氩弧焊"], desired_jobs="电焊工",
-                           summary="电焊学徒三年")
-    cook = make.profile(name="孙丽", district="望花区", education=3, skills=["炒菜", "面点"], desired_jobs="厨师",
-                        summary="会做家常菜")
+    make.profile(name="王强", district="望花区", education=3, skills=["电焊", "氩弧焊", "焊工证"],
+                 desired_jobs="电焊工", summary="做了八年电焊，有焊工证")
+    make.profile(name="李伟", district="清原满族自治县", education=3, skills=["电焊"], desired_jobs="电焊工",
+                 summary="会电焊")
+    make.profile(name="赵刚", district="望花区", education=2, skills=["电焊", "氩弧焊"], desired_jobs="电焊工",
+                 summary="电焊学徒三年")
+    make.profile(name="孙丽", district="望花区", education=3, skills=["炒菜", "面点"], desired_jobs="厨师",
+                 summary="会做家常菜")
     r = client.get(f"/api/v1/postings/{post.id}/candidates?per_page=10&include_ineligible=1", headers=make.token(hr))
     assert r.status_code == 200, r.json
     names = [i["profile"]["name"] for i in r.json["items"]]

@@ -7,7 +7,6 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from marketplace.models import FollowUp, Placement, Referral, Registration
-from marketplace.services import welfare
 
 from .helpers import registered
 

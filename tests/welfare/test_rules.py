@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.models import (Application, FollowUp, HardToEmployStatus, Placement, ProfileCategory, Referral,
-                                Registration)
+from marketplace.models import (Application, FollowUp, HardToEmployStatus, Placement, Registration)
 from marketplace.services import applications, welfare
 from marketplace.services.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 
