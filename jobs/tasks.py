@@ -12,7 +12,7 @@ def index_posting(self, posting_id: int) -> str:
 
     rt = runtime()
     try:
-        with database().unit_of_work() as s:
+        with database().unit_of_work(write=False) as s:  # reads rows, writes the index
             result = indexing.index_posting(s, rt.backend, rt.encoder, posting_id)
         rt.invalidate()
         return result
@@ -26,7 +26,7 @@ def index_profile(self, profile_id: int) -> str:
 
     rt = runtime()
     try:
-        with database().unit_of_work() as s:
+        with database().unit_of_work(write=False) as s:  # reads rows, writes the index
             result = indexing.index_profile(s, rt.backend, rt.encoder, profile_id)
         rt.invalidate()
         return result

@@ -128,7 +128,7 @@ def _reindex(doc_types) -> None:
 
     rt = current_app.extensions["runtime"]
     for doc_type in doc_types:
-        with current_app.extensions["db"].unit_of_work() as s:
+        with current_app.extensions["db"].unit_of_work(write=False) as s:  # the site keeps writing meanwhile
             with click.progressbar(length=1, label=f"indexing {doc_type}s") as bar:
                 def progress(done, total):
                     bar.length = total

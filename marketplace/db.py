@@ -94,10 +94,14 @@ class Database:
                                     join_transaction_mode="create_savepoint")
 
     @contextmanager
-    def unit_of_work(self):
-        """One transaction: commit on success, roll back on error (for jobs and commands)."""
+    def unit_of_work(self, write: bool = True):
+        """One transaction: commit on success, roll back on error (for jobs and commands).
+
+        ``write=False`` for work that only reads the database, however long it runs (the
+        search index's rebuild, the indexing tasks): on SQLite it then does not hold the
+        write lock, so the site's own writes go on meanwhile."""
         s = self.session()
-        token = _writing.set(True)
+        token = _writing.set(write)
         try:
             yield s
             s.commit()

@@ -77,3 +77,41 @@ def test_jobs_units_of_work_take_the_write_lock_at_begin(tmp_path):
     assert errors == []
     with db.engine.connect() as c:
         assert c.exec_driver_sql("SELECT count(*) FROM n").scalar() == 5
+
+
+
+def test_the_site_keeps_writing_while_the_search_index_is_rebuilt(tmp_path):
+    """``flask reindex`` reads every posting for minutes at 100,000 rows. It must not hold
+    the write lock meanwhile: an employer saving a posting in the middle of it is saved at
+    once, not refused after the 30 s busy timeout."""
+    from marketplace import create_app
+    from marketplace.cli import upgrade_database
+    from marketplace.services import indexing
+    from tests.conftest import Factories
+
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
+    upgrade_database(app)
+    db, rt = app.extensions["db"], app.extensions["runtime"]
+    with db.unit_of_work() as s:
+        for i in range(3):
+            Factories(s, app.extensions["cipher"]).posting(title=f"焊工{i}")
+    waited: list[float] = []
+
+    def save_elsewhere():
+        t0 = time.monotonic()
+        with db.unit_of_work() as s:  # what a request that writes does
+            s.execute(text("UPDATE postings SET headcount = headcount + 1 WHERE id = (SELECT min(id) FROM postings)"))
+        waited.append(time.monotonic() - t0)
+
+    def progress(done, total):
+        if done and not waited:  # in the middle of the rebuild, its transaction open
+            t = threading.Thread(target=save_elsewhere)
+            t.start()
+            t.join(40)
+
+    with db.unit_of_work(write=False) as s:
+        assert indexing.reindex(s, rt.backend, rt.encoder, "posting", batch=1, progress=progress) == 3
+    assert waited and waited[0] < 5, waited
+    with db.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT max(headcount) FROM postings").scalar() == 3  # 2 + the saved change
+    db.engine.dispose()

@@ -126,7 +126,7 @@ def seed(args) -> None:
     from matching.pools import posting_occupation_text, profile_occupation_text
 
     t0 = time.time()
-    with app.extensions["db"].unit_of_work() as s:
+    with app.extensions["db"].unit_of_work(write=False) as s:
         for model, conv, texts_of, role in (
                 (Posting, lambda p: posting_data(p, today), lambda d: [d.text(), posting_occupation_text(d)], "passage"),
                 (Profile, profile_data, lambda d: [d.text(), profile_occupation_text(d)], "query")):
@@ -136,7 +136,7 @@ def seed(args) -> None:
             prime_embeddings(enc, keys)
     print(f"embedding cache primed in {time.time() - t0:.0f}s", flush=True)
     t0 = time.time()
-    with app.extensions["db"].unit_of_work() as s:
+    with app.extensions["db"].unit_of_work(write=False) as s:
         for doc_type in ("posting", "profile"):
             n = indexing.reindex(s, rt.backend, enc, doc_type, batch=2000)
             print(f"{n} {doc_type}s indexed", flush=True)
