@@ -62,7 +62,7 @@ class Posting(Base):
     #: created (UTC)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: last change (UTC)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     #: first publication (UTC)
     published_at: Mapped[dt.datetime | None]
 

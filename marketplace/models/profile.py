@@ -66,7 +66,7 @@ class Profile(Base):
     #: created (UTC)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: last change (UTC)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     categories = relationship("ProfileCategory", back_populates="profile", cascade="all, delete-orphan",
                               order_by="ProfileCategory.id")

