@@ -262,7 +262,8 @@ class EmbeddedBackend(SearchBackend):
             try:
                 self._migrate_schema(c)
             except BaseException:
-                c.execute("ROLLBACK")
+                if c.in_transaction:  # SQLite may have ended it already; keep the first error
+                    c.execute("ROLLBACK")
                 raise
             c.execute("COMMIT")
 

@@ -224,7 +224,7 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
     facts["hire_on"] = facts.get("hire_on") or (_hire_on(session, app) or today).isoformat()
     if introduction is not None:  # the caseworker sees which introduction the claim rests on
         facts["introduction_id"] = introduction.id
-        facts["introduced_on"] = introduction.created_at.date().isoformat()
+        facts["introduced_on"] = introductions.local_date(introduction.created_at)
     if dt.date.fromisoformat(facts["hire_on"]) > today:
         raise ValidationFailed("招用日期不能晚于今天", "the hire date cannot be later than today", field="hire_on")
     once_key = f"{kind}:{app.id}"

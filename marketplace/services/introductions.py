@@ -7,11 +7,13 @@ when it makes it, and a referral claim is accepted only for the agency whose int
 *counts* for that hire:
 
 * the introduction names the person and the posting they were later hired on;
-* it was recorded no later than the person's application (or the employer's invitation) to
-  that posting: an introduction made after the person had already applied brought nothing
-  about;
+* it was recorded no later than the person's first approach to that posting (the
+  application, the employer's invitation, or an interview asked for at a job fair): an
+  introduction made afterwards brought nothing about. It is still recorded, and the agency is
+  not told why it does not count: whether a person applied somewhere is not its business;
 * where several agencies introduced the same person to the same posting, only the first
   counts (one hire pays one referral subsidy: the claim's once-key enforces it as well).
+  A claim that rests on no counting introduction answers 404, whatever the reason.
 
 Who may be introduced: a person whose profile is published (their consent to being shown to
 employers, R-PIPL). A person who applied only to the agency's own postings let the agency
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,11 +57,8 @@ def introduce(session: Session, actor: User, profile_id: int, posting_id: int, n
         raise Conflict("这是本机构自己的岗位：为其他用人单位推荐才算职业介绍",
                        "this is your own organisation's posting: an introduction is to another employer's posting",
                        field="posting_id")
-    if session.scalar(select(Application.id).where(Application.profile_id == profile.id,
-                                                   Application.posting_id == posting.id)):
-        raise Conflict("该求职者已申请或已受邀于此岗位，现在推荐不能算作职业介绍",
-                       "this person has already applied or been invited to this posting, so an introduction now "
-                       "would not count", field="posting_id")
+    # Whether the person already applied is not the agency's to learn: an introduction made
+    # after the person's first approach is recorded like any other and simply never counts.
     if session.scalar(select(Introduction.id).where(Introduction.organisation_id == org.id,
                                                     Introduction.profile_id == profile.id,
                                                     Introduction.posting_id == posting.id)):
@@ -86,32 +85,70 @@ def introduce(session: Session, actor: User, profile_id: int, posting_id: int, n
     return intro
 
 
+def first_approach(session: Session, app: Application) -> dt.datetime:
+    """When the person first approached this posting: the application (or the employer's
+    invitation), or earlier, an interview asked for at a job fair (the application itself is
+    made only when the employer records the interview's outcome)."""
+    from ..models import Interview
+
+    asked = session.scalar(select(func.min(Interview.created_at)).where(
+        Interview.profile_id == app.profile_id, Interview.posting_id == app.posting_id))
+    return min(app.created_at, asked) if asked is not None else app.created_at
+
+
 def credited(session: Session, app: Application) -> Introduction | None:
     """The introduction that counts for this application: the first one to its posting,
-    recorded no later than the application itself; None when no agency brought it about."""
+    recorded no later than the person's first approach; None when no agency brought it about."""
     return session.scalar(select(Introduction).where(
         Introduction.profile_id == app.profile_id, Introduction.posting_id == app.posting_id,
-        Introduction.created_at <= app.created_at).order_by(Introduction.created_at, Introduction.id).limit(1))
+        Introduction.created_at <= first_approach(session, app))
+        .order_by(Introduction.created_at, Introduction.id).limit(1))
 
 
 def for_referral_claim(session: Session, actor: User, app: Application) -> Introduction:
-    """The claiming agency's introduction behind this hire, or the refusal that says why
-    not. A hire the agency never introduced is not its to claim, nor to learn of (404)."""
-    own = session.scalar(select(Introduction).where(
-        Introduction.organisation_id == actor.organisation_id, Introduction.profile_id == app.profile_id,
-        Introduction.posting_id == app.posting_id))
-    if own is None:
-        raise NotFound("录用记录", "hire")
-    if own.created_at > app.created_at:
-        raise Conflict("该求职者在贵机构推荐之前已申请此岗位，这次录用不是职业介绍促成的",
-                       "the person applied to this posting before your agency introduced them, so the hire "
-                       "did not come from your introduction", field="application_id")
+    """The claiming agency's introduction that brought this hire about. Otherwise 404,
+    whatever the reason (no introduction, a late one, another agency's first): the claim must
+    not tell an agency that a person applied somewhere, nor who else introduced them."""
     first = credited(session, app)
-    if first is not None and first.id != own.id:
-        raise Conflict("另一家机构更早向此岗位推荐了该求职者：职业介绍补贴归首先推荐的机构",
-                       "another agency introduced this person to this posting first: the referral subsidy goes "
-                       "to the first introduction", field="application_id")
-    return own
+    if first is None or first.organisation_id != actor.organisation_id:
+        raise NotFound("录用记录", "hire")
+    return first
+
+
+def claimable_hires(session: Session, actor: User, limit: int = 200) -> list[Application]:
+    """Hires the agency's introductions brought about and not yet claimed for (newest
+    first): what its referral-claim form offers. One query, however many introductions."""
+    from sqlalchemy import and_, exists, or_
+    from sqlalchemy.orm import aliased, selectinload
+
+    from ..models import Interview, SubsidyClaim
+
+    other = aliased(Introduction)
+    stmt = (select(Application).join(Introduction, and_(Introduction.profile_id == Application.profile_id,
+                                                        Introduction.posting_id == Application.posting_id))
+            .where(Introduction.organisation_id == actor.organisation_id, Application.stage == "hired",
+                   Introduction.created_at <= Application.created_at,
+                   ~exists().where(Interview.profile_id == Application.profile_id,
+                                   Interview.posting_id == Application.posting_id,
+                                   Interview.created_at < Introduction.created_at),
+                   ~exists().where(other.profile_id == Application.profile_id,
+                                   other.posting_id == Application.posting_id,
+                                   or_(other.created_at < Introduction.created_at,
+                                       and_(other.created_at == Introduction.created_at, other.id < Introduction.id))),
+                   ~exists().where(SubsidyClaim.kind == "referral_r7", SubsidyClaim.application_id == Application.id,
+                                   SubsidyClaim.once_key.is_not(None)))
+            .options(selectinload(Application.profile),
+                     selectinload(Application.posting).selectinload(Posting.organisation))
+            .order_by(Application.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def local_date(moment: dt.datetime) -> str:
+    """A stored UTC time as the date in Fushun (Asia/Shanghai): what people and caseworkers
+    call the day of the introduction."""
+    from .fairs import local_time
+
+    return local_time(moment, "%Y-%m-%d")
 
 
 def introductions_for(actor: User):
@@ -127,7 +164,8 @@ def introductions_for(actor: User):
 def to_dict(session: Session, intro: Introduction, actor: User) -> dict:
     out = {"id": intro.id, "agency": intro.organisation.name, "posting_id": intro.posting_id,
            "posting": intro.posting.title, "employer": intro.posting.organisation.name,
-           "created_at": intro.created_at.isoformat(), "note": intro.note}
+           "created_at": intro.created_at.isoformat(), "created_on": local_date(intro.created_at),
+           "note": intro.note}
     if actor.role == "agency":
         # What became of it, for the agency that made it: the person's application to that
         # posting, and whether this introduction is the one a referral claim would count.
@@ -139,19 +177,3 @@ def to_dict(session: Session, intro: Introduction, actor: User) -> dict:
                    application_id=app.id if counts else None, stage=app.stage if counts else None, counts=counts)
     return out
 
-
-def claimable_hires(session: Session, actor: User, limit: int = 100) -> list[Application]:
-    """Hires the agency's introductions brought about (the first introduction, before the
-    application): what its referral claims can name."""
-    intros = session.scalars(select(Introduction).where(Introduction.organisation_id == actor.organisation_id)
-                             .order_by(Introduction.id.desc()).limit(500))
-    out = []
-    for intro in intros:
-        app = session.scalar(select(Application).where(Application.profile_id == intro.profile_id,
-                                                       Application.posting_id == intro.posting_id,
-                                                       Application.stage == "hired"))
-        if app is not None and (first := credited(session, app)) is not None and first.id == intro.id:
-            out.append(app)
-            if len(out) >= limit:
-                break
-    return out

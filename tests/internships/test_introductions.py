@@ -67,9 +67,10 @@ def test_an_agency_that_introduced_nobody_cannot_claim_or_learn_of_the_hire(api,
     stranger = make.user("agency")
     r = _claim(api, stranger, app_id)
     assert r.status_code == 404  # the profile is published, but this hire is nothing of the agency's
-    # and introducing the person now, after the hire, is refused and pays nothing
+    # introducing the person now, after the hire, is recorded (the agency is not told that
+    # they applied) but counts for nothing
     r = api(stranger).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
-    assert r.status_code == 409 and "already applied" in r.json["error"]["message"]["en"]
+    assert r.status_code == 201 and r.json["counts"] is False and r.json["stage"] is None
     assert _claim(api, stranger, app_id).status_code == 404
 
 
@@ -81,8 +82,7 @@ def test_only_the_first_agency_counts(api, db, make, world, on_day):
         assert api(agency).post("/introductions", {"profile_id": person.id,
                                                    "posting_id": posting.id}).status_code == 201
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
-    r = _claim(api, second, app_id)
-    assert r.status_code == 409 and "first" in r.json["error"]["message"]["en"]
+    assert _claim(api, second, app_id).status_code == 404  # nor told that another agency came first
     assert api(second).get("/introductions").json["items"][0]["counts"] is False
     assert api(second).get("/introductions").json["items"][0]["stage"] is None  # nor how it went
     assert _claim(api, first, app_id).status_code == 201
@@ -102,8 +102,7 @@ def test_an_introduction_made_after_the_application_does_not_count(api, db, make
     db.add(Introduction(organisation_id=agency.organisation_id, profile_id=person.id, posting_id=posting.id,
                         created_by_id=agency.id, created_at=app.created_at + dt.timedelta(minutes=5)))
     db.flush()
-    r = _claim(api, agency, app_id)
-    assert r.status_code == 409 and "before your agency introduced them" in r.json["error"]["message"]["en"]
+    assert _claim(api, agency, app_id).status_code == 404
 
 
 def test_who_may_be_introduced_and_where(api, db, make, world, on_day):
@@ -129,3 +128,34 @@ def test_who_may_be_introduced_and_where(api, db, make, world, on_day):
     r = api(world.hr).post("/introductions", {"profile_id": person.id, "posting_id": open_post.id})
     assert r.status_code == 403  # an employer's HR is not an agency
     assert api(agency).post("/introductions", {"profile_id": person.id}).status_code == 422
+
+
+def test_an_interview_asked_for_at_a_fair_is_the_first_approach(api, db, make, world, on_day):
+    """At a job fair the person asks for an interview on a posting; the application is made
+    only when the employer records the outcome. An introduction between the two brought
+    nothing about."""
+    import datetime as dt
+
+    from marketplace.models import Booth, Fair, Interview, User as U
+    from marketplace.services import introductions
+
+    on_day("2020-07-15")
+    person, posting = _setup(db, make, world)
+    organiser = make.user("organiser")
+    fair = Fair(organiser_id=organiser.id, name="抚顺市夏季招聘会", mode="onsite", held_on=dt.date.today(),
+                venue="抚顺市人才市场", slots=["09:00-09:30"], status="open")
+    db.add(fair)
+    db.flush()
+    booth = Booth(fair_id=fair.id, organisation_id=world.org.id, status="approved", posting_ids=[posting.id],
+                  created_by_id=world.hr.id)
+    db.add(booth)
+    db.flush()
+    db.add(Interview(fair_id=fair.id, booth_id=booth.id, profile_id=person.id, posting_id=posting.id,
+                     requested_by="person", status="requested"))
+    db.flush()
+    agency = make.user("agency")
+    assert api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).status_code == 201
+    app_id = _hire_through_the_api(api, world, db.get(U, person.user_id), posting.id)
+    assert api(agency).get("/introductions").json["items"][0]["counts"] is False
+    assert introductions.claimable_hires(db, agency) == []
+    assert _claim(api, agency, app_id).status_code == 404

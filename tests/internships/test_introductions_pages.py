@@ -57,6 +57,7 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     assert claim.kind == "referral_r7" and str(claim.amount) == "200.00"
     assert claim.facts["funding_source"] == "industrial_restructuring_fund"
     assert "工业企业结构调整专项奖补资金" in claim.reason_zh
+    assert "暂无可申领的录用" in client.get("/employer/claims").text  # claimed: no longer offered
     # the caseworker sees which introduction the claim rests on
     login(client, world.cw)
     page = client.get("/caseworker/claims")
