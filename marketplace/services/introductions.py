@@ -85,24 +85,42 @@ def introduce(session: Session, actor: User, profile_id: int, posting_id: int, n
     return intro
 
 
-def first_approach(session: Session, app: Application) -> dt.datetime:
-    """When the person first approached this posting: the application (or the employer's
-    invitation), or earlier, an interview asked for at a job fair (the application itself is
-    made only when the employer records the interview's outcome)."""
-    from ..models import Interview
-
-    asked = session.scalar(select(func.min(Interview.created_at)).where(
-        Interview.profile_id == app.profile_id, Interview.posting_id == app.posting_id))
-    return min(app.created_at, asked) if asked is not None else app.created_at
-
-
 def credited(session: Session, app: Application) -> Introduction | None:
     """The introduction that counts for this application: the first one to its posting,
-    recorded no later than the person's first approach; None when no agency brought it about."""
-    return session.scalar(select(Introduction).where(
-        Introduction.profile_id == app.profile_id, Introduction.posting_id == app.posting_id,
-        Introduction.created_at <= first_approach(session, app))
-        .order_by(Introduction.created_at, Introduction.id).limit(1))
+    recorded no later than the person's first approach to it (the application or the
+    employer's invitation, or earlier, an interview asked for at a job fair: the application
+    itself is made only when the employer records the interview's outcome); None when no
+    agency brought it about."""
+    return credited_many(session, [app]).get(app.id)
+
+
+def credited_many(session: Session, apps: list[Application]) -> dict[int, Introduction]:
+    """``credited`` for the applications of one page (application id → the introduction that
+    counts), in two queries, for the employer's applicant list."""
+    from ..models import Interview
+
+    if not apps:
+        return {}
+    pairs = {(a.profile_id, a.posting_id) for a in apps}
+    profile_ids = {pr for pr, _ in pairs}
+    posting_ids = {po for _, po in pairs}
+    intros: dict[tuple, list[Introduction]] = {}
+    for i in session.scalars(select(Introduction).where(Introduction.profile_id.in_(profile_ids),
+                                                        Introduction.posting_id.in_(posting_ids))
+                             .order_by(Introduction.created_at, Introduction.id)):
+        intros.setdefault((i.profile_id, i.posting_id), []).append(i)
+    asked = dict(((pr, po), at) for pr, po, at in session.execute(
+        select(Interview.profile_id, Interview.posting_id, func.min(Interview.created_at))
+        .where(Interview.profile_id.in_(profile_ids), Interview.posting_id.in_(posting_ids))
+        .group_by(Interview.profile_id, Interview.posting_id)))
+    out = {}
+    for a in apps:
+        key = (a.profile_id, a.posting_id)
+        approach = min(a.created_at, asked[key]) if key in asked else a.created_at
+        first = next(iter(intros.get(key, ())), None)
+        if first is not None and first.created_at <= approach:
+            out[a.id] = first
+    return out
 
 
 def for_referral_claim(session: Session, actor: User, app: Application) -> Introduction:

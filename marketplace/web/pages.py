@@ -396,7 +396,12 @@ def employer_posting(posting_id):
     p = postings.own_posting(s, current_user, posting_id)
     page, per_page = page_args(50)
     items, total = paginate(s, applications.applications_for(current_user, posting_id), page, per_page)
-    return render_template("employer/posting.html", p=p, items=items, total=total, page=page, per_page=per_page)
+    from ..services import introductions
+
+    # which agency introduced an applicant (职业介绍): the employer may dispute a referral claim
+    introduced = introductions.credited_many(s, items)
+    return render_template("employer/posting.html", p=p, items=items, total=total, page=page, per_page=per_page,
+                           introduced=introduced)
 
 
 @bp.post("/employer/postings/<int:posting_id>/<any(publish, close):action>")

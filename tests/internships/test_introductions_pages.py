@@ -58,6 +58,14 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     assert claim.facts["funding_source"] == "industrial_restructuring_fund"
     assert "工业企业结构调整专项奖补资金" in claim.reason_zh
     assert "暂无可申领的录用" in client.get("/employer/claims").text  # claimed: no longer offered
+    # the employer sees who introduced the applicant, and only where the introduction counts
+    walk_in = graduate(make, name="孙自来")
+    db.add(Application(posting_id=posting.id, profile_id=walk_in.id, stage="applied"))
+    db.flush()
+    login(client, world.hr)
+    page = client.get(f"/employer/postings/{posting.id}")
+    assert page.text.count('data-test="introduced-by"') == 1
+    assert f"经{agency.organisation.name}推荐" in page.text
     # the caseworker sees which introduction the claim rests on
     login(client, world.cw)
     page = client.get("/caseworker/claims")
