@@ -36,7 +36,7 @@ from .. import policy as pol
 from ..crypto import Cipher, mask_id_number
 from ..models import (Application, ApplicationEvent, InternshipAgreement, Notification, Organisation, SubsidyClaim,
                       User, utcnow)
-from . import audit
+from . import audit, introductions
 from .errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from .internships import (EMPLOYER_ROLES, REVIEW_ROLES, entitlement_now, full_end, get_agreement, not_eligible,
                           occupied_until, policy_set, visible_rows, visible_to)
@@ -210,8 +210,6 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
         # Paid on the agency's own introduction of the person to this posting, recorded before
         # they applied, and only to the first agency (services.introductions). A hire the agency
         # never introduced is not its to claim, nor to learn of through the claim (404).
-        from . import introductions
-
         introduction = introductions.for_referral_claim(session, actor, app)
     if app.stage != "hired":
         raise Conflict("该申请尚未录用", "this application is not a hire", field="application_id")

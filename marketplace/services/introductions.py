@@ -59,18 +59,13 @@ def introduce(session: Session, actor: User, profile_id: int, posting_id: int, n
                        field="posting_id")
     # Whether the person already applied is not the agency's to learn: an introduction made
     # after the person's first approach is recorded like any other and simply never counts.
-    if session.scalar(select(Introduction.id).where(Introduction.organisation_id == org.id,
-                                                    Introduction.profile_id == profile.id,
-                                                    Introduction.posting_id == posting.id)):
-        raise Conflict("本机构已向此岗位推荐过该求职者", "your agency has already introduced this person to this posting",
-                       field="posting_id")
     intro = Introduction(organisation_id=org.id, profile_id=profile.id, posting_id=posting.id,
                          created_by_id=actor.id, note=note)
     session.add(intro)
     try:
         with session.begin_nested():
             session.flush()
-    except IntegrityError:  # the same form sent twice at once: the unique key decided
+    except IntegrityError:  # made before, or the same form sent twice at once: the unique key decides
         raise Conflict("本机构已向此岗位推荐过该求职者", "your agency has already introduced this person to this posting",
                        field="posting_id") from None
     audit.record(session, actor, "introduction", intro.id, "create",
@@ -135,30 +130,23 @@ def for_referral_claim(session: Session, actor: User, app: Application) -> Intro
 
 def claimable_hires(session: Session, actor: User, limit: int = 200) -> list[Application]:
     """Hires the agency's introductions brought about and not yet claimed for (newest
-    first): what its referral-claim form offers. One query, however many introductions."""
-    from sqlalchemy import and_, exists, or_
-    from sqlalchemy.orm import aliased, selectinload
+    first): what its referral-claim form offers. Three queries, however many introductions;
+    which introduction counts is ``credited_many``'s one reading of the rule."""
+    from sqlalchemy import and_, exists
+    from sqlalchemy.orm import selectinload
 
-    from ..models import Interview, SubsidyClaim
+    from ..models import SubsidyClaim
 
-    other = aliased(Introduction)
-    stmt = (select(Application).join(Introduction, and_(Introduction.profile_id == Application.profile_id,
-                                                        Introduction.posting_id == Application.posting_id))
-            .where(Introduction.organisation_id == actor.organisation_id, Application.stage == "hired",
-                   Introduction.created_at <= Application.created_at,
-                   ~exists().where(Interview.profile_id == Application.profile_id,
-                                   Interview.posting_id == Application.posting_id,
-                                   Interview.created_at < Introduction.created_at),
-                   ~exists().where(other.profile_id == Application.profile_id,
-                                   other.posting_id == Application.posting_id,
-                                   or_(other.created_at < Introduction.created_at,
-                                       and_(other.created_at == Introduction.created_at, other.id < Introduction.id))),
-                   ~exists().where(SubsidyClaim.kind == "referral_r7", SubsidyClaim.application_id == Application.id,
-                                   SubsidyClaim.once_key.is_not(None)))
-            .options(selectinload(Application.profile),
-                     selectinload(Application.posting).selectinload(Posting.organisation))
-            .order_by(Application.id.desc()).limit(limit))
-    return list(session.scalars(stmt))
+    hires = list(session.scalars(
+        select(Application).join(Introduction, and_(Introduction.profile_id == Application.profile_id,
+                                                    Introduction.posting_id == Application.posting_id))
+        .where(Introduction.organisation_id == actor.organisation_id, Application.stage == "hired",
+               ~exists().where(SubsidyClaim.kind == "referral_r7", SubsidyClaim.application_id == Application.id,
+                               SubsidyClaim.once_key.is_not(None)))
+        .options(selectinload(Application.profile), selectinload(Application.posting).selectinload(Posting.organisation))
+        .order_by(Application.id.desc())))
+    first = credited_many(session, hires)
+    return [a for a in hires if a.id in first and first[a.id].organisation_id == actor.organisation_id][:limit]
 
 
 def local_date(moment: dt.datetime) -> str:
@@ -179,19 +167,33 @@ def introductions_for(actor: User):
     raise Forbidden()
 
 
-def to_dict(session: Session, intro: Introduction, actor: User) -> dict:
-    out = {"id": intro.id, "agency": intro.organisation.name, "posting_id": intro.posting_id,
-           "posting": intro.posting.title, "employer": intro.posting.organisation.name,
-           "created_at": intro.created_at.isoformat(), "created_on": local_date(intro.created_at),
-           "note": intro.note}
-    if actor.role == "agency":
-        # What became of it, for the agency that made it: the person's application to that
-        # posting, and whether this introduction is the one a referral claim would count.
-        app = session.scalar(select(Application).where(Application.profile_id == intro.profile_id,
-                                                       Application.posting_id == intro.posting_id))
-        first = credited(session, app) if app is not None else None
-        counts = first is not None and first.id == intro.id  # else nothing about the application is the agency's
-        out.update(profile_id=intro.profile_id, person=intro.profile.name,
-                   application_id=app.id if counts else None, stage=app.stage if counts else None, counts=counts)
+def to_dicts(session: Session, intros: list[Introduction], actor: User) -> list[dict]:
+    """Introductions for a list. For the agency that made them, also what became of each:
+    the person's application to that posting (stage and id), only where this introduction is
+    the one a referral claim would count; otherwise nothing about the application is the
+    agency's. Two queries for the outcomes, whatever the page size."""
+    apps: dict[tuple, Application] = {}
+    if actor.role == "agency" and intros:
+        from sqlalchemy import tuple_
+
+        pairs = {(i.profile_id, i.posting_id) for i in intros}
+        apps = {(a.profile_id, a.posting_id): a for a in session.scalars(select(Application).where(
+            tuple_(Application.profile_id, Application.posting_id).in_(pairs)))}
+    first = credited_many(session, list(apps.values()))
+    out = []
+    for intro in intros:
+        d = {"id": intro.id, "agency": intro.organisation.name, "posting_id": intro.posting_id,
+             "posting": intro.posting.title, "employer": intro.posting.organisation.name,
+             "created_at": intro.created_at.isoformat(), "created_on": local_date(intro.created_at),
+             "note": intro.note}
+        if actor.role == "agency":
+            app = apps.get((intro.profile_id, intro.posting_id))
+            counts = app is not None and app.id in first and first[app.id].id == intro.id
+            d.update(profile_id=intro.profile_id, person=intro.profile.name,
+                     application_id=app.id if counts else None, stage=app.stage if counts else None, counts=counts)
+        out.append(d)
     return out
 
+
+def to_dict(session: Session, intro: Introduction, actor: User) -> dict:
+    return to_dicts(session, [intro], actor)[0]

@@ -28,10 +28,13 @@ def page_args() -> tuple[int, int]:
     return number("page", 1, 1, 100000), number("per_page", 20, 1, settings().PER_PAGE_MAX)
 
 
-def paged(stmt, to_dict) -> dict:
+def paged(stmt, to_dict=None, many=None) -> dict:
+    """One page of ``stmt``: each row through ``to_dict``, or the whole page through ``many``
+    (for serialisers that read related rows for a page at once)."""
     page, per_page = page_args()
     items, total = paginate(db(), stmt, page, per_page)
-    return {"items": [to_dict(i) for i in items], "page": page, "per_page": per_page, "total": total}
+    out = many(items) if many is not None else [to_dict(i) for i in items]
+    return {"items": out, "page": page, "per_page": per_page, "total": total}
 
 
 def choice_arg(name: str, allowed) -> str | None:

@@ -102,7 +102,7 @@ def create_hire_claim(actor, data):
            summary="Introductions (职业介绍) my agency made, or (a person) those made of me")
 def list_introductions(actor):
     s = db()
-    return paged(introductions.introductions_for(actor), lambda i: introductions.to_dict(s, i, actor))
+    return paged(introductions.introductions_for(actor), many=lambda rows: introductions.to_dicts(s, rows, actor))
 
 
 @api_route(bp, "/introductions", ["POST"], ("agency",),

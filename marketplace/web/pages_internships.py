@@ -250,7 +250,7 @@ def agency_introductions():
             flash(message(exc), "error")
     page, per_page = page_args()
     items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
-    rows = [introductions.to_dict(s, i, current_user) for i in items]
+    rows = introductions.to_dicts(s, list(items), current_user)
     return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
                            form=form, errors=errors), status
 
