@@ -256,16 +256,10 @@ class EmbeddedBackend(SearchBackend):
     def _init_schema(self, c: sqlite3.Connection) -> None:
         with self._write_lock:
             c.executescript(_SCHEMA)  # IF NOT EXISTS throughout: safe beside another process
-            # The checks below look, then change: other processes (the server's workers start
-            # together) must not look in between, so all of it is one write transaction.
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                self._migrate_schema(c)
-            except BaseException:
-                if c.in_transaction:  # SQLite may have ended it already; keep the first error
-                    c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
+        # The checks below look, then change: other processes (the server's workers start
+        # together) must not look in between, so all of it is one write transaction.
+        with self._write() as w:
+            self._migrate_schema(w)
 
     def _migrate_schema(self, c: sqlite3.Connection) -> None:
         for dt in DOC_TYPES:
