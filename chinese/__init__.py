@@ -17,12 +17,17 @@ This package imports neither Flask nor the ORM, so search and matching may use i
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import tempfile
 import threading
 import unicodedata
 from pathlib import Path
+
+import jieba
+import opencc
+import pypinyin
 
 _DATA = Path(__file__).with_name("data")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -35,8 +40,6 @@ _lock = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _converter():
-    import opencc
-
     return opencc.OpenCC("t2s")
 
 
@@ -83,10 +86,6 @@ def bigrams(text: str, tail: bool = False) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _jieba():
-    import logging
-
-    import jieba
-
     jieba.setLogLevel(logging.WARNING)
     # jieba writes its cache to the system temp folder by default; keep it in a
     # folder we choose so that read-only or shared /tmp setups do not break it.
@@ -167,8 +166,6 @@ def expand(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _pypinyin():
-    import pypinyin
-
     return pypinyin
 
 

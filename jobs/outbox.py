@@ -6,12 +6,12 @@ import logging
 
 from sqlalchemy import select
 
+from marketplace.core.models import TaskOutbox
+
 log = logging.getLogger(__name__)
 
 
 def keep(database, name: str, args: tuple) -> None:
-    from marketplace.models import TaskOutbox
-
     with database.unit_of_work() as s:
         s.add(TaskOutbox(task_name=name, args_json=json.dumps(list(args))))
 
@@ -19,8 +19,6 @@ def keep(database, name: str, args: tuple) -> None:
 def flush(database, send) -> int:
     """Re-send kept tasks with ``send(name, args)``; returns how many went out. A task
     that fails to send stays for the next try."""
-    from marketplace.models import TaskOutbox
-
     sent = 0
     with database.unit_of_work() as s:
         for row in s.scalars(select(TaskOutbox).order_by(TaskOutbox.id).limit(500).with_for_update(skip_locked=True)):

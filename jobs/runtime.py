@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import functools
 
+from flask import current_app, has_app_context
+
+from marketplace.config import Config
+from marketplace.crypto import Cipher
+from marketplace.db import Database
+from marketplace.runtime import Runtime
+
 
 @functools.lru_cache(maxsize=1)
 def _worker_resources():
-    from marketplace.config import Config
-    from marketplace.crypto import Cipher
-    from marketplace.db import Database
-    from marketplace.runtime import Runtime
-
     cfg = Config.from_env()
     return cfg, Database(cfg.database_url), Cipher(cfg.data_key), Runtime(cfg)
 
 
 def _app():
-    from flask import current_app, has_app_context
-
     return current_app._get_current_object() if has_app_context() else None
 
 

@@ -7,6 +7,6 @@ from __future__ import annotations
 
 
 def create_app(config=None):
-    from .app import build_app
+    from marketplace.app import build_app  # noqa: PLC0415  (importing the package has no side effects: Flask loads on demand)
 
     return build_app(config)

@@ -1,14 +1,64 @@
-"""Application factory: extensions attach with ``init_app``, blueprints register here."""
+"""Application factory and the one place where the areas are wired: every area's API
+module, pages blueprint, demo loader and hook receivers are named here (nothing is found
+by file name), so a reader sees the whole app. To add an area, add its lines to
+``AREA_API``, ``AREA_PAGES``, ``DEMO_LOADERS`` and ``connect_hooks``."""
 from __future__ import annotations
 
 import logging
 
 from flask import Flask
 
-from .config import ROOT, Config
-from .crypto import Cipher
-from .db import Database
-from .runtime import Runtime
+from jobs.celery_app import init_celery
+from marketplace import cli, clock, hooks
+from marketplace.config import ROOT, Config
+from marketplace.core import api as core_api
+from marketplace.core import demo as core_demo
+from marketplace.core import pages as core_pages
+from marketplace.crypto import Cipher
+from marketplace.db import Database
+from marketplace.fairs import api as fairs_api
+from marketplace.fairs import demo as fairs_demo
+from marketplace.fairs import pages as fairs_pages
+from marketplace.internships import api as internships_api
+from marketplace.internships import demo as internships_demo
+from marketplace.internships import demo_introductions
+from marketplace.internships import pages as internships_pages
+from marketplace.privacy import api as privacy_api
+from marketplace.runtime import Runtime
+from marketplace.web import api as web_api
+from marketplace.web import csrf, init_web
+from marketplace.welfare import api as welfare_api
+from marketplace.welfare import demo as welfare_demo
+from marketplace.welfare import operations as welfare_operations
+from marketplace.welfare import pages as welfare_pages
+
+#: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
+AREA_API = (core_api, internships_api, welfare_api, fairs_api, privacy_api)
+#: Each area's pages blueprint (with its own ``templates/<area>/``).
+AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp)
+#: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
+CATALOGUES = ("core", "internships", "welfare", "fairs")
+#: Demo records each area adds after the core set, in this order (``flask demo-load``).
+DEMO_LOADERS = (("fairs", fairs_demo.load), ("internships", internships_demo.load),
+                ("introductions", demo_introductions.load), ("welfare", welfare_demo.load))
+
+
+def connect_hooks() -> None:
+    """Every link between areas, in one place (blinker ignores a second connect of the
+    same receiver, so building several apps in one process connects each once)."""
+    hooks.hired.connect(welfare_operations.on_hired)
+
+
+def load_demo(session, cipher, today=None, extras: bool = True) -> dict:
+    """The demo data set: the core's records, then each area's (``DEMO_LOADERS``)."""
+    result = core_demo.load(session, cipher)
+    if extras and result.get("loaded"):
+        result.update(load_demo_extras(session, cipher, today))
+    return result
+
+
+def load_demo_extras(session, cipher, today=None) -> dict:
+    return {name: load(session, cipher, today or clock.today()) for name, load in DEMO_LOADERS}
 
 
 def build_app(config: Config | dict | None = None) -> Flask:
@@ -18,7 +68,7 @@ def build_app(config: Config | dict | None = None) -> Flask:
         config = Config.from_env(**config)
     config.check()
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static",
-                template_folder="templates")
+                template_folder=str(ROOT / "marketplace" / "web" / "templates"))
     app.config.update(
         SECRET_KEY=config.SECRET_KEY,
         MARKETPLACE=config,
@@ -33,25 +83,23 @@ def build_app(config: Config | dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=config.DEFAULT_LOCALE,
         # One catalogue per area (core, internships, welfare, fairs, ...), merged by Flask-Babel.
-        BABEL_TRANSLATION_DIRECTORIES=";".join(sorted(str(p) for p in (ROOT / "marketplace" / "i18n").iterdir()
-                                                      if p.is_dir())),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(str(ROOT / "marketplace" / area / "i18n") for area in CATALOGUES),
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["db"] = Database(config.database_url)
     app.extensions["cipher"] = Cipher(config.data_key)
     app.extensions["runtime"] = Runtime(config)
+    app.extensions["demo_loader"] = load_demo
 
-    from jobs.celery_app import init_celery
-
+    connect_hooks()
     init_celery(app, config)
-
-    from .web import init_web
-
     init_web(app)
-
-    from . import cli
-
+    assert all(m.bp is web_api.bp for m in AREA_API)  # their routes are on the shared blueprint
+    app.register_blueprint(web_api.bp)
+    csrf.exempt(web_api.bp)  # the API authenticates by bearer token only, never by cookie
+    for bp in AREA_PAGES:
+        app.register_blueprint(bp)
     cli.init_app(app)
     logging.getLogger(__name__).info("marketplace ready on %s", config.database_url.split("@")[-1])
     return app

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 from flask import Flask, current_app
+
+from jobs.outbox import flush
+from marketplace import create_app
+from marketplace.config import ROOT
+from marketplace.core import indexing
 
 
 def upgrade_database(app: Flask) -> None:
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
-    from .config import ROOT
 
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     with app.extensions["db"].engine.begin() as conn:
@@ -29,12 +34,8 @@ def init_app(app: Flask) -> None:
     @app.cli.command("demo-load")
     def demo_load():
         """Load the demo data set (once; a second run changes nothing)."""
-        from .services import demo
-
         with current_app.extensions["db"].unit_of_work() as s:
-            result = demo.load(s, current_app.extensions["cipher"])
-            if result["loaded"]:
-                result.update(demo.load_extras(s, current_app.extensions["cipher"]))
+            result = current_app.extensions["demo_loader"](s, current_app.extensions["cipher"])
         click.echo(json.dumps(result, ensure_ascii=False))
         if result["loaded"]:
             _reindex(("posting", "profile"))
@@ -54,8 +55,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("flush-outbox")
     def flush_outbox():
         """Send the tasks kept while the broker was down."""
-        from jobs.outbox import flush
-
         celery = current_app.extensions["celery"]
         n = flush(current_app.extensions["db"], lambda name, args: celery.tasks[name].apply_async(args=args))
         click.echo(f"{n} tasks sent")
@@ -86,8 +85,6 @@ def default_workers() -> int:
     """One process per core, at most 4. Python runs one thread at a time per process, so on
     a 2-core machine two processes serve about twice what one does; each process holds its
     own search index cache and ranking pools (about 2.4 GB at 100,000 postings and profiles)."""
-    import os
-
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
@@ -114,8 +111,6 @@ def serve_processes(host: str, port: int, workers: int, threads: int) -> None:
                 self.cfg.set(k, v)
 
         def load(self):
-            from . import create_app
-
             app = create_app()
             app.config["SERVER_THREADS"] = threads  # the fair streams' cap is sized from it
             return app
@@ -124,8 +119,6 @@ def serve_processes(host: str, port: int, workers: int, threads: int) -> None:
 
 
 def _reindex(doc_types) -> None:
-    from .services import indexing
-
     rt = current_app.extensions["runtime"]
     for doc_type in doc_types:
         with current_app.extensions["db"].unit_of_work(write=False) as s:  # the site keeps writing meanwhile

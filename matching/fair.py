@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching.ranker import Ranker
+
 # --------------------------------------------------------------------------- allocation
 
 
@@ -289,8 +291,6 @@ class FairMatcher:
 
     def __init__(self, postings, booth_of: dict[str, Hashable], *, encoder=None, today: dt.date | None = None,
                  posting_vectors: np.ndarray | None = None):
-        from .ranker import Ranker
-
         self.booth_of = dict(booth_of)
         self.posting_ids = [p.id for p in postings]
         dim = posting_vectors.shape[1] if posting_vectors is not None and len(posting_vectors) else None
@@ -313,7 +313,7 @@ class FairMatcher:
     def check_in(self, profile, vector: np.ndarray | None = None) -> list:
         """Score one person against the fair's postings; returns the booths whose ranking changed."""
         if vector is None:
-            from .ranker import embed_profiles
+            from matching.ranker import embed_profiles
 
             vector = embed_profiles([profile], self.ranker._encoder())[0]
         vectors = np.asarray(vector, dtype=np.float32).reshape(1, -1)
@@ -361,8 +361,6 @@ class FairMatcher:
         normalised per posting rather than per person, so scores and orders differ from what
         ``check_in`` gives (the benchmark's filling of the hall); ``check_in_many`` gives the
         same scores as ``check_in``."""
-        from .ranker import Ranker
-
         if not profiles:
             return
         r = Ranker(self._postings, profiles, today=self.ranker.today, weights=self.ranker.weights,

@@ -26,9 +26,9 @@ import time
 
 import numpy as np
 
-from .bench import DISTRICTS, EDU, JOBS, SKILLS, TODAY, synthetic_profiles
-from .fair import FairMatcher, Request, allocate, quality
-from .features import PostingData
+from matching.bench import DISTRICTS, EDU, JOBS, SKILLS, TODAY, synthetic_profiles
+from matching.fair import FairMatcher, Request, allocate, quality
+from matching.features import PostingData
 
 KINDS = ["job"] * 8 + ["internship", "public_welfare"]
 

@@ -445,3 +445,45 @@ def desired_clause(text: str) -> str:
     t = districts()
     words = list(t["groups"]) + [a for al in t["aliases"].values() for a in al] + ["本地", "附近", "老家"]
     return "；".join(c for c in re.split(r"[；;。]", text or "") if any(w in c for w in words))
+
+
+# ----------------------------------------------------------------- the feature vector and explanations
+# (here, below both the ranker and the explainer, so neither imports the other)
+
+FEATURES = [
+    "cos",            # e5 cosine of the two documents' vectors (full text mixed with occupation, see embed_*)
+    "lex",            # character-bigram BM25, divided by the best candidate's
+    "skill_cov",      # share of the post's skills found (with synonyms) in the person's text
+    "pskill_cov",     # share of the person's skills found in the post's text
+    "title_desired",  # share of the post title's bigrams in what the person wants
+    "title_exp",      # share of the post title's bigrams in the person's experience and skills
+    "major",          # share of the person's major found in the post's text
+    "edu_below",      # education below the post's minimum (after any waiver)
+    "commute",        # commute fit from the district table
+    "place",          # +1 post district among those wanted; else minus (1 - best commute fit from a wanted one); 0 no preference
+    "local_miss",     # post asks for local residents and the person lives elsewhere
+    "salary_short",   # how far pay falls below the wanted salary (share of the wish)
+    "exp_gap",        # fewer years of experience than required
+    "lic_missing",    # share of required licences/certificates not evidenced
+    "shift_conflict", # night shifts or living on site the person rules out
+    "prefers",        # post prefers a group the person belongs to (disabled, veteran, ...)
+    "tier1",          # public-welfare post and R9 tier-1 person
+    "kind_intern",    # the post is an internship (only eligible graduates see it)
+    "kind_pw",        # the post is public-welfare (only eligible people see it)
+    "fresh",          # recency of the post (and profile), 0 when unknown
+]
+FI = {f: i for i, f in enumerate(FEATURES)}
+
+
+@dataclass
+class Explanation:
+    """Why an item is where it is: structured facts plus rendered Chinese and English."""
+
+    matched_skills: list[str] = field(default_factory=list)
+    missing_skills: list[str] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)  # {"code", "zh", "en"}
+    gaps: list[dict] = field(default_factory=list)
+    reasons_zh: str = ""
+    reasons_en: str = ""
+    gaps_zh: str = ""
+    gaps_en: str = ""

@@ -18,8 +18,7 @@ import numpy as np
 from scipy import sparse
 
 import chinese
-
-from . import features as F
+from matching import features as F
 
 # words that say nothing about the skill ("有效低压电工作业证" → 低压电工)
 _GENERIC = re.compile(r"有效|证书|作业|资格|操作|经验|及以上|以上|熟练|熟悉|能力|基础|相关|专业")

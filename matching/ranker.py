@@ -11,42 +11,20 @@ evaluation and 100,000 profiles in the benchmark.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import features as F
-from .encoder import Encoder, get_encoder
-from .pools import PostingPool, ProfilePool, Vocab, posting_occupation_text, profile_occupation_text
-
-FEATURES = [
-    "cos",            # e5 cosine of the two documents' vectors (full text mixed with occupation, see embed_*)
-    "lex",            # character-bigram BM25, divided by the best candidate's
-    "skill_cov",      # share of the post's skills found (with synonyms) in the person's text
-    "pskill_cov",     # share of the person's skills found in the post's text
-    "title_desired",  # share of the post title's bigrams in what the person wants
-    "title_exp",      # share of the post title's bigrams in the person's experience and skills
-    "major",          # share of the person's major found in the post's text
-    "edu_below",      # education below the post's minimum (after any waiver)
-    "commute",        # commute fit from the district table
-    "place",          # +1 post district among those wanted; else minus (1 - best commute fit from a wanted one); 0 no preference
-    "local_miss",     # post asks for local residents and the person lives elsewhere
-    "salary_short",   # how far pay falls below the wanted salary (share of the wish)
-    "exp_gap",        # fewer years of experience than required
-    "lic_missing",    # share of required licences/certificates not evidenced
-    "shift_conflict", # night shifts or living on site the person rules out
-    "prefers",        # post prefers a group the person belongs to (disabled, veteran, ...)
-    "tier1",          # public-welfare post and R9 tier-1 person
-    "kind_intern",    # the post is an internship (only eligible graduates see it)
-    "kind_pw",        # the post is public-welfare (only eligible people see it)
-    "fresh",          # recency of the post (and profile), 0 when unknown
-]
-FI = {f: i for i, f in enumerate(FEATURES)}
+from matching import features as F
+from matching.encoder import Encoder, get_encoder
+from matching.explain import explain_pair
+from matching.features import FEATURES, FI, Explanation  # noqa: F401  (the ranker's public names)
+from matching.pools import PostingPool, ProfilePool, Vocab, posting_occupation_text, profile_occupation_text
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "weights.json"
 
@@ -59,20 +37,6 @@ def load_weights(path: str | Path | None = None, key: str = "weights") -> np.nda
 
 
 # ----------------------------------------------------------------- results
-
-
-@dataclass
-class Explanation:
-    """Why an item is where it is: structured facts plus rendered Chinese and English."""
-
-    matched_skills: list[str] = field(default_factory=list)
-    missing_skills: list[str] = field(default_factory=list)
-    reasons: list[dict] = field(default_factory=list)  # {"code", "zh", "en"}
-    gaps: list[dict] = field(default_factory=list)
-    reasons_zh: str = ""
-    reasons_en: str = ""
-    gaps_zh: str = ""
-    gaps_en: str = ""
 
 
 @dataclass
@@ -293,8 +257,6 @@ def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, *, mo
                       candidates: Sequence[str] | None = None) -> RankedPage:
     """Postings for a person who is not in this ranker's profile pool (e.g. a profile being
     edited, or when the ranker holds only postings). The posting pool is reused as is."""
-    from .explain import explain_pair
-
     if vector is None:
         vector = embed_profiles([profile], self._encoder())[0]
     SP = _one(ProfilePool, profile, vector, self)
@@ -310,8 +272,6 @@ def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, *, mo
                       candidates: Sequence[str] | None = None) -> RankedPage:
     """People for a post that is not in this ranker's posting pool (e.g. a draft post, or when
     the ranker holds only profiles). The profile pool is reused as is."""
-    from .explain import explain_pair
-
     if vector is None:
         vector = embed_postings([posting], self._encoder())[0]
     PP = _one(PostingPool, posting, vector, self)
@@ -401,7 +361,7 @@ class Ranker:
                                     features={f: float(X[j, k]) for k, f in enumerate(FEATURES)},
                                     explanation=explain_fn(j, X[j])))
         if include_ineligible and len(items) < limit:
-            from .explain import ineligible_reasons
+            from matching.explain import ineligible_reasons
 
             bad = np.flatnonzero(~ok & keep)
             bad = bad[np.lexsort((bad, -s[bad]))]
@@ -436,8 +396,6 @@ class Ranker:
         """Postings for one person, best first. ``candidates`` restricts to those ids (e.g. from
         ``matching.retrieval.search_candidates``); ``include_ineligible`` appends the posts the
         hard filters removed, after the ranked ones, with the reasons."""
-        from .explain import explain_pair
-
         si = self.profiles.index[profile_id]
         X, elig = self.features_for_profile(si)
         fn = (lambda j, x: explain_pair(self.postings, j, self.profiles, si, x)) if explain else (lambda j, x: None)
@@ -448,8 +406,6 @@ class Ranker:
                       include_ineligible: bool = False, explain: bool = True,
                       candidates: Sequence[str] | None = None) -> RankedPage:
         """People for one post, best first (same options as ``rank_postings``)."""
-        from .explain import explain_pair
-
         pi = self.postings.index[posting_id]
         X, elig = self.features_for_posting(pi)
         fn = (lambda j, x: explain_pair(self.postings, pi, self.profiles, j, x)) if explain else (lambda j, x: None)

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import features as F
+from matching import features as F
+from search import Document, Query
 
 
 def posting_document(p: F.PostingData, vector: Sequence[float] | None = None):
-    from search import Document
-
     fields: dict[str, Any] = {"kind": p.kind, "district": p.district, "education_min": F.edu_level(p.education_min),
                               "salary_min": p.salary_min, "salary_max": p.salary_max, "target_group": p.target_group,
                               "occupation_code": p.occupation_code}
@@ -29,8 +28,6 @@ def posting_document(p: F.PostingData, vector: Sequence[float] | None = None):
 
 
 def profile_document(p: F.ProfileData, vector: Sequence[float] | None = None):
-    from search import Document
-
     fields: dict[str, Any] = {"district": p.district, "education": F.edu_level(p.education),
                               "categories": list(p.categories), "graduation_year": p.graduation_year}
     return Document(id=p.id, doc_type="profile", title=p.desired, text=f"{p.summary} {p.experience} {p.major or ''}",
@@ -41,8 +38,6 @@ def profile_document(p: F.ProfileData, vector: Sequence[float] | None = None):
 def search_candidates(backend, doc_type: str, text: str, vector: Sequence[float] | None, k: int = 200,
                       filters: dict | None = None) -> list[str]:
     """Ids of the top ``k`` documents of ``doc_type`` by the backend's hybrid search."""
-    from search import Query
-
     ids: list[str] = []
     page = 1
     while len(ids) < k:

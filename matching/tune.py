@@ -25,7 +25,8 @@ import sys
 
 import numpy as np
 
-from .ranker import FEATURES, FI, WEIGHTS_FILE, Ranker, load_weights
+from matching.evaluate import build, metrics, run
+from matching.ranker import FEATURES, FI, WEIGHTS_FILE, Ranker, load_weights
 
 STEPS = (-2.0, -1.0, -0.5, -0.25, -0.1, 0.1, 0.25, 0.5, 1.0, 2.0)
 FIXED = ("cos",)
@@ -130,8 +131,6 @@ def _items(problem: Problem, keep_query, cand_mask_for):
 
 def cross_validate(d: dict, ranker: Ranker, k: int = 5, seed: int = 0, w0=None) -> dict:
     """Held-out metrics per direction, weights refitted per fold (see module doc)."""
-    from .evaluate import metrics
-
     problem = Problem(d, ranker)
     w0 = load_weights(key="prior") if w0 is None else w0
     rng = np.random.default_rng(seed)
@@ -165,8 +164,6 @@ def cross_validate(d: dict, ranker: Ranker, k: int = 5, seed: int = 0, w0=None) 
 
 
 def main(argv=None) -> int:
-    from .evaluate import build, run
-
     ap = argparse.ArgumentParser(prog="python -m matching.tune")
     ap.add_argument("file")
     ap.add_argument("--folds", type=int, default=5)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import (
+from search.base import (
     DOC_TYPES,
     EDUCATION_LEVELS,
     FIELD_SCHEMA,
@@ -51,13 +51,13 @@ def get_backend(config: str = "embedded", **opts: Any) -> SearchBackend:
     if kind in ("http", "https"):
         kind, rest = "elasticsearch", config
     if kind == "embedded":
-        from .embedded import EmbeddedBackend
+        from search.embedded import EmbeddedBackend
 
         if rest:
             opts.setdefault("path", rest)
         return EmbeddedBackend(**opts)
     if kind in ("elasticsearch", "es", "elastic"):
-        from .elastic import ElasticsearchBackend
+        from search.elastic import ElasticsearchBackend
 
         if rest and rest.startswith("//"):
             rest = config.partition(":")[2]

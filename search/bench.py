@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Document, Query, Range
+from search import get_backend
+from search.base import Document, Query, Range
 
 DIM = 384
 DISTRICTS = ["顺城区", "新抚区", "望花区", "东洲区", "抚顺县", "新宾满族自治县", "清原满族自治县", "沈抚示范区"]
@@ -133,8 +134,6 @@ def _stats(ms: list[float]) -> dict:
 
 def run_one(n: int, backend: str = "embedded", n_queries: int = 200, seed: int = 7, **opts) -> dict:
     """Index ``n`` postings into a fresh backend and time queries; returns the figures."""
-    from . import get_backend
-
     t0 = time.perf_counter()
     docs = generate(n, seed)
     gen_s = time.perf_counter() - t0

@@ -20,8 +20,8 @@ import threading
 import time
 from dataclasses import asdict
 
-from .base import Hit, SearchResult
-from .sqlite_util import enable_wal
+from search.base import Hit, SearchResult
+from search.sqlite_util import enable_wal
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,12 @@ import logging
 import time
 from typing import Any, Iterable
 
-import chinese
+from elastic_transport import ConnectionError as TConnectionError
+from elastic_transport import ConnectionTimeout
 
-from . import analysis, fusion
-from .base import (
+import chinese
+from search import analysis, fusion
+from search.base import (
     DOC_TYPES,
     FIELD_SCHEMA,
     Document,
@@ -51,9 +53,6 @@ TEXT_FIELDS = {"title": 5.0, "skills": 3.0, "text": 1.0}
 
 
 def _errors():
-    from elastic_transport import ConnectionError as TConnectionError
-    from elastic_transport import ConnectionTimeout
-
     return (TConnectionError, ConnectionTimeout)
 
 

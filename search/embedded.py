@@ -31,8 +31,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from . import analysis, fusion
-from .base import (
+import chinese
+from search import analysis, fusion
+from search.base import (
     DOC_TYPES,
     FIELD_SCHEMA,
     Document,
@@ -44,8 +45,8 @@ from .base import (
     SearchUnavailable,
     as_date,
 )
-from .sqlite_util import enable_wal
-from .vectors import VectorIndex
+from search.sqlite_util import enable_wal
+from search.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +146,6 @@ def _phrase(s: str) -> str:
 def fts_expression(terms: list[analysis.Term], any_term: bool = False, columns: tuple[str, ...] = ()) -> str:
     """The FTS5 MATCH expression for analysed terms (see ``search.analysis``), over
     all columns or only ``columns``."""
-    import chinese
-
     colspec = f"{{{' '.join(columns)}}} : " if columns else ""
     parts = []
     for t in terms:

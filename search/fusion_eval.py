@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Document, Query
-from .embedded import EmbeddedBackend
+from search.base import Document, Query
+from search.embedded import EmbeddedBackend
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "marketplace" / "data" / "matching-dev.json"
 SETTINGS = [("lexical", None, None), ("vector", None, None)] + [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,6 @@ class serving:
         self.app, self.threads = app, threads
 
     def __enter__(self) -> str:
-        import threading
-
         from waitress.server import create_server
 
         self.server = create_server(self.app, host="127.0.0.1", port=0, threads=self.threads)

@@ -11,7 +11,16 @@ import os
 import re
 
 import pytest
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
+from marketplace import create_app
+from marketplace.cli import upgrade_database
+from marketplace.core import indexing
+from marketplace.core.accounts import issue_token
+from marketplace.core.models import Organisation, Posting, Profile, ProfileCategory, User
+from marketplace.db import make_engine
+from marketplace.idcodes import credit_code_check_char
 from tests import services as svc
 
 pytest_plugins = ["tests.browser_fixtures"]
@@ -20,10 +29,6 @@ PG_URL = os.environ.get("MARKETPLACE_TEST_DATABASE_URL", "")
 
 
 def _engine_for_run(tmp_path_factory):
-    from sqlalchemy import text
-
-    from marketplace.db import make_engine
-
     if PG_URL:
         svc.ensure_postgres()
         schema = f"t_{os.getpid()}"
@@ -56,9 +61,6 @@ def database_url_and_engine(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url_and_engine, tmp_path_factory):
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-
     url, engine = database_url_and_engine
     application = create_app({"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "test-secret",
                               "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance"))})
@@ -119,18 +121,12 @@ class Factories:
         self.runtime = runtime
 
     def index(self, *objs):
-        from marketplace.models import Posting
-        from marketplace.services import indexing
-
         for obj in objs:
             fn = indexing.index_posting if isinstance(obj, Posting) else indexing.index_profile
             fn(self.s, self.runtime.backend, self.runtime.encoder, obj.id)
         self.runtime.invalidate()
 
     def org(self, org_type="enterprise", district="望花区", internship_base=True, **kw):
-        from marketplace.idcodes import credit_code_check_char
-        from marketplace.models import Organisation
-
         n = next(_seq)
         body = f"9121040{n:010d}"
         org = Organisation(name=kw.pop("name", f"测试单位{n}有限公司"), org_type=org_type, district=district,
@@ -141,10 +137,6 @@ class Factories:
         return org
 
     def user(self, role="person", organisation=None, district=None, password="secret-pass-1", **kw):
-        from werkzeug.security import generate_password_hash
-
-        from marketplace.models import User
-
         n = next(_seq)
         if role in ("employer", "agency") and organisation is None:
             organisation = self.org(org_type="hr_agency" if role == "agency" else "enterprise")
@@ -158,8 +150,6 @@ class Factories:
         return u
 
     def profile(self, user=None, district="望花区", education=4, skills=("焊接",), published=True, categories=(), **kw):
-        from marketplace.models import Profile, ProfileCategory
-
         if user is None:
             user = self.user("person")
         p = Profile(user_id=user.id, name=kw.pop("name", "张三"), gender=kw.pop("gender", "男"),
@@ -172,8 +162,6 @@ class Factories:
         return p
 
     def posting(self, organisation=None, kind="job", status="published", **kw):
-        from marketplace.models import Posting
-
         if organisation is None:
             organisation = self.org()
         creator = kw.pop("created_by", None) or self.user("employer", organisation=organisation)
@@ -190,8 +178,6 @@ class Factories:
         return p
 
     def token(self, user) -> dict:
-        from marketplace.services.accounts import issue_token
-
         tok, _ = issue_token(self.s, user, 1)
         return {"Authorization": f"Bearer {tok}"}
 

@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy.orm import Session
 
-from marketplace.services.errors import DomainError
+from marketplace.errors import DomainError
 
 
 def race(engine, work, n: int = 2, timeout: float = 60):

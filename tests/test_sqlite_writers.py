@@ -9,7 +9,11 @@ import time
 
 from sqlalchemy import text
 
+from marketplace import create_app
+from marketplace.cli import upgrade_database
+from marketplace.core import indexing
 from marketplace.db import Database, writing
+from tests.conftest import Factories
 
 
 def _race(db: Database, n: int, mark: bool) -> list[Exception]:
@@ -84,11 +88,6 @@ def test_the_site_keeps_writing_while_the_search_index_is_rebuilt(tmp_path):
     """``flask reindex`` reads every posting for minutes at 100,000 rows. It must not hold
     the write lock meanwhile: an employer saving a posting in the middle of it is saved at
     once, not refused after the 30 s busy timeout."""
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.services import indexing
-    from tests.conftest import Factories
-
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
     upgrade_database(app)
     db, rt = app.extensions["db"], app.extensions["runtime"]

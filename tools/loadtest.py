@@ -31,6 +31,17 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+from sqlalchemy import insert, select
+
+from marketplace import create_app
+from marketplace.cli import upgrade_database
+from marketplace.core import demo, indexing
+from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, User
+from marketplace.core.recommend import posting_data, profile_data
+from matching.encoder import text_key
+from matching.pools import posting_occupation_text, profile_occupation_text
+
 ROOT = Path(__file__).resolve().parent.parent
 WRK_LUA = r'''
 local paths = {}
@@ -62,19 +73,11 @@ def _env(args) -> dict:
 
 def _app(args):
     os.environ.update(_env(args))
-    from marketplace import create_app
 
     return create_app()
 
 
 def seed(args) -> None:
-    from sqlalchemy import insert, select
-
-    from marketplace.cli import upgrade_database
-    from marketplace.models import DISTRICTS, Organisation, Posting, Profile, User
-    from marketplace.services import demo, indexing
-    from marketplace.services.recommend import posting_data, profile_data
-
     app = _app(args)
     upgrade_database(app)
     rng = random.Random(7)
@@ -122,8 +125,6 @@ def seed(args) -> None:
 
     rt = app.extensions["runtime"]
     enc = rt.encoder
-    from matching.encoder import text_key
-    from matching.pools import posting_occupation_text, profile_occupation_text
 
     t0 = time.time()
     with app.extensions["db"].unit_of_work(write=False) as s:
@@ -146,8 +147,6 @@ def seed(args) -> None:
 def prime_embeddings(enc, keys: list[str], dim: int = 384) -> None:
     """Random unit vectors for these synthetic texts in the encoder's cache (encoding them
     for real would take hours here); queries at run time are still encoded by the model."""
-    import numpy as np
-
     for i in range(0, len(keys), 20000):
         chunk = keys[i:i + 20000]
         v = np.random.default_rng(i).standard_normal((len(chunk), dim)).astype(np.float32)
@@ -181,8 +180,6 @@ def free_port() -> int:
     below the kernel's ephemeral range (32768 and up on Linux), where the client side of
     ordinary outgoing connections (to PostgreSQL, Redis, ...) would otherwise take it in
     between and make the server's bind fail."""
-    import random
-
     for _ in range(200):
         port = random.randint(20000, 32000)
         with socket.socket() as sock:

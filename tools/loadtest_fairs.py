@@ -58,8 +58,27 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import selectinload
+from werkzeug.security import generate_password_hash
+
+from marketplace.cli import upgrade_database
+from marketplace.core import demo
+from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, User
+from marketplace.core.recommend import posting_data, profile_data
+from marketplace.core.schemas import validate
+from marketplace.fairs import operations as fairs
+from marketplace.fairs.models import Fair, FairRegistration
+from marketplace.fairs.models import FairRegistration as R
+from marketplace.fairs.operations import QR_SALT
+from marketplace.fairs.schemas import BoothIn, FairIn
+from marketplace.idcodes import id_number_problem
+from matching.encoder import text_key
+from matching.pools import posting_occupation_text, profile_occupation_text
 from tools import loadtest
 from tools.loadtest import _app, _drain, _rss_peak_mb, _serve, _token, prime_embeddings
 
@@ -124,19 +143,6 @@ end
 # --- seed -------------------------------------------------------------------------------------------
 
 def seed(args) -> None:
-    from sqlalchemy import insert, select
-    from sqlalchemy.orm import selectinload
-    from werkzeug.security import generate_password_hash
-
-    from marketplace.cli import upgrade_database
-    from marketplace.models import DISTRICTS, Fair, FairRegistration, Organisation, Posting, Profile, User
-    from marketplace.schemas import validate
-    from marketplace.schemas_fairs import BoothIn, FairIn
-    from marketplace.services import demo, fairs
-    from marketplace.services.recommend import posting_data, profile_data
-    from matching.encoder import text_key
-    from matching.pools import posting_occupation_text, profile_occupation_text
-
     app = _app(args)
     upgrade_database(app)
     rng = random.Random(11)
@@ -264,8 +270,6 @@ def seed(args) -> None:
 
 def _id_number(birth: dt.date, n: int) -> str:
     """A valid (synthetic) resident ID number: Fushun's area code, the birth date, a serial, the check digit."""
-    from marketplace.idcodes import id_number_problem
-
     body = f"210404{birth:%Y%m%d}{n % 1000:03d}"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     idn = body + "10X98765432"[sum(int(a) * w for a, w in zip(body, weights)) % 11]
@@ -317,10 +321,6 @@ def _wrk(base: str, lines: list[str], conns: int, duration: int) -> dict:
 def _arrivals(app, manifest: dict, reset: bool) -> int:
     """reset=True: the people expected but not yet there back to 'registered, not here', the
     walk-ins back to 'not registered'; else the number of them checked in since."""
-    from sqlalchemy import delete, func, select, update
-
-    from marketplace.models import FairRegistration as R
-
     expected = [r for r, _ in manifest["expected"]]
     walk_ins = [p for p, _ in manifest["walk_ins"]]
     chunks = lambda ids: [ids[i:i + 500] for i in range(0, len(ids), 500)]  # noqa: E731
@@ -340,10 +340,6 @@ def _arrivals(app, manifest: dict, reset: bool) -> int:
 
 
 def run(args) -> None:
-    from itsdangerous import URLSafeTimedSerializer
-
-    from marketplace.services.fairs import QR_SALT
-
     manifest = json.loads((Path(args.instance) / MANIFEST).read_text())
     fid = manifest["fair"]
     app = _app(args)  # the same settings as the server: its database, its secret (QR tokens are signed)
@@ -431,8 +427,6 @@ def _health_s(base: str, timeout: float) -> float | None:
 def _probe(base: str, n: int, timeout: float) -> list[float | None]:
     """``n`` health checks at once, each on its own connection (with several server processes
     each lands on whichever process accepts it): seconds each took, None for no answer."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(n) as pool:
         return list(pool.map(lambda _: _health_s(base, timeout), range(n)))
 

@@ -11,29 +11,76 @@ Each module's docstring lists the **[choice]** readings of the plan it makes.
 Command line: ``python -m marketplace.policy internship < case.json``.
 """
 
-from .calculator import answer_case, calculate_internship_json, parse_case
-from .claims import CLAIM_STATES, can_transition, check_claim_deadline, claimable_amount
-from .dates import Window, add_months, days_between, parse_iso_date
-from .decision import Condition, Decision
-from .errors import CaseError, NotEligible, PolicyError, PolicySetError
-from .followups import contact_due_this_month, follow_up_order, months_without_contact
-from .hiring import (EpidemicHire, HireFacts, application_window, epidemic_hire_subsidy,
-                     epidemic_referral_subsidy, hiring_subsidy)
-from .hubei import hubei_graduate_subsidy
-from .internship import (CONTRACT, FINISHED, LEFT, DateRange, InternshipAgreement, InternshipEntitlement,
-                         Interruption, Outcome, UnitRetention, agreed_days, agreed_end,
-                         check_intern_eligibility, earned_to_date, extended_end_at, internship_entitlement,
-                         remaining_days_at, served_days_at)
-from .money import format_money, round_money
-from .policy_set import (PolicySet, list_policy_sets, load_policy_set, load_policy_set_file,
-                         parse_policy_set)
-from .postings import (check_soe_offer_withdrawal, check_soe_posting, check_targeted_application,
-                       check_targeted_post)
-from .retirement import (Retirement, RetirementPerson, TimeToRetirement, near_retirement,
-                         statutory_retirement, years_to_retirement)
-from .welfare import (HardToEmployFacts, PlacementCandidate, PriorityDecision, check_continued_placement_funding,
-                      check_district_quota, check_extension, check_placement_count, check_temporary_term,
-                      hard_to_employ_reference, order_for_placement, placement_tier, temporary_share)
+from marketplace.policy.calculator import answer_case, calculate_internship_json, parse_case
+from marketplace.policy.claims import CLAIM_STATES, can_transition, check_claim_deadline, claimable_amount
+from marketplace.policy.dates import Window, add_months, days_between, parse_iso_date
+from marketplace.policy.decision import Condition, Decision
+from marketplace.policy.errors import CaseError, NotEligible, PolicyError, PolicySetError
+from marketplace.policy.followups import contact_due_this_month, follow_up_order, months_without_contact
+from marketplace.policy.hiring import (
+                     EpidemicHire,
+                     HireFacts,
+                     application_window,
+                     epidemic_hire_subsidy,
+                     epidemic_referral_subsidy,
+                     hiring_subsidy,
+)
+from marketplace.policy.hubei import hubei_graduate_subsidy
+from marketplace.policy.internship import (
+                     CONTRACT,
+                     FINISHED,
+                     LEFT,
+                     DateRange,
+                     InternshipAgreement,
+                     InternshipEntitlement,
+                     Interruption,
+                     Outcome,
+                     UnitRetention,
+                     agreed_days,
+                     agreed_end,
+                     check_intern_eligibility,
+                     earned_to_date,
+                     extended_end_at,
+                     internship_entitlement,
+                     remaining_days_at,
+                     served_days_at,
+)
+from marketplace.policy.money import format_money, round_money
+from marketplace.policy.policy_set import (
+                     PolicySet,
+                     list_policy_sets,
+                     load_policy_set,
+                     load_policy_set_file,
+                     parse_policy_set,
+)
+from marketplace.policy.postings import (
+                     check_soe_offer_withdrawal,
+                     check_soe_posting,
+                     check_targeted_application,
+                     check_targeted_post,
+)
+from marketplace.policy.retirement import (
+                     Retirement,
+                     RetirementPerson,
+                     TimeToRetirement,
+                     near_retirement,
+                     statutory_retirement,
+                     years_to_retirement,
+)
+from marketplace.policy.welfare import (
+                     HardToEmployFacts,
+                     PlacementCandidate,
+                     PriorityDecision,
+                     check_continued_placement_funding,
+                     check_district_quota,
+                     check_extension,
+                     check_placement_count,
+                     check_temporary_term,
+                     hard_to_employ_reference,
+                     order_for_placement,
+                     placement_tier,
+                     temporary_share,
+)
 
 __all__ = [
     # policy sets

@@ -14,9 +14,9 @@ import json
 import sys
 from typing import Any, Sequence
 
-from .calculator import calculate_internship_json
-from .errors import PolicySetError
-from .policy_set import list_policy_sets, load_policy_set
+from marketplace.policy.calculator import calculate_internship_json
+from marketplace.policy.errors import PolicySetError
+from marketplace.policy.policy_set import list_policy_sets, load_policy_set
 
 
 def _write(obj: Any) -> None:

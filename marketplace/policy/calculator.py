@@ -23,11 +23,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .dates import parse_iso_date
-from .errors import CaseError, PolicyError, PolicySetError
-from .internship import (OUTCOME_KINDS, FINISHED, InternshipAgreement, Interruption, Outcome,
-                         UnitRetention, internship_entitlement)
-from .policy_set import load_policy_set
+from marketplace.policy.dates import parse_iso_date
+from marketplace.policy.errors import CaseError, PolicyError, PolicySetError
+from marketplace.policy.internship import (
+    FINISHED,
+    OUTCOME_KINDS,
+    InternshipAgreement,
+    Interruption,
+    Outcome,
+    UnitRetention,
+    internship_entitlement,
+)
+from marketplace.policy.policy_set import load_policy_set
 
 CASE_FIELDS = {"policy_set", "start", "period_months", "monthly_rate", "interruptions",
                "outcome", "unit_retention"}

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from .decision import Condition, Decision, decide
-from .money import exact, round_money
-from .policy_set import PolicySet, R5Params
+from marketplace.policy.decision import Condition, Decision, decide
+from marketplace.policy.money import exact, round_money
+from marketplace.policy.policy_set import PolicySet, R5Params
 
 CLAIM_STATES = ("draft", "submitted", "approved", "rejected", "paid")
 CLAIM_TRANSITIONS = {

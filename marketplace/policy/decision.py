@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
-from .errors import NotEligible
-from .money import format_money
+from marketplace.policy.errors import NotEligible
+from marketplace.policy.money import format_money
 
 
 @dataclass(frozen=True)

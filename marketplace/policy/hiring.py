@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .dates import Window, add_months
-from .decision import Condition, Decision, decide
-from .errors import CaseError
-from .money import exact, format_money, round_money
-from .policy_set import PolicySet, R6Params, R7Params
+from marketplace.policy.dates import Window, add_months
+from marketplace.policy.decision import Condition, Decision, decide
+from marketplace.policy.errors import CaseError
+from marketplace.policy.money import exact, format_money, round_money
+from marketplace.policy.policy_set import PolicySet, R6Params, R7Params
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .decision import Condition, Decision, decide
-from .money import exact, format_money, round_money
-from .policy_set import PolicySet, R15Params
+from marketplace.policy.decision import Condition, Decision, decide
+from marketplace.policy.money import exact, format_money, round_money
+from marketplace.policy.policy_set import PolicySet, R15Params
 
 
 def _province(name: str) -> str:

@@ -44,11 +44,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
-from .dates import add_months, days_between
-from .decision import Condition, Decision, decide
-from .errors import CaseError
-from .money import exact, format_money, round_money
-from .policy_set import FULL_PERIOD, PolicySet, R2Params, R3Params, R4Params
+from marketplace.policy.dates import add_months, days_between
+from marketplace.policy.decision import Condition, Decision, decide
+from marketplace.policy.errors import CaseError
+from marketplace.policy.money import exact, format_money, round_money
+from marketplace.policy.policy_set import FULL_PERIOD, PolicySet, R2Params, R3Params, R4Params
 
 FINISHED = "finished"
 CONTRACT = "contract"

@@ -27,8 +27,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from .dates import OPEN_WINDOW, Window, parse_iso_date
-from .errors import PolicySetError
+from marketplace.policy.dates import OPEN_WINDOW, Window, parse_iso_date
+from marketplace.policy.errors import PolicySetError
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 

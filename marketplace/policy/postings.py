@@ -17,9 +17,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-from .decision import Condition, Decision, decide
-from .errors import CaseError
-from .policy_set import PolicySet, R14Params
+from marketplace.policy.decision import Condition, Decision, decide
+from marketplace.policy.errors import CaseError
+from marketplace.policy.policy_set import PolicySet, R14Params
 
 
 def _r13_applies(policy: PolicySet, employer_is_soe: bool, graduates: bool, on: date,

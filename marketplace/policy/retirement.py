@@ -34,8 +34,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from .dates import add_months, parse_iso_date, parse_iso_month
-from .errors import CaseError, PolicySetError
+from marketplace.policy.dates import add_months, parse_iso_date, parse_iso_month
+from marketplace.policy.errors import CaseError, PolicySetError
 
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "retirement-npc-2024.json"
 MALE, FEMALE = "male", "female"

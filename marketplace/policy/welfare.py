@@ -33,11 +33,11 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
-from .dates import add_months
-from .decision import Condition, Decision, decide
-from .errors import CaseError
-from .policy_set import PolicySet, R8Params, R10Params
-from .retirement import RetirementPerson, near_retirement
+from marketplace.policy.dates import add_months
+from marketplace.policy.decision import Condition, Decision, decide
+from marketplace.policy.errors import CaseError
+from marketplace.policy.policy_set import PolicySet, R8Params, R10Params
+from marketplace.policy.retirement import RetirementPerson, near_retirement
 
 
 def _required(policy: PolicySet, rule: str, on: date) -> Any:

@@ -14,8 +14,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
-from ..services import take_after_commit
-from .errors import error_response, register_error_handlers
+from marketplace.core.models import User
+from marketplace.db import mark_writing, take_after_commit, unmark_writing
+from marketplace.web import i18n
+from marketplace.web.errors import error_response, register_error_handlers
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -47,18 +49,6 @@ def dispatch(tasks) -> None:
         send(name, *args)
 
 
-def _feature_modules():
-    """Every ``api_*`` and ``pages_*`` module of this package: an area adds its endpoints
-    (on ``api.bp`` through ``api_route``) and pages (its own blueprint ``bp``) by adding a
-    module, without editing this file."""
-    import importlib
-    import pkgutil
-
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith(("api_", "pages_")):
-            yield importlib.import_module(f"{__name__}.{info.name}")
-
-
 class _IdConverter(IntegerConverter):
     """``<int:...>`` in every route: ids fit the database's 64-bit integers, so a huge
     number is a plain 404 instead of an overflow deep in the driver."""
@@ -69,11 +59,9 @@ class _IdConverter(IntegerConverter):
 
 
 def init_web(app: Flask) -> None:
+    """Sessions, CSRF, sign-in, the commit after each request, security headers and error
+    pages. Blueprints are registered by the app factory, which names every area."""
     app.url_map.converters["int"] = _IdConverter
-    from . import api, i18n, pages
-
-    features = list(_feature_modules())
-
     i18n.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -82,8 +70,6 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str):
-        from ..models import User
-
         if not user_id.isdigit():
             return None
         user = db().get(User, int(user_id))
@@ -91,8 +77,6 @@ def init_web(app: Flask) -> None:
 
     @app.before_request
     def _mark_writes():
-        from ..db import mark_writing
-
         g.db_writing = mark_writing(request.method not in ("GET", "HEAD", "OPTIONS"))
 
     @app.after_request
@@ -131,8 +115,6 @@ def init_web(app: Flask) -> None:
             session.close()
         token = g.pop("db_writing", None)
         if token is not None:
-            from ..db import unmark_writing
-
             try:
                 unmark_writing(token)
             except ValueError:  # set in another context (streamed responses): nothing to undo
@@ -150,10 +132,4 @@ def init_web(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API authenticates by bearer token only, never by cookie
-    app.register_blueprint(pages.bp)
-    for module in features:
-        if module.__name__.rsplit(".", 1)[-1].startswith("pages_"):
-            app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from pydantic import BaseModel
 
-from ..models import ROLES
-from ..schemas import validate
-from ..services.errors import Forbidden, Unauthorized, ValidationFailed
+from marketplace.core.accounts import user_for_token
+from marketplace.core.models import ROLES
+from marketplace.core.schemas import validate
+from marketplace.errors import Forbidden, Unauthorized, ValidationFailed
+from marketplace.web import db
 
 ANYONE = ("anonymous",) + ROLES
 SIGNED_IN = ROLES
@@ -35,12 +37,8 @@ ROUTES: list[RouteSpec] = []
 
 def token_user():
     """The user of the bearer token, or None. Cached on the request."""
-    from flask import g
-
     if "api_user" in g:
         return g.api_user
-    from ..services.accounts import user_for_token
-    from . import db
 
     header = request.headers.get("Authorization", "")
     user = None

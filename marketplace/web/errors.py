@@ -8,7 +8,8 @@ from flask import Flask, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..services.errors import DomainError
+from marketplace.errors import DomainError
+from marketplace.web.i18n import current_lang
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,6 @@ def _is_api() -> bool:
 
 
 def error_response(status: int, body: dict):
-    from .i18n import current_lang
-
     if _is_api():
         return {"error": body}, status
     msg = body["message"]["zh" if current_lang() == "zh" else "en"]

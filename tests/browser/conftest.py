@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from marketplace import create_app
+from marketplace.app import load_demo_extras
+from marketplace.cli import upgrade_database
+from marketplace.core import demo, indexing
 from tests.browser_fixtures import CHROMIUM, SHOTS, login, serving, shot  # noqa: F401  (re-exported for the tests here)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,17 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
 
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.services import demo
 
     instance = tmp_path_factory.mktemp("live")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret"})
     upgrade_database(app)
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
-        demo.load_extras(s, app.extensions["cipher"])
-    from marketplace.services import indexing
+        load_demo_extras(s, app.extensions["cipher"])
 
     rt = app.extensions["runtime"]
     with app.extensions["db"].unit_of_work() as s:

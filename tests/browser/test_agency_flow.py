@@ -4,21 +4,20 @@ hire its earlier introduction brought about offered on the referral-claim form (
 Screenshots in artifacts/screenshots/agency-*.png."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
-from .conftest import login, shot
+from marketplace import clock
+from marketplace.core.models import Application, Posting
+from marketplace.internships.models import Introduction
+from tests.browser.conftest import login, shot
 
 pytestmark = pytest.mark.browser
 
 
 def test_agency_introduces_a_person_and_sees_the_hire_to_claim(live_server, page):
-    from marketplace.models import Application, Posting
-    from marketplace.models.internships import Introduction
-
     base, app = live_server
     login(page, base, "agency")
     page.goto(base + "/people")
@@ -32,7 +31,7 @@ def test_agency_introduces_a_person_and_sees_the_hire_to_claim(live_server, page
         taken = set(s.scalars(select(Application.posting_id).where(Application.profile_id == profile_id))) | set(
             s.scalars(select(Introduction.posting_id).where(Introduction.profile_id == profile_id)))
         posting = next(p for p in s.scalars(select(Posting).where(Posting.kind == "job").order_by(Posting.id))
-                       if p.id not in taken and p.is_open(dt.date.today()))
+                       if p.id not in taken and p.is_open(clock.today()))
         title = posting.title
         posting_id = posting.id
     page.fill("input[name=posting_id]", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import login, shot
+from tests.browser.conftest import login, shot
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import login, shot
-from .test_foundation_flow import logout
+from tests.browser.conftest import login, shot
+from tests.browser.test_foundation_flow import logout
 
 pytestmark = pytest.mark.browser
 

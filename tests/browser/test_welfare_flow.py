@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import SHOTS, shot
+from tests.browser.conftest import SHOTS, shot
 
 pytestmark = pytest.mark.browser
 

@@ -2,16 +2,15 @@
 internship base) and three people with profiles, built through the API as users would."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+
+from marketplace import clock
+from marketplace.idcodes import id_number_problem
 
 ID_NUMBERS = ["210404199805010011", "21040419990601002X", "210404200001010037"]
 
 
 def _id(n: str) -> str:
-    from marketplace.idcodes import id_number_problem
-
     # recompute the check digit so the ID numbers are valid
     w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     body = n[:17]
@@ -46,7 +45,7 @@ def fair_world(client, make, cipher, db):
         people.append({"user": u, "profile": p, "id_number": idn, "phone": phone, "h": make.token(u)})
     h_org = make.token(organiser)
     r = client.post("/api/v1/fairs", headers=h_org, json={
-        "name": "抚顺市春季双选会", "mode": "both", "held_on": dt.date.today().isoformat(), "venue": "抚顺市人才市场一楼",
+        "name": "抚顺市春季双选会", "mode": "both", "held_on": clock.today().isoformat(), "venue": "抚顺市人才市场一楼",
         "slots": ["09:00-09:30", "09:30-10:00", "10:00-10:30"]})
     assert r.status_code == 201, r.json
     fair = r.json

@@ -4,11 +4,13 @@ only slots a person is there for — and optimality against brute force on small
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matching import fair_bench
 from matching.fair import Allocation, Confirmed, Request, allocate
 
 
@@ -149,10 +151,6 @@ def test_capacity_counts_recruiters_and_a_person_never_has_two_interviews_at_onc
 
 
 def test_the_benchmark_command_prints_the_agreed_json(capsys):
-    import json
-
-    from matching import fair_bench
-
     assert fair_bench.main(["--json", "--people", "120", "--booths", "12", "--postings", "40", "--timed", "20"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"checkin_update_p95_ms", "allocation_round_s", "interviews_assigned", "peak_rss_mb"} <= set(out)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import time
 
+import itsdangerous.timed as timed
 from itsdangerous import URLSafeTimedSerializer
 
-from marketplace.models import Application, Interview
-from marketplace.services import fair_bus, fairs
-
-from .conftest import token_of
+from marketplace.core.models import Application
+from marketplace.fairs import bus as fair_bus
+from marketplace.fairs import operations as fairs
+from marketplace.fairs.models import Interview
+from marketplace.internships import agreements as internships
+from tests.fairs.conftest import token_of
 
 
 def test_check_in_then_both_sides_see_live_rankings_with_reasons(client, fair_world):
@@ -67,7 +70,6 @@ def test_expired_forged_and_foreign_qr_tokens_are_refused_with_a_reason(client, 
     r = client.post(f"/api/v1/fairs/{fid}/checkins", headers=w["h_org"], json={"token": forged})
     assert r.json["error"]["code"] == "token_forged"
     old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=fairs.QR_SALT)
-    import itsdangerous.timed as timed
 
     real_now = timed.TimestampSigner.get_timestamp
     timed.TimestampSigner.get_timestamp = lambda self: int(time.time()) - fairs.QR_MAX_AGE - 5
@@ -150,7 +152,6 @@ def test_requests_both_ways_allocation_keeps_confirmed_and_outcomes_reach_applic
     assert app.stage == "hired" and [e.to_stage for e in app.events] == ["applied", "interview", "hired"]
     assert "R1" in r.json["subsidy_note"]
     # ... and the internships area lists it as a hire awaiting its agreement (where the subsidy starts)
-    from marketplace.services import internships
 
     assert app.id in [a.id for a in internships.hires_without_agreement(db, data_booth["hr"])]
     rep = client.get(f"/api/v1/fairs/{fid}/report", headers=w["h_org"]).json

@@ -6,12 +6,16 @@ allocation round, a booth records an intent to hire, and the hall board follows 
 reloading. Screenshots go to artifacts/screenshots/fairs-*.png."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from marketplace import clock, create_app
+from marketplace.app import load_demo_extras
+from marketplace.cli import upgrade_database
+from marketplace.core import demo, recommend
+from marketplace.core.models import Posting, Profile, User
+from matching.fair import FairMatcher
 from tests.browser_fixtures import CHROMIUM, login, serving, shot  # noqa: F401  (the browser fixture is global)
 
 pytestmark = pytest.mark.browser
@@ -21,19 +25,14 @@ LIVE_MS = 8000  # "within a second" in the app; generous here for a loaded two-c
 @pytest.fixture(scope="module")
 def fair_server(tmp_path_factory):
 
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.models import Posting, Profile, User
-    from marketplace.services import demo, recommend
-    from matching.fair import FairMatcher
 
     instance = tmp_path_factory.mktemp("live-fairs")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret"})
     upgrade_database(app)
-    today = dt.date.today()
+    today = clock.today()
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
-        demo.load_extras(s, app.extensions["cipher"])
+        load_demo_extras(s, app.extensions["cipher"])
         a = s.scalar(select(User).where(User.username == "employer"))
         posts_a = list(s.scalars(select(Posting).where(Posting.organisation_id == a.organisation_id,
                                                        Posting.status == "published").order_by(Posting.id).limit(2)))
@@ -82,7 +81,7 @@ def test_two_booths_three_people_live(fair_server, browser):  # noqa: F811
         login(org, base, "organiser")
         org.goto(f"{base}/organiser/fairs")
         org.fill("input[name=name]", "浏览器测试双选会")
-        org.fill("input[name=held_on]", dt.date.today().isoformat())
+        org.fill("input[name=held_on]", clock.today().isoformat())
         org.fill("input[name=venue]", "抚顺市人力资源市场")
         org.fill("input[name=slots]", "09:00-09:30, 09:30-10:00, 10:00-10:30")
         org.click("[data-test=new-fair] button[type=submit]")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from marketplace.services import fair_bus
+from marketplace.fairs import bus as fair_bus
 from tests import services as svc
 
 

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from marketplace.models import (AuditEntry, Booth, Fair, FairRegistration, Interview, Organisation, Posting, Profile,
-                                User)
-from marketplace.services import fairs
-from marketplace.services.errors import DomainError
+from marketplace import clock
+from marketplace.core.models import AuditEntry, Organisation, Posting, Profile, User
+from marketplace.errors import DomainError
+from marketplace.fairs import operations as fairs
+from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from tests.conftest import PG_URL, Factories
 from tests.races import race
 
@@ -31,7 +32,7 @@ def committed(app, cipher):
         org = make.org(district=DISTRICT)
         hr = make.user("employer", organisation=org)
         post = make.posting(organisation=org, created_by=hr)
-        fair = Fair(organiser_id=organiser.id, name="并发测试", held_on=dt.date.today(), venue="v",
+        fair = Fair(organiser_id=organiser.id, name="并发测试", held_on=clock.today(), venue="v",
                     slots=["09:00-09:30", "09:30-10:00"])
         s.add(fair)
         s.flush()

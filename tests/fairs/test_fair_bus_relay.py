@@ -10,11 +10,11 @@ import textwrap
 import time
 from pathlib import Path
 
-from marketplace.services import fair_bus
+from marketplace.fairs import bus as fair_bus
 
 LISTENER = textwrap.dedent("""
     import json, sys
-    from marketplace.services import fair_bus
+    from marketplace.fairs import bus as fair_bus
     fair_bus.configure(None, relay_path=sys.argv[1])
     q = fair_bus.subscribe(7)
     other = fair_bus.subscribe(8)

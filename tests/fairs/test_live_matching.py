@@ -8,9 +8,14 @@ import contextlib
 import re
 
 import numpy as np
+from sqlalchemy import event, select
 
-from .conftest import token_of
-from .test_pages import login
+from marketplace.fairs.models import FairRegistration
+from matching.bench import TODAY, synthetic_profiles
+from matching.fair import FairMatcher
+from matching.fair_bench import synthetic_postings
+from tests.fairs.conftest import token_of
+from tests.fairs.test_pages import login
 
 
 def _unit(n: int, seed: int) -> np.ndarray:
@@ -19,10 +24,6 @@ def _unit(n: int, seed: int) -> np.ndarray:
 
 
 def test_checking_many_in_at_once_gives_the_scores_of_one_by_one():
-    from matching.bench import TODAY, synthetic_profiles
-    from matching.fair import FairMatcher
-    from matching.fair_bench import synthetic_postings
-
     posts = synthetic_postings(60, seed=3)
     booth_of = {p.id: f"B{k % 12}" for k, p in enumerate(posts)}
     people, vecs = synthetic_profiles(150, seed=4), _unit(150, 5)
@@ -61,10 +62,6 @@ def _people_on_booth_page(client, fid) -> list[str]:
 
 def _leave(db, fid, person) -> None:
     """The person is no longer checked in (the desk undid it; as the load test resets arrivals)."""
-    from sqlalchemy import select
-
-    from marketplace.models import FairRegistration
-
     reg = db.scalar(select(FairRegistration).where(FairRegistration.fair_id == fid,
                                                    FairRegistration.profile_id == person["profile"].id))
     reg.checked_in_at = None
@@ -74,8 +71,6 @@ def _leave(db, fid, person) -> None:
 @contextlib.contextmanager
 def _statements(app):
     """The SQL statements run meanwhile."""
-    from sqlalchemy import event
-
     seen: list[str] = []
     engine = app.extensions["db"].engine
 

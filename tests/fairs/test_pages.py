@@ -3,11 +3,12 @@ CSV), employer (booth application, ranked people, invitations, outcomes), person
 as inline SVG, ranked booths, requests, schedule), and the event stream."""
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
-from marketplace.services import fair_bus
-
-from .conftest import token_of
+from marketplace.fairs import bus as fair_bus
+from marketplace.fairs.models import FairRegistration
+from tests.fairs.conftest import token_of
 
 
 def login(client, user):
@@ -161,10 +162,6 @@ def test_board_and_booth_pages_in_english(client, fair_world):
 
 def test_desk_lists_the_latest_check_ins_newest_first(client, fair_world, db):
     """The desk shows who came in last at the top (at most 10), so staff can confirm a scan."""
-    import datetime as _dt
-
-    from marketplace.models import FairRegistration
-
     w = fair_world
     fid = w["fair"]["id"]
     login(client, w["organiser"])

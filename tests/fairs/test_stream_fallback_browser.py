@@ -9,18 +9,19 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from marketplace.fairs import operations as fairs
+from marketplace.fairs.models import FairRegistration
+from marketplace.fairs.pages import stream_slots
 from tests.browser_fixtures import CHROMIUM, login, serving  # noqa: F401  (the browser fixture is global)
-
-from .test_streams import _until_streams_end, demo_server  # noqa: F401  (demo_server: a fixture)
+from tests.fairs.test_streams import _until_streams_end, demo_server  # noqa: F401  (demo_server: a fixture)
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 8000
 
 
 def _check_in(base: str, app, fid: int, token: str, reg) -> None:
-    from marketplace.services import fairs
-
     req = urllib.request.Request(f"{base}/api/v1/fairs/{fid}/checkins", method="POST", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         data=json.dumps({"token": fairs.checkin_token(app.config["SECRET_KEY"], reg)}).encode())
@@ -29,10 +30,7 @@ def _check_in(base: str, app, fid: int, token: str, reg) -> None:
 
 
 def test_refused_live_page_polls_then_returns_to_the_stream(demo_server, browser):  # noqa: F811
-    from sqlalchemy import select
 
-    from marketplace.models import FairRegistration
-    from marketplace.web.pages_fairs import stream_slots
 
     app, fid = demo_server
     with app.extensions["db"].unit_of_work() as s:

@@ -5,7 +5,6 @@ as many phones with a live page open as the server has threads stall every other
 (searches, logins) for everyone until the streams end."""
 from __future__ import annotations
 
-import datetime as dt
 import http.cookiejar
 import re
 import socket
@@ -14,12 +13,18 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from sqlalchemy import select
 
+from marketplace import clock, create_app
+from marketplace.cli import upgrade_database
 from marketplace.config import Config, ConfigError
-from marketplace.services import fair_bus
+from marketplace.core import demo
+from marketplace.fairs import bus as fair_bus
+from marketplace.fairs import demo as demo_fairs
+from marketplace.fairs.models import Fair
+from marketplace.fairs.pages import stream_slots
 from tests.browser_fixtures import serving
-
-from .test_pages import login
+from tests.fairs.test_pages import login
 
 UA = "stream-test"
 
@@ -27,19 +32,12 @@ UA = "stream-test"
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     """A fresh app with the demo data (the demo fair and its organiser), not yet served."""
-    from sqlalchemy import select
-
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.models import Fair
-    from marketplace.services import demo, demo_fairs
-
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp_path_factory.mktemp("streams")),
                       "SECRET_KEY": "stream-test-secret"})
     upgrade_database(app)
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
-        demo_fairs.load(s, app.extensions["cipher"], dt.date.today())
+        demo_fairs.load(s, app.extensions["cipher"], clock.today())
         fid = s.scalar(select(Fair.id).where(Fair.name == demo_fairs.NAME))
     yield app, fid
     app.extensions["db"].engine.dispose()
@@ -67,8 +65,6 @@ def _open_stream(base: str, fid: int, cookie: str) -> socket.socket:
 def _until_streams_end(app, seconds: float = 15) -> int:
     """Wait for the server's streams to end (their lifetime), so that no stream is still being
     written when the test server closes; the number still open."""
-    from marketplace.web.pages_fairs import stream_slots
-
     end = time.time() + seconds
     while stream_slots(app).open and time.time() < end:
         time.sleep(0.1)
@@ -142,7 +138,7 @@ def test_a_stream_beyond_the_cap_is_refused_and_a_closed_one_frees_its_slot(app,
         second = client.get(f"/fairs/{fid}/events")
         assert second.status_code == 503 and second.headers["Retry-After"] == "30"
         assert "Live updates are full" in second.text
-        from marketplace.web.pages_fairs import stream_slots
+        from marketplace.fairs.pages import stream_slots
 
         # the first is closed by the server without ever being read (the phone left at once):
         # its slot and its subscription come back all the same

@@ -13,6 +13,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from marketplace import create_app
+from marketplace.cli import upgrade_database
+from marketplace.core import accounts, demo
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
@@ -20,10 +23,6 @@ RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.services import accounts, demo
-
     inst = tmp_path_factory.mktemp("fuzz")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(inst), "SECRET_KEY": "fuzz-secret",
                       "LOGIN_MAX_FAILURES": 1000000})
@@ -33,7 +32,7 @@ def fuzz_app(tmp_path_factory):
         demo.load(s, app.extensions["cipher"])
         from sqlalchemy import select
 
-        from marketplace.models import User
+        from marketplace.core.models import User
 
         for role, username in (("person", "graduate"), ("employer", "employer"), ("caseworker", "caseworker"),
                                ("admin", "admin"), ("organiser", "organiser"), ("agency", None)):
@@ -49,8 +48,6 @@ def fuzz_app(tmp_path_factory):
 def _operations():
     """(label, operation) for every documented operation; the schema is read from the
     app's own /api/v1/openapi.json, so a new endpoint is fuzzed without editing this file."""
-    from marketplace import create_app
-
     app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     ops = [r.ok() for r in schema.get_all_operations()]

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from marketplace.core.models import Application, ApplicationEvent, ProfileCategory
+from marketplace.internships.models import Introduction
+
 
 def hire(db, make, org, hr, profile=None, kind="internship", **posting_kw):
-    from marketplace.models import Application, ApplicationEvent
-
     if profile is None:
         profile = graduate(make)
     posting = make.posting(organisation=org, created_by=hr, kind=kind, **posting_kw)
@@ -23,8 +24,6 @@ def hire(db, make, org, hr, profile=None, kind="internship", **posting_kw):
 
 
 def graduate(make, year=2020, **kw):
-    from marketplace.models import ProfileCategory
-
     p = make.profile(education=5, graduation_year=year, birth_on=dt.date(1998, 5, 1), **kw)
     p.categories.append(ProfileCategory(category="graduating_year_graduate"))
     make.s.flush()
@@ -67,7 +66,7 @@ def on_day(app):
     saved = dict(extra)
 
     def set_day(day: str):
-        extra["INTERNSHIPS_TODAY"] = day
+        extra["TODAY"] = day
 
     yield set_day
     extra.clear()
@@ -77,8 +76,6 @@ def on_day(app):
 def introduced(db, agency, app):
     """Record that ``agency`` introduced the hire's person to its posting before they applied
     (what a referral claim rests on); the API's own path is tested in test_introductions."""
-    from marketplace.models.internships import Introduction
-
     intro = Introduction(organisation_id=agency.organisation_id, profile_id=app.profile_id, posting_id=app.posting_id,
                          created_by_id=agency.id, created_at=app.created_at - dt.timedelta(days=1))
     db.add(intro)

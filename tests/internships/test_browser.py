@@ -10,6 +10,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from marketplace import create_app
+from marketplace.app import load_demo_extras
+from marketplace.cli import upgrade_database
+from marketplace.core import demo
+from marketplace.core.models import Application, ApplicationEvent, Posting, Profile, User
+from marketplace.internships import agreements as internships
+from marketplace.internships.models import InternshipAgreement
 from tests.browser_fixtures import login, serving, shot
 
 pytestmark = pytest.mark.browser
@@ -18,18 +25,14 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def intern_server(tmp_path_factory):
 
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.models import Application, ApplicationEvent, InternshipAgreement, Posting, Profile, User
-    from marketplace.services import demo, internships
 
     instance = tmp_path_factory.mktemp("live-internships")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret",
-                      "extra": {"INTERNSHIPS_TODAY": "2020-03-01"}})
+                      "extra": {"TODAY": "2020-03-01"}})
     upgrade_database(app)
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
-        demo.load_extras(s, app.extensions["cipher"])
+        load_demo_extras(s, app.extensions["cipher"])
         hr = s.scalar(select(User).where(User.username == "employer"))
         posting = s.scalar(select(Posting).where(Posting.organisation_id == hr.organisation_id,
                                                  Posting.kind == "internship"))
@@ -74,7 +77,7 @@ def test_employer_to_caseworker(intern_server, page):  # noqa: F811
     agreement_url = page.url
     shot(page, "internships-01-agreement-signed")
 
-    extra["INTERNSHIPS_TODAY"] = "2020-04-20"
+    extra["TODAY"] = "2020-04-20"
     page.goto(agreement_url)
     page.fill("input[name=from_on]", "2020-03-10")
     page.fill("input[name=last_day_off]", "2020-04-09")
@@ -86,7 +89,7 @@ def test_employer_to_caseworker(intern_server, page):  # noqa: F811
     assert "2020-04-10" in page.locator("[data-test=interruption]").inner_text()
     shot(page, "internships-02-epidemic-interruption")
 
-    extra["INTERNSHIPS_TODAY"] = "2020-08-20"
+    extra["TODAY"] = "2020-08-20"
     page.goto(f"{base}/employer/internships")
     mine = page.locator("tr[data-agreement]", has_text=info["name"])
     assert mine.locator("[data-test=contract-today]").inner_text() == "9000.00"

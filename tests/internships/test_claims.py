@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from marketplace.models import InternshipAgreement, Notification, SubsidyClaim
-from marketplace.services import internship_claims as claims
-
-from .conftest import hire, introduced
+from jobs.celery_app import BEAT_SCHEDULE
+from marketplace.internships import claims
+from marketplace.internships.models import InternshipAgreement, Notification, SubsidyClaim
+from marketplace.internships.tasks import reminders
+from tests.internships.conftest import hire, introduced
+from tests.internships.test_pages_flow import login
 
 
 def sign(api, world, start="2020-03-01", months=6, app=None, hr=None):
@@ -115,7 +117,6 @@ def test_other_employers_and_districts_cannot_see_or_act(api, client, world, on_
     assert api(make.user("person")).get("/internships/agreements").status_code == 403
     assert api(world.cw).get(f"/internships/claims/{claim}").json["review"]["allowed"] is True
     # pages too
-    from .test_pages_flow import login
 
     login(client, world.other_hr)
     assert client.get(f"/employer/internships/{ag}").status_code == 404
@@ -209,8 +210,6 @@ def test_fraud_flags_say_why(api, db, make, world, on_day):
 
 
 def test_reviewer_page_shows_flags_and_decision(client, api, db, make, world, on_day):
-    from .test_pages_flow import login
-
     on_day("2020-06-01")
     ag = sign(api, world)
     job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
@@ -253,7 +252,6 @@ def test_reminders_run_twice_create_nothing_twice(api, db, make, world, on_day, 
     notes = api(world.hr).get("/notifications").json["items"]
     assert {n["kind"] for n in notes} == {"internship_ending", "one_third_reached"}
     assert "2020-07-02" in next(n["zh"] for n in notes if n["kind"] == "one_third_reached")
-    from .test_pages_flow import login
 
     login(client, world.hr)
     assert "2020-07-02" in client.get("/employer/internships").text
@@ -264,14 +262,11 @@ def test_reminders_run_twice_create_nothing_twice(api, db, make, world, on_day, 
 
 
 def test_the_task_runs_through_celery(app, db, world, api, on_day):
-    from jobs.tasks_internships import reminders
-
     on_day("2020-03-01")
     sign(api, world)
     with app.app_context():
         assert reminders.apply(args=("2020-08-25",)).get() == {"ending": 1, "one_third": 1, "no_claim": 1}
         assert reminders.apply(args=("2020-08-25",)).get() == {"ending": 0, "one_third": 0, "no_claim": 0}
-    from jobs.celery_app import BEAT_SCHEDULE
 
     assert BEAT_SCHEDULE["internship-reminders"]["task"] == reminders.name
 
@@ -297,8 +292,6 @@ def test_a_late_r7_application_needs_the_caseworkers_justification(api, db, make
 
 
 def test_hiring_claim_from_the_claims_page(client, db, make, world, on_day):
-    from .test_pages_flow import login
-
     on_day("2020-08-01")
     job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
     login(client, world.hr)

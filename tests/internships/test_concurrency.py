@@ -10,11 +10,21 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.models import (Application, ApplicationEvent, AuditEntry, InternshipAgreement, Organisation, Posting,
-                                Profile, ProfileCategory, SubsidyClaim, User)
-from marketplace.services import internship_claims as claims
-from marketplace.services import internships
-from marketplace.services.errors import DomainError
+from marketplace import clock
+from marketplace.core.models import (
+    Application,
+    ApplicationEvent,
+    AuditEntry,
+    Organisation,
+    Posting,
+    Profile,
+    ProfileCategory,
+    User,
+)
+from marketplace.errors import DomainError
+from marketplace.internships import agreements as internships
+from marketplace.internships import claims, introductions
+from marketplace.internships.models import InternshipAgreement, Introduction, Notification, SubsidyClaim
 from tests.conftest import PG_URL, Factories
 from tests.races import race
 
@@ -121,10 +131,6 @@ def test_a_hiring_claim_double_submitted_is_paid_once(committed):
 def test_an_introduction_sent_twice_at_once_is_recorded_once(committed, cipher):
     """An agency's form sent twice (a double tap on a slow phone): one introduction, one
     notification to the person; the other request is told it exists already."""
-    from marketplace.models import Notification
-    from marketplace.models.internships import Introduction
-    from marketplace.services import introductions
-
     engine, ids = committed
     with Session(engine) as s:
         make = Factories(s, cipher)
@@ -136,7 +142,7 @@ def test_an_introduction_sent_twice_at_once_is_recorded_once(committed, cipher):
     try:
         def introduce(s, i):
             return introductions.introduce(s, s.get(User, made["agency"]), ids["profile"], made["posting"], "",
-                                           dt.date.today()).id
+                                           clock.today()).id
 
         results = race(engine, introduce)
         assert len([r for r in results if isinstance(r, int)]) == 1, results

@@ -3,11 +3,17 @@ person applied: the agency that brought the hire about is paid once, and no othe
 can claim for a hire it merely saw."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
-from marketplace.models import Application, Notification, User
-
-from .conftest import graduate
+from marketplace import clock
+from marketplace.core.models import Application, User
+from marketplace.core.models import User as U
+from marketplace.fairs.models import Booth, Fair, Interview
+from marketplace.internships import introductions
+from marketplace.internships.models import Introduction, Notification
+from tests.internships.conftest import graduate
 
 
 def _hire_through_the_api(api, world, person_user, posting_id):
@@ -90,10 +96,6 @@ def test_only_the_first_agency_counts(api, db, make, world, on_day):
 
 def test_an_introduction_made_after_the_application_does_not_count(api, db, make, world, on_day):
     """Recorded directly in the database (the API refuses it), as an import or a clock skew would."""
-    import datetime as dt
-
-    from marketplace.models.internships import Introduction
-
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     agency = make.user("agency")
@@ -134,15 +136,12 @@ def test_an_interview_asked_for_at_a_fair_is_the_first_approach(api, db, make, w
     """At a job fair the person asks for an interview on a posting; the application is made
     only when the employer records the outcome. An introduction between the two brought
     nothing about."""
-    import datetime as dt
 
-    from marketplace.models import Booth, Fair, Interview, User as U
-    from marketplace.services import introductions
 
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     organiser = make.user("organiser")
-    fair = Fair(organiser_id=organiser.id, name="抚顺市夏季招聘会", mode="onsite", held_on=dt.date.today(),
+    fair = Fair(organiser_id=organiser.id, name="抚顺市夏季招聘会", mode="onsite", held_on=clock.today(),
                 venue="抚顺市人才市场", slots=["09:00-09:30"], status="open")
     db.add(fair)
     db.flush()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.models import Application, Notification, SubsidyClaim, User
-
-from .conftest import graduate
-from .test_pages_flow import login
+from marketplace.core.models import Application, User
+from marketplace.internships.models import Notification, SubsidyClaim
+from tests.internships.conftest import graduate
+from tests.internships.test_pages_flow import login
 
 
 def test_agency_introduces_then_claims_through_the_pages(client, db, make, world, on_day):

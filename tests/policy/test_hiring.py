@@ -8,8 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.policy import (CaseError, EpidemicHire, HireFacts, application_window, epidemic_hire_subsidy,
-                                epidemic_referral_subsidy, hiring_subsidy)
+from marketplace.policy import (
+    CaseError,
+    EpidemicHire,
+    HireFacts,
+    application_window,
+    epidemic_hire_subsidy,
+    epidemic_referral_subsidy,
+    hiring_subsidy,
+)
 
 UNEMPLOYED = HireFacts(hire_date=date(2020, 5, 1), contract_date=date(2020, 5, 1), contract_months=12,
                        monthly_social_insurance=Decimal("812.35"), social_insurance_paid=True,

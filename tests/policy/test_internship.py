@@ -7,9 +7,25 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.policy import (CONTRACT, FINISHED, LEFT, CaseError, DateRange, InternshipAgreement,
-                                Interruption, Outcome, UnitRetention, add_months, agreed_days,
-                                check_intern_eligibility, earned_to_date, internship_entitlement)
+from marketplace.policy import (
+    CONTRACT,
+    FINISHED,
+    LEFT,
+    CaseError,
+    DateRange,
+    InternshipAgreement,
+    Interruption,
+    Outcome,
+    UnitRetention,
+    add_months,
+    agreed_days,
+    check_intern_eligibility,
+    earned_to_date,
+    extended_end_at,
+    internship_entitlement,
+    remaining_days_at,
+    served_days_at,
+)
 
 D = date
 EPIDEMIC = Interruption(D(2020, 3, 10), D(2020, 4, 10), "epidemic")  # 31 days, the section 6 example
@@ -281,8 +297,6 @@ def test_remaining_days_reported_are_calendar_days(fushun):
 
 
 def test_public_helpers(fushun):
-    from marketplace.policy import extended_end_at, remaining_days_at, served_days_at
-
     case = agreement(D(2020, 3, 1), 6, EPIDEMIC)
     assert extended_end_at(fushun, case, D(2020, 8, 20)) == D(2020, 10, 2)
     assert extended_end_at(fushun, case, D(2020, 3, 20)) == D(2020, 9, 11)

@@ -7,9 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.policy import (CaseError, can_transition, check_claim_deadline, check_soe_offer_withdrawal,
-                                check_soe_posting, check_targeted_application, check_targeted_post,
-                                claimable_amount, hubei_graduate_subsidy)
+from marketplace.policy import (
+    CaseError,
+    NotEligible,
+    can_transition,
+    check_claim_deadline,
+    check_soe_offer_withdrawal,
+    check_soe_posting,
+    check_targeted_application,
+    check_targeted_post,
+    claimable_amount,
+    hubei_graduate_subsidy,
+)
 
 
 @pytest.mark.parametrize("on, soe, graduates, ok", [
@@ -74,8 +83,6 @@ def test_r5_claims(fushun):
 
 
 def test_require_raises_not_eligible_with_the_decision(fushun):
-    from marketplace.policy import NotEligible
-
     refused = check_claim_deadline(fushun, date(2021, 7, 1))
     with pytest.raises(NotEligible) as info:
         refused.require()

@@ -9,9 +9,22 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marketplace.policy import (CONTRACT, FINISHED, LEFT, InternshipAgreement, Interruption, Outcome,
-                                agreed_days, calculate_internship_json, internship_entitlement,
-                                load_policy_set, round_money)
+from marketplace.policy import (
+    CONTRACT,
+    FINISHED,
+    LEFT,
+    InternshipAgreement,
+    Interruption,
+    Outcome,
+    add_months,
+    agreed_days,
+    calculate_internship_json,
+    claimable_amount,
+    earned_to_date,
+    internship_entitlement,
+    load_policy_set,
+    round_money,
+)
 
 POLICIES = [load_policy_set("fushun-2020"), load_policy_set("fushun-2020-any-early")]
 SETTINGS = settings(max_examples=200, deadline=None, database=None,
@@ -136,8 +149,6 @@ def test_calculator_never_crashes_when_one_field_is_junk(path, junk):
 @given(agreements())
 def test_monthly_claims_add_up_to_the_entitlement(agreement):
     """R5: claiming 'earned to date minus approved' each month never passes the entitlement."""
-    from marketplace.policy import add_months, claimable_amount, earned_to_date
-
     policy = POLICIES[0]
     final = internship_entitlement(policy, agreement, Outcome(FINISHED))
     approved, month = Decimal("0.00"), 1

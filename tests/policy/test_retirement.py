@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from marketplace.policy import (CaseError, RetirementPerson, near_retirement, statutory_retirement,
-                                years_to_retirement)
+from marketplace.policy import CaseError, RetirementPerson, near_retirement, statutory_retirement, years_to_retirement
 from marketplace.policy.retirement import retirement_table
 
 AFTER = date(2025, 6, 1)     # the 2024 decision is in force

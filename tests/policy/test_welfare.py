@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from marketplace.policy import (CaseError, HardToEmployFacts, PlacementCandidate, RetirementPerson,
-                                check_continued_placement_funding, check_district_quota, check_extension,
-                                check_placement_count, check_temporary_term, hard_to_employ_reference,
-                                order_for_placement, placement_tier, temporary_share)
+from marketplace.policy import (
+    CaseError,
+    HardToEmployFacts,
+    PlacementCandidate,
+    RetirementPerson,
+    check_continued_placement_funding,
+    check_district_quota,
+    check_extension,
+    check_placement_count,
+    check_temporary_term,
+    hard_to_employ_reference,
+    order_for_placement,
+    placement_tier,
+    temporary_share,
+)
 
 ON = date(2020, 6, 1)
 FARMER = HardToEmployFacts(category="landless_farmer", registered_unemployed=True, unemployed_since=date(2019, 6, 1),
@@ -32,7 +44,6 @@ def test_r8_all_conditions_hold_and_are_shown_with_records(fushun):
     (dict(registered_unemployed=False, category=None), ["category", "registered_unemployed"]),
 ])
 def test_r8_shows_which_conditions_failed(fushun, change, failed):
-    from dataclasses import replace
     d = hard_to_employ_reference(fushun, replace(FARMER, **change), ON)
     assert not d.allowed and [c.code for c in d.failed()] == failed
 

@@ -8,7 +8,8 @@ import uuid
 import numpy as np
 import pytest
 
-from . import corpus
+from search import get_backend
+from tests.search import corpus
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL")
 ES_SKIP = "Elasticsearch contract tests need a cluster: set ELASTICSEARCH_URL (e.g. http://localhost:9200)"
@@ -49,8 +50,6 @@ def embedder() -> Embedder:
 
 
 def _make_backend(kind: str, tmp_path):
-    from search import get_backend
-
     if kind == "embedded":
         return get_backend("embedded", path=":memory:")
     if kind == "embedded-file":

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from search import Document, Query, Range, SearchResult
-
-from . import corpus
+from tests.search import corpus
 
 D = dt.date
 

@@ -2,15 +2,15 @@
 processes (web + worker) on one file, threads, no downtime during a rebuild."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import numpy as np
 import pytest
 
-from search import Document, Query, SearchUnavailable, get_backend
+from search import Document, Query, SearchUnavailable, get_backend, vectors
 from search.embedded import EmbeddedBackend
-
-from . import corpus
+from tests.search import corpus
 
 
 def _vec(seed: int) -> list[float]:
@@ -123,8 +123,6 @@ def test_list_valued_schema_field_is_refused():
 def test_large_corpus_uses_the_faiss_path_when_available():
     """Above FAISS_MIN_ROWS vectors search goes through faiss (fp16): same answers,
     updates and deletes applied, filtering by rowid works."""
-    from search import vectors
-
     rng = np.random.default_rng(0)
     X = rng.standard_normal((vectors.FAISS_MIN_ROWS + 10, 32)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
@@ -143,8 +141,6 @@ def test_large_corpus_uses_the_faiss_path_when_available():
 
 
 def test_index_of_an_older_format_is_cleared_and_flagged(tmp_path):
-    import sqlite3
-
     path = str(tmp_path / "old.db")
     c = sqlite3.connect(path)
     c.execute("CREATE VIRTUAL TABLE fts_posting USING fts5(title, skills, body, words)")

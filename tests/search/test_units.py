@@ -1,10 +1,15 @@
 """Units under the backends: query analysis, fusion, config strings, bench corpus."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import search
-from search import analysis, fusion
+from search import Query, Range, SearchUnavailable, analysis, bench, fusion
+from search.elastic import ElasticsearchBackend
 from search.embedded import EmbeddedBackend, fts_expression
 
 
@@ -65,8 +70,6 @@ def test_get_backend_config_strings(tmp_path):
 
 
 def test_bench_corpus_is_varied_and_deterministic():
-    from search import bench
-
     a, b = bench.generate(50), bench.generate(50)
     assert [d.text for d in a] == [d.text for d in b]
     assert len({d.title for d in a}) > 30
@@ -75,8 +78,6 @@ def test_bench_corpus_is_varied_and_deterministic():
 
 def test_unreachable_elasticsearch_raises_search_unavailable():
     """A real client against a closed port (no fake server): callers can degrade."""
-    from search import Query, SearchUnavailable
-
     b = search.get_backend("elasticsearch", url="http://127.0.0.1:9", max_retries=0, request_timeout=2)
     with pytest.raises(SearchUnavailable):
         b.search(Query("posting", "会计"))
@@ -85,9 +86,6 @@ def test_unreachable_elasticsearch_raises_search_unavailable():
 
 
 def test_elasticsearch_mapping_and_filters():
-    from search import Range
-    from search.elastic import ElasticsearchBackend
-
     b = ElasticsearchBackend("http://127.0.0.1:9", analyzer="cjk")
     m = b.mapping("posting")["mappings"]["properties"]
     assert m["vector"] == {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine",
@@ -105,15 +103,11 @@ def test_elasticsearch_mapping_and_filters():
 def test_search_imports_no_web_orm_or_matching():
     """search takes and returns dataclasses: it must not pull in Flask, SQLAlchemy,
     marketplace or matching (DESIGN.md, direction of imports)."""
-    import subprocess
-    import sys
-
     code = (
         "import sys, search, search.embedded, search.elastic, search.bench, search.fusion_eval\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'marketplace', 'matching')]\n"
         "print(','.join(bad))"
     )
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)

@@ -9,12 +9,9 @@ import re
 
 import pytest
 
-from marketplace.models import ROLES, Application
-import marketplace.web.api  # noqa: F401  (registers the routes)
-from marketplace.web import _feature_modules
+import marketplace.app  # noqa: F401  (registers every area's routes)
+from marketplace.core.models import ROLES, Application
 from marketplace.web.apispec import ROUTES
-
-list(_feature_modules())  # every area's api_* module too, so their endpoints are in the matrix at collection
 
 
 @pytest.fixture

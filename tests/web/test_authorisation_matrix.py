@@ -34,16 +34,24 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
-import marketplace.web.api  # noqa: F401  (registers the core routes)
-from marketplace.web import _feature_modules
+import marketplace.app  # noqa: F401  (registers every area's routes)
+from marketplace import clock
+from marketplace.core.models import Application, ApplicationEvent, ProfileCategory, utcnow
+from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
+from marketplace.idcodes import credit_code_check_char
+from marketplace.internships import agreements as internships
+from marketplace.internships import claims as internship_claims
+from marketplace.internships.models import Introduction, Notification
+from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
-
-list(_feature_modules())  # every area's api_* module, so their endpoints are registered at collection
+from marketplace.welfare import operations as welfare
+from marketplace.welfare.models import FollowUp, Placement, Referral
 
 PRINCIPALS = ("anon", "person", "hr_a", "hr_b", "agency", "cw_x", "cw_y", "organiser", "admin")
 OUTCOMES = {"o": "ok", "d": "deny", "h": "hide", "e": "empty", "r": "refuse"}
-TODAY = dt.date.today()
+TODAY = clock.today()
 INTERNSHIPS_TODAY = dt.date(2020, 6, 1)  # the internships API judges 2020 rules on a pinned 2020 business date
 
 # What a URL parameter names unless the row says otherwise (attributes of the world below).
@@ -68,8 +76,6 @@ def row(codes: str, body=None, bodies=None, ids=None, lists=None) -> dict:
 
 
 def _credit_code(n: int) -> str:
-    from marketplace.idcodes import credit_code_check_char
-
     body = f"9121040{n:010d}"
     return body + credit_code_check_char(body)
 
@@ -325,16 +331,9 @@ def world(app, db, make, cipher):
     confirmed interview at A's booth; a
     public-welfare post in 望花区 with another person placed on it. Built with the services
     where they exist (so the records are what the app itself makes), directly otherwise."""
-    from sqlalchemy import select
-
-    from marketplace.models import (Application, ApplicationEvent, Booth, Fair, FairRegistration, FollowUp, Interview,
-                                    Introduction, Notification, Placement, ProfileCategory, Referral, utcnow)
-    from marketplace.policy import add_months
-    from marketplace.services import internship_claims, internships, welfare
-
     extra = app.config["MARKETPLACE"].extra
     saved = dict(extra)
-    extra["INTERNSHIPS_TODAY"] = INTERNSHIPS_TODAY.isoformat()
+    extra["TODAY"] = INTERNSHIPS_TODAY.isoformat()
 
     org_a = make.org(name="甲焊接有限公司", district="望花区")
     org_b = make.org(name="乙数据有限公司", district="新抚区", internship_base=False)

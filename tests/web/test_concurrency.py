@@ -9,9 +9,9 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select
 
-from marketplace.models import Application, ApplicationEvent, AuditEntry, Organisation, Posting, Profile, User
-from marketplace.services import applications
-from marketplace.services.errors import DomainError
+from marketplace.core import applications
+from marketplace.core.models import Application, ApplicationEvent, AuditEntry, Organisation, Posting, Profile, User
+from marketplace.errors import DomainError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
     not os.environ.get("MARKETPLACE_TEST_DATABASE_URL"),

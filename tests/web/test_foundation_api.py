@@ -4,11 +4,13 @@ nobody sees what is not theirs."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.models import Application, AuditEntry, Organisation, Posting, Profile, User
+from marketplace import clock
+from marketplace.core.models import Application, AuditEntry, Organisation, Posting, Profile, User
 
 VALID_ID = "11010519491231002X"
 VALID_CODE = "91350100M000100Y43"
@@ -214,7 +216,7 @@ def _user(make, profile):
 def test_closed_or_expired_postings_take_no_applications(client, make):
     prof = make.profile()
     closed = make.posting(status="closed")
-    expired = make.posting(close_on=dt.date.today() - dt.timedelta(days=1))
+    expired = make.posting(close_on=clock.today() - dt.timedelta(days=1))
     for p in (closed, expired):
         r = client.post(f"/api/v1/postings/{p.id}/applications", json={}, headers=make.token(_user(make, prof)))
         assert r.status_code == 409
@@ -245,7 +247,6 @@ def test_openapi_documents_every_route(client, app):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.")
     api_rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and r.endpoint != "api.openapi_json"}
-    import re
     documented = {re.sub(r"\{(\w+)\}", r"<\1>", p) for p in doc["paths"]}
     assert {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", r) for r in api_rules} <= documented
     assert "PostingIn" in doc["components"]["schemas"]

@@ -2,9 +2,8 @@
 respected, every place with its reasons; and only for those entitled to see it."""
 from __future__ import annotations
 
-import datetime as dt
-
-from marketplace.models import User
+from marketplace import clock
+from marketplace.core.models import User
 
 
 def _user(make, profile):
@@ -53,7 +52,7 @@ def test_a_college_person_is_not_top_for_a_bachelor_only_post(client, make):
 
 def test_recommendations_for_a_person_respect_internship_eligibility(client, make):
     org = make.org(internship_base=True)
-    this_year = dt.date.today().year
+    this_year = clock.today().year
     make.posting(organisation=org, kind="internship", title="会计见习生", education_min=4, skills=["记账"],
                  description="协助会计整理凭证和账簿，学习纳税申报。")
     make.posting(organisation=org, kind="job", title="出纳", education_min=3, skills=["记账", "收付款"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.models import Application, AuditEntry, Profile, User
+from marketplace.core.models import Application, AuditEntry, Profile, User
 
 ID = "11010519491231002X"
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.config import Config
 from marketplace.runtime import Runtime
+from search import Query, get_backend
+from tests.web.test_pages import login
 
 
 def posting_body(**kw):
@@ -61,8 +64,6 @@ def test_profile_search_respects_consent(client, make):
 @pytest.fixture
 def broken_search(app, tmp_path):
     """A real embedded index whose file is then corrupted on disk (a real fault)."""
-    from marketplace.config import Config
-
     good = app.extensions["runtime"]
     rt = Runtime(Config.from_env(ENV="testing", INSTANCE_DIR=str(tmp_path)))
     rt._encoder = good.encoder
@@ -90,8 +91,6 @@ def test_search_input_is_checked(client):
 
 
 def test_people_search_page_for_employers(client, make):
-    from tests.web.test_pages import login
-
     hr = make.user("employer")
     make.index(make.profile(name="钱多多", skills=["叉车"], desired_jobs="叉车司机", published=True))
     login(client, hr)
@@ -109,8 +108,6 @@ def test_cached_results_are_retired_by_any_index_write_even_from_another_process
     the file the server's processes share), but only while the index is unchanged: a
     write made through another backend on the same index file (as another server process
     or a worker would) retires it at once, so nobody sees a stale list."""
-    from search import Query, get_backend
-
     rt = app.extensions["runtime"]
     post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
     make.index(post)
@@ -127,9 +124,6 @@ def test_cached_results_are_retired_by_any_index_write_even_from_another_process
 def test_the_shared_cache_answers_another_process_with_the_same_index_version(app, make):
     """A second process (here: a second Runtime on the same instance folder) reuses the
     first one's result from the shared file instead of searching again."""
-    from marketplace.runtime import Runtime
-    from search import Query
-
     rt = app.extensions["runtime"]
     post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
     make.index(post)
@@ -149,8 +143,6 @@ def test_the_shared_cache_answers_another_process_with_the_same_index_version(ap
 def test_the_pages_of_a_search_are_cut_from_one_cached_ranking(app, make):
     """Pages 1, 2 and 3 of a search are cut from one cached ranking: they never repeat or
     skip a posting, and they are exactly what uncached searches return."""
-    from search import Query
-
     rt = app.extensions["runtime"]
     for i in range(9):
         make.index(make.posting(title=f"焊工{i}", description="负责焊接作业，持焊工证。"))
@@ -162,8 +154,6 @@ def test_the_pages_of_a_search_are_cut_from_one_cached_ranking(app, make):
 
 
 def test_pages_beyond_the_cached_window_go_to_the_index(app, make):
-    from search import Query
-
     rt = app.extensions["runtime"]
     post = make.posting(title="锅炉工", description="负责锅炉运行。")
     make.index(post)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from marketplace.models import ProfileCategory
+from marketplace.core.models import ProfileCategory
 from marketplace.policy import parse_policy_set
-from marketplace.services import welfare
+from marketplace.policy.policy_set import SETS_DIR
+from marketplace.welfare import operations as welfare
 
 D = dt.date
 
@@ -34,8 +35,6 @@ def registered(db, make, cw, today, *, registered_on=None, hte=True, gender="男
 
 def policy_with(**r10):
     """fushun-2020 with some R10 parameters changed (e.g. a small quota)."""
-    from marketplace.policy.policy_set import SETS_DIR
-
     doc = json.loads((SETS_DIR / "fushun-2020.json").read_text(encoding="utf-8"))
     doc["rules"]["R10"].update(r10)
     return parse_policy_set(doc)

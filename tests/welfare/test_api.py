@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from marketplace.models import FollowUp, Placement, Referral, Registration
-
-from .helpers import registered
+from marketplace import clock
+from marketplace.welfare.models import FollowUp, Placement, Referral, Registration
+from tests.welfare.helpers import registered
 
 
 def n(db, model):
@@ -33,7 +33,7 @@ def test_a_person_registers_online_and_sees_only_their_own(client, db, make):
 def test_caseworkers_act_only_in_their_district(client, db, make):
     cw = make.user("caseworker", district="望花区")
     other = make.user("caseworker", district="新抚区")
-    p, reg = registered(db, make, cw, dt.date.today())
+    p, reg = registered(db, make, cw, clock.today())
     post = make.posting(kind="public_welfare")
     task = db.scalar(select(FollowUp).where(FollowUp.registration_id == reg.id))
     h = make.token(other)
@@ -67,7 +67,7 @@ def test_bad_input_is_refused_with_reasons_and_changes_nothing(client, db, make)
                                                            "registered_on": "2999-01-01"}, headers=h)
     assert r.status_code == 422 and r.json["error"]["field"] == "registered_on"
     assert n(db, Registration) == before
-    p, reg = registered(db, make, cw, dt.date.today())
+    p, reg = registered(db, make, cw, clock.today())
     post = make.posting(kind="public_welfare", temporary=True, term_months=6)
     r = client.post(f"/api/v1/welfare/postings/{post.id}/placements",
                     json={"profile_id": p.id, "fund": "employment_subsidy_fund", "term_months": 9}, headers=h)
@@ -81,7 +81,7 @@ def test_bad_input_is_refused_with_reasons_and_changes_nothing(client, db, make)
 def test_queue_place_report_and_dashboard_over_the_api(client, db, make):
     cw = make.user("caseworker", district="望花区")
     h = make.token(cw)
-    today = dt.date.today()
+    today = clock.today()
     post = make.posting(kind="public_welfare", skills=["保洁"], temporary=True, term_months=6, headcount=3)
     two, _ = registered(db, make, cw, today, name="二层高分", skills=("保洁",))
     one, _ = registered(db, make, cw, today, name="一层", skills=(), categories=("zero_employment_family",))
@@ -106,7 +106,7 @@ def test_queue_place_report_and_dashboard_over_the_api(client, db, make):
 def test_referral_and_contact_flow_over_the_api(client, db, make):
     cw = make.user("caseworker", district="望花区")
     h = make.token(cw)
-    p, reg = registered(db, make, cw, dt.date.today(), hte=False)
+    p, reg = registered(db, make, cw, clock.today(), hte=False)
     post = make.posting(open_on=None, close_on=None)
     r = client.post("/api/v1/welfare/referrals", json={"profile_id": p.id, "posting_id": post.id}, headers=h)
     assert r.status_code == 201
@@ -123,4 +123,4 @@ def test_referral_and_contact_flow_over_the_api(client, db, make):
     assert r3.status_code == 422
     r3 = client.post(f"/api/v1/welfare/follow-ups/{task.id}/contacts",
                      json={"channel": "phone", "note": "电话联系，本人仍在求职"}, headers=h)
-    assert r3.status_code == 201 and r3.json["contacted_on"] == dt.date.today().isoformat()
+    assert r3.status_code == 201 and r3.json["contacted_on"] == clock.today().isoformat()

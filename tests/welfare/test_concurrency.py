@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.models import (AuditEntry, FollowUp, HardToEmployStatus, Organisation, Placement, Posting, Profile,
-                                Registration, User)
-from marketplace.services import welfare
-from marketplace.services.errors import DomainError
+from marketplace.core.models import AuditEntry, Organisation, Posting, Profile, User
+from marketplace.errors import DomainError
+from marketplace.welfare import operations as welfare
+from marketplace.welfare.models import FollowUp, HardToEmployStatus, Placement, Registration
 from tests.conftest import PG_URL, Factories
 from tests.races import race
 

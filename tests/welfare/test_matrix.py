@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import marketplace.web.api_welfare  # noqa: F401  (registers the routes)
-from marketplace.models import ROLES
+import marketplace.app  # noqa: F401  (registers every area's routes)
+from marketplace.core.models import ROLES
 from marketplace.web.apispec import ROUTES
 from tests.web.test_authorisation import _url, world  # noqa: F401  (fixture)
 

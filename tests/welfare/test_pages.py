@@ -7,9 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
-from marketplace.models import FollowUp, Placement, Registration
-
-from .helpers import registered
+from marketplace import clock
+from marketplace.welfare import operations as welfare
+from marketplace.welfare.models import FollowUp, Placement, Referral, Registration
+from tests.welfare.helpers import registered
 
 
 def login(client, user, password="secret-pass-1"):
@@ -19,7 +20,7 @@ def login(client, user, password="secret-pass-1"):
 
 def test_desk_person_posts_queue_and_dashboard_render(client, db, make):
     cw = make.user("caseworker", district="望花区")
-    today = dt.date.today()
+    today = clock.today()
     p, reg = registered(db, make, cw, today, name="王零就业", categories=("zero_employment_family",))
     post = make.posting(kind="public_welfare", title="社区保洁员", temporary=True, term_months=6)
     make.posting(title="电焊工", open_on=None, close_on=None)
@@ -41,7 +42,7 @@ def test_desk_person_posts_queue_and_dashboard_render(client, db, make):
 
 def test_placing_from_the_queue_and_a_refusal_saves_nothing(client, db, make):
     cw = make.user("caseworker", district="望花区")
-    today = dt.date.today()
+    today = clock.today()
     tier2, _ = registered(db, make, cw, today, name="高分二层", skills=("保洁",))
     tier1, _ = registered(db, make, cw, today, name="零就业一层", skills=(), categories=("zero_employment_family",))
     post = make.posting(kind="public_welfare", skills=["保洁"], temporary=True, term_months=6, headcount=2)
@@ -59,7 +60,7 @@ def test_placing_from_the_queue_and_a_refusal_saves_nothing(client, db, make):
 
 def test_other_districts_get_404_and_people_their_own_page(client, db, make):
     cw = make.user("caseworker", district="望花区")
-    p, reg = registered(db, make, cw, dt.date.today())
+    p, reg = registered(db, make, cw, clock.today())
     post = make.posting(kind="public_welfare")
     login(client, make.user("caseworker", district="新抚区"))
     assert client.get(f"/welfare/people/{p.id}").status_code == 404
@@ -89,7 +90,7 @@ def test_a_person_registers_online_from_the_page(client, db, make):
 
 def test_desk_records_a_contact_and_an_outcome(client, db, make):
     cw = make.user("caseworker", district="望花区")
-    p, reg = registered(db, make, cw, dt.date.today(), hte=False)
+    p, reg = registered(db, make, cw, clock.today(), hte=False)
     login(client, cw)
     html = client.get("/welfare/desk").text
     assert p.name in html
@@ -100,15 +101,13 @@ def test_desk_records_a_contact_and_an_outcome(client, db, make):
                                                                      "back": "desk"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/welfare/desk")
     db.refresh(task)
-    assert task.contacted_on == dt.date.today()
+    assert task.contacted_on == clock.today()
     assert re.search(r"没有本月待跟踪|Nothing due", client.get("/welfare/desk").text)
 
 
 def test_person_file_with_referrals_placement_and_an_extension_refused_with_its_reason(client, db, make):
-    from marketplace.services import welfare
-
     cw = make.user("caseworker", district="望花区")
-    today = dt.date.today()
+    today = clock.today()
     p, reg = registered(db, make, cw, today, name="李桂芝")
     job = make.posting(title="仓库保管员", open_on=None, close_on=None)
     post = make.posting(kind="public_welfare", title="社区保洁员", temporary=True, term_months=6)
@@ -121,7 +120,6 @@ def test_person_file_with_referrals_placement_and_an_extension_refused_with_its_
     assert "R10" in html and "不在延长政策实施期限内" in html  # the refusal: outside the 2020 extension window
     assert "仓库保管员" in html and "社区保洁员" in html and "第1次安置" in html and "认定证明" in html
     assert pl.extended_to_on is None
-    from marketplace.models import Referral
 
     r = client.post(f"/welfare/referrals/{db.scalar(select(Referral.id))}/outcome", data={"outcome": "not_hired"})
     assert r.status_code == 302

@@ -3,16 +3,17 @@ R8 status with its ground, referrals, the R9 queue (retirement table around 2025
 R10 limits, term, extension, funding and quota, R12 follow-ups."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.models import (Application, FollowUp, HardToEmployStatus, Placement, Registration)
-from marketplace.services import applications, welfare
-from marketplace.services.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
-
-from .helpers import D, category, policy_with, registered
+from marketplace import clock
+from marketplace.core import applications
+from marketplace.core.models import Application
+from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
+from marketplace.welfare import operations as welfare
+from marketplace.welfare.models import FollowUp, HardToEmployStatus, Placement, Registration
+from marketplace.welfare.tasks import create_follow_ups
+from tests.welfare.helpers import D, category, policy_with, registered
 
 
 def count(db, model, *where):
@@ -84,7 +85,7 @@ def test_a_hire_in_the_system_deregisters_with_the_reason(db, make, cw):
     hr = make.user("employer", organisation=posting.organisation)
     applications.move_stage(db, hr, app.id, "hired")
     db.refresh(reg)
-    assert reg.ended_on == dt.date.today() and reg.end_reason == "hired_in_system"
+    assert reg.ended_on == clock.today() and reg.end_reason == "hired_in_system"
     assert f"application #{app.id}" in reg.end_note
     assert not p.has_category("registered_unemployed")
 
@@ -386,8 +387,6 @@ def test_recording_a_contact_checks_the_month_and_district(db, make, cw):
 
 
 def test_the_beat_task_is_idempotent(app, db, make, cw):
-    from jobs.tasks_welfare import create_follow_ups
-
     registered(db, make, cw, D(2024, 3, 1), hte=False)
     with app.app_context():
         first = create_follow_ups.run("2024-05-03")

@@ -1,0 +1,340 @@
+"""The core's JSON API (accounts, profiles, postings, applications, search, recommendations)
+on the shared ``/api/v1`` blueprint. Thin views: parse, call an operation, serialise."""
+from __future__ import annotations
+
+from flask import request
+
+import chinese
+from marketplace.core import accounts, applications, postings, profiles, recommend, searching
+from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
+from marketplace.core.schemas import (
+    ApplicationIn,
+    Credentials,
+    PostingIn,
+    ProfileIn,
+    RegisterEmployer,
+    RegisterPerson,
+    StaffIn,
+    StageIn,
+    Strict,
+    UserIn,
+    UserPatch,
+)
+from marketplace.errors import DomainError, NotFound, ValidationFailed
+from marketplace.policy import calculate_internship_json
+from marketplace.web import cipher, db, runtime, settings
+from marketplace.web.api import bp, choice_arg, page_args, paged
+from marketplace.web.apispec import ANYONE, SIGNED_IN, api_route
+
+EMPLOYER = ("employer", "agency")
+
+
+# --- accounts -------------------------------------------------------------------------
+
+@api_route(bp, "/auth/register/person", ["POST"], ANYONE, "Register a job seeker account", body=RegisterPerson)
+def register_person(actor, data):
+    user = accounts.register_person(db(), data)
+    return accounts.user_to_dict(user), 201
+
+
+@api_route(bp, "/auth/register/employer", ["POST"], ANYONE, "Register an organisation and its first HR account",
+           body=RegisterEmployer)
+def register_employer(actor, data):
+    user = accounts.register_employer(db(), data)
+    return {"user": accounts.user_to_dict(user), "organisation": accounts.organisation_to_dict(user.organisation)}, 201
+
+
+@api_route(bp, "/auth/token", ["POST"], ANYONE, "Exchange username and password for a bearer token", body=Credentials)
+def token(actor, data):
+    cfg = settings()
+    try:
+        user = accounts.authenticate(db(), data.username, data.password, cfg.LOGIN_MAX_FAILURES,
+                                     cfg.LOGIN_LOCK_MINUTES)
+    except DomainError:
+        db().commit()  # the failed-login counter must survive the refusal (throttling)
+        raise
+    tok, expires = accounts.issue_token(db(), user, cfg.TOKEN_TTL_HOURS)
+    return {"token": tok, "expires_at": expires.isoformat() + "Z", "user": accounts.user_to_dict(user)}, 201
+
+
+@api_route(bp, "/auth/token", ["DELETE"], SIGNED_IN, "Revoke the token used for this request")
+def revoke(actor):
+    accounts.revoke_token(db(), request.headers["Authorization"][7:].strip())
+    return {"revoked": True}
+
+
+@api_route(bp, "/me", roles=SIGNED_IN, summary="The signed-in account")
+def me(actor):
+    d = accounts.user_to_dict(actor)
+    if actor.organisation is not None:
+        d["organisation"] = accounts.organisation_to_dict(actor.organisation)
+    return d
+
+
+@api_route(bp, "/organisations/me/staff", ["POST"], EMPLOYER, "Add an HR staff account to my organisation",
+           body=StaffIn)
+def add_staff(actor, data):
+    return accounts.user_to_dict(accounts.add_staff(db(), actor, data)), 201
+
+
+@api_route(bp, "/admin/users", roles=("admin",), summary="List accounts", paginated=True,
+           query={"role": ("string", "filter by role")})
+def admin_users(actor):
+    return paged(accounts.admin_list_users(db(), actor, request.args.get("role") or None), accounts.user_to_dict)
+
+
+@api_route(bp, "/admin/users", ["POST"], ("admin",), "Create a staff account", body=UserIn)
+def admin_create(actor, data):
+    return accounts.user_to_dict(accounts.admin_create_user(db(), actor, data)), 201
+
+
+@api_route(bp, "/admin/users/<int:user_id>", ["PATCH"], ("admin",), "Activate, deactivate or edit an account",
+           body=UserPatch)
+def admin_update(actor, user_id, data):
+    return accounts.user_to_dict(accounts.admin_update_user(db(), actor, user_id, data))
+
+
+# --- profiles -------------------------------------------------------------------------
+
+@api_route(bp, "/profiles/me", roles=("person",), summary="My profile")
+def my_profile(actor):
+    p = profiles.my_profile(db(), actor)
+    if p is None:
+        raise NotFound("个人档案（请先创建）", "profile (create it first)")
+    return profiles.profile_to_dict(p, cipher(), actor)
+
+
+@api_route(bp, "/profiles/me", ["PUT"], ("person",), "Create or replace my profile", body=ProfileIn)
+def put_my_profile(actor, data):
+    p = profiles.save_my_profile(db(), cipher(), actor, data)
+    return profiles.profile_to_dict(p, cipher(), actor)
+
+
+@api_route(bp, "/profiles", roles=("caseworker", "admin"), summary="Profiles in my district", paginated=True,
+           query={"q": ("string", "name contains")})
+def list_profiles(actor):
+    stmt = profiles.district_profiles(actor, request.args.get("q", "")[:64])
+    return paged(stmt, lambda p: profiles.profile_to_dict(p, cipher(), actor))
+
+
+@api_route(bp, "/profiles", ["POST"], ("caseworker", "admin"), "Register a person at the desk", body=ProfileIn)
+def create_profile(actor, data):
+    p = profiles.caseworker_save_profile(db(), cipher(), actor, None, data)
+    return profiles.profile_to_dict(p, cipher(), actor), 201
+
+
+@api_route(bp, "/profiles/<int:profile_id>", roles=SIGNED_IN, summary="One profile, if visible to me")
+def get_profile(actor, profile_id):
+    return profiles.profile_to_dict(profiles.get_profile(db(), actor, profile_id), cipher(), actor)
+
+
+@api_route(bp, "/profiles/<int:profile_id>", ["PUT"], ("caseworker", "admin"),
+           "Correct a profile in my district", body=ProfileIn)
+def correct_profile(actor, profile_id, data):
+    p = profiles.caseworker_save_profile(db(), cipher(), actor, profile_id, data,
+                                         reason=request.args.get("reason", "")[:500])
+    return profiles.profile_to_dict(p, cipher(), actor)
+
+
+@api_route(bp, "/profiles/<int:profile_id>/categories/<category>/confirm", ["POST"], ("caseworker", "admin"),
+           "Confirm a benefit-granting category")
+def confirm_category(actor, profile_id, category):
+    row = profiles.confirm_category(db(), actor, profile_id, category)
+    return {"category": row.category, "confirmed_by_id": row.confirmed_by_id,
+            "confirmed_at": row.confirmed_at.isoformat()}
+
+
+# --- postings -------------------------------------------------------------------------
+
+@api_route(bp, "/postings", roles=ANYONE, summary="Published postings, newest first", paginated=True,
+           query={"kind": ("string", "job, internship or public_welfare"), "district": ("string", "district"),
+                  "q": ("string", "words in title or description")})
+def list_postings(actor):
+    stmt = postings.public_postings(kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
+                                    q=request.args.get("q", "")[:100] or None)
+    return paged(stmt, postings.posting_to_dict)
+
+
+@api_route(bp, "/postings", ["POST"], EMPLOYER, "Create a posting (as a draft)", body=PostingIn)
+def create_posting(actor, data):
+    return postings.posting_to_dict(postings.create_posting(db(), actor, data)), 201
+
+
+@api_route(bp, "/postings/mine", roles=EMPLOYER, summary="My organisation's postings", paginated=True)
+def my_postings(actor):
+    return paged(postings.org_postings(actor), postings.posting_to_dict)
+
+
+@api_route(bp, "/postings/<int:posting_id>", roles=ANYONE, summary="One posting")
+def get_posting(actor, posting_id):
+    return postings.posting_to_dict(postings.get_posting(db(), actor, posting_id))
+
+
+@api_route(bp, "/postings/<int:posting_id>", ["PUT"], EMPLOYER, "Replace a posting's fields",
+           body=PostingIn)
+def update_posting(actor, posting_id, data):
+    return postings.posting_to_dict(postings.update_posting(db(), actor, posting_id, data))
+
+
+@api_route(bp, "/postings/<int:posting_id>/publish", ["POST"], EMPLOYER, "Publish a draft posting")
+def publish_posting(actor, posting_id):
+    return postings.posting_to_dict(postings.publish_posting(db(), actor, posting_id))
+
+
+@api_route(bp, "/postings/<int:posting_id>/close", ["POST"], EMPLOYER, "Close a posting")
+def close_posting(actor, posting_id):
+    return postings.posting_to_dict(postings.close_posting(db(), actor, posting_id))
+
+
+# --- applications ---------------------------------------------------------------------
+
+@api_route(bp, "/postings/<int:posting_id>/applications", ["POST"], ("person",), "Apply to a posting",
+           body=ApplicationIn)
+def apply(actor, posting_id, data):
+    return applications.application_to_dict(applications.apply(db(), actor, posting_id, data.note)), 201
+
+
+@api_route(bp, "/postings/<int:posting_id>/applications", roles=EMPLOYER, summary="Applications to my posting",
+           paginated=True, query={"stage": ("string", "filter by stage")})
+def posting_applications(actor, posting_id):
+    postings.own_posting(db(), actor, posting_id)
+    stmt = applications.applications_for(actor, posting_id, choice_arg("stage", STAGES))
+    return paged(stmt, applications.application_to_dict)
+
+
+@api_route(bp, "/applications", roles=("person", "employer", "agency", "caseworker", "admin"),
+           summary="Applications I may see (mine, or to my organisation's postings)", paginated=True,
+           query={"stage": ("string", "filter by stage")})
+def list_applications(actor):
+    return paged(applications.applications_for(actor, None, choice_arg("stage", STAGES)),
+                 applications.application_to_dict)
+
+
+@api_route(bp, "/applications/<int:application_id>", roles=("person", "employer", "agency", "caseworker", "admin"),
+           summary="One application with its history")
+def get_application(actor, application_id):
+    return applications.application_to_dict(applications.get_application(db(), actor, application_id))
+
+
+@api_route(bp, "/applications/<int:application_id>/stage", ["POST"], ("person", "employer", "agency"),
+           "Move an application to another stage", body=StageIn)
+def move_stage(actor, application_id, data):
+    app = applications.move_stage(db(), actor, application_id, data.stage, data.note)
+    return applications.application_to_dict(app)
+
+
+# --- search ---------------------------------------------------------------------------
+
+def _int_arg(name: str, lo: int, hi: int) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise ValidationFailed(f"{name} 应为 {lo} 到 {hi} 之间的整数", f"{name} must be a whole number from {lo} to {hi}",
+                               field=name)
+    return int(raw)
+
+
+def _search_page_dict(result, to_dict) -> dict:
+    d = {"items": [to_dict(i) for i in result.items], "page": result.page, "per_page": result.per_page,
+         "total": result.total, "facets": result.facets, "degraded": result.degraded}
+    if result.notice:
+        d["notice"] = {"zh": result.notice[0], "en": result.notice[1]}
+    return d
+
+
+@api_route(bp, "/search/postings", roles=ANYONE, summary="Search published postings (Chinese full text + meaning)",
+           paginated=True, query={"q": ("string", "words, Chinese or English; traditional characters are fine"),
+                                  "kind": ("string", "job, internship or public_welfare"),
+                                  "district": ("string", "district"), "education": ("integer", "my education level 0-7"),
+                                  "salary_min": ("integer", "pay at least this (yuan/month)"),
+                                  "employer_type": ("string", "enterprise, soe, public_institution, social_org"),
+                                  "sort": ("string", "relevance or date")})
+def search_postings(actor):
+    page, per_page = page_args()
+    req = searching.PostingSearch(
+        q=_norm_q(request.args.get("q", "")), kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
+        education_max=_int_arg("education", 0, 7), salary_min=_int_arg("salary_min", 0, 1_000_000),
+        employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", ("relevance", "date")) or "relevance",
+        page=page, per_page=per_page)
+    rt = runtime()
+    return _search_page_dict(searching.search_posting_cards(db(), rt, req), lambda card: card)
+
+
+@api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),
+           summary="Search published (consenting) profiles", paginated=True,
+           query={"q": ("string", "words"), "district": ("string", "district"),
+                  "education": ("integer", "at least this level 0-7"), "category": ("string", "a category")})
+def search_profiles(actor):
+    page, per_page = page_args()
+    rt = runtime()
+    result = searching.search_profiles(db(), rt, actor, q=_norm_q(request.args.get("q", "")),
+                                       district=choice_arg("district", DISTRICTS),
+                                       education_min=_int_arg("education", 0, 7),
+                                       category=choice_arg("category", CATEGORIES), page=page, per_page=per_page)
+    return _search_page_dict(result, lambda p: profiles.profile_to_dict(p, cipher(), actor))
+
+
+def _norm_q(q: str) -> str:
+    q = chinese.normalize(q)
+    if len(q) > 100:
+        raise ValidationFailed("搜索词最多100个字", "the search text is limited to 100 characters", field="q")
+    return q
+
+
+# --- policy ---------------------------------------------------------------------------
+
+@api_route(bp, "/policy/internship-subsidy", ["POST"], ANYONE,
+           "Internship-subsidy calculator (POLICY.md section 6): one case or a list of cases")
+def internship_subsidy(actor):
+    """Takes and returns the calculator contract's JSON. 200 when every case is answered;
+    422 when any case is refused (each refused case says why; the others are answered)."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationFailed("请求体应为 JSON 对象或列表", "the body must be a JSON object or a list of them", field="body")
+    result, ok = calculate_internship_json(data)
+    return result, (200 if ok else 422)
+
+
+# --- matching -------------------------------------------------------------------------
+
+class InviteIn(Strict):
+    profile_id: int
+    note: str = ""
+
+
+def _ranked(result: dict, key: str, to_dict) -> dict:
+    page, per_page = page_args()
+    items = [dict({k: v for k, v in item.items() if k != key}, **{key: to_dict(item[key])})
+             for item in result["items"]]
+    return {"items": items, "page": page, "per_page": per_page, "total": result["total"],
+            "excluded_by_hard_filters": result["excluded"]}
+
+
+@api_route(bp, "/postings/<int:posting_id>/candidates", roles=("employer", "agency", "caseworker", "admin"),
+           summary="People ranked for a posting, with reasons and gaps", paginated=True,
+           query={"district": ("string", "only people living in this district"),
+                  "include_ineligible": ("boolean", "also list people failing a hard filter, with why")})
+def posting_candidates(actor, posting_id):
+    page, per_page = page_args()
+    result = recommend.candidates(db(), runtime(), actor, posting_id, offset=(page - 1) * per_page, limit=per_page,
+                                  include_ineligible=request.args.get("include_ineligible") in ("1", "true"),
+                                  district=choice_arg("district", DISTRICTS))
+    return _ranked(result, "profile", lambda p: profiles.profile_to_dict(p, cipher(), actor))
+
+
+@api_route(bp, "/profiles/<int:profile_id>/recommendations", roles=("person", "caseworker", "admin"),
+           summary="Open postings ranked for a person, with reasons and gaps", paginated=True,
+           query={"kind": ("string", "job, internship or public_welfare")})
+def profile_recommendations(actor, profile_id):
+    page, per_page = page_args()
+    result = recommend.recommendations(db(), runtime(), actor, profile_id, offset=(page - 1) * per_page,
+                                       limit=per_page, kind=choice_arg("kind", KINDS))
+    return _ranked(result, "posting", postings.posting_to_dict)
+
+
+@api_route(bp, "/postings/<int:posting_id>/invitations", ["POST"], EMPLOYER,
+           "Invite a person to apply (they accept or decline)", body=InviteIn)
+def invite(actor, posting_id, data):
+    app = applications.invite(db(), actor, posting_id, data.profile_id, chinese.normalize(data.note)[:1000])
+    return applications.application_to_dict(app), 201

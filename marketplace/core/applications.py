@@ -1,0 +1,179 @@
+"""Applications and their stages.
+
+Stages move forward only: applied → screening → interview → offer → hired; an employer
+may skip stages (e.g. straight to interview) and may reject an open application; the
+person may withdraw an open one. ``hired``, ``rejected`` and ``withdrawn`` are final.
+Every move is kept with who, when and why. Hiring never exceeds the posting's
+headcount: the posting row is locked while the hires are counted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace import clock, hooks
+from marketplace.core import audit
+from marketplace.core.models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
+from marketplace.core.postings import get_posting, own_posting
+from marketplace.core.profiles import get_profile, my_profile
+from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound
+
+FORWARD = ("applied", "screening", "interview", "offer", "hired")
+
+# R14: a posting restricted to a target group admits only people with that (confirmed)
+# category; veteran_college_2020 also needs college education (大专+) and a 2020 discharge.
+TARGET_GROUPS = {
+    "veteran_college_2020": ("veteran", "2020年退役大学生", "college students who left the army in 2020"),
+    "disabled": ("disabled", "残疾人", "disabled people"),
+    "zero_employment_family": ("zero_employment_family", "零就业家庭成员", "members of zero-employment families"),
+    "graduating_year_graduate": ("graduating_year_graduate", "毕业年度高校毕业生", "graduating-year graduates"),
+}
+
+
+def target_group_problem(profile: Profile, target_group: str | None) -> tuple[str, str] | None:
+    if not target_group:
+        return None
+    category, zh, en = TARGET_GROUPS[target_group]
+    row = next((c for c in profile.categories if c.category == category), None)
+    ok = row is not None and (row.confirmed_at is not None or category == "graduating_year_graduate")
+    if ok and target_group == "veteran_college_2020":
+        ok = profile.education >= 4 and row.since_on is not None and row.since_on.year == 2020
+    if ok:
+        return None
+    return (f"该岗位仅面向{zh}（R14），您的档案中没有经确认的该类别",
+            f"this posting is only for {en} (R14) and your profile has no confirmed category for it")
+
+
+def apply(session: Session, actor: User, posting_id: int, note: str = "", today: dt.date | None = None) -> Application:
+    if actor.role != "person":
+        raise Forbidden("只有求职者可以申请岗位", "only job seekers can apply")
+    profile = my_profile(session, actor)
+    if profile is None:
+        raise Conflict("请先填写个人档案再申请", "please complete your profile before applying", field="profile")
+    posting = get_posting(session, actor, posting_id)
+    if not posting.is_open(today or clock.today()):
+        raise Conflict("该岗位目前不接受申请", "this posting is not accepting applications now", field="posting")
+    problem = target_group_problem(profile, posting.target_group)
+    if problem:
+        raise NotEligible(*problem, field="posting")
+    taken = Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting")
+    return _create(session, actor, posting, profile, "applied", note, taken, "create")
+
+
+def _create(session: Session, actor: User, posting: Posting, profile: Profile, stage: str, note: str,
+            taken: Conflict, action: str) -> Application:
+    """A new application at ``stage`` with its first history event; ``taken`` is raised when
+    the person already has one for this posting — found by a lookup, or, for a
+    double-submitted form, by the unique (posting, profile) constraint."""
+    if session.scalar(select(Application.id).where(Application.posting_id == posting.id,
+                                                   Application.profile_id == profile.id)):
+        raise taken
+    app = Application(posting_id=posting.id, profile_id=profile.id, stage=stage, note=note)
+    app.events.append(ApplicationEvent(from_stage=None, to_stage=stage, actor_id=actor.id, note=note))
+    session.add(app)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise taken from None
+    audit.record(session, actor, "application", app.id, action, after={"stage": stage})
+    return app
+
+
+def invite(session: Session, actor: User, posting_id: int, profile_id: int, note: str = "",
+           today: dt.date | None = None) -> Application:
+    """An employer invites a person it may see to its open posting; the person answers."""
+    posting = own_posting(session, actor, posting_id)
+    profile = get_profile(session, actor, profile_id)
+    if not posting.is_open(today or clock.today()):
+        raise Conflict("该岗位未发布或已截止，不能邀请", "the posting is not open; publish it first", field="posting")
+    taken = Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited", field="profile")
+    return _create(session, actor, posting, profile, "invited", note, taken, "invite")
+
+
+def _visible(session: Session, actor: User, app: Application) -> bool:
+    if actor.role == "admin":
+        return True
+    if actor.role == "person":
+        return app.profile.user_id == actor.id
+    if actor.role in ("employer", "agency"):
+        return app.posting.organisation_id == actor.organisation_id
+    if actor.role == "caseworker":
+        return app.profile.district == actor.district
+    return False
+
+
+def get_application(session: Session, actor: User, application_id: int) -> Application:
+    app = session.get(Application, application_id)
+    if app is None or not _visible(session, actor, app):
+        raise NotFound("申请", "application")
+    return app
+
+
+def move_stage(session: Session, actor: User, application_id: int, stage: str, note: str = "") -> Application:
+    app = get_application(session, actor, application_id)
+    current = app.stage
+    if current not in OPEN_STAGES:
+        raise Conflict(f"申请已处于最终状态（{current}），不能再更改", f"the application is final ({current}) and "
+                       "cannot change", field="stage")
+    if actor.role == "person":
+        if not (stage == "withdrawn" or (current == "invited" and stage == "applied")):
+            raise Forbidden("求职者可以接受邀请或撤回申请", "a job seeker can accept an invitation or withdraw")
+    elif actor.role in ("employer", "agency"):
+        if stage == "withdrawn":
+            raise Forbidden("只有求职者本人可以撤回申请", "only the applicant can withdraw")
+        if current == "invited":
+            raise Conflict("已邀请，正在等待求职者答复", "invited: waiting for the person to answer", field="stage")
+        if stage in FORWARD and FORWARD.index(stage) <= FORWARD.index(current):
+            raise Conflict(f"申请只能向前推进：当前为 {current}", f"applications only move forward; it is at {current}",
+                           field="stage")
+    else:
+        raise Forbidden()
+    if stage == "hired":
+        posting = session.get(Posting, app.posting_id, with_for_update=True)
+        hired = session.scalar(select(func.count()).select_from(Application).where(
+            Application.posting_id == posting.id, Application.stage == "hired"))
+        if hired >= posting.headcount:
+            raise Conflict(f"该岗位的 {posting.headcount} 个名额已满", f"all {posting.headcount} places of this "
+                           "posting are filled", field="stage")
+    app.stage = stage
+    app.events.append(ApplicationEvent(from_stage=current, to_stage=stage, actor_id=actor.id, note=note))
+    if stage == "hired":
+        hooks.hired.send(session, application=app, actor=actor, on=clock.today())
+    session.flush()
+    audit.record(session, actor, "application", app.id, "stage", before={"stage": current}, after={"stage": stage},
+                 reason=note)
+    return app
+
+
+def applications_for(actor: User, posting_id: int | None = None, stage: str | None = None):
+    """The applications the actor may list: a person's own, an employer's postings'."""
+    stmt = select(Application).order_by(Application.id.desc())
+    if actor.role == "person":
+        stmt = stmt.join(Profile).where(Profile.user_id == actor.id)
+    elif actor.role in ("employer", "agency"):
+        stmt = stmt.join(Posting).where(Posting.organisation_id == actor.organisation_id)
+    elif actor.role == "caseworker":
+        stmt = stmt.join(Profile).where(Profile.district == actor.district)
+    elif actor.role != "admin":
+        raise Forbidden()
+    if posting_id is not None:
+        stmt = stmt.where(Application.posting_id == posting_id)
+    if stage:
+        stmt = stmt.where(Application.stage == stage)
+    return stmt
+
+
+def application_to_dict(app: Application) -> dict:
+    return {
+        "id": app.id, "stage": app.stage, "note": app.note, "created_at": app.created_at.isoformat(),
+        "posting": {"id": app.posting.id, "title": app.posting.title, "kind": app.posting.kind,
+                    "organisation": app.posting.organisation.name},
+        "profile": {"id": app.profile.id, "name": app.profile.name, "district": app.profile.district,
+                    "education": app.profile.education, "skills": list(app.profile.skills)},
+        "history": [{"from": e.from_stage, "to": e.to_stage, "actor_id": e.actor_id, "at": e.at.isoformat(),
+                     "note": e.note} for e in app.events],
+    }

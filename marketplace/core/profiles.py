@@ -1,0 +1,196 @@
+"""Profiles: the person's own, a caseworker's corrections, category confirmation.
+
+Who may see a profile: the person; caseworkers of the profile's district; admins; staff
+of an employer or agency when the person consented (``published``) or applied to one
+of their postings. Anyone else gets "not found", so existence does not leak.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from marketplace import clock
+from marketplace.core import audit
+from marketplace.core.models import (
+    BENEFIT_CATEGORIES,
+    EDUCATION_LEVELS,
+    Application,
+    Posting,
+    Profile,
+    ProfileCategory,
+    User,
+    utcnow,
+)
+from marketplace.core.schemas import ProfileIn
+from marketplace.crypto import Cipher, mask_id_number, mask_phone
+from marketplace.db import after_commit
+from marketplace.errors import Conflict, Forbidden, NotFound
+
+
+def _applied_to_org(session: Session, profile_id: int, organisation_id: int | None) -> bool:
+    if not organisation_id:
+        return False
+    return bool(session.scalar(select(exists().where(
+        Application.profile_id == profile_id, Application.posting_id == Posting.id,
+        Posting.organisation_id == organisation_id))))
+
+
+def can_view(session: Session, actor: User | None, profile: Profile) -> bool:
+    if actor is None:
+        return False
+    if actor.role == "admin" or profile.user_id == actor.id:
+        return True
+    if actor.role == "caseworker":
+        return actor.district == profile.district
+    if actor.role in ("employer", "agency"):
+        return profile.published or _applied_to_org(session, profile.id, actor.organisation_id)
+    return False
+
+
+def get_profile(session: Session, actor: User | None, profile_id: int) -> Profile:
+    profile = session.get(Profile, profile_id)
+    if profile is None or not can_view(session, actor, profile):
+        raise NotFound("求职者档案", "profile")
+    return profile
+
+
+def my_profile(session: Session, actor: User) -> Profile | None:
+    return session.scalar(select(Profile).where(Profile.user_id == actor.id))
+
+
+def _summary(profile: Profile) -> dict:
+    return {"name": profile.name, "district": profile.district, "education": profile.education,
+            "skills": list(profile.skills), "published": profile.published,
+            "categories": sorted(c.category for c in profile.categories)}
+
+
+def _apply(session: Session, cipher: Cipher, profile: Profile, data: ProfileIn, actor: User) -> None:
+    values = data.model_dump(exclude={"id_number", "phone", "categories"})
+    for k, v in values.items():
+        setattr(profile, k, v)
+    if data.id_number is not None:
+        h = cipher.blind_index(data.id_number)
+        clash = session.scalar(select(Profile.id).where(Profile.id_number_hash == h, Profile.id != profile.id))
+        if clash:
+            raise Conflict("该身份证号已登记在另一份档案中，请联系经办人", "this ID number is already registered "
+                           "on another profile; please contact a caseworker", field="id_number")
+        profile.id_number_enc, profile.id_number_hash = cipher.encrypt(data.id_number), h
+    if data.phone is not None:
+        profile.phone_enc, profile.phone_hash = cipher.encrypt(data.phone), cipher.blind_index(data.phone)
+    _sync_categories(profile, data, actor)
+
+
+def _sync_categories(profile: Profile, data: ProfileIn, actor: User) -> None:
+    """Replace the category list. A person may claim categories; a benefit-granting one
+    stays unconfirmed until a caseworker confirms it. When a person edits a confirmed
+    category's dates or detail, the confirmation is dropped (it confirmed other facts)."""
+    wanted = {c.category: c for c in data.categories}
+    for existing in list(profile.categories):
+        if existing.category not in wanted:
+            profile.categories.remove(existing)
+    have = {c.category: c for c in profile.categories}
+    for name, c in wanted.items():
+        row = have.get(name)
+        if row is None:
+            row = ProfileCategory(category=name)
+            profile.categories.append(row)
+        changed = (row.since_on, row.detail) != (c.since_on, c.detail)
+        row.since_on, row.detail = c.since_on, c.detail
+        if actor.role == "caseworker" and name in BENEFIT_CATEGORIES:
+            row.confirmed_by_id, row.confirmed_at = actor.id, utcnow()
+        elif changed and actor.role != "caseworker":
+            row.confirmed_by_id = row.confirmed_at = None
+
+
+def save_my_profile(session: Session, cipher: Cipher, actor: User, data: ProfileIn) -> Profile:
+    if actor.role != "person":
+        raise Forbidden("只有求职者可以创建个人档案", "only job seekers keep a profile")
+    profile = my_profile(session, actor)
+    before = _summary(profile) if profile else None
+    if profile is None:
+        profile = Profile(user_id=actor.id)
+        session.add(profile)
+    _apply(session, cipher, profile, data, actor)
+    session.flush()
+    audit.record(session, actor, "profile", profile.id, "create" if before is None else "update",
+                 before=before, after=_summary(profile))
+    after_commit(session, "marketplace.index_profile", profile.id)
+    return profile
+
+
+def caseworker_save_profile(session: Session, cipher: Cipher, actor: User, profile_id: int | None,
+                            data: ProfileIn, reason: str = "") -> Profile:
+    """A caseworker registers a person at the desk (``profile_id`` None) or corrects a
+    profile in the caseworker's district."""
+    if actor.role not in ("caseworker", "admin"):
+        raise Forbidden()
+    if profile_id is None:
+        profile, before = Profile(), None
+        session.add(profile)
+    else:
+        profile = get_profile(session, actor, profile_id)
+        before = _summary(profile)
+    if actor.role == "caseworker" and data.district != actor.district:
+        raise Forbidden(f"您只能管理{actor.district}的档案", f"you may only manage profiles in {actor.district}")
+    _apply(session, cipher, profile, data, actor)
+    session.flush()
+    audit.record(session, actor, "profile", profile.id, "create" if before is None else "correct",
+                 before=before, after=_summary(profile), reason=reason)
+    after_commit(session, "marketplace.index_profile", profile.id)
+    return profile
+
+
+def confirm_category(session: Session, actor: User, profile_id: int, category: str) -> ProfileCategory:
+    if actor.role not in ("caseworker", "admin"):
+        raise Forbidden("只有经办人可以确认享受政策的类别", "only caseworkers confirm benefit categories")
+    profile = get_profile(session, actor, profile_id)
+    row = next((c for c in profile.categories if c.category == category), None)
+    if row is None:
+        raise NotFound("档案中的该类别", "this category on the profile")
+    row.confirmed_by_id, row.confirmed_at = actor.id, utcnow()
+    session.flush()
+    audit.record(session, actor, "profile_category", row.id, "confirm", after={"category": category})
+    return row
+
+
+def district_profiles(actor: User, query: str = ""):
+    if actor.role not in ("caseworker", "admin"):
+        raise Forbidden()
+    stmt = select(Profile).order_by(Profile.id)
+    if actor.role == "caseworker":
+        stmt = stmt.where(Profile.district == actor.district)
+    if query:
+        stmt = stmt.where(Profile.name.contains(query))
+    return stmt
+
+
+def age_on(birth_on: dt.date, on: dt.date) -> int:
+    return on.year - birth_on.year - ((on.month, on.day) < (birth_on.month, birth_on.day))
+
+
+def profile_to_dict(profile: Profile, cipher: Cipher, actor: User | None) -> dict:
+    """The profile as the actor may see it: ID and phone masked for everyone; employers
+    do not see the ID number at all."""
+    full = actor is not None and (actor.role in ("admin", "caseworker") or profile.user_id == actor.id)
+    d = {
+        "id": profile.id, "name": profile.name, "gender": profile.gender,
+        "birth_on": profile.birth_on.isoformat() if full else None,
+        "age": age_on(profile.birth_on, clock.today()),
+        "hukou_place": profile.hukou_place, "district": profile.district,
+        "education": profile.education, "education_name": EDUCATION_LEVELS.get(profile.education),
+        "major": profile.major, "graduation_year": profile.graduation_year, "skills": list(profile.skills),
+        "experience": profile.experience, "summary": profile.summary, "desired_jobs": profile.desired_jobs,
+        "desired_places": list(profile.desired_places), "desired_salary_min": profile.desired_salary_min,
+        "occupation_codes": list(profile.occupation_codes), "published": profile.published,
+        "phone_masked": mask_phone(cipher.decrypt(profile.phone_enc)),
+        "categories": [{"category": c.category, "since_on": c.since_on.isoformat() if c.since_on else None,
+                        "detail": c.detail, "confirmed": c.confirmed_at is not None,
+                        "confirmed_by_id": c.confirmed_by_id,
+                        "confirmed_at": c.confirmed_at.isoformat() if c.confirmed_at else None}
+                       for c in profile.categories],
+    }
+    if full:
+        d["id_number_masked"] = mask_id_number(cipher.decrypt(profile.id_number_enc))
+    return d

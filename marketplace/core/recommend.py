@@ -1,0 +1,220 @@
+"""Matching in the app: recommended postings for a person, ranked candidates for a posting.
+
+ORM rows become ``matching`` dataclasses here (the one conversion), and a ``Ranker`` over
+the current pool is cached per process, rebuilt when the pool changes (its fingerprint is
+the count and the newest change time). Vectors come from the encoder's cache, which the
+indexing task filled with the same texts, so a rebuild does not re-embed unchanged rows.
+
+Who sees what: a person gets recommendations for their own profile; staff of an employer
+get candidates for their own postings among people who consented to be found
+(``published``) or who applied to that posting; caseworkers get candidates for any
+posting among the people of their district.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace import clock
+from marketplace.core.models import EDUCATION_LEVELS, Application, Posting, Profile, User
+from marketplace.core.postings import get_posting
+from marketplace.core.profiles import get_profile, my_profile
+from marketplace.errors import Forbidden, NotFound
+from marketplace.internships.agreements import cohorts_of
+from matching import PostingData, ProfileData, Ranker
+
+# Our target groups (R14) as the category a person must hold in matching's terms.
+TARGET_CATEGORY = {"veteran_college_2020": "veteran", "disabled": "disabled",
+                   "zero_employment_family": "zero_employment_family",
+                   "graduating_year_graduate": "graduating_year_graduate"}
+
+_lock = threading.Lock()
+
+
+def posting_data(p: Posting, today: dt.date):
+    return PostingData(
+        id=str(p.id), kind=p.kind, title=p.title, description=p.description, requirements=p.requirements or "",
+        education_min=EDUCATION_LEVELS.get(p.education_min, "不限"), skills=list(p.skills or []),
+        salary_min=p.salary_min, salary_max=p.salary_max, district=p.district, employer=p.organisation.name,
+        headcount=p.headcount, period_months=p.period_months,
+        stipend=float(p.stipend) if p.stipend is not None else None, temporary=p.temporary,
+        term_months=p.term_months, target_group=TARGET_CATEGORY.get(p.target_group) if p.target_group else None,
+        is_open=p.is_open(today), published_on=(p.published_at or p.created_at).date(), closes_on=p.close_on,
+        occupation_code=p.occupation_code)
+
+
+def internship_eligible(p: Profile, on: dt.date) -> bool:
+    """R1 as the internships area reads it (the policy set's cohorts), so matching never
+    offers an internship the subsidy rules would refuse, nor hides one they allow."""
+    return bool(cohorts_of(p, on))
+
+
+def profile_data(p: Profile, today: dt.date | None = None):
+    cats = []
+    unemployed_since = None
+    for c in p.categories:
+        # benefit categories count once a caseworker confirmed them
+        if c.confirmed_at is None and c.category not in ("graduating_year_graduate", "registered_unemployed"):
+            continue
+        cats.append(c.category)
+        if c.category == "registered_unemployed":
+            unemployed_since = c.since_on
+    return ProfileData(
+        id=str(p.id), categories=cats, unemployed_since=unemployed_since, gender=p.gender, birth_date=p.birth_on,
+        birth_year=p.birth_on.year, education=EDUCATION_LEVELS.get(p.education), major=p.major or None,
+        graduation_year=p.graduation_year, skills=list(p.skills or []), experience=p.experience or "",
+        summary=p.summary or "", desired=p.desired_jobs or "", district=p.district,
+        desired_salary=float(p.desired_salary_min) if p.desired_salary_min else None,
+        updated_on=p.updated_at.date() if p.updated_at else None,
+        occupation_code=(p.occupation_codes or [None])[0],
+        internship_eligible=internship_eligible(p, today or clock.today()))
+
+
+# Pools at least this large are rebuilt in a background thread while requests keep using
+# the previous ranker (stale for the rebuild's duration, tens of seconds at 100,000 rows);
+# smaller pools are rebuilt in the request, which takes well under a second.
+BACKGROUND_REBUILD_MIN = 5000
+
+
+def _cached_ranker(rt, key, size: int, build, session: Session):
+    """One ranker per pool scope (key minus its fingerprint), replaced when the fingerprint
+    (count, newest change, today) moves on. ``build(session)`` makes a new one."""
+    cache = rt.__dict__.setdefault("_rankers", {})
+    scope, fingerprint = key[:-3], key[-3:]
+    with _lock:
+        entry = cache.get(scope)
+        if entry is not None and entry["fingerprint"] == fingerprint:
+            return entry["ranker"]
+        if entry is not None and size >= BACKGROUND_REBUILD_MIN:
+            if not entry.get("rebuilding"):
+                entry["rebuilding"] = True
+                threading.Thread(target=_rebuild, args=(cache, scope, fingerprint, build, session.get_bind()),
+                                 daemon=True, name=f"ranker-{scope[0]}").start()
+            return entry["ranker"]
+    ranker = build(session)
+    with _lock:
+        cache[scope] = {"fingerprint": fingerprint, "ranker": ranker}
+    return ranker
+
+
+def _rebuild(cache, scope, fingerprint, build, bind) -> None:
+    try:
+        with Session(bind=bind) as s:
+            ranker = build(s)
+        with _lock:
+            cache[scope] = {"fingerprint": fingerprint, "ranker": ranker}
+    except Exception:  # keep serving the old ranker; the next request tries again
+        logging.getLogger(__name__).exception("ranker rebuild failed for %s", scope)
+        with _lock:
+            if scope in cache:
+                cache[scope]["rebuilding"] = False
+
+
+def _fingerprint(session: Session, model) -> tuple:
+    """What a pool is built from, as (rows, newest change) over the whole table: any insert,
+    deletion or change (publishing and closing included) moves it. Asked on every request,
+    so it is two index lookups (``updated_at`` is indexed; a row count reads the smallest
+    index), about 1 ms at 100,000 rows, where one combined aggregate over the published
+    rows cost 66 ms, more than the ranking itself."""
+    count = session.scalar(select(func.count()).select_from(model))
+    return count, session.scalar(select(func.max(model.updated_at)))
+
+
+def _postings_ranker(session: Session, rt, today: dt.date):
+    stmt = select(Posting).where(Posting.status == "published")
+    count, newest = _fingerprint(session, Posting)
+    key = ("postings", count, newest, today)
+
+    def build(s: Session):
+        rows = [p for p in s.scalars(stmt.options(selectinload(Posting.organisation)).order_by(Posting.id))
+                if p.is_open(today)]
+        return Ranker([posting_data(p, today) for p in rows], [], encoder=rt.encoder, today=today)
+
+    return _cached_ranker(rt, key, count, build, session)
+
+
+def _visible_people(actor: User, posting: Posting):
+    """Ids of the people the actor may see ranked for ``posting``."""
+    stmt = select(Profile.id)
+    if actor.role == "caseworker":
+        return stmt.where(Profile.district == actor.district)
+    if actor.role == "admin":
+        return stmt
+    applied = select(Application.profile_id).where(Application.posting_id == posting.id)
+    return stmt.where(or_(Profile.published.is_(True), Profile.id.in_(applied)))
+
+
+def _profiles_ranker(session: Session, rt, today: dt.date):
+    """One ranker over everyone; each request restricts it to the ids its actor may see."""
+    count, newest = _fingerprint(session, Profile)
+    key = ("profiles", count, newest, today)
+
+    def build(s: Session):
+        rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
+        return Ranker([], [profile_data(p, today) for p in rows], encoder=rt.encoder, today=today)
+
+    return _cached_ranker(rt, key, count, build, session)
+
+
+def _item_dict(item) -> dict:
+    e = item.explanation
+    d = {"rank": item.rank, "score": round(item.score, 4), "eligible": item.eligible}
+    if e is not None:
+        d.update(matched_skills=e.matched_skills, missing_skills=e.missing_skills,
+                 reasons={"zh": e.reasons_zh, "en": e.reasons_en}, gaps={"zh": e.gaps_zh, "en": e.gaps_en},
+                 reason_codes=[r["code"] for r in e.reasons], gap_codes=[g["code"] for g in e.gaps])
+    if item.ineligible:
+        d["ineligible"] = item.ineligible
+    return d
+
+
+def recommendations(session: Session, rt, actor: User, profile_id: int, offset: int = 0, limit: int = 20,
+                    kind: str | None = None, today: dt.date | None = None) -> dict:
+    """Open postings ranked for a person, each with reasons and gaps."""
+    today = today or clock.today()
+    if actor.role == "person":
+        own = my_profile(session, actor)
+        if own is None or own.id != profile_id:
+            raise NotFound("求职者档案", "profile")
+        profile = own
+    elif actor.role in ("caseworker", "admin"):
+        profile = get_profile(session, actor, profile_id)
+    else:
+        raise Forbidden()
+    ranker = _postings_ranker(session, rt, today)
+    candidates = None
+    if kind:
+        candidates = [pd.id for pd in ranker.postings.items if pd.kind == kind]
+    page = ranker.rank_postings_for(profile_data(profile, today), offset=offset, limit=limit, candidates=candidates)
+    rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
+                                             .where(Posting.id.in_([int(i.id) for i in page.items])))}
+    return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
+            "items": [dict(_item_dict(i), posting=rows[int(i.id)]) for i in page.items if int(i.id) in rows]}
+
+
+def candidates(session: Session, rt, actor: User, posting_id: int, offset: int = 0, limit: int = 20,
+               include_ineligible: bool = False, district: str | None = None, today: dt.date | None = None) -> dict:
+    """People ranked for a posting, each with reasons and gaps; hard filters first."""
+    today = today or clock.today()
+    if actor.role in ("employer", "agency"):
+        from marketplace.core.postings import own_posting
+
+        posting = own_posting(session, actor, posting_id)
+    elif actor.role in ("caseworker", "admin"):
+        posting = get_posting(session, actor, posting_id)
+    else:
+        raise Forbidden()
+    ranker = _profiles_ranker(session, rt, today)
+    stmt = _visible_people(actor, posting)
+    if district:
+        stmt = stmt.where(Profile.district == district)
+    cands = [str(i) for i in session.scalars(stmt)]
+    page = ranker.rank_profiles_for(posting_data(posting, today), offset=offset, limit=limit, candidates=cands,
+                                    include_ineligible=include_ineligible)
+    rows = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([int(i.id) for i in page.items])))}
+    return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
+            "items": [dict(_item_dict(i), profile=rows[int(i.id)]) for i in page.items if int(i.id) in rows]}

@@ -1,0 +1,360 @@
+"""Input schemas (pydantic) shared by the JSON API and the HTML forms.
+
+This is the edge: every string is normalised here once (NFKC, traditional → simplified,
+white space collapsed) and every field is checked, so services receive clean values.
+``validate(schema, data)`` turns pydantic's errors into ``ValidationFailed`` with one
+entry per field, each in Chinese and English.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+import chinese
+from marketplace import clock
+from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
+from marketplace.errors import ValidationFailed
+from marketplace.idcodes import credit_code_problem, id_number_problem
+
+
+def _norm(v):
+    return chinese.normalize(v) if isinstance(v, str) else v
+
+
+def _norm_upper(v):
+    return chinese.normalize(v).upper().replace(" ", "") if isinstance(v, str) else v
+
+
+def _check_id_number(v: str) -> str:
+    problem = id_number_problem(v)
+    if problem:
+        raise PydanticCustomError(f"id_number_{problem}", {
+            "format": "ID number must be 18 characters: 17 digits and a digit or X",
+            "birth_date": "the birth date inside the ID number is not a real date",
+            "check_digit": "the ID number's last character does not match (typo?)",
+        }[problem])
+    return v
+
+
+def _check_credit_code(v: str) -> str:
+    problem = credit_code_problem(v)
+    if problem:
+        raise PydanticCustomError(f"credit_code_{problem}", {
+            "format": "the unified social credit code must be 18 characters of 0-9 and A-Y (no I, O, S, V, Z)",
+            "check_digit": "the unified social credit code's last character does not match (typo?)",
+        }[problem])
+    return v
+
+
+def _check_phone(v: str) -> str:
+    if not (len(v) == 11 and v.isdigit() and v.startswith("1")):
+        raise PydanticCustomError("phone", "phone must be an 11-digit mobile number starting with 1")
+    return v
+
+
+def _check_skills(v: list[str]) -> list[str]:
+    return list(dict.fromkeys(s for s in v if s))
+
+
+Text = lambda n, min_len=0: Annotated[str, StringConstraints(min_length=min_len, max_length=n), BeforeValidator(_norm)]  # noqa: E731
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(_norm)]
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=40), BeforeValidator(_norm)]
+Skills = Annotated[list[Skill], Field(max_length=30), AfterValidator(_check_skills)]
+IdNumber = Annotated[str, BeforeValidator(_norm_upper), AfterValidator(_check_id_number)]
+CreditCode = Annotated[str, BeforeValidator(_norm_upper), AfterValidator(_check_credit_code)]
+Phone = Annotated[str, BeforeValidator(_norm_upper), AfterValidator(_check_phone)]
+District = Literal[tuple(DISTRICTS)]  # type: ignore[valid-type]
+Education = Annotated[int, Field(ge=0, le=7)]
+Money = Annotated[int, Field(ge=0, le=1_000_000)]
+Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$"), BeforeValidator(_norm)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
+#: A record id in a request body: a positive 64-bit integer (the databases' id type), so a
+#: larger number is a 422 naming the field, not an overflow deep in the driver.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Credentials(Strict):
+    username: Username
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class CategoryIn(Strict):
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    since_on: dt.date | None = None
+    detail: Text(100) = ""
+
+
+class ProfileIn(Strict):
+    name: Name
+    gender: Literal["男", "女"]
+    birth_on: dt.date
+    id_number: IdNumber | None = None
+    phone: Phone | None = None
+    hukou_place: Text(100) = ""
+    district: District
+    education: Education = 0
+    major: Text(100) = ""
+    graduation_year: Annotated[int, Field(ge=1950, le=2100)] | None = None
+    skills: Skills = []
+    experience: Text(4000) = ""
+    summary: Text(2000) = ""
+    desired_jobs: Text(500) = ""
+    desired_places: Annotated[list[District], Field(max_length=8)] = []
+    desired_salary_min: Money | None = None
+    occupation_codes: Annotated[list[Annotated[str, Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")]], Field(max_length=10)] = []
+    published: bool = False
+    categories: Annotated[list[CategoryIn], Field(max_length=len(CATEGORIES))] = []
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        today = clock.today()
+        if not (dt.date(1900, 1, 1) <= self.birth_on <= today):
+            raise PydanticCustomError("birth_on_range", "birth date must be between 1900-01-01 and today")
+        if self.id_number:
+            from marketplace.idcodes import id_birth_date
+            if id_birth_date(self.id_number) != self.birth_on:
+                raise PydanticCustomError("id_birth_mismatch", "the birth date does not match the ID number")
+        if self.graduation_year and self.graduation_year < self.birth_on.year + 10:
+            raise PydanticCustomError("graduation_year_early", "graduation year is before the person was 10 years old")
+        names = [c.category for c in self.categories]
+        if len(names) != len(set(names)):
+            raise PydanticCustomError("duplicate_category", "a category is listed twice")
+        return self
+
+
+class OrganisationIn(Strict):
+    name: Text(200, 2)
+    org_type: Literal[ORG_TYPES]  # type: ignore[valid-type]
+    industry: Text(64) = ""
+    district: District
+    credit_code: CreditCode
+    is_internship_base: bool = False
+    internship_base_since_on: dt.date | None = None
+    is_epidemic_supply: bool = False
+
+
+class RegisterPerson(Strict):
+    username: Username
+    password: Password
+    display_name: Name
+    locale: Literal["zh", "en"] = "zh"
+
+
+class RegisterEmployer(Strict):
+    username: Username
+    password: Password
+    display_name: Name
+    locale: Literal["zh", "en"] = "zh"
+    organisation: OrganisationIn
+
+
+class StaffIn(Strict):
+    username: Username
+    password: Password
+    display_name: Name
+
+
+class UserIn(Strict):
+    """An admin creates staff accounts (caseworker, organiser, admin, agency/employer staff)."""
+    username: Username
+    password: Password
+    display_name: Name
+    role: Literal["person", "employer", "agency", "caseworker", "organiser", "admin"]
+    district: District | None = None
+    organisation_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _role_fields(self):
+        if self.role == "caseworker" and not self.district:
+            raise PydanticCustomError("caseworker_district", "a caseworker account needs a district")
+        if self.role in ("employer", "agency") and not self.organisation_id:
+            raise PydanticCustomError("staff_organisation", "employer and agency staff need an organisation_id")
+        return self
+
+
+class UserPatch(Strict):
+    is_active: bool | None = None
+    district: District | None = None
+    display_name: Name | None = None
+
+
+class PostingIn(Strict):
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    title: Text(100, 2)
+    description: Text(5000, 10)
+    requirements: Text(3000) = ""
+    skills: Skills = []
+    education_min: Education = 0
+    salary_min: Money | None = None
+    salary_max: Money | None = None
+    headcount: Annotated[int, Field(ge=1, le=10000)] = 1
+    district: District
+    target_group: Literal["veteran_college_2020", "disabled", "zero_employment_family",
+                          "graduating_year_graduate"] | None = None
+    open_on: dt.date | None = None
+    close_on: dt.date | None = None
+    period_months: Annotated[int, Field(ge=3, le=12)] | None = None
+    stipend: Annotated[Decimal, Field(ge=0, le=100000, max_digits=8, decimal_places=2)] | None = None
+    temporary: bool | None = None
+    term_months: Annotated[int, Field(ge=1, le=60)] | None = None
+    occupation_code: Annotated[str, Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
+            raise PydanticCustomError("salary_range", "salary_min must not exceed salary_max")
+        if self.open_on and self.close_on and self.open_on > self.close_on:
+            raise PydanticCustomError("date_range", "open_on must not be after close_on")
+        if self.kind == "internship":
+            if self.period_months is None:
+                raise PydanticCustomError("internship_period", "an internship needs period_months (3-12)")
+            if self.stipend is None:
+                raise PydanticCustomError("internship_stipend", "an internship needs a monthly stipend")
+        elif self.period_months is not None or self.stipend is not None:
+            raise PydanticCustomError("not_internship", "period_months and stipend are for internships only")
+        if self.kind == "public_welfare":
+            if self.temporary is None:
+                raise PydanticCustomError("pw_temporary", "a public-welfare post must say whether it is temporary")
+            if self.temporary and not (self.term_months and 3 <= self.term_months <= 6):
+                raise PydanticCustomError("pw_term", "a temporary public-welfare post has a term of 3-6 months")
+            if not self.temporary and self.term_months is None:
+                raise PydanticCustomError("pw_term_missing", "a public-welfare post needs term_months")
+        elif self.temporary is not None or self.term_months is not None:
+            raise PydanticCustomError("not_public_welfare", "temporary and term_months are for public-welfare posts only")
+        return self
+
+
+class ApplicationIn(Strict):
+    note: Text(1000) = ""
+
+
+class StageIn(Strict):
+    stage: Literal[STAGES]  # type: ignore[valid-type]
+    note: Text(1000) = ""
+
+
+# --- error messages -------------------------------------------------------------------
+
+_ZH = {
+    "missing": "必填项",
+    "extra_forbidden": "不接受此字段，请删除",
+    "string_too_long": "太长：最多 {max_length} 个字符",
+    "string_too_short": "太短：至少 {min_length} 个字符",
+    "too_long": "太多：最多 {max_length} 项",
+    "string_type": "应为文字",
+    "string_pattern_mismatch": "格式不正确",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD",
+    "literal_error": "应为以下之一：{expected}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_max_digits": "数字太大",
+    "decimal_whole_digits": "数字太大",
+    "id_number_format": "身份证号应为18位：17位数字加一位数字或X",
+    "id_number_birth_date": "身份证号中的出生日期不存在",
+    "id_number_check_digit": "身份证号校验位不正确，请核对",
+    "credit_code_format": "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、S、V、Z）",
+    "credit_code_check_digit": "统一社会信用代码校验位不正确，请核对",
+    "phone": "手机号应为以1开头的11位数字",
+    "birth_on_range": "出生日期应在1900-01-01与今天之间",
+    "id_birth_mismatch": "出生日期与身份证号不一致",
+    "graduation_year_early": "毕业年份早于10周岁，请核对",
+    "duplicate_category": "同一类别重复填写",
+    "caseworker_district": "经办人账户须指定所在区",
+    "staff_organisation": "用人单位与人力资源机构人员须指定所属单位",
+    "salary_range": "最低薪资不能高于最高薪资",
+    "date_range": "开始日期不能晚于截止日期",
+    "internship_period": "见习岗位须填写见习期（3–12个月）",
+    "internship_stipend": "见习岗位须填写每月生活补助",
+    "not_internship": "见习期和生活补助仅适用于见习岗位",
+    "pw_temporary": "公益性岗位须注明是否为临时性岗位",
+    "pw_term": "临时性公益性岗位期限为3–6个月",
+    "pw_term_missing": "公益性岗位须填写岗位期限（月）",
+    "not_public_welfare": "临时性与岗位期限仅适用于公益性岗位",
+    "json_invalid": "请求体不是有效的 JSON",
+}
+
+
+# Errors found across fields are reported on the field a person should change.
+_MODEL_ERROR_FIELD = {
+    "birth_on_range": "birth_on", "id_birth_mismatch": "birth_on", "graduation_year_early": "graduation_year",
+    "duplicate_category": "categories", "caseworker_district": "district", "staff_organisation": "organisation_id",
+    "salary_range": "salary_min", "date_range": "open_on", "internship_period": "period_months",
+    "internship_stipend": "stipend", "not_internship": "period_months", "pw_temporary": "temporary",
+    "pw_term": "term_months", "pw_term_missing": "term_months", "not_public_welfare": "temporary",
+}
+
+
+def _field_name(loc, code: str) -> str:
+    name = ".".join(str(p) for p in loc)
+    if code in _MODEL_ERROR_FIELD:
+        return ".".join(filter(None, [name, _MODEL_ERROR_FIELD[code]]))
+    return name or "body"
+
+
+def errors_to_details(exc: ValidationError) -> list[dict]:
+    out = []
+    for e in exc.errors(include_url=False):
+        ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in (e.get("ctx") or {}).items()}
+        zh = _ZH.get(e["type"])
+        if zh:
+            try:
+                zh = zh.format(**ctx)
+            except (KeyError, IndexError):
+                pass
+        else:
+            zh = "输入不正确：" + e["msg"]
+        en = e["msg"]
+        if en.startswith("Value error, "):
+            en = en[len("Value error, "):]
+        out.append({"field": _field_name(e["loc"], e["type"]), "code": e["type"], "message": {"zh": zh, "en": en}})
+    return out
+
+
+def validate(schema: type[BaseModel], data) -> BaseModel:
+    """Validate ``data`` (a dict from JSON or a form) or raise ``ValidationFailed``."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("请求体应为 JSON 对象", "the request body must be a JSON object", field="body")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        details = errors_to_details(exc)
+        first = details[0]
+        raise ValidationFailed(
+            "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
+            "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
+            field=first["field"], details=details,
+        ) from None

@@ -1,0 +1,32 @@
+"""The core's Celery tasks: keep the search index in step with postings and profiles.
+Explicit names, ids as arguments, reload inside, idempotent, time-limited."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from jobs.runtime import database, runtime
+from marketplace.core import indexing
+
+
+@shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
+def index_posting(self, posting_id: int) -> str:
+    rt = runtime()
+    try:
+        with database().unit_of_work(write=False) as s:  # reads rows, writes the index
+            result = indexing.index_posting(s, rt.backend, rt.encoder, posting_id)
+        rt.invalidate()
+        return result
+    except Exception as exc:  # search backend or database briefly unavailable: try again later
+        raise self.retry(exc=exc)
+
+
+@shared_task(name="marketplace.index_profile", bind=True, max_retries=5, default_retry_delay=10)
+def index_profile(self, profile_id: int) -> str:
+    rt = runtime()
+    try:
+        with database().unit_of_work(write=False) as s:  # reads rows, writes the index
+            result = indexing.index_profile(s, rt.backend, rt.encoder, profile_id)
+        rt.invalidate()
+        return result
+    except Exception as exc:
+        raise self.retry(exc=exc)

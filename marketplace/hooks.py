@@ -1,0 +1,59 @@
+"""The signals areas use to tell (and ask) each other (blinker, which Flask already
+depends on). An area never imports another area: the one where something happens sends a
+signal, and the areas that care answer it with receivers that ``marketplace.app``
+connects, by name, in ``connect_hooks`` (where a reader sees every link between areas).
+
+Every signal is sent with the SQLAlchemy session as the sender, inside the operation's
+transaction: a receiver only reads or changes rows in that same session (it never commits),
+so the sender's change and its consequences commit or roll back together.
+
+Two kinds:
+
+- **events** (``send`` and ignore the answers): something happened.
+- **questions** (``ask``): every receiver returns its part of the answer (or None, meaning
+  "nothing from me"), and the sender combines them. An area that is not installed simply
+  contributes nothing.
+
+Events
+- ``hired(session, application, actor, on)``: an application reached 已入职 on the business
+  date ``on``. Welfare ends the person's open unemployment registration.
+- ``person_deleted(session, profile, user)``: a person's data is being erased; each area
+  clears or anonymises what it holds of them (privacy sends it).
+
+Questions
+- ``person_export(session, profile, cipher) -> dict``: the records an area holds of a person,
+  as JSON-ready data keyed by what they are (privacy's "download my data" merges them).
+- ``first_approaches(session, pairs) -> dict[(profile_id, posting_id), datetime]``: for
+  (profile, posting) pairs, the earliest moment the person approached the posting through
+  that area (fairs: an interview request at a booth). Internships uses it to decide whose
+  introduction came first (R7).
+- ``hire_follow_up(session, application) -> str``: what the hire leads to in that area, for
+  the booth's note (internships: the agreement that starts the subsidy record).
+- ``application_notes(session, applications) -> dict[application_id, dict]``: notes an area
+  adds to an employer's list of applicants (internships: the agency that introduced them).
+- ``claims_to_review(session, actor, limit) -> (list, total)``: subsidy claims waiting for
+  this caseworker (internships), for the welfare desk.
+"""
+from __future__ import annotations
+
+from blinker import Namespace, Signal
+
+_signals = Namespace()
+
+# --- events
+#: An application reached 已入职 (hired).
+hired = _signals.signal("hired")
+#: A person's account and profile are being erased (privacy).
+person_deleted = _signals.signal("person_deleted")
+
+# --- questions
+person_export = _signals.signal("person_export")
+first_approaches = _signals.signal("first_approaches")
+hire_follow_up = _signals.signal("hire_follow_up")
+application_notes = _signals.signal("application_notes")
+claims_to_review = _signals.signal("claims_to_review")
+
+
+def ask(signal: Signal, session, **kwargs) -> list:
+    """Every receiver's answer to a question, leaving out those that answered None."""
+    return [value for _receiver, value in signal.send(session, **kwargs) if value is not None]

@@ -1,0 +1,185 @@
+"""JSON API of the internships area: agreements, interruptions, outcomes, claims, review,
+exports and notifications. Thin views: parse, call a service, serialise."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response
+
+from marketplace import clock
+from marketplace.internships import agreements as internships
+from marketplace.internships import claims, introductions
+from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES
+from marketplace.internships.schemas import (
+    AgreementIn,
+    DecisionIn,
+    HireClaimIn,
+    InternshipClaimIn,
+    InterruptionIn,
+    IntroductionIn,
+    OutcomeIn,
+    RejectIn,
+)
+from marketplace.web import cipher, db, settings
+from marketplace.web.api import bp, choice_arg, paged
+from marketplace.web.apispec import SIGNED_IN, api_route
+
+EMPLOYER = ("employer", "agency")
+REVIEWER = ("caseworker", "admin")
+READERS = EMPLOYER + REVIEWER
+
+
+def today() -> dt.date:
+    """The business date (``marketplace.clock``: Fushun's date, or the installation's pin)."""
+    return clock.today()
+
+
+def policy_name() -> str:
+    return settings().POLICY_SET
+
+
+def _agreement(ag) -> dict:
+    return internships.agreement_to_dict(internships.policy_set(ag.policy_set), ag, today())
+
+
+@api_route(bp, "/internships/agreements", roles=READERS, summary="Internship agreements I may see", paginated=True,
+           query={"status": ("string", "active, finished, contract or left")})
+def internship_agreements(actor):
+    return paged(internships.agreements_for(actor, choice_arg("status", AGREEMENT_STATUSES)), _agreement)
+
+
+@api_route(bp, "/internships/agreements", ["POST"], EMPLOYER, "Sign an internship agreement from a hire (R1)",
+           body=AgreementIn)
+def create_internship_agreement(actor, data):
+    ag = internships.create_agreement(db(), actor, policy_name(), data.application_id, data.start_on,
+                                      data.period_months, today())
+    return _agreement(ag), 201
+
+
+@api_route(bp, "/internships/agreements/<int:agreement_id>", roles=READERS,
+           summary="One agreement: period, served days, extended end, entitlement, contract-today amount")
+def internship_agreement(actor, agreement_id):
+    return _agreement(internships.get_agreement(db(), actor, agreement_id))
+
+
+@api_route(bp, "/internships/agreements/<int:agreement_id>/interruptions", ["POST"], EMPLOYER,
+           "Record an interruption (last_day_off is inclusive; stored as the first day back)", body=InterruptionIn)
+def record_internship_interruption(actor, agreement_id, data):
+    internships.record_interruption(db(), actor, agreement_id, data.from_on, data.last_day_off, data.reason, data.note)
+    return _agreement(internships.get_agreement(db(), actor, agreement_id)), 201
+
+
+@api_route(bp, "/internships/agreements/<int:agreement_id>/outcome", ["POST"], EMPLOYER,
+           "End the internship: labour contract, leaving, or completion (R2-R4)", body=OutcomeIn)
+def end_internship(actor, agreement_id, data):
+    ent = internships.end_agreement(db(), actor, agreement_id, data.kind, data.on, today(), data.note)
+    out = _agreement(internships.get_agreement(db(), actor, agreement_id))
+    out["decision"] = ent.to_json()
+    return out
+
+
+@api_route(bp, "/internships/claims", roles=READERS, summary="Subsidy claims I may see", paginated=True,
+           query={"state": ("string", "claim state"), "kind": ("string", "claim kind")})
+def subsidy_claims(actor):
+    return paged(claims.claims_for(actor, choice_arg("state", CLAIM_STATES), choice_arg("kind", CLAIM_KINDS)),
+                 claims.claim_to_dict)
+
+
+@api_route(bp, "/internships/claims", ["POST"], EMPLOYER,
+           "Claim the internship subsidy earned to date minus what is already claimed (R5)", body=InternshipClaimIn)
+def create_internship_claim(actor, data):
+    c = claims.create_internship_claim(db(), actor, data.agreement_id, today(), data.submit)
+    return claims.claim_to_dict(c), 201
+
+
+@api_route(bp, "/internships/hire-claims", ["POST"], EMPLOYER,
+           "Claim a hiring subsidy (R6, R7) or, as an HR agency, a referral subsidy (R7)", body=HireClaimIn)
+def create_hire_claim(actor, data):
+    c = claims.create_hire_claim(db(), actor, policy_name(), data.kind, data.application_id, data.facts(), today(),
+                                 data.submit)
+    return claims.claim_to_dict(c), 201
+
+
+@api_route(bp, "/introductions", roles=("agency", "person"), paginated=True,
+           summary="Introductions (职业介绍) my agency made, or (a person) those made of me")
+def list_introductions(actor):
+    s = db()
+    return paged(introductions.introductions_for(actor), many=lambda rows: introductions.to_dicts(s, rows, actor))
+
+
+@api_route(bp, "/introductions", ["POST"], ("agency",),
+           "Record an introduction of a person to another employer's open posting (what an R7 referral "
+           "subsidy is paid on)", body=IntroductionIn)
+def create_introduction(actor, data):
+    s = db()
+    # Postings open and close on the real calendar, whatever business date the claims run on.
+    intro = introductions.introduce(s, actor, data.profile_id, data.posting_id, data.note, clock.today())
+    return introductions.to_dict(s, intro, actor), 201
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>", roles=READERS,
+           summary="One claim, with the policy decision beside it for reviewers")
+def subsidy_claim(actor, claim_id):
+    c = claims.get_claim(db(), actor, claim_id)
+    out = claims.claim_to_dict(c)
+    if actor.role in REVIEWER:
+        d = claims.review_decision(db(), c, policy_name(), today())
+        out["review"] = {"rule": d["rule"], "allowed": d["allowed"], "reason_zh": d["reason_zh"],
+                         "reason_en": d["reason_en"],
+                         "amount": None if d["amount"] is None else str(d["amount"])}
+    return out
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>/submit", ["POST"], EMPLOYER, "Submit a draft claim")
+def submit_subsidy_claim(actor, claim_id):
+    return claims.claim_to_dict(claims.submit_claim(db(), actor, claim_id, policy_name(), today()))
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>/approve", ["POST"], REVIEWER, "Approve a submitted claim",
+           body=DecisionIn)
+def approve_subsidy_claim(actor, claim_id, data):
+    return claims.claim_to_dict(claims.approve_claim(db(), actor, claim_id, policy_name(), today(), data.note))
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>/reject", ["POST"], REVIEWER, "Reject a submitted claim, with the reason",
+           body=RejectIn)
+def reject_subsidy_claim(actor, claim_id, data):
+    return claims.claim_to_dict(claims.reject_claim(db(), actor, claim_id, data.reason))
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>/pay", ["POST"], REVIEWER, "Mark an approved claim paid")
+def pay_subsidy_claim(actor, claim_id):
+    return claims.claim_to_dict(claims.mark_paid(db(), actor, claim_id))
+
+
+def export_response(actor, fmt: str, state: str | None, kind: str | None) -> Response:
+    rows = claims.export_rows(db(), cipher(), claims.claims_for(actor, state, kind), actor)
+    stamp = today().isoformat()
+    if fmt == "xlsx":
+        return Response(claims.export_xlsx(rows), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.xlsx"'})
+    return Response(claims.export_csv(rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.csv"'})
+
+
+@api_route(bp, "/internships/claims/export", roles=REVIEWER,
+           summary="Claim list for the finance office (CSV or Excel, ID numbers masked)",
+           query={"format": ("string", "csv or xlsx"), "state": ("string", "claim state"), "kind": ("string", "claim kind")})
+def export_subsidy_claims(actor):
+    fmt = choice_arg("format", ("csv", "xlsx")) or "csv"
+    return export_response(actor, fmt, choice_arg("state", CLAIM_STATES), choice_arg("kind", CLAIM_KINDS))
+
+
+@api_route(bp, "/notifications", roles=SIGNED_IN, summary="My notifications, unread first")
+def my_notifications(actor):
+    return {"items": [{"id": n.id, "kind": n.kind, "zh": n.text_zh, "en": n.text_en, "link": n.link,
+                       "created_at": n.created_at.isoformat(), "read_at": n.read_at.isoformat() if n.read_at else None}
+                      for n in claims.notifications_for(db(), actor, 100)]}
+
+
+@api_route(bp, "/notifications/<int:notification_id>/read", ["POST"], SIGNED_IN, "Mark a notification read")
+def read_notification(actor, notification_id):
+    n = claims.mark_read(db(), actor, notification_id)
+    return {"id": n.id, "read_at": n.read_at.isoformat()}
+
+

@@ -1,0 +1,88 @@
+"""Demo internships for the demo employer (username ``employer``): the graduate's agreement
+from the POLICY.md section 6 example (an epidemic interruption, an early contract paying
+the full period under R4), two more interns, and claims in several states. Every amount
+comes from the policy engine through the same services the pages use, on 2020 dates."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace import hooks
+from marketplace.core.models import Application, ApplicationEvent, Posting, Profile, User
+from marketplace.crypto import Cipher
+from marketplace.internships import agreements as internships
+from marketplace.internships import claims
+from marketplace.internships.models import InternshipAgreement
+
+POLICY = "fushun-2020"
+
+
+def _hire(session: Session, posting: Posting, profile: Profile, hr: User, on: dt.date) -> Application:
+    app = session.scalar(select(Application).where(Application.posting_id == posting.id,
+                                                   Application.profile_id == profile.id))
+    if app is None:
+        app = Application(posting_id=posting.id, profile_id=profile.id, stage="applied")
+        app.events.append(ApplicationEvent(from_stage=None, to_stage="applied", actor_id=profile.user_id,
+                                           at=dt.datetime.combine(on - dt.timedelta(days=14), dt.time(9))))
+        session.add(app)
+    app.events.append(ApplicationEvent(from_stage=app.stage, to_stage="hired", actor_id=hr.id,
+                                       at=dt.datetime.combine(on - dt.timedelta(days=3), dt.time(10)), note="演示数据"))
+    app.stage = "hired"
+    hooks.hired.send(session, application=app, actor=hr, on=on - dt.timedelta(days=3))
+    session.flush()
+    return app
+
+
+def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
+    hr = session.scalar(select(User).where(User.username == "employer"))
+    graduate = session.scalar(select(Profile).join(User, User.id == Profile.user_id).where(User.username == "graduate"))
+    if hr is None or graduate is None:
+        return {"loaded": False, "reason": "demo employer or graduate missing"}
+    if session.scalar(select(InternshipAgreement.id).where(InternshipAgreement.organisation_id == hr.organisation_id)):
+        return {"loaded": False, "reason": "demo internships already present"}
+    posting = session.scalar(select(Posting).where(Posting.organisation_id == hr.organisation_id,
+                                                   Posting.kind == "internship").order_by(Posting.id))
+    if posting is None:
+        return {"loaded": False, "reason": "the demo employer has no internship posting"}
+    reviewer = session.scalar(select(User).where(User.role == "caseworker",
+                                                 User.district == hr.organisation.district).order_by(User.id))
+
+    # 1. The graduate: section 6 example. Monthly claim approved and paid, R4 top-up waiting.
+    a = internships.create_agreement(session, hr, POLICY, _hire(session, posting, graduate, hr, dt.date(2020, 3, 1)).id,
+                                     dt.date(2020, 3, 1), 6)
+    internships.record_interruption(session, hr, a.id, dt.date(2020, 3, 10), dt.date(2020, 4, 9), "epidemic",
+                                    "疫情防控期间停工")
+    first = claims.create_internship_claim(session, hr, a.id, dt.date(2020, 6, 1))
+    if reviewer is not None:
+        claims.approve_claim(session, reviewer, first.id, POLICY, dt.date(2020, 6, 10), "材料齐全")
+        claims.mark_paid(session, reviewer, first.id)
+    internships.end_agreement(session, hr, a.id, "contract", dt.date(2020, 8, 20), dt.date(2020, 8, 20), "签订三年劳动合同")
+    claims.create_internship_claim(session, hr, a.id, dt.date(2020, 8, 25))
+
+    # 2. Two more interns: one running without claims, one who left early (claim rejected, a draft).
+    others = [p for p in session.scalars(select(Profile).where(Profile.id != graduate.id, Profile.education >= 4,
+                                                               Profile.graduation_year.in_((2020, 2021)))
+                                         .order_by(Profile.id))
+              if internships.cohorts_of(p, dt.date(2020, 5, 1))][:2]
+    out = {"agreements": 1, "claims": 2}
+    if len(others) >= 1:
+        b = internships.create_agreement(session, hr, POLICY, _hire(session, posting, others[0], hr,
+                                                                    dt.date(2020, 6, 1)).id, dt.date(2020, 6, 1), 6)
+        internships.record_interruption(session, hr, b.id, dt.date(2020, 7, 1), dt.date(2020, 7, 3), "sick_leave", "病假")
+        out["agreements"] += 1
+    if len(others) >= 2:
+        c = internships.create_agreement(session, hr, POLICY, _hire(session, posting, others[1], hr,
+                                                                    dt.date(2020, 5, 1)).id, dt.date(2020, 5, 1), 6)
+        internships.end_agreement(session, hr, c.id, "left", dt.date(2020, 7, 15), dt.date(2020, 7, 15), "个人原因离开")
+        rejected = claims.create_internship_claim(session, hr, c.id, dt.date(2020, 7, 20))
+        if reviewer is not None:
+            claims.reject_claim(session, reviewer, rejected.id, "缺少考勤记录，请补充后重新申领")
+        claims.create_internship_claim(session, hr, c.id, dt.date(2020, 7, 25), submit=False)
+        out["agreements"] += 1
+        out["claims"] += 2
+    out["notifications"] = [claims.run_reminders(session, dt.date(2020, 8, 20)),
+                            claims.run_reminders(session, dt.date(2020, 11, 20))]
+    session.flush()
+    return out

@@ -1,0 +1,197 @@
+"""Internship agreements (见习协议), their interruptions, subsidy claims and notifications.
+
+Amounts are exact (``Numeric`` → ``Decimal``) and always computed by ``marketplace.policy``;
+the columns only keep what was decided, with the rule and its reason beside it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.models.base import Base, utcnow
+
+AGREEMENT_STATUSES = ("active", "finished", "contract", "left")
+CLAIM_KINDS = ("internship", "hiring_r6", "epidemic_r7", "referral_r7")
+CLAIM_STATES = ("draft", "submitted", "approved", "rejected", "paid")
+
+
+class InternshipAgreement(Base):
+    __tablename__ = "internship_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the hired application on an internship posting this agreement comes from (one agreement each)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    #: the intern
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    #: the unit (见习单位), which claims the subsidy
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the internship posting
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    #: first day of the internship (S)
+    start_on: Mapped[dt.date]
+    #: agreed period in whole months (P, 3–12)
+    period_months: Mapped[int]
+    #: subsidy rate in yuan per month (r), taken from the policy set on the start date
+    monthly_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    #: active, finished, contract (labour contract signed) or left
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    #: the day the internship ended (T); null while active
+    outcome_on: Mapped[dt.date | None]
+    #: the intern is a college graduate (高校毕业生), which R4 needs
+    graduate: Mapped[bool] = mapped_column(default=True)
+    #: name of the policy set that judges this agreement
+    policy_set: Mapped[str] = mapped_column(String(64))
+    #: the entitlement once ended (null while active: it is then computed to date)
+    entitlement: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    #: the rule that decided the entitlement (R2, R4)
+    entitlement_rule: Mapped[str | None] = mapped_column(String(8))
+    #: why, in Chinese
+    entitlement_reason_zh: Mapped[str] = mapped_column(Text, default="")
+    #: why, in English
+    entitlement_reason_en: Mapped[str] = mapped_column(Text, default="")
+    #: the employer's staff member who made it
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: created (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: last change (UTC)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    profile = relationship("Profile")
+    organisation = relationship("Organisation")
+    posting = relationship("Posting")
+    interruptions = relationship("InternshipInterruption", back_populates="agreement", cascade="all, delete-orphan",
+                                 order_by="InternshipInterruption.from_on")
+
+
+class InternshipInterruption(Base):
+    __tablename__ = "internship_interruptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the agreement
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("internship_agreements.id", ondelete="CASCADE"), index=True)
+    #: first day away
+    from_on: Mapped[dt.date]
+    #: first day back (exclusive); pages ask for the last day away and add one day
+    to_on: Mapped[dt.date]
+    #: a reason code of the policy set (epidemic extends the period, R3)
+    reason: Mapped[str] = mapped_column(String(32))
+    #: the employer's note
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: who recorded it
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: recorded (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    agreement = relationship("InternshipAgreement", back_populates="interruptions")
+
+
+class SubsidyClaim(Base):
+    __tablename__ = "subsidy_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: internship, hiring_r6, epidemic_r7 or referral_r7
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    #: the claimant (unit, enterprise or HR agency)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the person the subsidy is for
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    #: internship claims: the agreement
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("internship_agreements.id"), index=True)
+    #: hiring and referral claims: the hired application
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    #: draft, submitted, approved, rejected or paid
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    #: amount claimed in yuan (set by the policy engine, never typed in)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    #: internship claims: earned from this day
+    period_from_on: Mapped[dt.date | None]
+    #: internship claims: earned up to this day (exclusive)
+    period_to_on: Mapped[dt.date | None]
+    #: the claim pays the remainder of a grown entitlement (R4) after earlier approved claims
+    top_up: Mapped[bool] = mapped_column(default=False)
+    #: the rule of the policy decision (R2, R4, R6, R7)
+    rule: Mapped[str] = mapped_column(String(8), default="")
+    #: the decision's reason, in Chinese
+    reason_zh: Mapped[str] = mapped_column(Text, default="")
+    #: the decision's reason, in English
+    reason_en: Mapped[str] = mapped_column(Text, default="")
+    #: facts the claimant stated (contract date and term, social insurance, funding source ...)
+    facts: Mapped[dict] = mapped_column(default=dict)
+    #: fraud-check flags: list of {code, zh, en}
+    flags: Mapped[list] = mapped_column(default=list)
+    #: hiring claims: "kind:person" (R6) or "kind:application" while not rejected, so a
+    #: double submission meets the unique constraint and is paid once
+    once_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: the day it was submitted (judged against the claim deadline, R5)
+    submitted_on: Mapped[dt.date | None]
+    #: the caseworker who approved or rejected it
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when it was approved or rejected (UTC)
+    decided_at: Mapped[dt.datetime | None]
+    #: the caseworker's reason or justification
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    #: when it was marked paid (UTC)
+    paid_at: Mapped[dt.datetime | None]
+    #: who made it
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: created (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: last change (UTC)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation = relationship("Organisation")
+    profile = relationship("Profile")
+    agreement = relationship("InternshipAgreement")
+    application = relationship("Application")
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the recipient
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: what it is about, e.g. internship_ending, one_third_reached, no_claim
+    kind: Mapped[str] = mapped_column(String(32))
+    #: dedupe key: a task that runs twice creates nothing twice
+    key: Mapped[str] = mapped_column(String(120))
+    #: text in Chinese
+    text_zh: Mapped[str] = mapped_column(Text)
+    #: text in English
+    text_en: Mapped[str] = mapped_column(Text)
+    #: a page to open
+    link: Mapped[str] = mapped_column(String(200), default="")
+    #: created (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when the recipient marked it read (UTC)
+    read_at: Mapped[dt.datetime | None]
+
+
+class Introduction(Base):
+    """An HR agency's introduction (职业介绍) of a person to another employer's posting: the
+    record an R7 referral subsidy is paid on. The claim counts only the agency whose
+    introduction came first and before the person applied (``services.introductions``)."""
+    __tablename__ = "introductions"
+    __table_args__ = (UniqueConstraint("organisation_id", "profile_id", "posting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the HR agency that made the introduction
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the person introduced
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    #: the posting the person was introduced to
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    #: the agency's staff member who recorded it
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: recorded (UTC); the order of introductions and applications is judged on it
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the agency's words to the person and the employer (why this post suits them)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    organisation = relationship("Organisation")
+    profile = relationship("Profile")
+    posting = relationship("Posting")

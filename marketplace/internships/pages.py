@@ -1,0 +1,313 @@
+"""Pages of the internships area (zh first, English second): the employer's internship
+dashboard, an agreement with its interruption / contract / leaving / completion forms,
+claims, the caseworker's review queue with the policy decision beside each claim, and
+exports for the finance office."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace import clock
+from marketplace.core.models import Application, AuditEntry, Posting
+from marketplace.db import paginate
+from marketplace.errors import DomainError, ValidationFailed
+from marketplace.internships import agreements as internships
+from marketplace.internships import claims, introductions
+from marketplace.internships.api import export_response, policy_name, today
+from marketplace.internships.models import CLAIM_KINDS, CLAIM_STATES, SubsidyClaim
+from marketplace.web import db
+from marketplace.web.forms import field_errors, message, page_args, require_role
+from marketplace.web.i18n import current_lang
+
+bp = Blueprint("internships", __name__, template_folder="templates")
+EMPLOYER = ("employer", "agency")
+REVIEWER = ("caseworker", "admin")
+
+
+def _pick(zh_en) -> str:
+    return zh_en[0] if current_lang() == "zh" else zh_en[1]
+
+
+def _reasons() -> list[tuple[str, str]]:
+    ps = internships.policy_set(policy_name())
+    r3 = ps.rule("R3", today()) or ps.versions("R3")[-1]
+    return [(r.code, (r.zh if current_lang() == "zh" else r.en) + (_(" (extends the period)") if r.extends else ""))
+            for r in r3.reasons]
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"claim_kind_name": lambda k: _pick(claims.KIND_NAMES.get(k, (k, k))),
+            "claim_state_name": lambda k: _pick(claims.STATE_NAMES.get(k, (k, k))),
+            "zh_en": lambda zh, en: zh if current_lang() == "zh" else en,
+            "agreement_status_name": lambda k: _pick(AGREEMENT_STATUS.get(k, (k, k))),
+            "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k)))}
+
+
+AUDIT_ACTIONS = {"create": ("签订协议", "signed"), "interruption": ("记录中断", "interruption recorded"),
+                 "contract": ("签订劳动合同", "labour contract"), "left": ("中途离开", "left early"),
+                 "finished": ("见习期满", "finished")}
+AGREEMENT_STATUS = {"active": ("见习中", "active"), "finished": ("已期满", "finished"),
+                    "contract": ("已签劳动合同", "contract signed"), "left": ("中途离开", "left early")}
+
+
+def _date(name: str, required: bool = True) -> dt.date | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise ValidationFailed("请填写日期", "enter a date", field=name)
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed("日期格式应为 YYYY-MM-DD", "dates are written YYYY-MM-DD", field=name) from None
+
+
+def _back(default: str, exc: DomainError):
+    if exc.status == 404:
+        raise exc
+    msg = message(exc)
+    errors = field_errors(exc)
+    details = [v for k, v in errors.items() if k != exc.field]
+    flash(msg + ("（" + "；".join(details) + "）" if details and current_lang() == "zh" else
+                 (" (" + "; ".join(details) + ")" if details else "")), "error")
+    return redirect(default), 303
+
+
+# --- employer ---------------------------------------------------------------------------
+
+@bp.get("/employer/internships")
+@login_required
+def dashboard():
+    require_role(*EMPLOYER)
+    s, day = db(), today()
+    ps = internships.policy_set(policy_name())
+    page, per_page = page_args()
+    items, total = paginate(s, internships.agreements_for(current_user), page, per_page)
+    rows = [internships.dashboard_row(internships.policy_set(a.policy_set), a, day) for a in items]
+    return render_template("internships/dashboard.html", rows=rows, total=total, page=page, per_page=per_page,
+                           hires=internships.hires_without_agreement(s, current_user), today=day, policy=ps,
+                           notes=claims.notifications_for(s, current_user))
+
+
+@bp.post("/employer/internships")
+@login_required
+def create():
+    require_role(*EMPLOYER)
+    try:
+        period = request.form.get("period_months", "")
+        ag = internships.create_agreement(
+            db(), current_user, policy_name(), int(request.form.get("application_id") or 0),
+            _date("start_on"), int(period) if period.isdigit() else None, today())
+    except DomainError as exc:
+        return _back(url_for("internships.dashboard"), exc)
+    flash(_("Agreement signed. Record interruptions and the outcome on this page."), "ok")
+    return redirect(url_for("internships.agreement", agreement_id=ag.id))
+
+
+@bp.get("/employer/internships/<int:agreement_id>")
+@login_required
+def agreement(agreement_id):
+    require_role(*EMPLOYER, *REVIEWER)
+    s, day = db(), today()
+    ag = internships.get_agreement(s, current_user, agreement_id)
+    ps = internships.policy_set(ag.policy_set)
+
+
+    history = list(s.scalars(select(AuditEntry).where(AuditEntry.entity == "internship_agreement",
+                                                      AuditEntry.entity_id == ag.id).order_by(AuditEntry.id)))
+    claim_list = list(s.scalars(select(SubsidyClaim).where(SubsidyClaim.agreement_id == ag.id)
+                                .order_by(SubsidyClaim.id)))
+    return render_template("internships/agreement.html", ag=ag, row=internships.dashboard_row(ps, ag, day),
+                           reasons=_reasons(), reason_names=dict(_reasons()), today=day, history=history, claims=claim_list,
+                           errors={}, can_edit=current_user.role in EMPLOYER, one_day=dt.timedelta(days=1))
+
+
+@bp.post("/employer/internships/<int:agreement_id>/interruptions")
+@login_required
+def interruption(agreement_id):
+    require_role(*EMPLOYER)
+    back = url_for("internships.agreement", agreement_id=agreement_id)
+    try:
+        internships.record_interruption(db(), current_user, agreement_id, _date("from_on"), _date("last_day_off"),
+                                        request.form.get("reason", ""), request.form.get("note", "")[:500])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Interruption recorded."), "ok")
+    return redirect(back)
+
+
+@bp.post("/employer/internships/<int:agreement_id>/<any(contract, left, finished):kind>")
+@login_required
+def outcome(agreement_id, kind):
+    require_role(*EMPLOYER)
+    back = url_for("internships.agreement", agreement_id=agreement_id)
+    try:
+        ent = internships.end_agreement(db(), current_user, agreement_id, kind, _date("on", required=kind != "finished"),
+                                        today(), request.form.get("note", "")[:500])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Recorded. Entitlement: %(amount)s yuan (%(rule)s).", amount=str(ent.entitlement), rule=ent.rule), "ok")
+    return redirect(back)
+
+
+@bp.post("/employer/internships/<int:agreement_id>/claim")
+@login_required
+def claim(agreement_id):
+    require_role(*EMPLOYER)
+    try:
+        c = claims.create_internship_claim(db(), current_user, agreement_id, today(),
+                                           submit=request.form.get("draft") != "1")
+    except DomainError as exc:
+        return _back(url_for("internships.agreement", agreement_id=agreement_id), exc)
+    flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
+            state=_pick(claims.STATE_NAMES[c.state])), "ok")
+    return redirect(url_for("internships.my_claims"))
+
+
+@bp.route("/employer/claims", methods=["GET", "POST"])
+@login_required
+def my_claims():
+    require_role(*EMPLOYER)
+    s = db()
+    errors, status = {}, 200
+    form = request.args  # prefilled by the "Claim" link of an introduction
+    if request.method == "POST":
+        form = request.form
+        try:
+            from marketplace.core.schemas import validate
+            from marketplace.internships.schemas import HireClaimIn
+
+            data = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
+            data["social_insurance_paid"] = form.get("social_insurance_paid") == "1"
+            data["submit"] = True
+            body = validate(HireClaimIn, data)
+            claims.create_hire_claim(s, current_user, policy_name(), body.kind, body.application_id, body.facts(),
+                                     today())
+            flash(_("Claim submitted."), "ok")
+            return redirect(url_for("internships.my_claims"))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            errors, status = field_errors(exc), exc.status
+            flash(message(exc), "error")
+    page, per_page = page_args()
+    items, total = paginate(s, claims.claims_for(current_user), page, per_page)
+
+
+    if current_user.role == "agency":
+        hires = introductions.claimable_hires(s, current_user)
+    else:
+        hires = list(s.scalars(select(Application).join(Posting).where(
+            Posting.organisation_id == current_user.organisation_id, Application.stage == "hired")
+            .order_by(Application.id.desc()).limit(100)))
+    kinds = [(k, _pick(claims.KIND_NAMES[k])) for k in CLAIM_KINDS if k != "internship"]
+    r7 = internships.policy_set(policy_name()).versions("R7")
+    funds = [(f.code, f.zh if current_lang() == "zh" else f.en) for f in (r7[-1].funding_sources if r7 else ())]
+    return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
+                           hires=hires, kinds=kinds, funds=funds, form=form, errors=errors,
+                           notes=claims.notifications_for(s, current_user)), status
+
+
+@bp.post("/employer/claims/<int:claim_id>/submit")
+@login_required
+def submit(claim_id):
+    require_role(*EMPLOYER)
+    try:
+        claims.submit_claim(db(), current_user, claim_id, policy_name(), today())
+    except DomainError as exc:
+        return _back(url_for("internships.my_claims"), exc)
+    flash(_("Claim submitted."), "ok")
+    return redirect(url_for("internships.my_claims"))
+
+
+# --- HR agency: introductions (职业介绍) ------------------------------------------------
+
+@bp.route("/agency/introductions", methods=["GET", "POST"])
+@login_required
+def agency_introductions():
+    """The agency records an introduction (person number + posting number, prefilled from the
+    "introduce" links on the people and posting pages) and follows what came of each."""
+    require_role("agency")
+    s = db()
+    errors, status = {}, 200
+    form = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        try:
+            from marketplace.core.schemas import validate
+            from marketplace.internships.schemas import IntroductionIn
+
+            body = validate(IntroductionIn, {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""})
+            introductions.introduce(s, current_user, body.profile_id, body.posting_id, body.note, clock.today())
+            flash(_("Introduction recorded. The person has been told."), "ok")
+            return redirect(url_for("internships.agency_introductions"))
+        except DomainError as exc:
+            errors, status = field_errors(exc), exc.status
+            flash(message(exc), "error")
+    page, per_page = page_args()
+    items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
+    rows = introductions.to_dicts(s, list(items), current_user)
+    return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
+                           form=form, errors=errors), status
+
+
+# --- caseworker -------------------------------------------------------------------------
+
+@bp.get("/caseworker/claims")
+@login_required
+def review_queue():
+    require_role(*REVIEWER)
+    s, day = db(), today()
+    state = request.args.get("state", "submitted")
+    state = state if state in CLAIM_STATES else None
+    page, per_page = page_args()
+    items, total = paginate(s, claims.claims_for(current_user, state), page, per_page)
+    decisions = {}
+    for c in items:
+        try:
+            decisions[c.id] = claims.review_decision(s, c, policy_name(), day)
+        except DomainError as exc:
+            decisions[c.id] = {"rule": "", "allowed": False, "amount": None, "reason_zh": exc.message_zh,
+                               "reason_en": exc.message_en}
+    return render_template("internships/review.html", items=items, total=total, page=page, per_page=per_page,
+                           state=state, states=[(k, _pick(claims.STATE_NAMES[k])) for k in CLAIM_STATES],
+                           decisions=decisions, notes=claims.notifications_for(s, current_user), today=day)
+
+
+@bp.post("/caseworker/claims/<int:claim_id>/<any(approve, reject, pay):action>")
+@login_required
+def review(claim_id, action):
+    require_role(*REVIEWER)
+    back = url_for("internships.review_queue")
+    note = request.form.get("note", "")[:1000]
+    try:
+        if action == "approve":
+            claims.approve_claim(db(), current_user, claim_id, policy_name(), today(), note)
+        elif action == "reject":
+            claims.reject_claim(db(), current_user, claim_id, note)
+        else:
+            claims.mark_paid(db(), current_user, claim_id)
+    except DomainError as exc:
+        return _back(back, exc)
+    flash({"approve": _("Claim approved."), "reject": _("Claim rejected."), "pay": _("Marked paid.")}[action], "ok")
+    return redirect(back)
+
+
+@bp.get("/caseworker/claims/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt):
+    require_role(*REVIEWER)
+    state = request.args.get("state")
+    return export_response(current_user, fmt, state if state in CLAIM_STATES else None, None)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id):
+    claims.mark_read(db(), current_user, notification_id)
+    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/")
+                    and not request.form.get("back", "").startswith("//") else url_for("pages.home"))

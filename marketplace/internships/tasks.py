@@ -1,0 +1,20 @@
+"""Internship tasks: reminders before an internship ends and at the one-third point (R4),
+and notices to caseworkers of agreements without claims."""
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from jobs.runtime import database
+from marketplace import clock
+from marketplace.internships import claims as internship_claims
+
+
+@shared_task(name="marketplace.internships_reminders", time_limit=600, soft_time_limit=540)
+def reminders(on: str | None = None) -> dict:
+    """Idempotent and locked: each notification has a unique (recipient, key), so a second
+    run, or two beats at once, creates nothing twice."""
+    today = dt.date.fromisoformat(on) if on else clock.today()
+    with database().unit_of_work() as s:
+        return internship_claims.run_reminders(s, today)

@@ -1,0 +1,127 @@
+"""A person's rights over their data (PIPL): download everything held about them, and
+delete it.
+
+Deletion pseudonymises rather than removes rows that other records need: the audit log
+(kept by law for subsidy decisions) and applications an employer acted on keep their
+ids, but the person's name, ID and phone numbers, birth date, texts and categories are
+erased, the profile is withdrawn from search, the account can no longer log in and its
+tokens are revoked. What remains says "已注销用户" (deleted user) and a number.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace import clock
+from marketplace.core import audit
+from marketplace.core.models import ApiToken, Application, AuditEntry, Profile, User
+from marketplace.core.profiles import my_profile
+from marketplace.crypto import Cipher
+from marketplace.db import after_commit
+from marketplace.errors import Forbidden, Unauthorized
+from marketplace.internships.models import InternshipAgreement, Introduction
+from marketplace.welfare.models import Placement, Referral, Registration
+
+PSEUDONYM = "已注销用户"
+
+
+def export(session: Session, cipher: Cipher, actor: User) -> dict:
+    """Everything held about the actor, in clear, for the actor alone."""
+    if actor.role != "person":
+        raise Forbidden("只有求职者本人可以下载个人数据", "only the person can download their own data")
+    p = my_profile(session, actor)
+    out: dict = {"exported_on": clock.today().isoformat(),
+                 "account": {"username": actor.username, "display_name": actor.display_name,
+                             "created_at": actor.created_at.isoformat(), "locale": actor.locale}}
+    if p is not None:
+        out["profile"] = {
+            "name": p.name, "gender": p.gender, "birth_on": p.birth_on.isoformat(),
+            "id_number": cipher.decrypt(p.id_number_enc), "phone": cipher.decrypt(p.phone_enc),
+            "hukou_place": p.hukou_place, "district": p.district, "education": p.education, "major": p.major,
+            "graduation_year": p.graduation_year, "skills": list(p.skills), "experience": p.experience,
+            "summary": p.summary, "desired_jobs": p.desired_jobs, "desired_places": list(p.desired_places),
+            "desired_salary_min": p.desired_salary_min, "published": p.published,
+            "categories": [{"category": c.category, "since_on": c.since_on.isoformat() if c.since_on else None,
+                            "detail": c.detail, "confirmed_at": c.confirmed_at.isoformat() if c.confirmed_at else None}
+                           for c in p.categories]}
+        out["applications"] = [
+            {"posting": a.posting.title, "employer": a.posting.organisation.name, "stage": a.stage,
+             "applied_at": a.created_at.isoformat(),
+             "history": [{"to": e.to_stage, "at": e.at.isoformat(), "note": e.note} for e in a.events]}
+            for a in session.scalars(select(Application).where(Application.profile_id == p.id))]
+    if p is not None:
+        out.update(_area_records(session, p))
+    out["audit_log"] = [
+        {"at": e.at.isoformat(), "entity": e.entity, "action": e.action, "reason": e.reason}
+        for e in session.scalars(select(AuditEntry).where(
+            (AuditEntry.actor_id == actor.id) |
+            ((AuditEntry.entity == "profile") & (AuditEntry.entity_id == (p.id if p else -1)))).order_by(AuditEntry.id))]
+    return out
+
+
+def _area_records(session: Session, p: Profile) -> dict:
+    """Internship agreements and public-employment records about the person."""
+    def iso(v):
+        return v.isoformat() if v is not None else None
+
+    return {
+        "internship_agreements": [
+            {"posting": a.posting_id, "start_on": iso(a.start_on), "period_months": a.period_months,
+             "status": a.status, "outcome_on": iso(a.outcome_on)}
+            for a in session.scalars(select(InternshipAgreement).where(InternshipAgreement.profile_id == p.id))],
+        "unemployment_registrations": [
+            {"district": r.district, "registered_on": iso(r.registered_on), "channel": r.channel,
+             "ended_on": iso(r.ended_on), "end_reason": r.end_reason}
+            for r in session.scalars(select(Registration).where(Registration.profile_id == p.id))],
+        "introductions_by_agencies": [
+            {"agency": i.organisation.name, "posting": i.posting_id, "at": iso(i.created_at), "note": i.note}
+            for i in session.scalars(select(Introduction).where(Introduction.profile_id == p.id))],
+        "referrals": [{"posting": r.posting_id, "referred_on": iso(r.referred_on), "outcome": r.outcome}
+                      for r in session.scalars(select(Referral).where(Referral.profile_id == p.id))],
+        "public_welfare_placements": [
+            {"posting": pl.posting_id, "start_on": iso(pl.start_on), "end_on": iso(pl.end_on),
+             "term_months": pl.term_months}
+            for pl in session.scalars(select(Placement).where(Placement.profile_id == p.id))],
+    }
+
+
+def delete_account(session: Session, actor: User, password: str) -> None:
+    if actor.role != "person":
+        raise Forbidden("工作人员账户由管理员停用", "staff accounts are deactivated by an administrator")
+    if not check_password_hash(actor.password_hash, password or ""):
+        raise Unauthorized("密码不正确，未删除任何数据", "wrong password; nothing was deleted")
+    p = my_profile(session, actor)
+    if p is not None:
+        p.name, p.id_number_enc, p.id_number_hash, p.phone_enc, p.phone_hash = f"{PSEUDONYM}{p.id}", None, None, None, None
+        p.birth_on = dt.date(1900, 1, 1)
+        p.hukou_place = p.major = p.experience = p.summary = p.desired_jobs = ""
+        p.skills, p.desired_places, p.occupation_codes, p.published = [], [], [], False
+        p.desired_salary_min = p.graduation_year = None
+        p.categories.clear()
+        p.user_id = None
+        from marketplace.internships.models import Introduction
+
+        for intro in session.scalars(select(Introduction).where(Introduction.profile_id == p.id)):
+            intro.note = ""  # an agency's words about the person; the record itself backs paid claims
+        for entry in session.scalars(select(AuditEntry).where(AuditEntry.entity == "profile",
+                                                              AuditEntry.entity_id == p.id)):
+            # the log stays (append-only for its facts) but carries no name any more
+            entry.before = _scrub(entry.before)
+            entry.after = _scrub(entry.after)
+        after_commit(session, "marketplace.index_profile", p.id)
+    session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id))
+    actor.username = f"deleted-{actor.id}"
+    actor.display_name = PSEUDONYM
+    actor.password_hash = generate_password_hash(f"deleted-{dt.datetime.now().timestamp()}")
+    actor.is_active = False
+    session.flush()
+    audit.record(session, None, "user", actor.id, "delete_personal_data", reason="data subject request (PIPL)")
+
+
+def _scrub(d: dict | None) -> dict | None:
+    if not d:
+        return d
+    return {k: (PSEUDONYM if k == "name" else v) for k, v in d.items() if k not in ("skills",)}

@@ -1,0 +1,407 @@
+"""Welfare pages: the caseworker's desk, a person's file (registration, hard-to-employ
+status, referrals, placements, follow-ups), public-welfare posts and their placement
+queue, the monitoring dashboard with charts, and a person's own registration page.
+Thin views: parse the form, call ``services.welfare``, render. A refused action is
+shown with its reason (the rule's, in the person's language) and nothing is saved."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace import clock
+from marketplace.core.models import DISTRICTS, Posting
+from marketplace.core.pages import _norm
+from marketplace.core.profiles import district_profiles, my_profile
+from marketplace.core.schemas import validate
+from marketplace.errors import DomainError
+from marketplace.web import db
+from marketplace.web.forms import field_errors, message, require_role
+from marketplace.web.i18n import current_lang
+from marketplace.welfare import operations as welfare
+from marketplace.welfare.models import (
+    CONTACT_CHANNELS,
+    PLACEMENT_END_REASONS,
+    REFERRAL_OUTCOMES,
+    REGISTRATION_END_REASONS,
+    FollowUp,
+    Referral,
+    Registration,
+)
+from marketplace.welfare.schemas import (
+    ContactIn,
+    ExtensionIn,
+    HardToEmployIn,
+    OutcomeIn,
+    PlacementEndIn,
+    PlacementIn,
+    ReferralIn,
+    RegistrationEndIn,
+    RegistrationIn,
+)
+
+bp = Blueprint("welfare", __name__, url_prefix="/welfare", template_folder="templates")
+STAFF = ("caseworker", "admin")
+
+W = {
+    "basis": {"hukou": ("户籍地", "household registration"), "residence": ("常住地", "usual residence")},
+    "channel": {"online": ("网上登记", "online"), "desk": ("窗口登记", "at the desk")},
+    "end_reason": {"hired_in_system": ("经本平台录用", "hired through this system"),
+                   "placed_public_welfare": ("安置到公益性岗位", "placed on a public-welfare post"),
+                   "employed": ("已就业", "found work"), "self_employed": ("自主创业/灵活就业", "self-employed"),
+                   "moved_away": ("迁出本地", "moved away"), "retired": ("达到退休年龄", "reached retirement age"),
+                   "other": ("其他", "other")},
+    "outcome": {"hired": ("已录用", "hired"), "not_hired": ("未录用", "not hired"), "refused": ("本人拒绝", "refused")},
+    "hte_basis": {"registered": ("认定为就业困难人员", "registered hard-to-employ"),
+                  "reference": ("参照就业困难人员（R8）", "treated like hard-to-employ (R8)")},
+    "placement_end": {"term_ended": ("期满", "term ended"), "stable_work": ("实现稳定就业", "found stable work"),
+                      "left": ("本人离岗", "left"), "other": ("其他", "other")},
+    "contact": {"phone": ("电话", "phone"), "visit": ("走访", "visit"), "online": ("网上", "online")},
+    "group": {"hard_to_employ": ("就业困难人员", "hard to employ"),
+              "zero_employment_family": ("零就业家庭成员", "zero-employment family"), "disabled": ("残疾人", "disabled"),
+              "veteran": ("退役军人", "veteran"), "landless_farmer": ("失地农民", "landless farmer"),
+              "model_worker": ("劳动模范", "model worker"), "graduating_year_graduate": ("高校毕业生", "graduates"),
+              "near_retirement": ("距退休不足5年", "within 5 years of retirement")},
+    "duration": {"lt3": ("不足3个月", "under 3 months"), "3to6": ("3—6个月", "3–6 months"),
+                 "6to12": ("6—12个月", "6–12 months"), "12to24": ("1—2年", "1–2 years"), "ge24": ("2年以上", "2 years +")},
+    "kind": {"job": ("招聘岗位", "jobs"), "internship": ("见习岗位", "internships"),
+             "public_welfare": ("公益性岗位", "public-welfare")},
+    "series": {"postings": ("发布岗位", "postings"), "hires": ("录用/安置", "hires"),
+               "registrations": ("新登记失业", "new registrations"), "placements": ("公益性岗位安置", "placements")},
+}
+KIND_COLOURS = {"job": "#1d4ed8", "internship": "#0891b2", "public_welfare": "#db2777"}
+SERIES_COLOURS = {"postings": "#1d4ed8", "hires": "#15803d", "registrations": "#b45309", "placements": "#db2777"}
+
+
+def wname(group: str, key) -> str:
+    zh, en = W[group].get(key, (key, key))
+    return zh if current_lang() == "zh" else en
+
+
+def wopts(group: str, keys=None) -> list[tuple[str, str]]:
+    return [(k, wname(group, k)) for k in (keys or W[group])]
+
+
+def bi(d: dict | None) -> str:
+    """A {zh, en} or decision dict in the page's language."""
+    if not d:
+        return ""
+    if "reason_zh" in d:
+        return d["reason_zh"] if current_lang() == "zh" else d["reason_en"]
+    return d.get("zh" if current_lang() == "zh" else "en", "")
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"wname": wname, "bi": bi, "kind_colours": KIND_COLOURS, "series_colours": SERIES_COLOURS}
+
+
+def _date(name: str) -> dt.date | None | str:
+    raw = (request.form.get(name) or "").strip()
+    return raw or None
+
+
+def _act(fn, back: str, ok: str):
+    """Run one action; on a refusal flash its reason (nothing is saved) and go back."""
+    try:
+        fn()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(back), 303
+    flash(ok, "ok")
+    return redirect(back)
+
+
+def _fund_options():
+    lang = current_lang()
+    return [(code, zh if lang == "zh" else en) for code, zh, en in welfare.fund_codes(welfare.policy())]
+
+
+# ------------------------------------------------------------------ desk
+
+@bp.get("/desk")
+@login_required
+def desk():
+    require_role(*STAFF)
+
+    today = clock.today()
+    q = _norm(request.args.get("q", ""))[:64].strip()
+    found = list(db().scalars(district_profiles(current_user, q).limit(20))) if q else []
+    return render_template("welfare/desk.html", d=welfare.desk(db(), current_user, today), today=today,
+                           soon=today + dt.timedelta(days=welfare.EXPIRING_DAYS), q=q, found=found)
+
+
+# ------------------------------------------------------------------ a person's file
+
+@bp.get("/people/<int:profile_id>")
+@login_required
+def person(profile_id):
+    require_role(*STAFF)
+    s = db()
+    today = clock.today()
+    profile = welfare.staff_profile(s, current_user, profile_id)
+
+    regs = list(s.scalars(select(Registration).where(Registration.profile_id == profile.id)
+                          .order_by(Registration.id.desc())))
+    status = welfare.open_hte(s, profile.id)
+    open_posts = list(s.scalars(select(Posting).where(Posting.status == "published").order_by(Posting.id.desc())
+                                .limit(200)))
+    return render_template(
+        "welfare/person.html", profile=profile, regs=regs, open_reg=welfare.open_registration(s, profile.id),
+        status=status, decision=welfare.hte_decision(s, profile, today),
+        referrals=list(s.scalars(welfare.referrals_for(current_user, profile_id=profile.id))),
+        placements=list(s.scalars(welfare.placements_for(current_user, running=False, profile_id=profile.id))),
+        tasks=list(s.scalars(welfare.follow_ups_for(current_user, profile_id=profile.id))),
+        postings=[p for p in open_posts if p.is_open(today)], today=today, funds=_fund_options(),
+        districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"), end_reasons=wopts("end_reason",
+                                                                                          REGISTRATION_END_REASONS),
+        outcomes=wopts("outcome", REFERRAL_OUTCOMES), placement_ends=wopts("placement_end", PLACEMENT_END_REASONS),
+        channels=wopts("contact", CONTACT_CHANNELS))
+
+
+def _back(profile_id: int) -> str:
+    return url_for("welfare.person", profile_id=profile_id)
+
+
+@bp.post("/people/<int:profile_id>/register")
+@login_required
+def desk_register(profile_id):
+    require_role(*STAFF)
+    f = request.form
+
+    def run():
+        data = validate(RegistrationIn, {"profile_id": profile_id, "basis": f.get("basis", "residence"),
+                                         "district": f.get("district", ""), "registered_on": _date("registered_on"),
+                                         "original_retirement_age": int(f["original_retirement_age"])
+                                         if (f.get("original_retirement_age") or "").isdigit() else None})
+        welfare.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
+                         registered_on=data.registered_on, original_retirement_age=data.original_retirement_age)
+
+    return _act(run, _back(profile_id), _("Registered as unemployed."))
+
+
+@bp.post("/registrations/<int:registration_id>/confirm")
+@login_required
+def confirm_registration(registration_id):
+    require_role(*STAFF)
+    reg = welfare.get_registration(db(), current_user, registration_id)
+    return _act(lambda: welfare.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id),
+                _("Registration confirmed."))
+
+
+@bp.post("/registrations/<int:registration_id>/end")
+@login_required
+def end_registration(registration_id):
+    require_role(*STAFF)
+    reg = welfare.get_registration(db(), current_user, registration_id)
+    f = request.form
+
+    def run():
+        data = validate(RegistrationEndIn, {"reason": f.get("reason", ""), "note": f.get("note", ""),
+                                            "ended_on": _date("ended_on")})
+        welfare.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
+
+    return _act(run, _back(reg.profile_id), _("Registration ended."))
+
+
+@bp.post("/people/<int:profile_id>/hard-to-employ")
+@login_required
+def grant_hte(profile_id):
+    require_role(*STAFF)
+    f = request.form
+
+    def run():
+        data = validate(HardToEmployIn, {"basis": f.get("basis", ""), "note": f.get("note", "")})
+        welfare.grant_hte(db(), current_user, profile_id, data.basis, data.note)
+
+    return _act(run, _back(profile_id), _("Hard-to-employ status recorded."))
+
+
+@bp.post("/people/<int:profile_id>/refer")
+@login_required
+def refer(profile_id):
+    require_role(*STAFF)
+    f = request.form
+
+    def run():
+        data = validate(ReferralIn, {"profile_id": profile_id, "posting_id": f.get("posting_id") or 0,
+                                     "note": f.get("note", "")})
+        welfare.refer(db(), current_user, profile_id, data.posting_id, data.note)
+
+    return _act(run, _back(profile_id), _("Referral recorded."))
+
+
+@bp.post("/referrals/<int:referral_id>/outcome")
+@login_required
+def outcome(referral_id):
+    require_role(*STAFF)
+    f = request.form
+    back = request.form.get("back") == "desk"
+
+    def run():
+        data = validate(OutcomeIn, {"outcome": f.get("outcome", ""), "note": f.get("note", "")})
+        welfare.record_outcome(db(), current_user, referral_id, data.outcome, data.note)
+
+
+    ref = db().get(Referral, referral_id)
+    if ref is None:
+        from marketplace.errors import NotFound
+
+        raise NotFound("介绍记录", "referral")
+    target = url_for("welfare.desk") if back else _back(ref.profile_id)
+    return _act(run, target, _("Outcome recorded."))
+
+
+@bp.post("/placements/<int:placement_id>/extend")
+@login_required
+def extend(placement_id):
+    require_role(*STAFF)
+    pl = welfare._placement(db(), current_user, placement_id)
+    f = request.form
+
+    def run():
+        data = validate(ExtensionIn, {"fund": f.get("fund", ""), "months": f.get("months") or None,
+                                      "stably_employed": f.get("stably_employed") == "1"})
+        welfare.extend(db(), current_user, placement_id, fund=data.fund, months=data.months,
+                       stably_employed=data.stably_employed)
+
+    return _act(run, _back(pl.profile_id), _("Placement extended."))
+
+
+@bp.post("/placements/<int:placement_id>/end")
+@login_required
+def end_placement(placement_id):
+    require_role(*STAFF)
+    pl = welfare._placement(db(), current_user, placement_id)
+    f = request.form
+
+    def run():
+        data = validate(PlacementEndIn, {"reason": f.get("reason", ""), "ended_on": _date("ended_on")})
+        welfare.end_placement(db(), current_user, placement_id, data.reason, data.ended_on)
+
+    return _act(run, _back(pl.profile_id), _("Placement ended."))
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/contact")
+@login_required
+def contact(follow_up_id):
+    require_role(*STAFF)
+    task = db().get(FollowUp, follow_up_id)
+    if task is None or not welfare._serves(current_user, task.district):
+        from marketplace.errors import NotFound
+
+        raise NotFound("跟踪任务", "follow-up")
+    f = request.form
+    target = url_for("welfare.desk") if f.get("back") == "desk" else _back(task.profile_id)
+
+    def run():
+        data = validate(ContactIn, {"channel": f.get("channel", ""), "note": f.get("note", ""),
+                                    "contacted_on": _date("contacted_on")})
+        welfare.record_contact(db(), current_user, follow_up_id, data.channel, data.note, data.contacted_on)
+
+    return _act(run, target, _("Contact recorded."))
+
+
+# ------------------------------------------------------------------ posts and the queue
+
+@bp.get("/posts")
+@login_required
+def posts():
+    require_role(*STAFF)
+    return render_template("welfare/posts.html", r=welfare.posts_report(db(), current_user))
+
+
+@bp.get("/posts/<int:posting_id>/queue")
+@login_required
+def queue(posting_id):
+    require_role(*STAFF)
+    posting, entries, refused = welfare.placement_queue(db(), current_user, posting_id)
+    filled = db().scalar(welfare.running_placements(posting_id=posting.id))
+    return render_template("welfare/queue.html", posting=posting, entries=entries, refused=refused, filled=filled,
+                           funds=_fund_options(), today=clock.today())
+
+
+@bp.post("/posts/<int:posting_id>/place")
+@login_required
+def place(posting_id):
+    require_role(*STAFF)
+    f = request.form
+    back = url_for("welfare.queue", posting_id=posting_id)
+
+    def run():
+        data = validate(PlacementIn, {"profile_id": f.get("profile_id") or 0, "fund": f.get("fund", ""),
+                                      "start_on": _date("start_on"), "term_months": f.get("term_months") or None,
+                                      "justification": f.get("justification", ""),
+                                      "skip_reason": f.get("skip_reason", "")})
+        welfare.place(db(), current_user, posting_id, data.profile_id, fund=data.fund, start_on=data.start_on,
+                      term_months=data.term_months, justification=data.justification, skip_reason=data.skip_reason)
+
+    return _act(run, back, _("Placed on the post."))
+
+
+# ------------------------------------------------------------------ dashboard
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    require_role(*STAFF)
+    d = welfare.dashboard(db(), current_user)
+    lang_zh = current_lang() == "zh"
+    charts = {
+        "group": [(wname("group", k), v) for k, v in d["by_group"].items()],
+        "district": [(k, v) for k, v in d["by_district"].items()],
+        "duration": [(wname("duration", k), v) for k, v in d["by_duration"].items()],
+        "postings": sorted(d["postings_by_industry"].items(), key=lambda kv: -sum(kv[1].values())),
+        "hires": sorted(d["hires_by_industry"].items(), key=lambda kv: -sum(kv[1].values())),
+        "months": list(d["by_month"].items()),
+        "internships": [(m, {"internships": v["internships"]}) for m, v in d["subsidies_by_month"].items()],
+        "subsidy": [(m, {"subsidy": float(v["subsidy_approved"])}) for m, v in d["subsidies_by_month"].items()],
+    }
+    return render_template("welfare/dashboard.html", d=d, charts=charts, lang_zh=lang_zh,
+                           kinds=[(k, wname("kind", k)) for k in KIND_COLOURS],
+                           series=[(k, wname("series", k)) for k in SERIES_COLOURS])
+
+
+@bp.get("/dashboard.csv")
+@login_required
+def dashboard_csv():
+    require_role(*STAFF)
+    body = welfare.dashboard_csv(welfare.dashboard(db(), current_user))
+    return Response("\ufeff" + body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=welfare-dashboard.csv"})
+
+
+# ------------------------------------------------------------------ the person's own page
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def me():
+    require_role("person")
+    s = db()
+
+    profile = my_profile(s, current_user)
+    form, errors, error, status = {}, {}, None, 200
+    if request.method == "POST":
+        f = request.form
+        form = f
+        try:
+            data = validate(RegistrationIn, {"basis": f.get("basis", "residence"), "district": f.get("district", ""),
+                                             "original_retirement_age": int(f["original_retirement_age"])
+                                             if (f.get("original_retirement_age") or "").isdigit() else None})
+            welfare.register(s, current_user, basis=data.basis, district=data.district,
+                             original_retirement_age=data.original_retirement_age)
+            flash(_("You are registered as unemployed. A caseworker will contact you every month."), "ok")
+            return redirect(url_for("welfare.me"))
+        except DomainError as exc:
+            errors, error, status = field_errors(exc), message(exc), exc.status
+    regs = welfare.my_registrations(s, current_user)
+    tasks = list(s.scalars(welfare.follow_ups_for(current_user)))
+    return render_template("welfare/me.html", profile=profile, regs=regs, tasks=tasks, form=form, errors=errors,
+                           error=error, districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"),
+                           open_reg=next((r for r in regs if r.ended_on is None), None),
+                           today=clock.today()), status
