@@ -17,6 +17,8 @@ import logging
 
 from celery import Celery
 
+from jobs.outbox import keep
+
 log = logging.getLogger(__name__)
 
 BEAT_SCHEDULE = {
@@ -55,7 +57,7 @@ def make_celery(config) -> Celery:
                             "unacked_restore_throttle": 1})
     else:
         app.conf.update(task_always_eager=True, task_eager_propagates=False, broker_url="memory://")
-    import jobs.tasks  # noqa: F401  (defines the shared tasks)
+    import jobs.tasks  # noqa: F401, PLC0415  (every area's tasks; they import the app's modules, which import this one)
 
     return app
 
@@ -69,8 +71,6 @@ def init_celery(app, config) -> None:
                 celery.tasks[name].apply_async(args=args, retry=False)
         except Exception:  # broker down: keep the work in the outbox, never fail the request
             log.warning("broker unavailable, task %s%r kept in the outbox", name, args, exc_info=True)
-            from jobs.outbox import keep
-
             keep(app.extensions["db"], name, args)
 
     app.extensions["celery"] = celery

@@ -5,6 +5,8 @@ import json
 import os
 
 import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 
 from jobs.outbox import flush
@@ -14,10 +16,6 @@ from marketplace.core import indexing
 
 
 def upgrade_database(app: Flask) -> None:
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     with app.extensions["db"].engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -71,7 +69,7 @@ def init_app(app: Flask) -> None:
         workers = workers or default_workers()
         click.echo(f"Serving on http://{host}:{port}/  ({workers} process(es) x {threads} threads; Ctrl+C to stop)")
         if workers == 1:
-            from waitress import serve as waitress_serve
+            from waitress import serve as waitress_serve  # noqa: PLC0415  (one server or the other, on demand)
 
             current_app.config["SERVER_THREADS"] = threads  # the fair streams' cap is sized from it
             _warm_up(current_app)
@@ -100,7 +98,7 @@ def serve_processes(host: str, port: int, workers: int, threads: int) -> None:
     caches are per process: a write made through one process shows in the others' searches
     within SEARCH_CACHE_SECONDS; fair events reach the other processes through the fair bus
     relay (Redis, or a file in the instance folder: ``services.fair_bus``)."""
-    from gunicorn.app.base import BaseApplication
+    from gunicorn.app.base import BaseApplication  # noqa: PLC0415  (one server or the other, on demand)
 
     class _Server(BaseApplication):
         def load_config(self):

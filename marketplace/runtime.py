@@ -9,6 +9,10 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from matching.encoder import SQLiteStore, get_encoder
+from search import get_backend
+from search.cache import SharedResultCache
+
 
 class Runtime:
     def __init__(self, config):
@@ -71,8 +75,6 @@ class Runtime:
         if self._shared is None:
             with self._lock:
                 if self._shared is None:
-                    from search.cache import SharedResultCache
-
                     Path(self.config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
                     self._shared = SharedResultCache(Path(self.config.INSTANCE_DIR) / "search-cache.db",
                                                      max_age=self.config.SEARCH_CACHE_SECONDS)
@@ -94,8 +96,6 @@ class Runtime:
         if self._backend is None:
             with self._lock:
                 if self._backend is None:
-                    from search import get_backend
-
                     if self.config.SEARCH_BACKEND == "elasticsearch":
                         self._backend = get_backend("elasticsearch", url=self.config.ELASTICSEARCH_URL)
                     else:
@@ -108,8 +108,6 @@ class Runtime:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from matching.encoder import SQLiteStore, get_encoder
-
                     Path(self.config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
                     store = SQLiteStore(Path(self.config.INSTANCE_DIR) / "embeddings.db")
                     self._encoder = get_encoder(self.config.ENCODER, store=store)

@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
+from waitress.server import create_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -19,8 +21,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests need it")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -60,8 +60,6 @@ class serving:
         self.app, self.threads = app, threads
 
     def __enter__(self) -> str:
-        from waitress.server import create_server
-
         self.server = create_server(self.app, host="127.0.0.1", port=0, threads=self.threads)
         threading.Thread(target=self.server.run, daemon=True).start()
         return f"http://127.0.0.1:{self.server.effective_port}"

@@ -2,7 +2,7 @@
 cookie; otherwise the account's choice, then the configured default (zh)."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel, gettext
 from flask_login import current_user
 
@@ -19,8 +19,6 @@ def current_lang() -> str:
         except Exception:  # outside a request with a user loader
             lang = None
     if lang not in LANGS:
-        from flask import current_app
-
         lang = current_app.config["MARKETPLACE"].DEFAULT_LOCALE
     g.lang = lang
     return lang

@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
 
-
     instance = tmp_path_factory.mktemp("live")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret"})
     upgrade_database(app)

@@ -11,11 +11,13 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
 
 from marketplace import create_app
 from marketplace.cli import upgrade_database
 from marketplace.core import accounts, demo
+from marketplace.core.models import User
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
@@ -30,10 +32,6 @@ def fuzz_app(tmp_path_factory):
     tokens = {}
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
-        from sqlalchemy import select
-
-        from marketplace.core.models import User
-
         for role, username in (("person", "graduate"), ("employer", "employer"), ("caseworker", "caseworker"),
                                ("admin", "admin"), ("organiser", "organiser"), ("agency", None)):
             if username is None:
@@ -60,7 +58,6 @@ OPERATIONS = _operations()
 
 @pytest.mark.parametrize("label,operation", OPERATIONS, ids=[label for label, _ in OPERATIONS])
 def test_no_input_makes_the_api_fail(fuzz_app, label, operation):
-    from hypothesis import given
 
     if operation.path == "/api/v1/me/delete":
         pytest.skip("would delete the fuzzing account; covered by tests/web/test_privacy.py")

@@ -83,7 +83,6 @@ def test_a_real_worker_indexes_after_commit_and_the_outbox_survives_a_redis_outa
     first = _publish(client, h, "设备点检员")
     assert _indexed(instance, first), (instance / "worker.log").read_text()[-3000:]
 
-
     svc.stop_redis()
     try:
         second = _publish(client, h, "设备维修工")  # the write commits though the broker is down
