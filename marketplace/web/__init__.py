@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
+from marketplace import clock
 from marketplace.core.models import User
 from marketplace.db import mark_writing, take_after_commit, unmark_writing
 from marketplace.web import i18n
@@ -132,4 +133,6 @@ def init_web(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    # every time a page shows is Fushun's (stored times are UTC): {{ local_time(x.at, "%Y-%m-%d %H:%M") }}
+    app.jinja_env.globals.update(local_time=clock.local_time, local_date=clock.local_date)
     register_error_handlers(app)
