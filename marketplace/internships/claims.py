@@ -308,6 +308,17 @@ def create_hubei_claim(session: Session, actor: User, policy_name: str, today: d
     return c
 
 
+def hubei_facts_for(session: Session, actor: User) -> dict | None:
+    """What R15 reads from the person's own records (None without a profile)."""
+    profile = my_profile(session, actor)
+    return None if profile is None else hubei.facts_of(profile)
+
+
+def hubei_claims_of(session: Session, actor: User) -> list[SubsidyClaim]:
+    """The actor's R15 claims (a person's own; a caseworker's district)."""
+    return list(session.scalars(claims_for(actor, kind=hubei.KIND)))
+
+
 def _apply_decision(c: SubsidyClaim, d: pol.Decision) -> None:
     c.rule, c.reason_zh, c.reason_en = d.rule, d.reason_zh, d.reason_en
     c.amount = money(d.amount) if d.allowed and d.amount is not None else money(0)

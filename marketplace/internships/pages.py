@@ -239,6 +239,27 @@ def agency_introductions():
                            form=form, errors=errors), status
 
 
+# --- a person's own subsidy (R15) -------------------------------------------------------
+
+@bp.route("/me/subsidies", methods=["GET", "POST"])
+@login_required
+def my_subsidies():
+    """A Hubei-origin 2020 graduate of a college in the city claims the one-time job-seeking
+    subsidy (R15); the page shows the facts the decision reads from their records."""
+    require_role("person")
+    s = db()
+    if request.method == "POST":
+        try:
+            c = claims.create_hubei_claim(s, current_user, policy_name(), today())
+        except DomainError as exc:
+            return _back(url_for("internships.my_subsidies"), exc)
+        flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
+                state=_pick(STATE_NAMES[c.state])), "ok")
+        return redirect(url_for("internships.my_subsidies"))
+    return render_template("internships/subsidies.html", facts=claims.hubei_facts_for(s, current_user),
+                           items=claims.hubei_claims_of(s, current_user), today=today())
+
+
 # --- caseworker -------------------------------------------------------------------------
 
 @bp.get("/caseworker/claims")
@@ -278,6 +299,24 @@ def review(claim_id, action):
     except DomainError as exc:
         return _back(back, exc)
     flash({"approve": _("Claim approved."), "reject": _("Claim rejected."), "pay": _("Marked paid.")}[action], "ok")
+    return redirect(back)
+
+
+@bp.post("/caseworker/hubei-claims")
+@login_required
+def hubei_claim():
+    """A caseworker makes the R15 claim for a person of the district (by profile number)."""
+    require_role(*REVIEWER)
+    back = url_for("internships.review_queue")
+    raw = (request.form.get("profile_id") or "").strip()
+    try:
+        if not raw.isdigit():
+            raise ValidationFailed("请填写求职者档案编号", "give the person's profile number", field="profile_id")
+        c = claims.create_hubei_claim(db(), current_user, policy_name(), today(), int(raw))
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
+            state=_pick(STATE_NAMES[c.state])), "ok")
     return redirect(back)
 
 
