@@ -256,18 +256,23 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
     c.application = app
     decision = decide(session, ps, c, today)
     _apply_decision(c, decision)
+    _add_once(session, actor, c, Conflict("该录用已申领过此项补贴", "this hire already has a claim for this subsidy",
+                                          field="application_id"))
+    if submit:
+        _submit(session, actor, c, ps, today, refill=False)
+    return c
+
+
+def _add_once(session: Session, actor: User, c: SubsidyClaim, double: Conflict) -> None:
+    """Add a claim that holds its once-key: a double submission meets the unique key (and
+    ``double`` is raised), so it is paid once."""
     session.add(c)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        # A double submission: the unique key decided, so it is paid once.
-        raise Conflict("该录用已申领过此项补贴", "this hire already has a claim for this subsidy",
-                       field="application_id") from None
+        raise double from None
     audit.record(session, actor, "subsidy_claim", c.id, "create", after=_snapshot(c), reason=c.reason_zh)
-    if submit:
-        _submit(session, actor, c, ps, today, refill=False)
-    return c
 
 
 def create_hubei_claim(session: Session, actor: User, policy_name: str, today: dt.date,
@@ -296,14 +301,8 @@ def create_hubei_claim(session: Session, actor: User, policy_name: str, today: d
         raise not_eligible(d, field="profile_id")
     _apply_decision(c, d)
     c.once_key = f"{hubei.KIND}:{profile.id}"
-    session.add(c)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("该求职者已申领过此项补贴", "this person already has a claim for this subsidy",
-                       field="profile_id") from None
-    audit.record(session, actor, "subsidy_claim", c.id, "create", after=_snapshot(c), reason=c.reason_zh)
+    _add_once(session, actor, c, Conflict("该求职者已申领过此项补贴", "this person already has a claim for this subsidy",
+                                          field="profile_id"))
     _submit(session, actor, c, ps, today, refill=False)
     return c
 

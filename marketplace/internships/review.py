@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from marketplace import policies
+from marketplace import clock, policies
 from marketplace import policy as pol
-from marketplace.core.models import Organisation, User, utcnow
+from marketplace.core.models import Organisation, User
 from marketplace.errors import Conflict, Forbidden, NotEligible, ValidationFailed
 from marketplace.internships.agreements import REVIEW_ROLES, entitlement_now
 from marketplace.internships.claims import decide, get_claim, move, total
@@ -60,7 +60,7 @@ def approve_claim(session: Session, actor: User, claim_id: int, policy_name: str
         c.amount = d["amount"]  # the agency cap was reached meanwhile: approve what is left under it
     if c.kind != "internship":
         c.reason_zh, c.reason_en = d["reason_zh"], d["reason_en"]
-    c.decided_by_id, c.decided_at = actor.id, utcnow()
+    c.decided_by_id, c.decided_at = actor.id, clock.now_utc()
     move(session, actor, c, "approved", reason=note or d["reason_zh"])
     return c
 
@@ -71,7 +71,7 @@ def reject_claim(session: Session, actor: User, claim_id: int, reason: str) -> S
     if not reason.strip():
         raise ValidationFailed("请填写驳回理由", "give the reason for rejecting", field="reason")
     c = get_claim(session, actor, claim_id, lock=True)
-    c.decided_by_id, c.decided_at, c.decision_note = actor.id, utcnow(), reason
+    c.decided_by_id, c.decided_at, c.decision_note = actor.id, clock.now_utc(), reason
     move(session, actor, c, "rejected", reason=reason)
     c.once_key = None  # a rejected hire claim no longer blocks a corrected one
     session.flush()
@@ -82,6 +82,6 @@ def mark_paid(session: Session, actor: User, claim_id: int) -> SubsidyClaim:
     if actor.role not in REVIEW_ROLES:
         raise Forbidden()
     c = get_claim(session, actor, claim_id, lock=True)
-    c.paid_at = utcnow()
+    c.paid_at = clock.now_utc()
     move(session, actor, c, "paid")
     return c

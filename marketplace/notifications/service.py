@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.core.models import User, utcnow
+from marketplace import clock
+from marketplace.core.models import User
 from marketplace.errors import NotFound
 from marketplace.notifications.models import Notification
 
@@ -34,7 +35,7 @@ def mark_read(session: Session, actor: User, notification_id: int) -> Notificati
     if n is None or n.user_id != actor.id:
         raise NotFound("通知", "notification")
     if n.read_at is None:
-        n.read_at = utcnow()
+        n.read_at = clock.now_utc()
         session.flush()
     return n
 
