@@ -21,8 +21,8 @@ from marketplace.fairs import demo as fairs_demo
 from marketplace.fairs import pages as fairs_pages
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
-from marketplace.internships import demo_introductions
 from marketplace.internships import pages as internships_pages
+from marketplace.internships import receivers as internships_receivers
 from marketplace.privacy import api as privacy_api
 from marketplace.runtime import Runtime
 from marketplace.web import api as web_api
@@ -40,13 +40,16 @@ AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages
 CATALOGUES = ("core", "internships", "welfare", "fairs")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
 DEMO_LOADERS = (("fairs", fairs_demo.load), ("internships", internships_demo.load),
-                ("introductions", demo_introductions.load), ("welfare", welfare_demo.load))
+                ("welfare", welfare_demo.load))
 
 
 def connect_hooks() -> None:
     """Every link between areas, in one place (blinker ignores a second connect of the
     same receiver, so building several apps in one process connects each once)."""
     hooks.hired.connect(welfare_operations.on_hired)
+    hooks.hire_follow_up.connect(internships_receivers.hire_follow_up)
+    hooks.claims_to_review.connect(internships_receivers.claims_to_review)
+    hooks.application_notes.connect(internships_receivers.application_notes)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

@@ -8,6 +8,7 @@ from marketplace.core.models import Base
 from marketplace.db import make_engine
 from marketplace.fairs import models as _fairs_models  # noqa: F401  (each area's tables join Base.metadata)
 from marketplace.internships import models as _internships_models  # noqa: F401
+from marketplace.notifications import models as _notifications_models  # noqa: F401
 from marketplace.welfare import models as _welfare_models  # noqa: F401
 
 target_metadata = Base.metadata

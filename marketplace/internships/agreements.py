@@ -26,12 +26,13 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from marketplace import policies
 from marketplace import policy as pol
 from marketplace.core import audit
-from marketplace.core.models import Application, Organisation, Posting, Profile, User
+from marketplace.core.models import Application, AuditEntry, Organisation, Posting, Profile, User
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from marketplace.internships.models import InternshipAgreement, InternshipInterruption
 
@@ -43,13 +44,6 @@ FIELD_NAMES = {"start": "start_on", "period_months": "period_months", "outcome.d
 
 
 # --- policy plumbing -------------------------------------------------------------------
-
-def policy_set(name: str) -> pol.PolicySet:
-    try:
-        return pol.load_policy_set(name)
-    except pol.PolicySetError as exc:
-        raise ValidationFailed(f"政策集无效：{exc}", f"policy set problem: {exc}", field="policy_set") from None
-
 
 def case_error(exc: pol.CaseError) -> ValidationFailed:
     """A policy CaseError as a form error naming the field a person typed."""
@@ -125,9 +119,14 @@ def _base_registrations(org: Organisation) -> list[pol.DateRange]:
 
 def visible_to(actor: User, record) -> bool:
     """An organisation's record (agreement, claim): its own staff, caseworkers of the
-    organisation's district, admins."""
+    organisation's district, admins. A person's own R15 claim names no organisation: the
+    person and the caseworkers of the person's district see it."""
     if actor.role == "admin":
         return True
+    if record.organisation_id is None:  # a person's own claim (R15): theirs and their district's
+        if actor.role == "person":
+            return record.profile.user_id == actor.id
+        return actor.role == "caseworker" and record.profile.district == actor.district
     if actor.role in EMPLOYER_ROLES:
         return record.organisation_id == actor.organisation_id
     if actor.role == "caseworker":
@@ -140,8 +139,13 @@ def visible_rows(stmt, model, actor: User):
     if actor.role in EMPLOYER_ROLES:
         return stmt.where(model.organisation_id == actor.organisation_id)
     if actor.role == "caseworker":
-        return stmt.join(Organisation, Organisation.id == model.organisation_id).where(
-            Organisation.district == actor.district)
+        return (stmt.outerjoin(Organisation, Organisation.id == model.organisation_id)
+                .join(Profile, Profile.id == model.profile_id)
+                .where(or_(Organisation.district == actor.district,
+                           and_(model.organisation_id.is_(None), Profile.district == actor.district))))
+    if actor.role == "person":
+        return stmt.join(Profile, Profile.id == model.profile_id).where(
+            Profile.user_id == actor.id, model.organisation_id.is_(None))
     if actor.role != "admin":
         raise Forbidden()
     return stmt
@@ -167,6 +171,12 @@ def agreements_for(actor: User, status: str | None = None):
     if status:
         stmt = stmt.where(InternshipAgreement.status == status)
     return stmt
+
+
+def agreement_history(session: Session, ag: InternshipAgreement) -> list[AuditEntry]:
+    """What was done to the agreement, oldest first (its page shows the audit trail)."""
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "internship_agreement",
+                                                         AuditEntry.entity_id == ag.id).order_by(AuditEntry.id)))
 
 
 def _snapshot(ag: InternshipAgreement) -> dict:
@@ -195,7 +205,7 @@ def create_agreement(session: Session, actor: User, policy_name: str, applicatio
                        field="application_id")
     if today is not None and start_on > today + dt.timedelta(days=366):
         raise ValidationFailed("开始日期太远", "the start date is too far ahead", field="start_on")
-    ps = policy_set(policy_name)
+    ps = policies.named(policy_name)
     period = period_months or app.posting.period_months or 6
     # Lock the person: one subsidised internship at a time is counted under this lock.
     profile = session.get(Profile, app.profile_id, with_for_update=True)
@@ -236,7 +246,7 @@ def record_interruption(session: Session, actor: User, agreement_id: int, from_o
         raise Conflict("见习已结束，不能再记录中断", "the internship has ended; no more interruptions", field="from_on")
     if last_day_off < from_on:
         raise ValidationFailed("最后一天不能早于开始日期", "the last day off cannot be before the first", field="to_on")
-    ps = policy_set(ag.policy_set)
+    ps = policies.named(ag.policy_set)
     new = pol.Interruption.from_last_day_off(from_on, last_day_off, reason)
     try:
         pol.internship_entitlement(ps, to_policy(ag, extra=(new,)), pol.Outcome(pol.FINISHED))
@@ -263,7 +273,7 @@ def end_agreement(session: Session, actor: User, agreement_id: int, kind: str, o
         raise Conflict("见习已结束", "the internship has already ended", field="kind")
     if on is not None and on > today:
         raise ValidationFailed("日期不能晚于今天", "the date cannot be later than today", field="outcome_on")
-    ps = policy_set(ag.policy_set)
+    ps = policies.named(ag.policy_set)
     try:
         ent = pol.internship_entitlement(ps, to_policy(ag), pol.Outcome(kind, on, ag.graduate))
     except pol.CaseError as exc:

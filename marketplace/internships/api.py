@@ -1,26 +1,30 @@
-"""JSON API of the internships area: agreements, interruptions, outcomes, claims, review,
-exports and notifications. Thin views: parse, call a service, serialise."""
+"""JSON API of the internships area: agreements, interruptions, outcomes, claims (R15 too),
+review, exports, and the notification centre (the shared ``marketplace.notifications``
+service; its endpoints sit here until that area has its own API). Thin views: parse, call
+an operation, serialise."""
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import Response
 
-from marketplace import clock
+from marketplace import clock, notifications, policies
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims, introductions
+from marketplace.internships import claims, exports, introductions, review
 from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES
 from marketplace.internships.schemas import (
     AgreementIn,
     DecisionIn,
     HireClaimIn,
+    HubeiClaimIn,
     InternshipClaimIn,
     InterruptionIn,
     IntroductionIn,
     OutcomeIn,
     RejectIn,
 )
-from marketplace.web import cipher, db, settings
+from marketplace.notifications.service import to_dict as notification_to_dict
+from marketplace.web import cipher, db
 from marketplace.web.api import bp, choice_arg, paged
 from marketplace.web.apispec import SIGNED_IN, api_route
 
@@ -35,11 +39,12 @@ def today() -> dt.date:
 
 
 def policy_name() -> str:
-    return settings().POLICY_SET
+    """The policy set in force (``marketplace.policies``)."""
+    return policies.active_name()
 
 
 def _agreement(ag) -> dict:
-    return internships.agreement_to_dict(internships.policy_set(ag.policy_set), ag, today())
+    return internships.agreement_to_dict(policies.named(ag.policy_set), ag, today())
 
 
 @api_route(bp, "/internships/agreements", roles=READERS, summary="Internship agreements I may see", paginated=True,
@@ -82,14 +87,14 @@ def end_internship(actor, agreement_id, data):
            query={"state": ("string", "claim state"), "kind": ("string", "claim kind")})
 def subsidy_claims(actor):
     return paged(claims.claims_for(actor, choice_arg("state", CLAIM_STATES), choice_arg("kind", CLAIM_KINDS)),
-                 claims.claim_to_dict)
+                 exports.claim_to_dict)
 
 
 @api_route(bp, "/internships/claims", ["POST"], EMPLOYER,
            "Claim the internship subsidy earned to date minus what is already claimed (R5)", body=InternshipClaimIn)
 def create_internship_claim(actor, data):
     c = claims.create_internship_claim(db(), actor, data.agreement_id, today(), data.submit)
-    return claims.claim_to_dict(c), 201
+    return exports.claim_to_dict(c), 201
 
 
 @api_route(bp, "/internships/hire-claims", ["POST"], EMPLOYER,
@@ -97,7 +102,22 @@ def create_internship_claim(actor, data):
 def create_hire_claim(actor, data):
     c = claims.create_hire_claim(db(), actor, policy_name(), data.kind, data.application_id, data.facts(), today(),
                                  data.submit)
-    return claims.claim_to_dict(c), 201
+    return exports.claim_to_dict(c), 201
+
+
+@api_route(bp, "/internships/hubei-claims", roles=("person", "caseworker", "admin"), paginated=True,
+           summary="R15 claims: a person's own, or those of a caseworker's district")
+def hubei_claims(actor):
+    return paged(claims.claims_for(actor, kind="hubei_graduate"), exports.claim_to_dict)
+
+
+@api_route(bp, "/internships/hubei-claims", ["POST"], ("person", "caseworker", "admin"),
+           "Claim the one-time job-seeking subsidy of a Hubei-origin 2020 graduate of a college in the city "
+           "(R15), for oneself or (a caseworker) for a person; the facts come from the person's records",
+           body=HubeiClaimIn)
+def create_hubei_claim(actor, data):
+    c = claims.create_hubei_claim(db(), actor, policy_name(), today(), data.profile_id)
+    return exports.claim_to_dict(c), 201
 
 
 @api_route(bp, "/introductions", roles=("agency", "person"), paginated=True,
@@ -121,9 +141,9 @@ def create_introduction(actor, data):
            summary="One claim, with the policy decision beside it for reviewers")
 def subsidy_claim(actor, claim_id):
     c = claims.get_claim(db(), actor, claim_id)
-    out = claims.claim_to_dict(c)
+    out = exports.claim_to_dict(c)
     if actor.role in REVIEWER:
-        d = claims.review_decision(db(), c, policy_name(), today())
+        d = review.review_decision(db(), c, policy_name(), today())
         out["review"] = {"rule": d["rule"], "allowed": d["allowed"], "reason_zh": d["reason_zh"],
                          "reason_en": d["reason_en"],
                          "amount": None if d["amount"] is None else str(d["amount"])}
@@ -132,33 +152,33 @@ def subsidy_claim(actor, claim_id):
 
 @api_route(bp, "/internships/claims/<int:claim_id>/submit", ["POST"], EMPLOYER, "Submit a draft claim")
 def submit_subsidy_claim(actor, claim_id):
-    return claims.claim_to_dict(claims.submit_claim(db(), actor, claim_id, policy_name(), today()))
+    return exports.claim_to_dict(claims.submit_claim(db(), actor, claim_id, policy_name(), today()))
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>/approve", ["POST"], REVIEWER, "Approve a submitted claim",
            body=DecisionIn)
 def approve_subsidy_claim(actor, claim_id, data):
-    return claims.claim_to_dict(claims.approve_claim(db(), actor, claim_id, policy_name(), today(), data.note))
+    return exports.claim_to_dict(review.approve_claim(db(), actor, claim_id, policy_name(), today(), data.note))
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>/reject", ["POST"], REVIEWER, "Reject a submitted claim, with the reason",
            body=RejectIn)
 def reject_subsidy_claim(actor, claim_id, data):
-    return claims.claim_to_dict(claims.reject_claim(db(), actor, claim_id, data.reason))
+    return exports.claim_to_dict(review.reject_claim(db(), actor, claim_id, data.reason))
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>/pay", ["POST"], REVIEWER, "Mark an approved claim paid")
 def pay_subsidy_claim(actor, claim_id):
-    return claims.claim_to_dict(claims.mark_paid(db(), actor, claim_id))
+    return exports.claim_to_dict(review.mark_paid(db(), actor, claim_id))
 
 
 def export_response(actor, fmt: str, state: str | None, kind: str | None) -> Response:
-    rows = claims.export_rows(db(), cipher(), claims.claims_for(actor, state, kind), actor)
+    rows = exports.export_rows(db(), cipher(), claims.claims_for(actor, state, kind), actor)
     stamp = today().isoformat()
     if fmt == "xlsx":
-        return Response(claims.export_xlsx(rows), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return Response(exports.export_xlsx(rows), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.xlsx"'})
-    return Response(claims.export_csv(rows), mimetype="text/csv; charset=utf-8",
+    return Response(exports.export_csv(rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.csv"'})
 
 
@@ -172,14 +192,10 @@ def export_subsidy_claims(actor):
 
 @api_route(bp, "/notifications", roles=SIGNED_IN, summary="My notifications, unread first")
 def my_notifications(actor):
-    return {"items": [{"id": n.id, "kind": n.kind, "zh": n.text_zh, "en": n.text_en, "link": n.link,
-                       "created_at": n.created_at.isoformat(), "read_at": n.read_at.isoformat() if n.read_at else None}
-                      for n in claims.notifications_for(db(), actor, 100)]}
+    return {"items": [notification_to_dict(n) for n in notifications.notifications_for(db(), actor, 100)]}
 
 
 @api_route(bp, "/notifications/<int:notification_id>/read", ["POST"], SIGNED_IN, "Mark a notification read")
 def read_notification(actor, notification_id):
-    n = claims.mark_read(db(), actor, notification_id)
+    n = notifications.mark_read(db(), actor, notification_id)
     return {"id": n.id, "read_at": n.read_at.isoformat()}
-
-

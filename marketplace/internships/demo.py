@@ -1,22 +1,33 @@
-"""Demo internships for the demo employer (username ``employer``): the graduate's agreement
-from the POLICY.md section 6 example (an epidemic interruption, an early contract paying
-the full period under R4), two more interns, and claims in several states. Every amount
-comes from the policy engine through the same services the pages use, on 2020 dates."""
+"""Demo data of the internships area, through the same operations the pages use.
+
+* Internships for the demo employer (username ``employer``): the graduate's agreement from
+  the POLICY.md section 6 example (an epidemic interruption, an early contract paying the
+  full period under R4), two more interns, and claims in several states, on 2020 dates;
+  every amount comes from the policy engine.
+* The demo HR agency (username ``agency``): 抚顺市人力资源服务有限公司 has introduced two
+  job seekers to other employers' open postings. One of them applied afterwards and was
+  hired, so the agency's claims page offers that hire for a referral subsidy (R7), and the
+  policy engine answers whether it is paid on the business date; the other introduction has
+  not led to an application yet (its result is under ``"introductions"``).
+"""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
-from marketplace import hooks
-from marketplace.core.models import Application, ApplicationEvent, Posting, Profile, User
+from marketplace import hooks, policies
+from marketplace.core import applications
+from marketplace.core.demo import PASSWORD, _credit_code
+from marketplace.core.models import Application, ApplicationEvent, Organisation, Posting, Profile, User
 from marketplace.crypto import Cipher
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims
+from marketplace.internships import claims, introductions, reminders, review
 from marketplace.internships.models import InternshipAgreement
 
-POLICY = "fushun-2020"
+AGENCY = "抚顺市人力资源服务有限公司"
 
 
 def _hire(session: Session, posting: Posting, profile: Profile, hr: User, on: dt.date) -> Application:
@@ -36,6 +47,12 @@ def _hire(session: Session, posting: Posting, profile: Profile, hr: User, on: dt
 
 
 def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
+    out = _internships(session)
+    out["introductions"] = _introductions(session, today)
+    return out
+
+
+def _internships(session: Session) -> dict:
     hr = session.scalar(select(User).where(User.username == "employer"))
     graduate = session.scalar(select(Profile).join(User, User.id == Profile.user_id).where(User.username == "graduate"))
     if hr is None or graduate is None:
@@ -46,18 +63,19 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
                                                    Posting.kind == "internship").order_by(Posting.id))
     if posting is None:
         return {"loaded": False, "reason": "the demo employer has no internship posting"}
+    policy = policies.active_name()
     reviewer = session.scalar(select(User).where(User.role == "caseworker",
                                                  User.district == hr.organisation.district).order_by(User.id))
 
     # 1. The graduate: section 6 example. Monthly claim approved and paid, R4 top-up waiting.
-    a = internships.create_agreement(session, hr, POLICY, _hire(session, posting, graduate, hr, dt.date(2020, 3, 1)).id,
+    a = internships.create_agreement(session, hr, policy, _hire(session, posting, graduate, hr, dt.date(2020, 3, 1)).id,
                                      dt.date(2020, 3, 1), 6)
     internships.record_interruption(session, hr, a.id, dt.date(2020, 3, 10), dt.date(2020, 4, 9), "epidemic",
                                     "疫情防控期间停工")
     first = claims.create_internship_claim(session, hr, a.id, dt.date(2020, 6, 1))
     if reviewer is not None:
-        claims.approve_claim(session, reviewer, first.id, POLICY, dt.date(2020, 6, 10), "材料齐全")
-        claims.mark_paid(session, reviewer, first.id)
+        review.approve_claim(session, reviewer, first.id, policy, dt.date(2020, 6, 10), "材料齐全")
+        review.mark_paid(session, reviewer, first.id)
     internships.end_agreement(session, hr, a.id, "contract", dt.date(2020, 8, 20), dt.date(2020, 8, 20), "签订三年劳动合同")
     claims.create_internship_claim(session, hr, a.id, dt.date(2020, 8, 25))
 
@@ -68,21 +86,57 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
               if internships.cohorts_of(p, dt.date(2020, 5, 1))][:2]
     out = {"agreements": 1, "claims": 2}
     if len(others) >= 1:
-        b = internships.create_agreement(session, hr, POLICY, _hire(session, posting, others[0], hr,
+        b = internships.create_agreement(session, hr, policy, _hire(session, posting, others[0], hr,
                                                                     dt.date(2020, 6, 1)).id, dt.date(2020, 6, 1), 6)
         internships.record_interruption(session, hr, b.id, dt.date(2020, 7, 1), dt.date(2020, 7, 3), "sick_leave", "病假")
         out["agreements"] += 1
     if len(others) >= 2:
-        c = internships.create_agreement(session, hr, POLICY, _hire(session, posting, others[1], hr,
+        c = internships.create_agreement(session, hr, policy, _hire(session, posting, others[1], hr,
                                                                     dt.date(2020, 5, 1)).id, dt.date(2020, 5, 1), 6)
         internships.end_agreement(session, hr, c.id, "left", dt.date(2020, 7, 15), dt.date(2020, 7, 15), "个人原因离开")
         rejected = claims.create_internship_claim(session, hr, c.id, dt.date(2020, 7, 20))
         if reviewer is not None:
-            claims.reject_claim(session, reviewer, rejected.id, "缺少考勤记录，请补充后重新申领")
+            review.reject_claim(session, reviewer, rejected.id, "缺少考勤记录，请补充后重新申领")
         claims.create_internship_claim(session, hr, c.id, dt.date(2020, 7, 25), submit=False)
         out["agreements"] += 1
         out["claims"] += 2
-    out["notifications"] = [claims.run_reminders(session, dt.date(2020, 8, 20)),
-                            claims.run_reminders(session, dt.date(2020, 11, 20))]
+    out["notifications"] = [reminders.run_reminders(session, dt.date(2020, 8, 20)),
+                            reminders.run_reminders(session, dt.date(2020, 11, 20))]
+    session.flush()
+    return out
+
+
+def _introductions(session: Session, today: dt.date) -> dict:
+    if session.scalar(select(User.id).where(User.username == "agency")):
+        return {"loaded": False, "reason": "demo agency already present"}
+    org = Organisation(name=AGENCY, org_type="hr_agency", district="顺城区", credit_code=_credit_code(AGENCY),
+                       industry="人力资源服务")
+    session.add(org)
+    session.flush()
+    staff = User(username="agency", password_hash=generate_password_hash(PASSWORD), display_name="人力资源机构职员",
+                 role="agency", organisation_id=org.id)
+    session.add(staff)
+    session.flush()
+
+    people = list(session.scalars(
+        select(Profile).join(User, User.id == Profile.user_id)
+        .where(Profile.published.is_(True), User.username.like("p%")).order_by(Profile.id.desc()).limit(2)))
+    postings = [p for p in session.scalars(select(Posting).where(Posting.kind == "job", Posting.status == "published")
+                                           .order_by(Posting.id)) if p.is_open(today)]
+    out = {"loaded": True, "introductions": 0, "hired": 0}
+    for person, posting in zip(people, postings):
+        if session.scalar(select(Application.id).where(Application.profile_id == person.id,
+                                                       Application.posting_id == posting.id)):
+            continue
+        introductions.introduce(session, staff, person.id, posting.id, "有相关经验，离家近，本人有意向", today)
+        out["introductions"] += 1
+        if out["hired"] == 0:  # the first one applied after the introduction and was hired
+            user = session.get(User, person.user_id)
+            app = applications.apply(session, user, posting.id, "人力资源机构推荐我来应聘")
+            hr = session.scalar(select(User).where(User.organisation_id == posting.organisation_id,
+                                                   User.role == "employer").order_by(User.id))
+            if hr is not None:
+                applications.move_stage(session, hr, app.id, "hired", "经机构推荐录用")
+                out["hired"] += 1
     session.flush()
     return out

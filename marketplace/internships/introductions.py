@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace import clock
+from marketplace import clock, hooks
 from marketplace.core import audit
 from marketplace.core.models import Application, Organisation, Posting, Profile, User
 from marketplace.core.profiles import can_view
 from marketplace.errors import Conflict, Forbidden, NotFound
-from marketplace.fairs.models import Interview
 from marketplace.internships.models import Introduction, SubsidyClaim
+from marketplace.notifications import notify
 
 
 def introduce(session: Session, actor: User, profile_id: int, posting_id: int, note: str,
@@ -73,8 +73,6 @@ def introduce(session: Session, actor: User, profile_id: int, posting_id: int, n
     audit.record(session, actor, "introduction", intro.id, "create",
                  after={"profile_id": profile.id, "posting_id": posting.id, "organisation_id": org.id})
     if profile.user_id:
-        from marketplace.internships.claims import notify
-
         notify(session, profile.user_id, "introduction", f"introduction:{intro.id}",
                f"{org.name}向您推荐了岗位：{posting.title}（{posting.organisation.name}）。有意请在岗位页面申请。",
                f"{org.name} introduced you to the posting {posting.title} ({posting.organisation.name}). "
@@ -104,10 +102,7 @@ def credited_many(session: Session, apps: list[Application]) -> dict[int, Introd
                                                         Introduction.posting_id.in_(posting_ids))
                              .order_by(Introduction.created_at, Introduction.id)):
         intros.setdefault((i.profile_id, i.posting_id), []).append(i)
-    asked = dict(((pr, po), at) for pr, po, at in session.execute(
-        select(Interview.profile_id, Interview.posting_id, func.min(Interview.created_at))
-        .where(Interview.profile_id.in_(profile_ids), Interview.posting_id.in_(posting_ids))
-        .group_by(Interview.profile_id, Interview.posting_id)))
+    asked = first_approaches(session, sorted(pairs))
     out = {}
     for a in apps:
         key = (a.profile_id, a.posting_id)
@@ -115,6 +110,18 @@ def credited_many(session: Session, apps: list[Application]) -> dict[int, Introd
         first = next(iter(intros.get(key, ())), None)
         if first is not None and first.created_at <= approach:
             out[a.id] = first
+    return out
+
+
+def first_approaches(session: Session, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dt.datetime]:
+    """The earliest approach other areas know of, per (profile, posting) pair (fairs: an
+    interview asked for at a booth), through ``hooks.first_approaches``; earliest wins."""
+    out: dict[tuple[int, int], dt.datetime] = {}
+    for answer in hooks.ask(hooks.first_approaches, session, pairs=pairs):
+        for key, at in answer.items():
+            key = tuple(key)
+            if at is not None and (key not in out or at < out[key]):
+                out[key] = at
     return out
 
 
@@ -167,8 +174,6 @@ def to_dicts(session: Session, intros: list[Introduction], actor: User) -> list[
     agency's. Two queries for the outcomes, whatever the page size."""
     apps: dict[tuple, Application] = {}
     if actor.role == "agency" and intros:
-        from sqlalchemy import tuple_
-
         pairs = {(i.profile_id, i.posting_id) for i in intros}
         apps = {(a.profile_id, a.posting_id): a for a in session.scalars(select(Application).where(
             tuple_(Application.profile_id, Application.posting_id).in_(pairs)))}

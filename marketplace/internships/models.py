@@ -1,4 +1,5 @@
-"""Internship agreements (见习协议), their interruptions, subsidy claims and notifications.
+"""Internship agreements (见习协议), their interruptions, subsidy claims and agency introductions
+(notifications are the shared ``marketplace.notifications`` service).
 
 Amounts are exact (``Numeric`` → ``Decimal``) and always computed by ``marketplace.policy``;
 the columns only keep what was decided, with the rule and its reason beside it.
@@ -14,8 +15,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.core.models.base import Base, utcnow
 
 AGREEMENT_STATUSES = ("active", "finished", "contract", "left")
-CLAIM_KINDS = ("internship", "hiring_r6", "epidemic_r7", "referral_r7")
+CLAIM_KINDS = ("internship", "hiring_r6", "epidemic_r7", "referral_r7", "hubei_graduate")
 CLAIM_STATES = ("draft", "submitted", "approved", "rejected", "paid")
+#: claim states that count against what may still be claimed (a pending claim is not claimed twice)
+COUNTED = ("submitted", "approved", "paid")
+#: claim states that granted money
+GRANTED = ("approved", "paid")
+#: hire subsidies paid to the employer (R6 and R7 exclude each other for one person)
+HIRE_KINDS = ("hiring_r6", "epidemic_r7")
+KIND_NAMES = {"internship": ("就业见习补贴", "internship subsidy"),
+              "hiring_r6": ("一次性吸纳就业补贴（R6）", "one-time hiring subsidy (R6)"),
+              "epidemic_r7": ("疫情期间新招用补贴（R7）", "epidemic-period hire subsidy (R7)"),
+              "referral_r7": ("职业介绍补贴（R7）", "referral subsidy (R7)"),
+              "hubei_graduate": ("湖北籍高校毕业生一次性求职创业补贴（R15）",
+                                 "one-time job-seeking subsidy for Hubei-origin graduates (R15)")}
+STATE_NAMES = {"draft": ("草稿", "draft"), "submitted": ("已提交", "submitted"), "approved": ("已批准", "approved"),
+               "rejected": ("已驳回", "rejected"), "paid": ("已拨付", "paid")}
 
 
 class InternshipAgreement(Base):
@@ -92,10 +107,10 @@ class SubsidyClaim(Base):
     __tablename__ = "subsidy_claims"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: internship, hiring_r6, epidemic_r7 or referral_r7
+    #: internship, hiring_r6, epidemic_r7, referral_r7 or hubei_graduate (R15)
     kind: Mapped[str] = mapped_column(String(16), index=True)
-    #: the claimant (unit, enterprise or HR agency)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the claimant (unit, enterprise or HR agency); none for a person's own R15 claim
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     #: the person the subsidy is for
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
     #: internship claims: the agreement
@@ -146,29 +161,6 @@ class SubsidyClaim(Base):
     profile = relationship("Profile")
     agreement = relationship("InternshipAgreement")
     application = relationship("Application")
-
-
-class Notification(Base):
-    __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: the recipient
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: what it is about, e.g. internship_ending, one_third_reached, no_claim
-    kind: Mapped[str] = mapped_column(String(32))
-    #: dedupe key: a task that runs twice creates nothing twice
-    key: Mapped[str] = mapped_column(String(120))
-    #: text in Chinese
-    text_zh: Mapped[str] = mapped_column(Text)
-    #: text in English
-    text_en: Mapped[str] = mapped_column(Text)
-    #: a page to open
-    link: Mapped[str] = mapped_column(String(200), default="")
-    #: created (UTC)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: when the recipient marked it read (UTC)
-    read_at: Mapped[dt.datetime | None]
 
 
 class Introduction(Base):

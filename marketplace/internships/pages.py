@@ -9,16 +9,17 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from marketplace import clock
-from marketplace.core.models import Application, AuditEntry, Posting
+from marketplace import clock, notifications, policies
+from marketplace.core.schemas import validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims, introductions
+from marketplace.internships import review as claim_review
 from marketplace.internships.api import export_response, policy_name, today
-from marketplace.internships.models import CLAIM_KINDS, CLAIM_STATES, SubsidyClaim
+from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
+from marketplace.internships.schemas import HireClaimIn, IntroductionIn
 from marketplace.web import db
 from marketplace.web.forms import field_errors, message, page_args, require_role
 from marketplace.web.i18n import current_lang
@@ -33,7 +34,7 @@ def _pick(zh_en) -> str:
 
 
 def _reasons() -> list[tuple[str, str]]:
-    ps = internships.policy_set(policy_name())
+    ps = policies.named(policy_name())
     r3 = ps.rule("R3", today()) or ps.versions("R3")[-1]
     return [(r.code, (r.zh if current_lang() == "zh" else r.en) + (_(" (extends the period)") if r.extends else ""))
             for r in r3.reasons]
@@ -41,8 +42,8 @@ def _reasons() -> list[tuple[str, str]]:
 
 @bp.app_context_processor
 def _helpers():
-    return {"claim_kind_name": lambda k: _pick(claims.KIND_NAMES.get(k, (k, k))),
-            "claim_state_name": lambda k: _pick(claims.STATE_NAMES.get(k, (k, k))),
+    return {"claim_kind_name": lambda k: _pick(KIND_NAMES.get(k, (k, k))),
+            "claim_state_name": lambda k: _pick(STATE_NAMES.get(k, (k, k))),
             "zh_en": lambda zh, en: zh if current_lang() == "zh" else en,
             "agreement_status_name": lambda k: _pick(AGREEMENT_STATUS.get(k, (k, k))),
             "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k)))}
@@ -85,13 +86,13 @@ def _back(default: str, exc: DomainError):
 def dashboard():
     require_role(*EMPLOYER)
     s, day = db(), today()
-    ps = internships.policy_set(policy_name())
+    ps = policies.named(policy_name())
     page, per_page = page_args()
     items, total = paginate(s, internships.agreements_for(current_user), page, per_page)
-    rows = [internships.dashboard_row(internships.policy_set(a.policy_set), a, day) for a in items]
+    rows = [internships.dashboard_row(policies.named(a.policy_set), a, day) for a in items]
     return render_template("internships/dashboard.html", rows=rows, total=total, page=page, per_page=per_page,
                            hires=internships.hires_without_agreement(s, current_user), today=day, policy=ps,
-                           notes=claims.notifications_for(s, current_user))
+                           notes=notifications.notifications_for(s, current_user))
 
 
 @bp.post("/employer/internships")
@@ -115,13 +116,9 @@ def agreement(agreement_id):
     require_role(*EMPLOYER, *REVIEWER)
     s, day = db(), today()
     ag = internships.get_agreement(s, current_user, agreement_id)
-    ps = internships.policy_set(ag.policy_set)
-
-
-    history = list(s.scalars(select(AuditEntry).where(AuditEntry.entity == "internship_agreement",
-                                                      AuditEntry.entity_id == ag.id).order_by(AuditEntry.id)))
-    claim_list = list(s.scalars(select(SubsidyClaim).where(SubsidyClaim.agreement_id == ag.id)
-                                .order_by(SubsidyClaim.id)))
+    ps = policies.named(ag.policy_set)
+    history = internships.agreement_history(s, ag)
+    claim_list = claims.claims_of_agreement(s, ag)
     return render_template("internships/agreement.html", ag=ag, row=internships.dashboard_row(ps, ag, day),
                            reasons=_reasons(), reason_names=dict(_reasons()), today=day, history=history, claims=claim_list,
                            errors={}, can_edit=current_user.role in EMPLOYER, one_day=dt.timedelta(days=1))
@@ -165,7 +162,7 @@ def claim(agreement_id):
     except DomainError as exc:
         return _back(url_for("internships.agreement", agreement_id=agreement_id), exc)
     flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
-            state=_pick(claims.STATE_NAMES[c.state])), "ok")
+            state=_pick(STATE_NAMES[c.state])), "ok")
     return redirect(url_for("internships.my_claims"))
 
 
@@ -179,9 +176,6 @@ def my_claims():
     if request.method == "POST":
         form = request.form
         try:
-            from marketplace.core.schemas import validate
-            from marketplace.internships.schemas import HireClaimIn
-
             data = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
             data["social_insurance_paid"] = form.get("social_insurance_paid") == "1"
             data["submit"] = True
@@ -197,20 +191,13 @@ def my_claims():
             flash(message(exc), "error")
     page, per_page = page_args()
     items, total = paginate(s, claims.claims_for(current_user), page, per_page)
-
-
-    if current_user.role == "agency":
-        hires = introductions.claimable_hires(s, current_user)
-    else:
-        hires = list(s.scalars(select(Application).join(Posting).where(
-            Posting.organisation_id == current_user.organisation_id, Application.stage == "hired")
-            .order_by(Application.id.desc()).limit(100)))
-    kinds = [(k, _pick(claims.KIND_NAMES[k])) for k in CLAIM_KINDS if k != "internship"]
-    r7 = internships.policy_set(policy_name()).versions("R7")
+    hires = claims.hires_to_claim(s, current_user)
+    kinds = [(k, _pick(KIND_NAMES[k])) for k in HIRE_KINDS + ("referral_r7",)]
+    r7 = policies.named(policy_name()).versions("R7")
     funds = [(f.code, f.zh if current_lang() == "zh" else f.en) for f in (r7[-1].funding_sources if r7 else ())]
     return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
                            hires=hires, kinds=kinds, funds=funds, form=form, errors=errors,
-                           notes=claims.notifications_for(s, current_user)), status
+                           notes=notifications.notifications_for(s, current_user)), status
 
 
 @bp.post("/employer/claims/<int:claim_id>/submit")
@@ -238,9 +225,6 @@ def agency_introductions():
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
         try:
-            from marketplace.core.schemas import validate
-            from marketplace.internships.schemas import IntroductionIn
-
             body = validate(IntroductionIn, {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""})
             introductions.introduce(s, current_user, body.profile_id, body.posting_id, body.note, clock.today())
             flash(_("Introduction recorded. The person has been told."), "ok")
@@ -253,6 +237,27 @@ def agency_introductions():
     rows = introductions.to_dicts(s, list(items), current_user)
     return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
                            form=form, errors=errors), status
+
+
+# --- a person's own subsidy (R15) -------------------------------------------------------
+
+@bp.route("/me/subsidies", methods=["GET", "POST"])
+@login_required
+def my_subsidies():
+    """A Hubei-origin 2020 graduate of a college in the city claims the one-time job-seeking
+    subsidy (R15); the page shows the facts the decision reads from their records."""
+    require_role("person")
+    s = db()
+    if request.method == "POST":
+        try:
+            c = claims.create_hubei_claim(s, current_user, policy_name(), today())
+        except DomainError as exc:
+            return _back(url_for("internships.my_subsidies"), exc)
+        flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
+                state=_pick(STATE_NAMES[c.state])), "ok")
+        return redirect(url_for("internships.my_subsidies"))
+    return render_template("internships/subsidies.html", facts=claims.hubei_facts_for(s, current_user),
+                           items=claims.hubei_claims_of(s, current_user), today=today())
 
 
 # --- caseworker -------------------------------------------------------------------------
@@ -269,13 +274,13 @@ def review_queue():
     decisions = {}
     for c in items:
         try:
-            decisions[c.id] = claims.review_decision(s, c, policy_name(), day)
+            decisions[c.id] = claim_review.review_decision(s, c, policy_name(), day)
         except DomainError as exc:
             decisions[c.id] = {"rule": "", "allowed": False, "amount": None, "reason_zh": exc.message_zh,
                                "reason_en": exc.message_en}
     return render_template("internships/review.html", items=items, total=total, page=page, per_page=per_page,
-                           state=state, states=[(k, _pick(claims.STATE_NAMES[k])) for k in CLAIM_STATES],
-                           decisions=decisions, notes=claims.notifications_for(s, current_user), today=day)
+                           state=state, states=[(k, _pick(STATE_NAMES[k])) for k in CLAIM_STATES],
+                           decisions=decisions, notes=notifications.notifications_for(s, current_user), today=day)
 
 
 @bp.post("/caseworker/claims/<int:claim_id>/<any(approve, reject, pay):action>")
@@ -286,14 +291,32 @@ def review(claim_id, action):
     note = request.form.get("note", "")[:1000]
     try:
         if action == "approve":
-            claims.approve_claim(db(), current_user, claim_id, policy_name(), today(), note)
+            claim_review.approve_claim(db(), current_user, claim_id, policy_name(), today(), note)
         elif action == "reject":
-            claims.reject_claim(db(), current_user, claim_id, note)
+            claim_review.reject_claim(db(), current_user, claim_id, note)
         else:
-            claims.mark_paid(db(), current_user, claim_id)
+            claim_review.mark_paid(db(), current_user, claim_id)
     except DomainError as exc:
         return _back(back, exc)
     flash({"approve": _("Claim approved."), "reject": _("Claim rejected."), "pay": _("Marked paid.")}[action], "ok")
+    return redirect(back)
+
+
+@bp.post("/caseworker/hubei-claims")
+@login_required
+def hubei_claim():
+    """A caseworker makes the R15 claim for a person of the district (by profile number)."""
+    require_role(*REVIEWER)
+    back = url_for("internships.review_queue")
+    raw = (request.form.get("profile_id") or "").strip()
+    try:
+        if not raw.isdigit():
+            raise ValidationFailed("请填写求职者档案编号", "give the person's profile number", field="profile_id")
+        c = claims.create_hubei_claim(db(), current_user, policy_name(), today(), int(raw))
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
+            state=_pick(STATE_NAMES[c.state])), "ok")
     return redirect(back)
 
 
@@ -308,6 +331,6 @@ def export(fmt):
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def read(notification_id):
-    claims.mark_read(db(), current_user, notification_id)
+    notifications.mark_read(db(), current_user, notification_id)
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/")
                     and not request.form.get("back", "").startswith("//") else url_for("pages.home"))

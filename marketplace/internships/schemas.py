@@ -53,6 +53,11 @@ class HireClaimIn(Strict):
                 for k, v in d.items()}
 
 
+class HubeiClaimIn(Strict):
+    """R15: no facts are typed; a caseworker names the person (a person claims for themselves)."""
+    profile_id: Id | None = None
+
+
 class DecisionIn(Strict):
     note: Text(1000) = ""
 

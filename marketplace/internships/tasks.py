@@ -8,7 +8,7 @@ from celery import shared_task
 
 from jobs.runtime import database
 from marketplace import clock
-from marketplace.internships import claims as internship_claims
+from marketplace.internships import reminders as internship_reminders
 
 
 @shared_task(name="marketplace.internships_reminders", time_limit=600, soft_time_limit=540)
@@ -17,4 +17,4 @@ def reminders(on: str | None = None) -> dict:
     run, or two beats at once, creates nothing twice."""
     today = dt.date.fromisoformat(on) if on else clock.today()
     with database().unit_of_work() as s:
-        return internship_claims.run_reminders(s, today)
+        return internship_reminders.run_reminders(s, today)

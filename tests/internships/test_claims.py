@@ -8,12 +8,15 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from jobs.celery_app import BEAT_SCHEDULE
-from marketplace.internships import claims
-from marketplace.internships.models import InternshipAgreement, Notification, SubsidyClaim
+from marketplace.internships import fraud
+from marketplace.internships import reminders as internship_reminders
+from marketplace.internships.models import InternshipAgreement, SubsidyClaim
 from marketplace.internships.tasks import reminders
+from marketplace.notifications.models import Notification
 from tests.internships.conftest import hire, introduced
 from tests.internships.test_pages_flow import login
 
@@ -206,7 +209,7 @@ def test_fraud_flags_say_why(api, db, make, world, on_day):
     c = SubsidyClaim(kind="hiring_r6", organisation_id=world.other_org.id, profile_id=world.profile.id,
                      application_id=job.id, facts={}, created_by_id=world.other_hr.id)
     c.application = job
-    assert "not_employed" in [f["code"] for f in claims.fraud_flags(db, c)]
+    assert "not_employed" in [f["code"] for f in fraud.fraud_flags(db, c)]
 
 
 def test_reviewer_page_shows_flags_and_decision(client, api, db, make, world, on_day):
@@ -234,8 +237,6 @@ def test_exports_mask_id_numbers(api, db, make, world, on_day, cipher, client):
     assert rows[1][6] == "210402********0013" and "210402199805010013" not in r.data.decode("utf-8-sig")
     assert rows[1][7] == "4500.00"
     r = api(world.cw).get("/internships/claims/export?format=xlsx")
-    from openpyxl import load_workbook
-
     ws = load_workbook(io.BytesIO(r.data)).active
     assert ws.cell(row=2, column=7).value == "210402********0013" and ws.cell(row=2, column=8).value == 4500
     assert api(world.hr).get("/internships/claims/export").status_code == 403
@@ -244,9 +245,9 @@ def test_exports_mask_id_numbers(api, db, make, world, on_day, cipher, client):
 def test_reminders_run_twice_create_nothing_twice(api, db, make, world, on_day, client):
     on_day("2020-03-01")
     ag = sign(api, world)
-    first = claims.run_reminders(db, dt.date(2020, 8, 25))
+    first = internship_reminders.run_reminders(db, dt.date(2020, 8, 25))
     assert first == {"ending": 1, "one_third": 1, "no_claim": 1}
-    assert claims.run_reminders(db, dt.date(2020, 8, 25)) == {"ending": 0, "one_third": 0, "no_claim": 0}
+    assert internship_reminders.run_reminders(db, dt.date(2020, 8, 25)) == {"ending": 0, "one_third": 0, "no_claim": 0}
     assert db.scalar(select(func.count()).select_from(Notification)
                      .where(Notification.user_id == world.cw.id)) == 1
     notes = api(world.hr).get("/notifications").json["items"]

@@ -23,8 +23,9 @@ from marketplace.core.models import (
 )
 from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims, introductions
-from marketplace.internships.models import InternshipAgreement, Introduction, Notification, SubsidyClaim
+from marketplace.internships import claims, introductions, review
+from marketplace.internships.models import InternshipAgreement, Introduction, SubsidyClaim
+from marketplace.notifications.models import Notification
 from tests.conftest import PG_URL, Factories
 from tests.races import race
 
@@ -87,7 +88,7 @@ def test_two_caseworkers_approving_at_once_pay_once(committed):
 
     def approve(s, i):
         cw = s.get(User, ids["cws"][i])
-        return claims.approve_claim(s, cw, claim_id, "fushun-2020", dt.date(2020, 6, 2), f"经办人{i}").state
+        return review.approve_claim(s, cw, claim_id, "fushun-2020", dt.date(2020, 6, 2), f"经办人{i}").state
 
     results = race(engine, approve)
     assert sorted(map(str, results)).count("approved") == 1, results

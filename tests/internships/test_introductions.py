@@ -12,7 +12,8 @@ from marketplace.core.models import Application, User
 from marketplace.core.models import User as U
 from marketplace.fairs.models import Booth, Fair, Interview
 from marketplace.internships import introductions
-from marketplace.internships.models import Introduction, Notification
+from marketplace.internships.models import Introduction
+from marketplace.notifications.models import Notification
 from tests.internships.conftest import graduate
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.core.models import Application, User
-from marketplace.internships.models import Notification, SubsidyClaim
+from marketplace.internships.models import SubsidyClaim
+from marketplace.notifications.models import Notification
 from tests.internships.conftest import graduate
 from tests.internships.test_pages_flow import login
 

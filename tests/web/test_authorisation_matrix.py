@@ -43,7 +43,8 @@ from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims as internship_claims
-from marketplace.internships.models import Introduction, Notification
+from marketplace.internships.models import Introduction
+from marketplace.notifications.models import Notification
 from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
 from marketplace.welfare import operations as welfare
@@ -240,6 +241,10 @@ MATRIX: dict[str, dict] = {
                         "contract_months": 12, "monthly_social_insurance": "800.00", "submit": False},
         bodies={"agency": lambda w: {"kind": "referral_r7", "application_id": w.app_i.id, "hire_on": "2020-03-01",
                                      "contract_months": 12, "makeup_insurance_on": "2020-07-10", "submit": False}}),
+    # R15: person A claims for themselves, a caseworker of A's district for A; the facts come from A's records
+    "GET /internships/hubei-claims":                    row("d    o    d    d    d    o    o    d    o"),
+    "POST /internships/hubei-claims":                   row("d    o    d    d    d    o    h    d    o",
+        body=lambda w: {"profile_id": w.prof_a.id}),
     # the agency's introduction of person A to B's job: the agency and person A see it, nobody else lists it
     "GET /introductions":                               row("d    o    d    d    o    d    d    d    d",
         lists=("intro_a",)),

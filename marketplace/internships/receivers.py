@@ -1,0 +1,40 @@
+"""What the internships area answers when other areas ask (``marketplace.hooks``); connected
+in ``marketplace.app.connect_hooks``. Each receiver reads in the asker's session and never
+commits."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.core.models import Application, User
+from marketplace.internships import introductions
+from marketplace.internships.claims import claims_for
+from marketplace.internships.models import InternshipAgreement
+
+
+def hire_follow_up(session: Session, application: Application, **_) -> str | None:
+    """Where the internship subsidy record of a hire on an internship posting stands (for
+    the fair booth's note): the agreement, or that the hire awaits one. Agreements (and so
+    claims) are made from a hired application with the start date and period the employer
+    enters (R1), so the employer's internship page lists the hire under "hired interns
+    without an agreement". None for other postings."""
+    if application.posting.kind != "internship":
+        return None
+    ag = session.scalar(select(InternshipAgreement.id).where(InternshipAgreement.application_id == application.id))
+    if ag is not None:
+        return f"internship agreement #{ag}"
+    return f"internship hire: application #{application.id} awaits its agreement (R1)"
+
+
+def claims_to_review(session: Session, actor: User, limit: int = 10, **_) -> tuple[list, int]:
+    """Submitted subsidy claims the actor may review (newest first, at most ``limit``), and
+    how many there are."""
+    stmt = claims_for(actor, "submitted")
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return list(session.scalars(stmt.limit(limit))), total
+
+
+def application_notes(session: Session, applications: list[Application], **_) -> dict[int, dict]:
+    """For an employer's list of applicants: the agency whose introduction counts (经…推荐)."""
+    return {app_id: {"introduced_by": intro.organisation.name}
+            for app_id, intro in introductions.credited_many(session, list(applications)).items()}
