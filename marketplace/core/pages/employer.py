@@ -6,7 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core import applications, postings, recommend, screens
+from marketplace import clock, policies
+from marketplace.core import applications, eligibility, postings, recommend, screens
+from marketplace.core.hiring_conditions import HIRING_CONDITIONS
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS
 from marketplace.core.pages.common import bp, lang_text
 from marketplace.core.schemas import PostingIn, validate
@@ -22,6 +24,7 @@ from marketplace.web.forms import (
     page_args,
     require_role,
 )
+from marketplace.web.i18n import current_lang
 
 
 @bp.get("/employer")
@@ -40,7 +43,9 @@ def _posting_form_data(f) -> dict:
             "requirements": f.get("requirements", ""), "skills": _split(f.get("skills", "")),
             "education_min": f.get("education_min", "0"), "salary_min": _opt(f.get("salary_min")),
             "salary_max": _opt(f.get("salary_max")), "headcount": f.get("headcount") or 1,
-            "district": f.get("district", ""), "close_on": _opt(f.get("close_on"))}
+            "district": f.get("district", ""), "close_on": _opt(f.get("close_on")),
+            "target_group": _opt(f.get("target_group")), "hiring_conditions": f.getlist("hiring_conditions"),
+            "for_graduates": f.get("for_graduates") == "1"}
     if kind == "internship":
         data.update(period_months=_opt(f.get("period_months")), stipend=_opt(f.get("stipend")))
     if kind == "public_welfare":
@@ -53,8 +58,13 @@ def _posting_form_data(f) -> dict:
 @login_required
 def new_posting():
     require_role("employer", "agency")
+    zh = current_lang() == "zh"
+    groups = eligibility.known_target_groups(policies.active(), clock.today())
     ctx = {"kinds": options("kind"), "districts": [(d, d) for d in DISTRICTS],
-           "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS]}
+           "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS],
+           "target_groups": [("", _("none"))] + [(g.code, g.zh if zh else g.en) for g in groups],
+           "hiring_conditions": [(k, v[0] if zh else v[1]) for k, v in HIRING_CONDITIONS.items()],
+           "picked": request.form.getlist("hiring_conditions")}
     if request.method == "GET":
         return render_template("employer/posting_form.html", form={"district": current_user.organisation.district},
                                errors={}, **ctx)
