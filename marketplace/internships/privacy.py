@@ -8,19 +8,18 @@ from sqlalchemy import select
 from marketplace.internships.models import InternshipAgreement, Introduction
 
 
-def _iso(v):
-    return v.isoformat() if v is not None else None
-
-
 def export_person(session, profile, **_) -> dict:
     """The person's internship agreements and the agencies' introductions of them."""
     return {
         "internship_agreements": [
-            {"posting": a.posting_id, "start_on": _iso(a.start_on), "period_months": a.period_months,
-             "status": a.status, "outcome_on": _iso(a.outcome_on)}
-            for a in session.scalars(select(InternshipAgreement).where(InternshipAgreement.profile_id == profile.id))],
+            {"posting": a.posting_id, "start_on": a.start_on and a.start_on.isoformat(),
+             "period_months": a.period_months, "status": a.status,
+             "outcome_on": a.outcome_on and a.outcome_on.isoformat()}
+            for a in session.scalars(select(InternshipAgreement)
+                                     .where(InternshipAgreement.profile_id == profile.id))],
         "introductions_by_agencies": [
-            {"agency": i.organisation.name, "posting": i.posting_id, "at": _iso(i.created_at), "note": i.note}
+            {"agency": i.organisation.name, "posting": i.posting_id,
+             "at": i.created_at and i.created_at.isoformat(), "note": i.note}
             for i in session.scalars(select(Introduction).where(Introduction.profile_id == profile.id))],
     }
 

@@ -14,6 +14,10 @@ An event is judged by the version whose window contains the event's date
 the calling rule falls back or refuses, saying so.
 
 Parameters of a rule version are exposed as frozen dataclasses (`R4Params`, ...).
+
+(Over 400 lines on purpose: the parameter types, the validating reader and one parser a
+rule are one schema of the JSON sets, read top to bottom; split, a rule's type and its
+parser would sit in two files.)
 """
 
 from __future__ import annotations

@@ -9,21 +9,21 @@ from sqlalchemy import select
 from marketplace.welfare.models import Placement, Referral, Registration
 
 
-def _iso(v):
-    return v.isoformat() if v is not None else None
-
-
 def export_person(session, profile, **_) -> dict:
     """Unemployment registrations, referrals and public-welfare placements of the person."""
+    def rows(model):
+        return session.scalars(select(model).where(model.profile_id == profile.id))
+
+    def day(d):
+        return d and d.isoformat()
+
     return {
         "unemployment_registrations": [
-            {"district": r.district, "registered_on": _iso(r.registered_on), "channel": r.channel,
-             "ended_on": _iso(r.ended_on), "end_reason": r.end_reason}
-            for r in session.scalars(select(Registration).where(Registration.profile_id == profile.id))],
-        "referrals": [{"posting": r.posting_id, "referred_on": _iso(r.referred_on), "outcome": r.outcome}
-                      for r in session.scalars(select(Referral).where(Referral.profile_id == profile.id))],
+            {"district": r.district, "registered_on": day(r.registered_on), "channel": r.channel,
+             "ended_on": day(r.ended_on), "end_reason": r.end_reason} for r in rows(Registration)],
+        "referrals": [{"posting": r.posting_id, "referred_on": day(r.referred_on), "outcome": r.outcome}
+                      for r in rows(Referral)],
         "public_welfare_placements": [
-            {"posting": pl.posting_id, "start_on": _iso(pl.start_on), "end_on": _iso(pl.end_on),
-             "term_months": pl.term_months}
-            for pl in session.scalars(select(Placement).where(Placement.profile_id == profile.id))],
+            {"posting": pl.posting_id, "start_on": day(pl.start_on), "end_on": day(pl.end_on),
+             "term_months": pl.term_months} for pl in rows(Placement)],
     }
