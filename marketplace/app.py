@@ -22,8 +22,10 @@ from marketplace.fairs import pages as fairs_pages
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
 from marketplace.internships import pages as internships_pages
+from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
 from marketplace.privacy import api as privacy_api
+from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
 from marketplace.web import api as web_api
 from marketplace.web import csrf, init_web
@@ -31,11 +33,12 @@ from marketplace.welfare import api as welfare_api
 from marketplace.welfare import demo as welfare_demo
 from marketplace.welfare import operations as welfare_operations
 from marketplace.welfare import pages as welfare_pages
+from marketplace.welfare import privacy as welfare_privacy
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
 AREA_API = (core_api, internships_api, welfare_api, fairs_api, privacy_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
-AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp)
+AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
 CATALOGUES = ("core", "internships", "welfare", "fairs")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
@@ -50,6 +53,9 @@ def connect_hooks() -> None:
     hooks.hire_follow_up.connect(internships_receivers.hire_follow_up)
     hooks.claims_to_review.connect(internships_receivers.claims_to_review)
     hooks.application_notes.connect(internships_receivers.application_notes)
+    hooks.person_export.connect(internships_privacy.export_person)
+    hooks.person_export.connect(welfare_privacy.export_person)
+    hooks.person_deleted.connect(internships_privacy.forget_person)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

@@ -173,3 +173,12 @@ def organisation_to_dict(org: Organisation) -> dict:
             "district": org.district, "credit_code": org.credit_code, "is_internship_base": org.is_internship_base,
             "internship_base_since_on": org.internship_base_since_on.isoformat() if org.internship_base_since_on else None,
             "is_epidemic_supply": org.is_epidemic_supply}
+
+
+def admin_toggle_user(session: Session, actor: User, user_id: int) -> User:
+    """An admin switches an account on or off (the admin page's toggle)."""
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户", "user")
+    return admin_update_user(session, actor, user_id, UserPatch(is_active=not user.is_active))

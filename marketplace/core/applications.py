@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace import clock, hooks
-from marketplace.core import audit
+from marketplace import clock, hooks, policies
+from marketplace import policy as pol
+from marketplace.core import audit, eligibility, postings
 from marketplace.core.models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile
@@ -23,28 +24,22 @@ from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound
 
 FORWARD = ("applied", "screening", "interview", "offer", "hired")
 
-# R14: a posting restricted to a target group admits only people with that (confirmed)
-# category; veteran_college_2020 also needs college education (大专+) and a 2020 discharge.
-TARGET_GROUPS = {
-    "veteran_college_2020": ("veteran", "2020年退役大学生", "college students who left the army in 2020"),
-    "disabled": ("disabled", "残疾人", "disabled people"),
-    "zero_employment_family": ("zero_employment_family", "零就业家庭成员", "members of zero-employment families"),
-    "graduating_year_graduate": ("graduating_year_graduate", "毕业年度高校毕业生", "graduating-year graduates"),
-}
-
-
-def target_group_problem(profile: Profile, target_group: str | None) -> tuple[str, str] | None:
+def target_group_problem(profile: Profile, target_group: str | None,
+                         on: dt.date | None = None) -> tuple[str, str] | None:
+    """R14: None when the person may apply to a post for ``target_group`` (or it has none),
+    else the engine's reason (zh, en): the groups and their facts are the active policy
+    set's (``core.eligibility``)."""
     if not target_group:
         return None
-    category, zh, en = TARGET_GROUPS[target_group]
-    row = next((c for c in profile.categories if c.category == category), None)
-    ok = row is not None and (row.confirmed_at is not None or category == "graduating_year_graduate")
-    if ok and target_group == "veteran_college_2020":
-        ok = profile.education >= 4 and row.since_on is not None and row.since_on.year == 2020
-    if ok:
-        return None
-    return (f"该岗位仅面向{zh}（R14），您的档案中没有经确认的该类别",
-            f"this posting is only for {en} (R14) and your profile has no confirmed category for it")
+    on = on or clock.today()
+    policy = policies.active()
+    try:
+        decision = pol.check_targeted_application(
+            policy, group=target_group, person_groups=eligibility.target_groups(policy, profile, on), on=on)
+    except pol.CaseError:
+        return (f"R14 不予通过：该岗位的定向群体（{target_group}）不在现行政策集中",
+                f"R14 refused: the post's target group ({target_group}) is not in the policy set in force")
+    return None if decision.allowed else (decision.reason_zh, decision.reason_en)
 
 
 def apply(session: Session, actor: User, posting_id: int, note: str = "", today: dt.date | None = None) -> Application:
@@ -56,7 +51,7 @@ def apply(session: Session, actor: User, posting_id: int, note: str = "", today:
     posting = get_posting(session, actor, posting_id)
     if not posting.is_open(today or clock.today()):
         raise Conflict("该岗位目前不接受申请", "this posting is not accepting applications now", field="posting")
-    problem = target_group_problem(profile, posting.target_group)
+    problem = target_group_problem(profile, posting.target_group, today or clock.today())
     if problem:
         raise NotEligible(*problem, field="posting")
     taken = Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting")
@@ -132,6 +127,9 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
                            field="stage")
     else:
         raise Forbidden()
+    withdrawal = None
+    if current == "offer" and stage == "rejected":
+        withdrawal = _soe_offer_withdrawal(session, app, note)
     if stage == "hired":
         posting = session.get(Posting, app.posting_id, with_for_update=True)
         hired = session.scalar(select(func.count()).select_from(Application).where(
@@ -146,7 +144,35 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
     session.flush()
     audit.record(session, actor, "application", app.id, "stage", before={"stage": current}, after={"stage": stage},
                  reason=note)
+    if withdrawal is not None:
+        # R13: an SOE's withdrawn offer to a graduate is reported, with its reason
+        audit.record(session, actor, "application", app.id, "soe_offer_withdrawal", before={"stage": current},
+                     after={"stage": stage, "rule": "R13", "reportable": True,
+                            "organisation_id": app.posting.organisation_id}, reason=note)
     return app
+
+
+def to_graduate(profile: Profile, on: dt.date) -> bool:
+    """R13's "a graduate" (**[choice]**): a graduating-year graduate by category, or a college
+    graduate (大专 or above) who graduated this year or in the two years before."""
+    if any(c.category == "graduating_year_graduate" for c in profile.categories):
+        return True
+    return (profile.education or 0) >= 4 and profile.graduation_year is not None \
+        and on.year - 2 <= profile.graduation_year <= on.year
+
+
+def _soe_offer_withdrawal(session: Session, app: Application, note: str):
+    """R13 on moving an offer to rejected: an SOE withdrawing an offer to a graduate must give
+    a reason (the note); returns the engine's decision when the withdrawal is reportable."""
+    on = clock.today()
+    policy = policies.active()
+    posting = app.posting
+    graduate = postings.aimed_at_graduates(posting, policy, on) or to_graduate(app.profile, on)
+    decision = pol.check_soe_offer_withdrawal(policy, employer_is_soe=posting.organisation.org_type == "soe",
+                                              to_graduate=graduate, reason=note, on=on)
+    if not decision.allowed:
+        raise NotEligible(decision.reason_zh, decision.reason_en, field="note")
+    return decision if decision.details.get("reportable") else None
 
 
 def applications_for(actor: User, posting_id: int | None = None, stage: str | None = None):

@@ -2,20 +2,34 @@
 
 Drafts are seen only by the employer's staff, caseworkers and admins. Published and
 closed postings are public.
+
+The rules of publication (judged when a posting is published, and again when a published
+posting is edited) come from the active policy set (``policies.active()``) on the business
+date (``clock.today()``):
+
+* R14: a ``target_group`` must be one of the set's groups (else a form error on
+  ``target_group``); a group's cap counts places, the headcounts of its published postings
+  across the city, and a posting whose places would pass it is refused.
+* R13: an SOE's (``Organisation.org_type == "soe"``) posting aimed at graduates
+  (``for_graduates``, or a target group of graduating-year graduates) may not require a
+  prior 实习 at the unit, picked in ``hiring_conditions`` or written in the requirements or
+  description (``core.hiring_conditions``); refused naming that field.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace import clock
-from marketplace.core import audit
+from marketplace import clock, policies
+from marketplace import policy as pol
+from marketplace.core import audit, eligibility
+from marketplace.core.hiring_conditions import prior_internship_required
 from marketplace.core.models import EDUCATION_LEVELS, Organisation, Posting, User, utcnow
 from marketplace.core.schemas import PostingIn
 from marketplace.db import after_commit
-from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound
+from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 
 
 def _require_employer(actor: User) -> None:
@@ -34,9 +48,58 @@ def _check_kind_allowed(session: Session, actor: User, data: PostingIn) -> None:
                           "and social organisations may post them", field="kind")
 
 
+def _check_target_group(data: PostingIn, today: dt.date) -> None:
+    """R14: a posting's target group is one the active policy set lists."""
+    if not data.target_group:
+        return
+    known = eligibility.known_target_groups(policies.active(), today)
+    if data.target_group not in {g.code for g in known}:
+        names_zh = "、".join(g.zh for g in known) or "无"
+        names_en = ", ".join(g.en for g in known) or "none"
+        raise ValidationFailed(f"R14：现行政策集没有该定向群体（可选：{names_zh}）",
+                               f"R14: the policy set in force has no such target group (known: {names_en})",
+                               field="target_group")
+
+
+def aimed_at_graduates(posting: Posting, policy: pol.PolicySet, on: dt.date) -> bool:
+    """R13's "aimed at graduates": ticked on the posting, or its target group is a group of
+    graduating-year graduates in the set."""
+    if posting.for_graduates:
+        return True
+    group = next((g for g in eligibility.known_target_groups(policy, on) if g.code == posting.target_group), None)
+    return group is not None and group.category == "graduating_year_graduate"
+
+
+def _check_publication(session: Session, posting: Posting, today: dt.date) -> None:
+    """R14 (target group and its cap of places) and R13 (SOE graduate postings) for a posting
+    that is, or is about to be, published."""
+    policy = policies.active()
+    if posting.target_group:
+        places = session.scalar(select(func.coalesce(func.sum(Posting.headcount), 0)).where(
+            Posting.status == "published", Posting.target_group == posting.target_group,
+            Posting.id != posting.id))
+        try:
+            decision = pol.check_targeted_post(policy, group=posting.target_group, already_published=int(places),
+                                               places=posting.headcount, on=today)
+        except pol.CaseError:
+            raise ValidationFailed("R14：现行政策集没有该定向群体", "R14: the policy set in force has no such "
+                                   "target group", field="target_group") from None
+        if not decision.allowed:
+            raise NotEligible(decision.reason_zh, decision.reason_en, field="target_group")
+    org = session.get(Organisation, posting.organisation_id)
+    found = prior_internship_required(posting.hiring_conditions, posting.requirements, posting.description)
+    decision = pol.check_soe_posting(policy, employer_is_soe=org.org_type == "soe",
+                                     aimed_at_graduates=aimed_at_graduates(posting, policy, today),
+                                     requires_prior_internship_at_unit=found is not None, on=today)
+    if not decision.allowed:
+        field, what = found  # type: ignore[misc]
+        raise NotEligible(f"{decision.reason_zh}（{what}）", f"{decision.reason_en} ({what})", field=field)
+
+
 def create_posting(session: Session, actor: User, data: PostingIn) -> Posting:
     _require_employer(actor)
     _check_kind_allowed(session, actor, data)
+    _check_target_group(data, clock.today())
     posting = Posting(organisation_id=actor.organisation_id, created_by_id=actor.id, status="draft",
                       **data.model_dump())
     session.add(posting)
@@ -61,8 +124,11 @@ def update_posting(session: Session, actor: User, posting_id: int, data: Posting
         raise Conflict("岗位类型发布后不能更改，请新建岗位", "a posting's kind cannot change; create a new posting",
                        field="kind")
     _check_kind_allowed(session, actor, data)
+    _check_target_group(data, clock.today())
     for k, v in data.model_dump().items():
         setattr(posting, k, v)
+    if posting.status == "published":
+        _check_publication(session, posting, clock.today())
     session.flush()
     audit.record(session, actor, "posting", posting.id, "update", after={"title": posting.title})
     if posting.status == "published":
@@ -80,6 +146,7 @@ def publish_posting(session: Session, actor: User, posting_id: int, today: dt.da
     if posting.close_on and posting.close_on < today:
         raise Conflict("截止日期已过，请先修改截止日期", "the closing date has passed; change close_on first",
                        field="close_on")
+    _check_publication(session, posting, today)
     posting.status = "published"
     posting.published_at = posting.published_at or utcnow()
     session.flush()
@@ -140,6 +207,7 @@ def posting_to_dict(p: Posting) -> dict:
         "skills": list(p.skills), "education_min": p.education_min,
         "education_min_name": EDUCATION_LEVELS.get(p.education_min), "salary_min": p.salary_min,
         "salary_max": p.salary_max, "headcount": p.headcount, "district": p.district, "target_group": p.target_group,
+        "hiring_conditions": list(p.hiring_conditions or []), "for_graduates": p.for_graduates,
         "open_on": p.open_on.isoformat() if p.open_on else None,
         "close_on": p.close_on.isoformat() if p.close_on else None, "status": p.status,
         "period_months": p.period_months, "stipend": str(p.stipend) if p.stipend is not None else None,

@@ -25,9 +25,10 @@ from pydantic_core import PydanticCustomError
 
 import chinese
 from marketplace import clock
+from marketplace.core.hiring_conditions import HIRING_CONDITIONS
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
 from marketplace.errors import ValidationFailed
-from marketplace.idcodes import credit_code_problem, id_number_problem
+from marketplace.idcodes import credit_code_problem, id_birth_date, id_number_problem
 
 
 def _norm(v):
@@ -130,7 +131,6 @@ class ProfileIn(Strict):
         if not (dt.date(1900, 1, 1) <= self.birth_on <= today):
             raise PydanticCustomError("birth_on_range", "birth date must be between 1900-01-01 and today")
         if self.id_number:
-            from marketplace.idcodes import id_birth_date
             if id_birth_date(self.id_number) != self.birth_on:
                 raise PydanticCustomError("id_birth_mismatch", "the birth date does not match the ID number")
         if self.graduation_year and self.graduation_year < self.birth_on.year + 10:
@@ -208,8 +208,13 @@ class PostingIn(Strict):
     salary_max: Money | None = None
     headcount: Annotated[int, Field(ge=1, le=10000)] = 1
     district: District
-    target_group: Literal["veteran_college_2020", "disabled", "zero_employment_family",
-                          "graduating_year_graduate"] | None = None
+    #: a target group of the active policy set (R14; checked by core.postings against the set)
+    target_group: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    #: conditions of hiring picked from core.hiring_conditions.HIRING_CONDITIONS
+    hiring_conditions: Annotated[list[Literal[tuple(HIRING_CONDITIONS)]],  # type: ignore[valid-type]
+                                 Field(max_length=len(HIRING_CONDITIONS))] = []
+    #: aimed at college graduates (面向高校毕业生)
+    for_graduates: bool = False
     open_on: dt.date | None = None
     close_on: dt.date | None = None
     period_months: Annotated[int, Field(ge=3, le=12)] | None = None
@@ -222,6 +227,7 @@ class PostingIn(Strict):
     def _consistent(self):
         if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
             raise PydanticCustomError("salary_range", "salary_min must not exceed salary_max")
+        self.hiring_conditions = list(dict.fromkeys(self.hiring_conditions))
         if self.open_on and self.close_on and self.open_on > self.close_on:
             raise PydanticCustomError("date_range", "open_on must not be after close_on")
         if self.kind == "internship":

@@ -14,6 +14,10 @@ An event is judged by the version whose window contains the event's date
 the calling rule falls back or refuses, saying so.
 
 Parameters of a rule version are exposed as frozen dataclasses (`R4Params`, ...).
+
+(Over 400 lines on purpose: the parameter types, the validating reader and one parser a
+rule are one schema of the JSON sets, read top to bottom; split, a rule's type and its
+parser would sit in two files.)
 """
 
 from __future__ import annotations
@@ -60,7 +64,17 @@ class InterruptionReason(Code):
 
 @dataclass(frozen=True)
 class TargetGroup(Code):
-    cap: int = 0
+    """An R14 target group: its city-wide cap of places (None: uncapped) and the facts of a
+    person's records that place them in it: a profile ``category`` (confirmed by a caseworker
+    unless ``confirmed`` is false), an optional minimum education level (``min_education``,
+    the profile's level code) and an optional year the category began (``since_year``:
+    the category's since-date falls in that year)."""
+
+    cap: int | None = 0
+    category: str = ""
+    confirmed: bool = True
+    min_education: int | None = None
+    since_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -431,9 +445,23 @@ def _r13(r: _Reader) -> R13Params:
     return R13Params(r.window())
 
 
+def _optional_int(r: _Reader, key: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    if r.raw(key, optional=True) is None:
+        return None
+    return r.int(key, minimum=minimum, maximum=maximum)
+
+
+def _target_group(i: _Reader) -> TargetGroup:
+    category = i.str("category")
+    if not category:
+        raise i.fail("category", "a target group needs the profile category that places a person in it")
+    return TargetGroup(i.str("code"), i.str("zh"), i.str("en"), _optional_int(i, "cap"), category,
+                       i.bool("confirmed", default=True), _optional_int(i, "min_education", maximum=7),
+                       _optional_int(i, "since_year", minimum=1900))
+
+
 def _r14(r: _Reader) -> R14Params:
-    return R14Params(r.window(), _codes(r, "groups", lambda i: TargetGroup(
-        i.str("code"), i.str("zh"), i.str("en"), i.int("cap"))))
+    return R14Params(r.window(), _codes(r, "groups", _target_group))
 
 
 def _r15(r: _Reader) -> R15Params:

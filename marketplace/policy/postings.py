@@ -7,9 +7,11 @@ Readings (**[choice]**):
   its window (2020–2021) it does not apply, which the decision says.
 * An SOE may withdraw an offer to a graduate only with a recorded reason; every
   such withdrawal is marked ``reportable``.
-* R14: a targeted group's cap counts posts across the whole city; a post may be
-  published while the count already published is below the cap; a person may
-  apply only when their records place them in the post's group.
+* R14: a targeted group's cap counts **places** (岗位 = openings: the headcount of each
+  published posting of the group) across the whole city; a posting may be published
+  when the places already published plus its own stay within the cap; a group with
+  no cap (null) is only restricted by membership; a person may apply only when their
+  records place them in the post's group (``marketplace.core.eligibility``).
 """
 
 from __future__ import annotations
@@ -75,15 +77,23 @@ def _group(policy: PolicySet, group: str, on: date) -> tuple[R14Params | None, D
     return p, None
 
 
-def check_targeted_post(policy: PolicySet, *, group: str, already_published: int, on: date) -> Decision:
-    """R14: may one more post targeted at `group` be published (city-wide cap)?"""
+def check_targeted_post(policy: PolicySet, *, group: str, already_published: int, on: date,
+                        places: int = 1) -> Decision:
+    """R14: may a posting of ``places`` more places targeted at `group` be published, with
+    ``already_published`` places of the group published across the city (the cap)?"""
     p, refusal = _group(policy, group, on)
     if refusal is not None:
         return refusal
     g = p.group(group)  # type: ignore[union-attr]
-    ok = already_published < g.cap
-    cond = Condition("cap", ok, f"面向{g.zh}的定向岗位已发布{already_published}个，全市上限{g.cap}个",
-                     f"{already_published} posts for {g.en} already published, city-wide cap {g.cap}")
+    if g.cap is None:
+        return Decision("R14", True, f"R14 面向{g.zh}的定向岗位不设名额上限",
+                        f"R14 posts for {g.en} have no city-wide cap", details={"group": group, "cap": None,
+                                                                                "published": already_published})
+    ok = already_published + places <= g.cap
+    cond = Condition("cap", ok, f"面向{g.zh}的定向岗位已发布{already_published}个，全市上限{g.cap}个"
+                     + ("" if ok else f"，不能再发布{places}个"),
+                     f"{already_published} posts for {g.en} already published, city-wide cap {g.cap}"
+                     + ("" if ok else f": {places} more cannot be published"))
     return decide("R14", [cond], ok_zh=f"R14 可发布面向{g.zh}的定向岗位", ok_en=f"R14 targeted post for {g.en} may be published",
                   details={"group": group, "cap": g.cap, "published": already_published})
 

@@ -1,6 +1,9 @@
 """A person's rights over their data (PIPL): download everything held about them, and
 delete it.
 
+The areas' own records come through ``hooks.person_export`` (each answers a dict of its
+keys) and are cleared through ``hooks.person_deleted``; this module reads only core.
+
 Deletion pseudonymises rather than removes rows that other records need: the audit log
 (kept by law for subsidy decisions) and applications an employer acted on keep their
 ids, but the person's name, ID and phone numbers, birth date, texts and categories are
@@ -15,15 +18,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace import clock
+from marketplace import clock, hooks
 from marketplace.core import audit
-from marketplace.core.models import ApiToken, Application, AuditEntry, Profile, User
+from marketplace.core.models import ApiToken, Application, AuditEntry, User
 from marketplace.core.profiles import my_profile
 from marketplace.crypto import Cipher
 from marketplace.db import after_commit
 from marketplace.errors import Forbidden, Unauthorized
-from marketplace.internships.models import InternshipAgreement, Introduction
-from marketplace.welfare.models import Placement, Referral, Registration
 
 PSEUDONYM = "已注销用户"
 
@@ -53,39 +54,15 @@ def export(session: Session, cipher: Cipher, actor: User) -> dict:
              "history": [{"to": e.to_stage, "at": e.at.isoformat(), "note": e.note} for e in a.events]}
             for a in session.scalars(select(Application).where(Application.profile_id == p.id))]
     if p is not None:
-        out.update(_area_records(session, p))
+        # what each area holds of the person (internships, welfare, ...), same keys as before
+        for part in hooks.ask(hooks.person_export, session, profile=p, cipher=cipher):
+            out.update(part)
     out["audit_log"] = [
         {"at": e.at.isoformat(), "entity": e.entity, "action": e.action, "reason": e.reason}
         for e in session.scalars(select(AuditEntry).where(
             (AuditEntry.actor_id == actor.id) |
             ((AuditEntry.entity == "profile") & (AuditEntry.entity_id == (p.id if p else -1)))).order_by(AuditEntry.id))]
     return out
-
-
-def _area_records(session: Session, p: Profile) -> dict:
-    """Internship agreements and public-employment records about the person."""
-    def iso(v):
-        return v.isoformat() if v is not None else None
-
-    return {
-        "internship_agreements": [
-            {"posting": a.posting_id, "start_on": iso(a.start_on), "period_months": a.period_months,
-             "status": a.status, "outcome_on": iso(a.outcome_on)}
-            for a in session.scalars(select(InternshipAgreement).where(InternshipAgreement.profile_id == p.id))],
-        "unemployment_registrations": [
-            {"district": r.district, "registered_on": iso(r.registered_on), "channel": r.channel,
-             "ended_on": iso(r.ended_on), "end_reason": r.end_reason}
-            for r in session.scalars(select(Registration).where(Registration.profile_id == p.id))],
-        "introductions_by_agencies": [
-            {"agency": i.organisation.name, "posting": i.posting_id, "at": iso(i.created_at), "note": i.note}
-            for i in session.scalars(select(Introduction).where(Introduction.profile_id == p.id))],
-        "referrals": [{"posting": r.posting_id, "referred_on": iso(r.referred_on), "outcome": r.outcome}
-                      for r in session.scalars(select(Referral).where(Referral.profile_id == p.id))],
-        "public_welfare_placements": [
-            {"posting": pl.posting_id, "start_on": iso(pl.start_on), "end_on": iso(pl.end_on),
-             "term_months": pl.term_months}
-            for pl in session.scalars(select(Placement).where(Placement.profile_id == p.id))],
-    }
 
 
 def delete_account(session: Session, actor: User, password: str) -> None:
@@ -102,10 +79,8 @@ def delete_account(session: Session, actor: User, password: str) -> None:
         p.desired_salary_min = p.graduation_year = None
         p.categories.clear()
         p.user_id = None
-        from marketplace.internships.models import Introduction
-
-        for intro in session.scalars(select(Introduction).where(Introduction.profile_id == p.id)):
-            intro.note = ""  # an agency's words about the person; the record itself backs paid claims
+        # each area clears what it holds of the person (internships: an agency's note)
+        hooks.person_deleted.send(session, profile=p, user=actor)
         for entry in session.scalars(select(AuditEntry).where(AuditEntry.entity == "profile",
                                                               AuditEntry.entity_id == p.id)):
             # the log stays (append-only for its facts) but carries no name any more
@@ -115,7 +90,7 @@ def delete_account(session: Session, actor: User, password: str) -> None:
     session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id))
     actor.username = f"deleted-{actor.id}"
     actor.display_name = PSEUDONYM
-    actor.password_hash = generate_password_hash(f"deleted-{dt.datetime.now().timestamp()}")
+    actor.password_hash = generate_password_hash(f"deleted-{clock.now_utc().timestamp()}")
     actor.is_active = False
     session.flush()
     audit.record(session, None, "user", actor.id, "delete_personal_data", reason="data subject request (PIPL)")

@@ -85,6 +85,11 @@ def edit(doc, path, value):
     ("rules.R12", {}, r"rules: unknown key\(s\) R12"),
     ("name", "", r"must be non-empty"),
     ("rules.R7.epidemic_declared_end", "soon", r"epidemic_declared_end: expected a date"),
+    ("rules.R14.groups", [{"code": "g", "zh": "甲", "en": "g", "cap": 1}], r"R14\.groups\[0\]\.category: missing"),
+    ("rules.R14.groups", [{"code": "g", "zh": "甲", "en": "g", "cap": 1, "category": "veteran", "min_education": 9}],
+     r"groups\[0\]\.min_education: must be between 0 and 7"),
+    ("rules.R14.groups", [{"code": "g", "zh": "甲", "en": "g", "cap": "many", "category": "veteran"}],
+     r"groups\[0\]\.cap: expected an integer"),
 ])
 def test_validation_errors_name_the_path(fushun_doc, path, value, message):
     doc = copy.deepcopy(fushun_doc)
@@ -129,3 +134,10 @@ def test_a_city_adds_a_set_without_code(write_set, fushun_doc):
     doc["rules"]["R2"]["monthly_rate"] = "1810.00"
     directory = write_set("fushun-2021", doc)
     assert load_policy_set("fushun-2021", directory).rule("R2").monthly_rate == Decimal("1810.00")
+
+
+def test_r14_groups_carry_their_membership_facts(fushun):
+    g = fushun.rule("R14", date(2020, 6, 1)).group("veteran_college_2020")
+    assert (g.cap, g.category, g.confirmed, g.min_education, g.since_year) == (150, "veteran", True, 4, 2020)
+    grad = fushun.rule("R14", date(2020, 6, 1)).group("graduating_year_graduate")
+    assert (grad.cap, grad.confirmed, grad.min_education) == (None, False, None)

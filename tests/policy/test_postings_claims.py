@@ -89,3 +89,15 @@ def test_require_raises_not_eligible_with_the_decision(fushun):
     assert info.value.decision is refused and "claim deadline" in str(info.value)
     ok = check_claim_deadline(fushun, date(2021, 1, 1))
     assert ok.require() is ok
+
+
+def test_r14_cap_counts_the_places_a_posting_adds(fushun):
+    on = date(2020, 6, 1)
+    assert check_targeted_post(fushun, group="veteran_college_2020", already_published=145, places=5, on=on).allowed
+    over = check_targeted_post(fushun, group="veteran_college_2020", already_published=145, places=6, on=on)
+    assert not over.allowed and over.reason_en.startswith("R14 refused")
+
+
+def test_r14_group_without_a_cap_is_never_full(fushun):
+    d = check_targeted_post(fushun, group="disabled", already_published=10_000, on=date(2020, 6, 1))
+    assert d.allowed and d.details["cap"] is None

@@ -11,7 +11,8 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from sqlalchemy import func, select
 
-from marketplace.core.models import Posting, Profile
+from marketplace import hooks
+from marketplace.core.models import Posting, Profile, User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,3 +139,24 @@ def test_every_page_string_has_a_chinese_translation(tmp_path):
         assert po == compiled, f"{po_path.with_suffix('.mo')} is stale: run pybabel compile -d {po_path.parents[2]}"
         have.update(po)
     assert sorted(wanted - set(have)) == []
+
+
+def test_the_applicant_list_shows_the_notes_the_areas_answer(client, make):
+    """The employer's applicant list asks the areas (hooks.application_notes) for their notes:
+    internships answers which agency introduced the applicant (经…推荐)."""
+    posting = make.posting()
+    person = make.profile()
+    client.post(f"/api/v1/postings/{posting.id}/applications", json={},
+                headers=make.token(make.s.get(User, person.user_id)))
+
+    def note(session, applications, **_):
+        return {a.id: {"introduced_by": "丙人力资源公司"} for a in applications}
+
+    hooks.application_notes.connect(note)
+    try:
+        hr = make.user("employer", organisation=posting.organisation)
+        client.post("/login", data={"username": hr.username, "password": "secret-pass-1"})
+        html = client.get(f"/employer/postings/{posting.id}").get_data(as_text=True)
+    finally:
+        hooks.application_notes.disconnect(note)
+    assert 'data-test="introduced-by"' in html and "丙人力资源公司" in html

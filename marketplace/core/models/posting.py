@@ -41,8 +41,12 @@ class Posting(Base):
     headcount: Mapped[int] = mapped_column(default=1)
     #: district of the workplace
     district: Mapped[str] = mapped_column(String(32), index=True)
-    #: optional target-group restriction (R14), e.g. veteran_college_2020
+    #: optional target-group restriction (R14), a group code of the policy set, e.g. veteran_college_2020
     target_group: Mapped[str | None] = mapped_column(String(40))
+    #: conditions of hiring the employer picks (codes of core.hiring_conditions.HIRING_CONDITIONS)
+    hiring_conditions: Mapped[list] = mapped_column(default=list)
+    #: aimed at college graduates (面向高校毕业生), which R13 binds for an SOE
+    for_graduates: Mapped[bool] = mapped_column(default=False)
     #: first day applications are accepted
     open_on: Mapped[dt.date | None]
     #: last day applications are accepted

@@ -1,0 +1,134 @@
+"""An employer's (or agency's) pages: its postings, the posting form, a posting's
+applicants, recommended candidates and invitations."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace import clock, policies
+from marketplace.core import applications, eligibility, postings, recommend, screens
+from marketplace.core.hiring_conditions import HIRING_CONDITIONS
+from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS
+from marketplace.core.pages.common import bp, lang_text
+from marketplace.core.schemas import PostingIn, validate
+from marketplace.errors import DomainError
+from marketplace.web import db, runtime
+from marketplace.web.forms import (
+    _opt,
+    _split,
+    education_name,
+    field_errors,
+    message,
+    options,
+    page_args,
+    require_role,
+)
+from marketplace.web.i18n import current_lang
+
+
+@bp.get("/employer")
+@login_required
+def employer_home():
+    require_role("employer", "agency")
+    page, per_page = page_args()
+    items, total, counts = screens.employer_home_page(db(), current_user, page, per_page)
+    return render_template("employer/home.html", org=current_user.organisation, items=items, total=total, page=page,
+                           per_page=per_page, app_counts=counts)
+
+
+def _posting_form_data(f) -> dict:
+    kind = f.get("kind", "")
+    data = {"kind": kind, "title": f.get("title", ""), "description": f.get("description", ""),
+            "requirements": f.get("requirements", ""), "skills": _split(f.get("skills", "")),
+            "education_min": f.get("education_min", "0"), "salary_min": _opt(f.get("salary_min")),
+            "salary_max": _opt(f.get("salary_max")), "headcount": f.get("headcount") or 1,
+            "district": f.get("district", ""), "close_on": _opt(f.get("close_on")),
+            "target_group": _opt(f.get("target_group")), "hiring_conditions": f.getlist("hiring_conditions"),
+            "for_graduates": f.get("for_graduates") == "1"}
+    if kind == "internship":
+        data.update(period_months=_opt(f.get("period_months")), stipend=_opt(f.get("stipend")))
+    if kind == "public_welfare":
+        temp = f.get("temporary")
+        data.update(temporary=None if temp in ("", None) else temp == "1", term_months=_opt(f.get("term_months")))
+    return data
+
+
+@bp.route("/employer/postings/new", methods=["GET", "POST"])
+@login_required
+def new_posting():
+    require_role("employer", "agency")
+    zh = current_lang() == "zh"
+    groups = eligibility.known_target_groups(policies.active(), clock.today())
+    ctx = {"kinds": options("kind"), "districts": [(d, d) for d in DISTRICTS],
+           "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS],
+           "target_groups": [("", _("none"))] + [(g.code, g.zh if zh else g.en) for g in groups],
+           "hiring_conditions": [(k, v[0] if zh else v[1]) for k, v in HIRING_CONDITIONS.items()],
+           "picked": request.form.getlist("hiring_conditions")}
+    if request.method == "GET":
+        return render_template("employer/posting_form.html", form={"district": current_user.organisation.district},
+                               errors={}, **ctx)
+    s = db()
+    try:
+        p = postings.create_posting(s, current_user, validate(PostingIn, _posting_form_data(request.form)))
+        if request.form.get("publish") == "1":
+            postings.publish_posting(s, current_user, p.id)
+    except DomainError as exc:
+        return render_template("employer/posting_form.html", form=request.form, errors=field_errors(exc),
+                               error=message(exc), **ctx), exc.status
+    flash(_("Posting saved."), "ok")
+    return redirect(url_for("pages.employer_posting", posting_id=p.id))
+
+
+@bp.get("/employer/postings/<int:posting_id>")
+@login_required
+def employer_posting(posting_id):
+    require_role("employer", "agency")
+    page, per_page = page_args(50)
+    # the areas' notes on each applicant (internships: the agency that introduced them, 经…推荐)
+    view = screens.employer_posting_page(db(), current_user, posting_id, page, per_page)
+    return render_template("employer/posting.html", p=view.posting, items=view.items, total=view.total, page=page,
+                           per_page=per_page, notes=view.notes)
+
+
+@bp.post("/employer/postings/<int:posting_id>/<any(publish, close):action>")
+@login_required
+def posting_action(posting_id, action):
+    require_role("employer", "agency")
+    try:
+        (postings.publish_posting if action == "publish" else postings.close_posting)(db(), current_user, posting_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("pages.employer_posting", posting_id=posting_id)), 303
+    return redirect(url_for("pages.employer_posting", posting_id=posting_id))
+
+
+@bp.get("/employer/postings/<int:posting_id>/candidates")
+@login_required
+def employer_candidates(posting_id):
+    require_role("employer", "agency")
+
+    s = db()
+    p, existing = screens.candidates_stages(s, current_user, posting_id)
+    page, per_page = page_args(10)
+    result = recommend.candidates(s, runtime(), current_user, posting_id, offset=(page - 1) * per_page, limit=per_page,
+                                  include_ineligible=request.args.get("all") == "1")
+    return render_template("employer/candidates.html", p=p, items=result["items"], total=result["total"],
+                           excluded=result["excluded"], page=page, per_page=per_page, existing=existing, text=lang_text)
+
+
+@bp.post("/employer/postings/<int:posting_id>/invite/<int:profile_id>")
+@login_required
+def employer_invite(posting_id, profile_id):
+    require_role("employer", "agency")
+    try:
+        applications.invite(db(), current_user, posting_id, profile_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("pages.employer_candidates", posting_id=posting_id)), 303
+    flash(_("Invitation sent. The person will see it under My applications."), "ok")
+    return redirect(url_for("pages.employer_candidates", posting_id=posting_id))

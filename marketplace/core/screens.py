@@ -1,0 +1,72 @@
+"""The reads the core pages need, as named operations (views never query): each takes the
+session and the acting user, checks what the actor may see through the same operations
+the API uses, and returns plain values for the template."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace import hooks
+from marketplace.core import applications, postings, profiles
+from marketplace.core.models import Application, Posting, User
+from marketplace.db import paginate
+
+
+def home_page(session: Session) -> tuple[list[Posting], dict[str, int]]:
+    """The twelve latest published postings and the number published of each kind."""
+    latest = list(session.scalars(postings.public_postings().limit(12)))
+    counts = dict(session.execute(select(Posting.kind, func.count()).where(Posting.status == "published")
+                                  .group_by(Posting.kind)).all())
+    return latest, counts
+
+
+def posting_page(session: Session, actor: User | None, posting_id: int) -> tuple[Posting, Application | None]:
+    """A posting as the actor may see it, and the person's own application to it, if any."""
+    p = postings.get_posting(session, actor, posting_id)
+    applied = None
+    if actor is not None and actor.role == "person":
+        prof = profiles.my_profile(session, actor)
+        if prof is not None:
+            applied = session.scalar(select(Application).where(Application.posting_id == p.id,
+                                                               Application.profile_id == prof.id))
+    return p, applied
+
+
+def employer_home_page(session: Session, actor: User, page: int, per_page: int):
+    """A page of the organisation's postings, and the number of applications to each."""
+    items, total = paginate(session, postings.org_postings(actor), page, per_page)
+    counts = dict(session.execute(select(Application.posting_id, func.count()).join(Posting)
+                                  .where(Posting.organisation_id == actor.organisation_id)
+                                  .group_by(Application.posting_id)).all())
+    return items, total, counts
+
+
+@dataclass
+class EmployerPostingPage:
+    posting: Posting
+    items: list[Application]
+    total: int
+    #: application id -> the notes the areas add (internships: ``introduced_by``, the agency)
+    notes: dict[int, dict]
+
+
+def employer_posting_page(session: Session, actor: User, posting_id: int, page: int,
+                          per_page: int) -> EmployerPostingPage:
+    """The employer's own posting with a page of its applicants and the areas' notes on them."""
+    p = postings.own_posting(session, actor, posting_id)
+    items, total = paginate(session, applications.applications_for(actor, posting_id), page, per_page)
+    notes: dict[int, dict] = {}
+    for answer in hooks.ask(hooks.application_notes, session, applications=items):
+        for app_id, note in answer.items():
+            notes.setdefault(app_id, {}).update(note)
+    return EmployerPostingPage(p, items, total, notes)
+
+
+def candidates_stages(session: Session, actor: User, posting_id: int) -> tuple[Posting, dict[int, str]]:
+    """The employer's own posting and the stage of each person already in it (profile id -> stage)."""
+    p = postings.own_posting(session, actor, posting_id)
+    existing = {a.profile_id: a.stage for a in session.scalars(select(Application)
+                                                               .where(Application.posting_id == p.id))}
+    return p, existing

@@ -1,0 +1,34 @@
+"""The person's "my data" page (PIPL): download everything held about them, or delete it."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from marketplace.errors import DomainError
+from marketplace.privacy import operations as privacy
+from marketplace.web import cipher, db
+from marketplace.web.forms import message, require_role
+
+bp = Blueprint("privacy", __name__, template_folder="templates")
+
+
+@bp.route("/me/data", methods=["GET", "POST"])
+@login_required
+def my_data():
+    require_role("person")
+    if request.method == "GET":
+        if request.args.get("download") == "1":
+            body = json.dumps(privacy.export(db(), cipher(), current_user), ensure_ascii=False, indent=2)
+            return Response(body, mimetype="application/json",
+                            headers={"Content-Disposition": "attachment; filename=my-data.json"})
+        return render_template("person/data.html")
+    try:
+        privacy.delete_account(db(), current_user, request.form.get("password", ""))
+    except DomainError as exc:
+        return render_template("person/data.html", error=message(exc)), exc.status
+    logout_user()
+    flash(_("Your account and personal data were deleted."), "ok")
+    return redirect(url_for("pages.home"))
