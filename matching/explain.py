@@ -15,16 +15,35 @@ _EDU_NAMES = {0: "不限", 1: "小学", 2: "初中", 3: "高中/中专", 4: "大
 
 INELIGIBLE_TEXT = {
     "open": ("岗位已关闭", "posting is closed"),
-    "internship": ("不符合见习条件（限应届及上一届大专以上毕业生）", "not eligible for this internship (recent graduates with 大专 or higher only)"),
-    "public_welfare": ("不属于就业困难人员，不能安置公益性岗位", "not a hard-to-employ person: public-welfare post not open to them"),
+    "internship": ("不符合见习条件", "not eligible for a subsidised internship"),
+    "public_welfare": ("不符合公益性岗位安置条件", "not eligible for a public-welfare post"),
     "target_group": ("不属于岗位定向招聘对象", "not in the post's target group"),
     "age": ("年龄不符合岗位要求", "age outside the post's stated limit"),
     "gender": ("性别不符合岗位要求", "gender does not meet the post's stated requirement"),
 }
 
 
-def ineligible_reasons(passed: dict[str, bool]) -> list[dict]:
-    return [{"code": k, "zh": INELIGIBLE_TEXT[k][0], "en": INELIGIBLE_TEXT[k][1]} for k, ok in passed.items() if not ok]
+def _engine_reason(code: str, person: F.ProfileData | None) -> tuple[str, str] | None:
+    """The policy engine's own reason for a refusal it decided (R1, R8, R14), if given."""
+    if person is None:
+        return None
+    reason = {"internship": person.internship_reason, "public_welfare": person.public_welfare_reason,
+              "target_group": person.target_groups_reason}.get(code)
+    return reason if reason and reason[0] else None
+
+
+def ineligible_reasons(passed: dict[str, bool], person: F.ProfileData | None = None) -> list[dict]:
+    """Why a pair was filtered out; for the engine's filters, the engine's reason about ``person``."""
+    out = []
+    for k, ok in passed.items():
+        if ok:
+            continue
+        zh, en = INELIGIBLE_TEXT[k]
+        engine = _engine_reason(k, person)
+        if engine:
+            zh, en = f"{zh}（{engine[0]}）", f"{en} ({engine[1]})"
+        out.append({"code": k, "zh": zh, "en": en})
+    return out
 
 
 def _held(phrase_ids: np.ndarray, have: set[int], frac: float = 0.5) -> bool:
@@ -93,8 +112,17 @@ def explain_pair(PP: PostingPool, pi: int, SP: ProfilePool, si: int, x: np.ndarr
         add(gaps, "shift", "班次或住宿安排不合意", "shift pattern or living on site ruled out")
     if x[FI["prefers"]]:
         add(reasons, "preferred_group", "属岗位优先人群", "in a group the post prefers")
+    kind = int(PP.kind[pi])
+    if kind == 1 and person.internship_eligible and person.internship_reason[0]:
+        add(reasons, "internship_eligible", *person.internship_reason)
+    if kind == 2 and person.public_welfare_eligible and person.public_welfare_reason[0]:
+        add(reasons, "public_welfare_eligible", *person.public_welfare_reason)
     if x[FI["tier1"]]:
-        add(reasons, "r9_tier1", "公益性岗位优先安置对象（R9第一档）", "R9 priority tier 1 for public-welfare posts")
+        zh, en = person.priority_reason if person.priority_reason[0] else ("R9 第1优先层级", "R9 priority tier 1")
+        add(reasons, "r9_tier1", f"公益性岗位优先安置（{zh}）", f"placed first on public-welfare posts ({en})")
+    if post.target_group and post.target_group in person.target_groups:
+        zh, en = person.target_groups_reason if person.target_groups_reason[0] else ("R14", "R14")
+        add(reasons, "target_group", f"属岗位定向招聘对象（{zh}）", f"in the post's target group ({en})")
     return Explanation(
         matched_skills=matched, missing_skills=missing, reasons=reasons, gaps=gaps,
         reasons_zh="; ".join(r["zh"] for r in reasons), reasons_en="; ".join(r["en"] for r in reasons),

@@ -52,8 +52,9 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
 
-from matching.ranker import Ranker
+from matching.ranker import Ranker, embed_profiles
 
 # --------------------------------------------------------------------------- allocation
 
@@ -99,8 +100,7 @@ def _lp_select(weights: np.ndarray, rows_a: np.ndarray, cap_a: np.ndarray, rows_
     n = len(weights)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
+    from scipy.optimize import linprog  # noqa: PLC0415  (heavy: scipy.optimize, only when allocating)
 
     na, nb = len(cap_a), len(cap_b)
     cols = np.arange(n)
@@ -313,8 +313,6 @@ class FairMatcher:
     def check_in(self, profile, vector: np.ndarray | None = None) -> list:
         """Score one person against the fair's postings; returns the booths whose ranking changed."""
         if vector is None:
-            from matching.ranker import embed_profiles
-
             vector = embed_profiles([profile], self.ranker._encoder())[0]
         vectors = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         return self._add([profile], vectors, self._rows([profile], vectors))

@@ -3,8 +3,11 @@ filters) and the scored features of a (posting, profile) pair.
 
 Everything here is general: limits are read from requirement text by patterns that any post
 phrases the same way ("18-30周岁", "男，55周岁以下", "女50周岁以下、男60周岁以下", "限女性",
-"持有效低压电工作业证", "3年以上…经验", "有3年以上…经验者学历可放宽至初中"), categories come from
-the policy reading in ``data/rules.json`` and commute from ``data/districts.json``.
+"持有效低压电工作业证", "3年以上…经验", "有3年以上…经验者学历可放宽至初中"), the order of
+education levels and the wording that signals a preferred group from ``data/rules.json``, and
+commute from ``data/districts.json``. Who may take an internship (R1), who may be placed on a
+public-welfare post (R8), the R9 priority tier and the R14 target groups are the policy
+engine's decisions, received on ``ProfileData`` with their reasons: matching never decides them.
 
 The feature computation is vectorised: one side (a query document) against arrays of many
 candidates (``ProfilePool`` / ``PostingPool``), so ranking 100,000 profiles is a few numpy and
@@ -89,18 +92,23 @@ class PostingData:
     stipend: float | None = None
     temporary: bool | None = None
     term_months: int | None = None
-    #: R14: a category the person must hold (e.g. "veteran"), or None
+    #: R14: the code of the policy set's target group the post is restricted to, or None
     target_group: str | None = None
     is_open: bool = True
     published_on: dt.date | None = None
     closes_on: dt.date | None = None
     occupation_code: str | None = None
+    # record facts the search index filters on (None where a graded file has no such record)
+    employer_id: str | None = None
+    employer_type: str | None = None
+    status: str | None = None
+    open_on: dt.date | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "PostingData":
         names = {f.name for f in dataclasses.fields(cls)}
         kw = {k: v for k, v in d.items() if k in names}
-        for k in ("published_on", "closes_on"):
+        for k in ("published_on", "closes_on", "open_on"):
             if k in kw:
                 kw[k] = _date(kw[k])
         for k in ("title", "description", "requirements", "employer"):
@@ -141,9 +149,27 @@ class ProfileData:
     desired_salary: float | None = None
     updated_on: dt.date | None = None
     occupation_code: str | None = None
-    #: the caller's R1 decision (e.g. the app's policy engine with its policy set's
-    #: cohorts); None: judged here by rules.json's cohort years relative to today
+    # record facts the search index filters on: every category the record declares
+    # (confirmed or not; ``categories`` holds those that count), consent to be found,
+    # all occupation codes
+    declared_categories: list[str] = field(default_factory=list)
+    published: bool | None = None
+    occupation_codes: list[str] = field(default_factory=list)
+    # The policy engine's decisions about the person, each with its reason (zh, en). The
+    # caller gathers them (the app from its records and policy set; ``matching.devset`` for
+    # a graded file); None means no decision was given, read as "not eligible" / "no priority".
+    #: R1: may take a subsidised internship (the person's cohort)
     internship_eligible: bool | None = None
+    internship_reason: tuple[str, str] = ("", "")
+    #: R8: may be placed on a public-welfare post (hard-to-employ, directly or by reference)
+    public_welfare_eligible: bool | None = None
+    public_welfare_reason: tuple[str, str] = ("", "")
+    #: R9: placement priority tier for public-welfare posts (1 goes first)
+    priority_tier: int | None = None
+    priority_reason: tuple[str, str] = ("", "")
+    #: R14: codes of the policy set's target groups the person's records place them in
+    target_groups: list[str] = field(default_factory=list)
+    target_groups_reason: tuple[str, str] = ("", "")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ProfileData":
@@ -160,6 +186,10 @@ class ProfileData:
         kw["categories"] = list(kw.get("categories") or [])
         for k in ("experience", "summary", "desired"):
             kw[k] = str(kw.get(k) or "")
+        for k in ("internship_reason", "public_welfare_reason", "priority_reason", "target_groups_reason"):
+            if k in kw:
+                kw[k] = tuple(kw[k] or ("", ""))
+        kw["target_groups"] = [str(g) for g in (kw.get("target_groups") or [])]
         kw["id"] = str(kw["id"])
         return cls(**kw)
 
@@ -332,60 +362,10 @@ def age_on(p: ProfileData, today: dt.date) -> int | None:
     return None if by is None else today.year - by
 
 
-def _local_near_retirement(gender: str | None, birth_year: int | None, today: dt.date, years: int) -> bool:
-    """Fallback R11 reading (original ages: men 60, women 50) when marketplace.policy is absent."""
-    if birth_year is None or gender not in ("男", "女"):
-        return False
-    age = today.year - birth_year
-    ra = 60 if gender == "男" else rules()["female_original_retirement_age"]
-    return 0 <= ra - age <= years
-
-
-def near_retirement(p: "ProfileData", today: dt.date) -> bool:
-    """Less than N years (rules.json) from the statutory retirement date (R11, used by R9).
-
-    Uses ``marketplace.policy.retirement`` (the R11 table, including the 2025 gradual rise)
-    when it is importable. A woman's original retirement age is a fact of her record that
-    profiles here do not carry: ``female_original_retirement_age`` in rules.json (50, the
-    worker-type age the dev set assumes). A missing birth date is taken as 1 July of the birth year.
-    """
-    r = rules()
-    by = p.birth_year_value()
-    if by is None or p.gender not in ("男", "女"):
-        return False
-    born = p.birth_date or dt.date(by, 7, 1)
-    try:
-        from marketplace.policy.retirement import RetirementPerson
-        from marketplace.policy.retirement import near_retirement as _near
-    except ImportError:  # TODO: drop the fallback once marketplace.policy is always present
-        return _local_near_retirement(p.gender, by, today, r["near_retirement_years"])
-    gender = "male" if p.gender == "男" else "female"
-    original = None if gender == "male" else r["female_original_retirement_age"]
-    try:
-        return bool(_near(RetirementPerson(born, gender, original), today, r["near_retirement_years"]))
-    except Exception:
-        return _local_near_retirement(p.gender, by, today, r["near_retirement_years"])
-
-
-def person_categories(p: ProfileData, today: dt.date) -> set[str]:
-    """Declared categories plus those implied by the facts (long-term unemployed, near retirement)."""
-    cats = set(p.categories or [])
-    r = rules()
-    if p.unemployed_since and (today - p.unemployed_since).days >= r["long_term_unemployed_days"]:
-        cats.add("long_term_unemployed")
-    if near_retirement(p, today):
-        cats.add("near_retirement")
-    return cats
-
-
-def graduation_year(p: ProfileData) -> int | None:
-    for c in p.categories or []:
-        m = re.fullmatch(r"graduate_(\d{4})", c)
-        if m:
-            return int(m.group(1))
-    if any(c == "graduate_other_year" for c in p.categories or []):
-        return p.graduation_year if p.graduation_year else -1
-    return p.graduation_year
+def person_categories(p: ProfileData) -> set[str]:
+    """The categories the person's record declares (for the "preferred group" wording only;
+    eligibility and priority are the engine's decisions on ``ProfileData``)."""
+    return set(p.categories or [])
 
 
 # ------------------------------------------------------------------ district

@@ -128,6 +128,11 @@ class SetMatrix:
         return np.bincount(idx, weights=vals, minlength=self.nrows).astype(np.float32)
 
 
+def group_key(code: str) -> str:
+    """An R14 group's key in the bit registry, apart from the declared categories'."""
+    return f"group:{code}"
+
+
 def _cat_bits(cats, registry: dict[str, int]) -> int:
     m = 0
     for c in cats:
@@ -233,7 +238,8 @@ class PostingPool(Pool):
         self.local_only = np.array([l.local_only for l in L], dtype=bool)
         self.shuttle = np.array([l.shuttle for l in L], dtype=bool)
         self.prefers = np.array([_cat_bits(l.prefers, cat_registry) for l in L], dtype=np.int64)
-        self.target = np.array([_cat_bits([p.target_group], cat_registry) if p.target_group else 0 for p in self.items], dtype=np.int64)
+        self.target = np.array([_cat_bits([group_key(p.target_group)], cat_registry) if p.target_group else 0
+                                for p in self.items], dtype=np.int64)
         self.waiver_years = np.array([l.waiver[0] if l.waiver else np.inf for l in L], dtype=np.float32)
         self.waiver_level = np.array([l.waiver[2] if l.waiver else 99 for l in L], dtype=np.int8)
         # bigram sets
@@ -283,22 +289,16 @@ class ProfilePool(Pool):
         self.index = {pid: i for i, pid in enumerate(self.ids)}
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n = len(self.items)
-        r = F.rules()
         texts = [p.text() for p in self.items]
         self._finish_text(texts, vocab)
-        cats = [F.person_categories(p, today) for p in self.items]
-        self.cat_sets = cats
+        cats = [F.person_categories(p) for p in self.items]
         self.cats = np.array([_cat_bits(c, cat_registry) for c in cats], dtype=np.int64)
-        hte = set(r["hard_to_employ"]) | {"long_term_unemployed"}
-        self.hard_to_employ = np.array([bool(c & hte) for c in cats], dtype=bool)
-        self.tier1 = np.array([bool(c & set(r["priority_tier1"])) for c in cats], dtype=bool)
-        cohort = {today.year + o for o in r["internship"]["cohort_offsets"]}
-        gy = [F.graduation_year(p) for p in self.items]
-        self.grad_year = np.array([g if g else 0 for g in gy], dtype=np.int16)
-        self.recent_grad = np.array([g in cohort for g in gy], dtype=bool)
-        # -1: no outside decision; 0/1: the caller's R1 decision overrides the cohort rule
-        self.intern_override = np.array([-1 if p.internship_eligible is None else int(bool(p.internship_eligible))
-                                         for p in self.items], dtype=np.int8)
+        # the engine's decisions, as received (None: no decision, so not eligible / no priority)
+        self.intern_ok = np.array([p.internship_eligible is True for p in self.items], dtype=bool)
+        self.welfare_ok = np.array([p.public_welfare_eligible is True for p in self.items], dtype=bool)
+        self.tier1 = np.array([p.priority_tier == 1 for p in self.items], dtype=bool)
+        self.groups = np.array([_cat_bits([group_key(g) for g in p.target_groups], cat_registry)
+                                for p in self.items], dtype=np.int64)
         self.edu = np.array([F.edu_level(p.education) for p in self.items], dtype=np.int8)
         nd = len(F.districts()["districts"])
         self.district = np.array([(F.district_index(p.district) % (nd + 1)) for p in self.items], dtype=np.int8)

@@ -1,8 +1,8 @@
 """Ranking both ways: postings for a person, people for a posting.
 
-Pipeline per query: hard filters (post open; R1 internship cohort and education; R8
-public-welfare eligibility; R14 target group; age and gender limits read from the requirement
-text) → feature arrays for every remaining candidate (``pair_features``) → a linear score with
+Pipeline per query: hard filters (post open; the policy engine's R1 internship, R8
+public-welfare and R14 target-group decisions, received on ``ProfileData``; age and gender
+limits read from the requirement text) → feature arrays for every remaining candidate (``pair_features``) → a linear score with
 weights from ``data/weights.json`` (fitted by ``python -m matching.tune``, see there) → sort →
 reasons for the returned page only (``explain``).
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from matching import features as F
 from matching.encoder import Encoder, get_encoder
-from matching.explain import explain_pair
+from matching.explain import explain_pair, ineligible_reasons
 from matching.features import FEATURES, FI, Explanation  # noqa: F401  (the ranker's public names)
 from matching.pools import PostingPool, ProfilePool, Vocab, posting_occupation_text, profile_occupation_text
 
@@ -73,17 +73,15 @@ def _pick(arr, i):
 
 def eligibility(PP: PostingPool, pi, SP: ProfilePool, si) -> dict[str, np.ndarray]:
     """Boolean arrays (True = passes) for each hard filter; one of ``pi``/``si`` is an index."""
-    r = F.rules()
     kind = _pick(PP.kind, pi)
-    intern_ok = np.where(SP.intern_override >= 0, SP.intern_override == 1,
-                         SP.recent_grad & (SP.edu >= F.edu_level(r["internship"]["min_education"])))
     out = {
         "open": _pick(PP.open, pi),
-        "internship": (kind != 1) | _pick(intern_ok, si),
-        "public_welfare": (kind != 2) | _pick(SP.hard_to_employ, si),
+        # the engine's R1 / R8 / R14 decisions, received on ProfileData
+        "internship": (kind != 1) | _pick(SP.intern_ok, si),
+        "public_welfare": (kind != 2) | _pick(SP.welfare_ok, si),
     }
     tgt = _pick(PP.target, pi)
-    out["target_group"] = (tgt == 0) | ((_pick(SP.cats, si) & tgt) != 0)
+    out["target_group"] = (tgt == 0) | ((_pick(SP.groups, si) & tgt) != 0)
     age = _pick(SP.age, si).astype(np.int32)
     g = _pick(SP.gender, si)
     amax = np.where(g == 1, _pick(PP.age_max_m, pi), np.where(g == 2, _pick(PP.age_max_f, pi),
@@ -264,7 +262,8 @@ def _rank_for_profile(self: "Ranker", profile: F.ProfileData, vector=None, *, mo
     X = pair_features(PP, None, SP, 0, self.idf_post, self.idf_prof)
     elig = eligibility(PP, None, SP, 0)
     fn = (lambda j, x: explain_pair(PP, j, SP, 0, x)) if explain else (lambda j, x: None)
-    return self._rank(X, elig, PP.ids, mode, offset, limit, include_ineligible, fn, candidates, PP.index)
+    return self._rank(X, elig, PP.ids, mode, offset, limit, include_ineligible, fn, candidates, PP.index,
+                      lambda j: SP.items[0])
 
 
 def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, *, mode: str = "system",
@@ -279,20 +278,21 @@ def _rank_for_posting(self: "Ranker", posting: F.PostingData, vector=None, *, mo
     X = pair_features(PP, 0, SP, None, self.idf_post, self.idf_prof)
     elig = eligibility(PP, 0, SP, None)
     fn = (lambda j, x: explain_pair(PP, 0, SP, j, x)) if explain else (lambda j, x: None)
-    return self._rank(X, elig, SP.ids, mode, offset, limit, include_ineligible, fn, candidates, SP.index)
+    return self._rank(X, elig, SP.ids, mode, offset, limit, include_ineligible, fn, candidates, SP.index,
+                      lambda j: SP.items[j])
 
 
 class Ranker:
     """Holds indexed postings and profiles (vectors, columns, bigram matrices) and ranks both ways.
 
-    ``today`` is the date for ages, cohorts and eligibility (the evaluation passes the file's
-    ``reference_date``). ``weights`` defaults to ``data/weights.json``.
+    ``today`` is the caller's business date, for ages and recency (the app passes
+    ``marketplace.clock.today()``, the evaluation the file's ``reference_date``). ``weights`` defaults to ``data/weights.json``.
     """
 
     def __init__(self, postings: Sequence[F.PostingData] = (), profiles: Sequence[F.ProfileData] = (), *,
-                 encoder: Encoder | None = None, today: dt.date | None = None, weights=None,
+                 encoder: Encoder | None = None, today: dt.date, weights=None,
                  posting_vectors: np.ndarray | None = None, profile_vectors: np.ndarray | None = None):
-        self.today = today or dt.date.today()
+        self.today = today
         self.encoder = encoder
         if weights is None:
             weights = load_weights()
@@ -337,7 +337,8 @@ class Ranker:
             return X[:, FI["cos"]].copy()
         raise ValueError(f"mode must be system, lexical or vector, not {mode!r}")
 
-    def _rank(self, X, elig, ids, mode, offset, limit, include_ineligible, explain_fn, candidates=None, index=None):
+    def _rank(self, X, elig, ids, mode, offset, limit, include_ineligible, explain_fn, candidates=None, index=None,
+              person_of=None):
         ok = np.logical_and.reduce(list(elig.values())) if mode == "system" else np.ones(len(ids), dtype=bool)
         keep = np.ones(len(ids), dtype=bool)
         if candidates is not None:
@@ -361,14 +362,13 @@ class Ranker:
                                     features={f: float(X[j, k]) for k, f in enumerate(FEATURES)},
                                     explanation=explain_fn(j, X[j])))
         if include_ineligible and len(items) < limit:
-            from matching.explain import ineligible_reasons
-
             bad = np.flatnonzero(~ok & keep)
             bad = bad[np.lexsort((bad, -s[bad]))]
             start = max(0, offset - total)
             for k, j in enumerate(bad[start: start + limit - len(items)]):
                 items.append(RankedItem(id=ids[j], rank=total + start + k + 1, score=float(s[j]), eligible=False,
-                                        ineligible=ineligible_reasons({n: bool(v[j]) for n, v in elig.items()}),
+                                        ineligible=ineligible_reasons({n: bool(v[j]) for n, v in elig.items()},
+                                                                      person_of(j) if person_of else None),
                                         features={f: float(X[j, q]) for q, f in enumerate(FEATURES)},
                                         explanation=explain_fn(j, X[j])))
         return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=int(keep.sum()) - total)
@@ -400,7 +400,7 @@ class Ranker:
         X, elig = self.features_for_profile(si)
         fn = (lambda j, x: explain_pair(self.postings, j, self.profiles, si, x)) if explain else (lambda j, x: None)
         return self._rank(X, elig, self.postings.ids, mode, offset, limit, include_ineligible, fn, candidates,
-                          self.postings.index)
+                          self.postings.index, lambda j: self.profiles.items[si])
 
     def rank_profiles(self, posting_id: str, *, mode: str = "system", offset: int = 0, limit: int = 20,
                       include_ineligible: bool = False, explain: bool = True,
@@ -410,10 +410,10 @@ class Ranker:
         X, elig = self.features_for_posting(pi)
         fn = (lambda j, x: explain_pair(self.postings, pi, self.profiles, j, x)) if explain else (lambda j, x: None)
         return self._rank(X, elig, self.profiles.ids, mode, offset, limit, include_ineligible, fn, candidates,
-                          self.profiles.index)
+                          self.profiles.index, lambda j: self.profiles.items[j])
 
 
-def rank_postings_for_profile(profile: F.ProfileData, postings: Sequence[F.PostingData], *, today: dt.date | None = None,
+def rank_postings_for_profile(profile: F.ProfileData, postings: Sequence[F.PostingData], *, today: dt.date,
                               encoder: Encoder | None = None, offset: int = 0, limit: int = 20,
                               include_ineligible: bool = False, mode: str = "system") -> RankedPage:
     """Postings ranked for one person (hard filters, features, reasons). Builds a one-off index;
@@ -422,7 +422,7 @@ def rank_postings_for_profile(profile: F.ProfileData, postings: Sequence[F.Posti
     return r.rank_postings(profile.id, offset=offset, limit=limit, include_ineligible=include_ineligible, mode=mode)
 
 
-def rank_profiles_for_posting(posting: F.PostingData, profiles: Sequence[F.ProfileData], *, today: dt.date | None = None,
+def rank_profiles_for_posting(posting: F.PostingData, profiles: Sequence[F.ProfileData], *, today: dt.date,
                               encoder: Encoder | None = None, offset: int = 0, limit: int = 20,
                               include_ineligible: bool = False, mode: str = "system") -> RankedPage:
     """People ranked for one post."""

@@ -51,13 +51,13 @@ def get_backend(config: str = "embedded", **opts: Any) -> SearchBackend:
     if kind in ("http", "https"):
         kind, rest = "elasticsearch", config
     if kind == "embedded":
-        from search.embedded import EmbeddedBackend
+        from search.embedded import EmbeddedBackend  # noqa: PLC0415  (cycle: embedded imports search)
 
         if rest:
             opts.setdefault("path", rest)
         return EmbeddedBackend(**opts)
     if kind in ("elasticsearch", "es", "elastic"):
-        from search.elastic import ElasticsearchBackend
+        from search.elastic import ElasticsearchBackend  # noqa: PLC0415  (heavy: the elasticsearch client)
 
         if rest and rest.startswith("//"):
             rest = config.partition(":")[2]

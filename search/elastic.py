@@ -80,7 +80,7 @@ class ElasticsearchBackend(SearchBackend):
         request_timeout: float = 10.0,
         **client_opts: Any,
     ):
-        from elasticsearch import Elasticsearch
+        from elasticsearch import Elasticsearch  # noqa: PLC0415  (heavy: the client, only with a cluster)
 
         if client is None:
             if not url:
@@ -103,7 +103,7 @@ class ElasticsearchBackend(SearchBackend):
         return f"{self.prefix}-{doc_type}"
 
     def _call(self, fn, *args, **kw):
-        from elasticsearch import ApiError
+        from elasticsearch import ApiError  # noqa: PLC0415  (heavy: the client, only with a cluster)
 
         try:
             return fn(*args, **kw)
@@ -207,7 +207,7 @@ class ElasticsearchBackend(SearchBackend):
 
     # ---------------------------------------------------------------- writes
     def index(self, docs: Iterable[Document]) -> int:
-        from elasticsearch import helpers
+        from elasticsearch import helpers  # noqa: PLC0415  (heavy: the client, only with a cluster)
 
         actions = []
         for d in docs:
@@ -223,7 +223,7 @@ class ElasticsearchBackend(SearchBackend):
         return ok
 
     def delete(self, doc_type: str, ids: Iterable[str]) -> int:
-        from elasticsearch import helpers
+        from elasticsearch import helpers  # noqa: PLC0415  (heavy: the client, only with a cluster)
 
         alias = self._ensure(doc_type)
         actions = [{"_op_type": "delete", "_index": alias, "_id": str(i)} for i in ids]
@@ -242,7 +242,7 @@ class ElasticsearchBackend(SearchBackend):
             self.rebuild(dt, [])
 
     def rebuild(self, doc_type: str, docs: Iterable[Document], progress=None) -> int:
-        from elasticsearch import helpers
+        from elasticsearch import helpers  # noqa: PLC0415  (heavy: the client, only with a cluster)
 
         alias = self.alias(doc_type)
         new = self._new_index(doc_type)
@@ -297,7 +297,7 @@ class ElasticsearchBackend(SearchBackend):
         return int(self._call(self.es.count, index=alias)["count"])
 
     def get_ids(self, doc_type: str) -> set[str]:
-        from elasticsearch import helpers
+        from elasticsearch import helpers  # noqa: PLC0415  (heavy: the client, only with a cluster)
 
         alias = self._ensure(doc_type)
         return {h["_id"] for h in helpers.scan(self.es, index=alias, query={"query": {"match_all": {}}}, _source=False)}

@@ -28,13 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import insert, select
 
-from marketplace import create_app
+from marketplace import clock, create_app
 from marketplace.cli import upgrade_database
 from marketplace.core import demo, indexing
 from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, User
@@ -84,12 +86,13 @@ def seed(args) -> None:
     occupations = [json.loads(line) for line in (ROOT / "marketplace/data/occupations-2022.jsonl").open(encoding="utf-8")]
     words = ["沟通能力", "吃苦耐劳", "团队合作", "电脑操作", "驾驶证", "夜班", "五险一金", "包吃住", "通勤车", "有经验优先",
              "持证上岗", "责任心强", "普通话", "Excel", "CAD", "叉车证", "电工证", "焊工证", "健康证", "教师资格证"]
+    with app.app_context():
+        today = clock.today()  # the installation's business date (its pin, if any)
     t0 = time.time()
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
         hr = s.scalar(select(User).where(User.username == "employer"))
         orgs = [o.id for o in s.scalars(select(Organisation))]
-        today = __import__("datetime").date.today()
         for start in range(0, args.postings, 5000):
             rows = []
             for i in range(start, min(start + 5000, args.postings)):
@@ -103,7 +106,7 @@ def seed(args) -> None:
                     salary_min=lo, salary_max=lo + rng.randrange(500, 4000, 100), headcount=rng.randint(1, 10),
                     district=rng.choice(DISTRICTS), status="published", open_on=today, close_on=None,
                     period_months=6, stipend=1500, temporary=False, term_months=12,
-                    published_at=__import__("datetime").datetime.now()))
+                    published_at=clock.now_utc()))
             for r in rows:
                 if r["kind"] != "internship":
                     r["period_months"] = r["stipend"] = None
@@ -130,7 +133,7 @@ def seed(args) -> None:
     with app.extensions["db"].unit_of_work(write=False) as s:
         for model, conv, texts_of, role in (
                 (Posting, lambda p: posting_data(p, today), lambda d: [d.text(), posting_occupation_text(d)], "passage"),
-                (Profile, profile_data, lambda d: [d.text(), profile_occupation_text(d)], "query")):
+                (Profile, lambda p: profile_data(p, today, {}), lambda d: [d.text(), profile_occupation_text(d)], "query")):
             keys = []
             for row in s.scalars(select(model)):
                 keys.extend(text_key(t, role) for t in texts_of(conv(row)))
@@ -250,8 +253,6 @@ def run(args) -> None:
         t0 = time.time()
         # several at once, twice, so that every server process builds its ranking pools
         # and loads its index before anything is measured
-        from concurrent.futures import ThreadPoolExecutor
-
         def warm(path):
             urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"}),
                                    timeout=600).read()
@@ -312,8 +313,6 @@ def _wrk(base: str, paths: list[str], token: str, conns: int, duration: int) -> 
 
 
 def main(argv=None) -> int:
-    import urllib.parse  # noqa: F401
-
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("seed", "run"):
@@ -337,6 +336,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    import urllib.parse  # noqa: F401
-
     sys.exit(main())

@@ -13,32 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
+from marketplace.core import recommend
+from marketplace.core.matchdata import posting_data, profile_data
 from marketplace.core.models import Posting, Profile
-from marketplace.core.recommend import posting_data, profile_data
 from matching import embed_postings, embed_profiles
-from search import Document
+from matching.documents import posting_document as build_posting_document
+from matching.documents import profile_document as build_profile_document
 
 
 def posting_document(p: Posting, vector=None):
-    return Document(
-        id=str(p.id), doc_type="posting", title=p.title, skills=list(p.skills or []),
-        text="\n".join(filter(None, [p.description, p.requirements, p.organisation.name])),
-        fields={"kind": p.kind, "district": p.district, "education_min": p.education_min,
-                "salary_min": p.salary_min, "salary_max": p.salary_max, "employer_type": p.organisation.org_type,
-                "status": p.status, "open_on": p.open_on, "close_on": p.close_on, "target_group": p.target_group,
-                "occupation_code": p.occupation_code, "employer_id": str(p.organisation_id)},
-        vector=vector, updated_on=(p.published_at or p.created_at).date())
+    """The search document of a posting: matching's one builder over the one converter."""
+    return build_posting_document(posting_data(p, clock.today()), vector)
 
 
 def profile_document(p: Profile, vector=None):
-    return Document(
-        id=str(p.id), doc_type="profile", title=p.desired_jobs, skills=list(p.skills or []),
-        text="\n".join(filter(None, [p.major, p.summary, p.experience])),
-        fields={"district": p.district, "education": p.education,
-                "categories": sorted(c.category for c in p.categories), "graduation_year": p.graduation_year,
-                "published": p.published, "consent": p.published, "desired_salary": p.desired_salary_min,
-                "occupation_code": list(p.occupation_codes or [])},
-        vector=vector, updated_on=p.updated_at.date() if p.updated_at else clock.today())
+    return build_profile_document(profile_data(p, clock.today(), {}), vector)
 
 
 def _posting_vectors(rows, encoder):
@@ -49,7 +38,9 @@ def _posting_vectors(rows, encoder):
 
 
 def _profile_vectors(rows, encoder):
-    return embed_profiles([profile_data(p) for p in rows], encoder)
+    # text only: the engine's decisions do not enter the embedded text
+    today = clock.today()
+    return embed_profiles([profile_data(p, today, {}) for p in rows], encoder)
 
 
 def index_posting(session: Session, backend, encoder, posting_id: int) -> str:
@@ -64,6 +55,9 @@ def index_posting(session: Session, backend, encoder, posting_id: int) -> str:
 
 def index_profile(session: Session, backend, encoder, profile_id: int) -> str:
     p = session.get(Profile, profile_id)
+    # the person's standing may have changed outside the profile row (e.g. a hard-to-employ
+    # grant queues this reindex): rankings rebuild their people pool with the new decisions
+    recommend.note_profile_change()
     if p is None or not p.published:
         backend.delete("profile", [str(profile_id)])
         return "removed"

@@ -1,6 +1,7 @@
 """Matching in the app: recommended postings for a person, ranked candidates for a posting.
 
-ORM rows become ``matching`` dataclasses here (the one conversion), and a ``Ranker`` over
+ORM rows become ``matching`` dataclasses through ``core.matchdata`` (the one converter, which
+also gathers the policy engine's decisions matching filters by), and a ``Ranker`` over
 the current pool is cached per process, rebuilt when the pool changes (its fingerprint is
 the count and the newest change time). Vectors come from the encoder's cache, which the
 indexing task filled with the same texts, so a rebuild does not re-embed unchanged rows.
@@ -19,59 +20,27 @@ import threading
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace import clock
-from marketplace.core.models import EDUCATION_LEVELS, Application, Posting, Profile, User
-from marketplace.core.postings import get_posting
+from marketplace import clock, policies
+from marketplace.core.matchdata import posting_data, profile_data, profiles_data
+from marketplace.core.models import Application, Posting, Profile, User
+from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile
 from marketplace.errors import Forbidden, NotFound
-from marketplace.internships.agreements import cohorts_of
-from matching import PostingData, ProfileData, Ranker
+from matching import Ranker
 
-# Our target groups (R14) as the category a person must hold in matching's terms.
-TARGET_CATEGORY = {"veteran_college_2020": "veteran", "disabled": "disabled",
-                   "zero_employment_family": "zero_employment_family",
-                   "graduating_year_graduate": "graduating_year_graduate"}
+__all__ = ["posting_data", "profile_data", "recommendations", "candidates", "note_profile_change"]
 
 _lock = threading.Lock()
+# Bumped when a person's standing changed outside their profile row (a caseworker's
+# hard-to-employ grant or revocation queues the profile's reindex, which calls
+# ``note_profile_change``): the people pool's fingerprint includes it, so the next ranking
+# is rebuilt with the engine's new decisions.
+_profile_generation = [0]
 
 
-def posting_data(p: Posting, today: dt.date):
-    return PostingData(
-        id=str(p.id), kind=p.kind, title=p.title, description=p.description, requirements=p.requirements or "",
-        education_min=EDUCATION_LEVELS.get(p.education_min, "不限"), skills=list(p.skills or []),
-        salary_min=p.salary_min, salary_max=p.salary_max, district=p.district, employer=p.organisation.name,
-        headcount=p.headcount, period_months=p.period_months,
-        stipend=float(p.stipend) if p.stipend is not None else None, temporary=p.temporary,
-        term_months=p.term_months, target_group=TARGET_CATEGORY.get(p.target_group) if p.target_group else None,
-        is_open=p.is_open(today), published_on=(p.published_at or p.created_at).date(), closes_on=p.close_on,
-        occupation_code=p.occupation_code)
-
-
-def internship_eligible(p: Profile, on: dt.date) -> bool:
-    """R1 as the internships area reads it (the policy set's cohorts), so matching never
-    offers an internship the subsidy rules would refuse, nor hides one they allow."""
-    return bool(cohorts_of(p, on))
-
-
-def profile_data(p: Profile, today: dt.date | None = None):
-    cats = []
-    unemployed_since = None
-    for c in p.categories:
-        # benefit categories count once a caseworker confirmed them
-        if c.confirmed_at is None and c.category not in ("graduating_year_graduate", "registered_unemployed"):
-            continue
-        cats.append(c.category)
-        if c.category == "registered_unemployed":
-            unemployed_since = c.since_on
-    return ProfileData(
-        id=str(p.id), categories=cats, unemployed_since=unemployed_since, gender=p.gender, birth_date=p.birth_on,
-        birth_year=p.birth_on.year, education=EDUCATION_LEVELS.get(p.education), major=p.major or None,
-        graduation_year=p.graduation_year, skills=list(p.skills or []), experience=p.experience or "",
-        summary=p.summary or "", desired=p.desired_jobs or "", district=p.district,
-        desired_salary=float(p.desired_salary_min) if p.desired_salary_min else None,
-        updated_on=p.updated_at.date() if p.updated_at else None,
-        occupation_code=(p.occupation_codes or [None])[0],
-        internship_eligible=internship_eligible(p, today or clock.today()))
+def note_profile_change() -> None:
+    with _lock:
+        _profile_generation[0] += 1
 
 
 # Pools at least this large are rebuilt in a background thread while requests keep using
@@ -151,11 +120,12 @@ def _visible_people(actor: User, posting: Posting):
 def _profiles_ranker(session: Session, rt, today: dt.date):
     """One ranker over everyone; each request restricts it to the ids its actor may see."""
     count, newest = _fingerprint(session, Profile)
-    key = ("profiles", count, newest, today)
+    key = ("profiles", count, (newest, _profile_generation[0]), today)
+    policy = policies.active()  # read here: a large pool is built in a thread without the app
 
     def build(s: Session):
         rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
-        return Ranker([], [profile_data(p, today) for p in rows], encoder=rt.encoder, today=today)
+        return Ranker([], profiles_data(s, rows, today, policy), encoder=rt.encoder, today=today)
 
     return _cached_ranker(rt, key, count, build, session)
 
@@ -201,8 +171,6 @@ def candidates(session: Session, rt, actor: User, posting_id: int, offset: int =
     """People ranked for a posting, each with reasons and gaps; hard filters first."""
     today = today or clock.today()
     if actor.role in ("employer", "agency"):
-        from marketplace.core.postings import own_posting
-
         posting = own_posting(session, actor, posting_id)
     elif actor.role in ("caseworker", "admin"):
         posting = get_posting(session, actor, posting_id)

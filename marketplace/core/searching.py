@@ -22,7 +22,7 @@ from marketplace.core.models import KINDS, Organisation, Posting, Profile, User
 from marketplace.core.postings import posting_to_dict, public_postings
 from marketplace.db import after_commit, paginate
 from marketplace.errors import Forbidden, ValidationFailed
-from search import Range
+from search import Query, Range, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +80,11 @@ def _search_posting_index(session: Session, rt, req: PostingSearch, today: dt.da
     if req.kind is not None and req.kind not in KINDS:
         raise ValidationFailed("岗位类型不正确", "unknown posting kind", field="kind")
     try:
-        from search import Query
-
         filters = _posting_filters(req, today)
         return rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
                                page=req.page, per_page=req.per_page),
                          vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
     except Exception as exc:  # the backend is down or broken: degrade, never fail the page
-        from search import SearchUnavailable
-
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):
             raise
         log.warning("search unavailable, answering from the database: %s", exc)
@@ -185,8 +181,6 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
     if actor is None or actor.role not in ("employer", "agency", "caseworker", "admin"):
         raise Forbidden("只有用人单位和经办人可以搜索求职者", "only employers and caseworkers can search people")
     try:
-        from search import Query, Range
-
         filters: dict = {"published": True}
         if district:
             filters["district"] = district
@@ -197,8 +191,6 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
         result = rt.search(Query("profile", q, filters=filters, facets=PROFILE_FACETS, page=page,
                                  per_page=per_page), vector_fn=lambda: rt.encoder.encode_queries([q])[0])
     except Exception as exc:
-        from search import SearchUnavailable
-
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):
             raise
         log.warning("search unavailable, answering from the database: %s", exc)

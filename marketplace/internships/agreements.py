@@ -4,11 +4,8 @@ Every amount, date and refusal comes from ``marketplace.policy`` (R1–R4); this
 only turns records into the engine's plain facts and back. Readings of POLICY.md made
 here (**[choice]**):
 
-* Cohorts (R1) from the person's records: ``graduating_2020``/``graduating_2021`` for a
-  graduating-year graduate whose graduation year is 2020/2021; ``college_grad_within_2y``
-  for 大专 or higher who graduated (assumed 1 July of the graduation year) at most 2 years
-  before the start; ``unemployed_youth_16_24`` for a confirmed registered-unemployed
-  person aged 16–24 on the start date.
+* Cohorts (R1) from the person's records: read once, from the set's cohort parameters, in
+  ``marketplace.core.intern_eligibility`` (matching reads R1 there too).
 * The intern is a college graduate for R4 when the highest education is 大专 or higher.
 * The unit's registration as an internship base runs from ``internship_base_since_on``
   while the organisation is marked a base.
@@ -31,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import policies
 from marketplace import policy as pol
-from marketplace.core import audit
+from marketplace.core import audit, intern_eligibility
 from marketplace.core.models import Application, AuditEntry, Organisation, Posting, Profile, User
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from marketplace.internships.models import InternshipAgreement, InternshipInterruption
@@ -94,19 +91,10 @@ def entitlement_now(ps: pol.PolicySet, ag: InternshipAgreement, today: dt.date) 
 
 # --- R1 facts from records -------------------------------------------------------------
 
-def cohorts_of(profile: Profile, start: dt.date) -> list[str]:
-    out = []
-    grad = profile.graduation_year
-    if grad in (2020, 2021) and profile.has_category("graduating_year_graduate"):
-        out.append(f"graduating_{grad}")
-    if grad and profile.education >= 4:
-        left = dt.date(grad, 7, 1)
-        if left <= start <= pol.add_months(left, 24):
-            out.append("college_grad_within_2y")
-    age = start.year - profile.birth_on.year - ((start.month, start.day) < (profile.birth_on.month, profile.birth_on.day))
-    if 16 <= age <= 24 and profile.has_category("registered_unemployed", confirmed_only=True):
-        out.append("unemployed_youth_16_24")
-    return out
+def cohorts_of(profile: Profile, start: dt.date, policy: pol.PolicySet | None = None) -> list[str]:
+    """R1 cohorts of the person on ``start``: the one reading in ``core.intern_eligibility``,
+    from the set's parameters (``policy``, else the active set)."""
+    return intern_eligibility.cohorts_of(policy or policies.active(), profile, start)
 
 
 def _base_registrations(org: Organisation) -> list[pol.DateRange]:
@@ -220,7 +208,7 @@ def create_agreement(session: Session, actor: User, policy_name: str, applicatio
             raise pol.CaseError("start", f"R2 of policy set {ps.name!r} is not in force on {start_on.isoformat()}")
         probe = pol.InternshipAgreement(start_on, period, r2.monthly_rate)
         pol.internship_entitlement(ps, probe, pol.Outcome(pol.FINISHED))  # period bounds
-        decision = pol.check_intern_eligibility(ps, start=start_on, person_cohorts=cohorts_of(profile, start_on),
+        decision = pol.check_intern_eligibility(ps, start=start_on, person_cohorts=cohorts_of(profile, start_on, ps),
                                                 base_registrations=_base_registrations(org),
                                                 other_internships=others, period_months=period)
     except pol.CaseError as exc:

@@ -48,7 +48,7 @@ from marketplace.policy.dates import add_months, days_between
 from marketplace.policy.decision import Condition, Decision, decide
 from marketplace.policy.errors import CaseError
 from marketplace.policy.money import exact, format_money, round_money
-from marketplace.policy.policy_set import FULL_PERIOD, PolicySet, R2Params, R3Params, R4Params
+from marketplace.policy.policy_set import FULL_PERIOD, Cohort, PolicySet, R2Params, R3Params, R4Params
 
 FINISHED = "finished"
 CONTRACT = "contract"
@@ -428,6 +428,56 @@ def earned_to_date(policy: PolicySet, agreement: InternshipAgreement, on: date) 
 
 # ---------------------------------------------------------------- R1 eligibility
 
+@dataclass(frozen=True)
+class CohortFacts:
+    """What R1's cohorts read from a person's records (see `Cohort` in policy_set)."""
+
+    birth_on: date | None = None
+    #: highest education level on the profiles' scale (4 = 大专)
+    education_level: int = 0
+    graduation_year: int | None = None
+    #: categories the record holds, and those of them a caseworker confirmed
+    categories: frozenset[str] = frozenset()
+    confirmed: frozenset[str] = frozenset()
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _in_cohort(c: Cohort, f: CohortFacts, on: date) -> bool:
+    if not c.has_membership_facts():
+        return False
+    if c.category is not None and c.category not in (f.confirmed if c.confirmed else f.categories):
+        return False
+    if c.graduation_year is not None and f.graduation_year != c.graduation_year:
+        return False
+    if c.min_education_level is not None and f.education_level < c.min_education_level:
+        return False
+    if c.months_since_leaving is not None:
+        if not f.graduation_year:
+            return False
+        left = date(f.graduation_year, *c.leaves_school_on)
+        if not left <= on <= add_months(left, c.months_since_leaving):
+            return False
+    if c.age_min is not None or c.age_max is not None:
+        if f.birth_on is None:
+            return False
+        age = _age_on(f.birth_on, on)
+        if (c.age_min is not None and age < c.age_min) or (c.age_max is not None and age > c.age_max):
+            return False
+    return True
+
+
+def person_cohorts(policy: PolicySet, facts: CohortFacts, on: date) -> list[str]:
+    """R1: codes of the set's cohorts (in force on `on`) that the person's records place them in
+    on `on`; every fact a cohort names must hold. Empty when R1 is not in force."""
+    r1 = policy.rule("R1", on)
+    if r1 is None:
+        return []
+    return [c.code for c in r1.cohorts if _in_cohort(c, facts, on)]
+
+
 def check_intern_eligibility(policy: PolicySet, *, start: date, person_cohorts: Sequence[str],
                              base_registrations: Sequence[DateRange],
                              other_internships: Sequence[DateRange],
@@ -467,3 +517,17 @@ def check_intern_eligibility(policy: PolicySet, *, start: date, person_cohorts: 
     ]
     return decide("R1", conditions, ok_zh="R1 符合就业见习补贴条件", ok_en="R1 eligible for a subsidised internship",
                   details={"cohorts": [c.code for c in matched]})  # type: ignore[union-attr]
+
+
+def check_intern_cohort(policy: PolicySet, facts: CohortFacts, on: date) -> Decision:
+    """R1 as far as the person alone decides it: is the person in one of the set's cohorts
+    on `on`? (Matching offers internships by this; the unit's base registration and another
+    subsidised internship are checked by `check_intern_eligibility` when an agreement is made.)"""
+    full = check_intern_eligibility(policy, start=on, person_cohorts=person_cohorts(policy, facts, on),
+                                    base_registrations=(), other_internships=())
+    cohort = next((c for c in full.conditions if c.code == "cohort"), None)
+    if cohort is None:  # R1 not in force on `on`
+        return full
+    return Decision("R1", cohort.held, f"R1 {cohort.zh}", f"R1 {cohort.en}", None, (cohort,),
+                    {"cohorts": list(full.details.get("cohorts", []))})
+

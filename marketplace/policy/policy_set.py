@@ -54,7 +54,29 @@ class Code:
 
 @dataclass(frozen=True)
 class Cohort(Code):
+    """An R1 cohort and the facts of a person's records that place them in it (every
+    fact given must hold; a cohort that gives none places nobody)."""
+
     added_by_plan: bool = False
+    #: a category the person's record holds (e.g. graduating_year_graduate)
+    category: str | None = None
+    #: the category counts only once a caseworker confirmed it
+    confirmed: bool = False
+    #: the year the person's highest education was completed
+    graduation_year: int | None = None
+    #: lowest education level (the profiles' scale: 4 = 大专, 5 = 本科, ...)
+    min_education_level: int | None = None
+    #: at most this many months since leaving school on the start date
+    months_since_leaving: int | None = None
+    #: (month, day) the school year ends, taken as the day a graduate left school
+    leaves_school_on: tuple[int, int] = (7, 1)
+    #: age on the start date, inclusive bounds
+    age_min: int | None = None
+    age_max: int | None = None
+
+    def has_membership_facts(self) -> bool:
+        return any(v is not None for v in (self.category, self.graduation_year, self.min_education_level,
+                                           self.months_since_leaving, self.age_min, self.age_max))
 
 
 @dataclass(frozen=True)
@@ -365,9 +387,33 @@ def _side(r: _Reader, key: str) -> str:
     return value
 
 
+def _opt_int(r: _Reader, key: str, *, minimum: int = 0) -> int | None:
+    return None if r.raw(key, optional=True) is None else r.int(key, minimum=minimum)
+
+
+def _month_day(r: _Reader, key: str) -> tuple[int, int]:
+    value = r.raw(key, optional=True, default="07-01")
+    try:
+        month, day = (int(x) for x in str(value).split("-"))
+        date(2000, month, day)
+    except ValueError:
+        raise r.fail(key, f"expected \"MM-DD\", not {value!r}") from None
+    return month, day
+
+
+def _cohort(i: _Reader) -> Cohort:
+    category = i.str("category", optional=True) or None
+    cohort = Cohort(i.str("code"), i.str("zh"), i.str("en"), i.bool("added_by_plan", default=False),
+                    category, i.bool("confirmed", default=False), _opt_int(i, "graduation_year"),
+                    _opt_int(i, "min_education_level"), _opt_int(i, "months_since_leaving"),
+                    _month_day(i, "leaves_school_on"), _opt_int(i, "age_min"), _opt_int(i, "age_max"))
+    if cohort.age_min is not None and cohort.age_max is not None and cohort.age_min > cohort.age_max:
+        raise i.fail("age_min", "is greater than age_max")
+    return cohort
+
+
 def _r1(r: _Reader) -> R1Params:
-    return R1Params(r.window(), _codes(r, "cohorts", lambda i: Cohort(
-        i.str("code"), i.str("zh"), i.str("en"), i.bool("added_by_plan", default=False))))
+    return R1Params(r.window(), _codes(r, "cohorts", _cohort))
 
 
 def _r2(r: _Reader) -> R2Params:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from marketplace import policy as pol
 from matching import PostingData, ProfileData, get_encoder
+from matching.devset import with_decisions
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_FILE = ROOT / "marketplace" / "data" / "matching-dev.json"
@@ -41,3 +43,10 @@ def profile(**kw):
                 birth_year=1990, education="高中", skills=[], experience="", summary="", desired="", district="望花区")
     base.update(kw)
     return ProfileData(**base)
+
+
+def decided(p: ProfileData, on: dt.date = TODAY) -> ProfileData:
+    """``p`` with the policy engine's R1/R8/R9 decisions, as a graded file's records read them
+    (``matching.devset``): matching filters by what the engine decided, never by itself."""
+    return with_decisions(pol.load_policy_set(pol.list_policy_sets()[0]), p, {}, on)
+

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from marketplace import policy as pol
 from matching import (
     PostingData,
     ProfileData,
@@ -15,10 +18,11 @@ from matching import (
     rank_postings_for_profile,
     rank_profiles_for_posting,
 )
+from matching.devset import with_decisions
 from matching.features import experience_years, parse_desired_salary, parse_limits
 from matching.retrieval import posting_document, search_candidates
 from search import get_backend
-from tests.matching.conftest import TODAY, posting, profile
+from tests.matching.conftest import TODAY, decided, posting, profile
 
 WELDER_POST = posting(
     id="weld", title="二保焊电焊工", district="望花区", education_min="初中", salary_min=5500, salary_max=8000,
@@ -64,23 +68,50 @@ def test_2017_graduate_is_excluded_from_a_2020_2021_internship(encoder):
     intern = posting(id="intern", kind="internship", title="施工技术见习员", district="东洲区", education_min="大专",
                      salary_min=2000, salary_max=2800, period_months=6, stipend=2000,
                      requirements="大专及以上，土木工程专业，2020、2021届毕业生；会CAD。", skills=["AutoCAD", "施工图识读"])
-    old = profile(id="g2017", categories=["graduate_other_year", "registered_unemployed"], education="本科", graduation_year=2017,
-                  major="土木工程", skills=["AutoCAD", "施工图识读"], desired="施工员；东洲区", district="东洲区")
-    new = profile(id="g2020", categories=["graduate_2020"], education="大专", graduation_year=2020, major="建筑工程技术",
-                  skills=["AutoCAD", "施工图识读"], desired="施工员；东洲区", district="东洲区", birth_year=1998)
-    page = rank_profiles_for_posting(intern, [old, new], today=TODAY, encoder=encoder)
-    assert [it.id for it in page.items] == ["g2020"]
+    old = decided(profile(id="g2017", categories=["graduate_other_year", "registered_unemployed"], education="本科",
+                          graduation_year=2017, major="土木工程", skills=["AutoCAD", "施工图识读"], desired="施工员；东洲区",
+                          district="东洲区"))
+    new = decided(profile(id="g2020", categories=["graduate_2020"], education="大专", graduation_year=2020,
+                          major="建筑工程技术", skills=["AutoCAD", "施工图识读"], desired="施工员；东洲区", district="东洲区",
+                          birth_year=1998))
+    page = rank_profiles_for_posting(intern, [old, new], today=TODAY, encoder=encoder, include_ineligible=True)
+    assert [it.id for it in page.items if it.eligible] == ["g2020"]
+    assert "R1" in page.items[0].explanation.reasons_zh  # the engine's reason: in an eligible cohort
+    refused = page.items[1].ineligible[0]
+    assert refused["code"] == "internship" and "不属于见习补贴范围人员" in refused["zh"]
     # seen from the 2017 graduate: the internship is not recommended at all
     assert rank_postings_for_profile(old, [intern], today=TODAY, encoder=encoder).items == []
+
+
+def test_matching_follows_the_engines_decisions_and_never_its_own(encoder):
+    pw = posting(id="pw", kind="public_welfare", title="公园保洁员（公益性岗位）", skills=["保洁"])
+    intern = posting(id="in", kind="internship", title="行政见习生", skills=["保洁"])
+    # a zero-employment-family member the engine was not asked about: no decision, not eligible
+    undecided = profile(id="u", categories=["zero_employment_family"], skills=["保洁"])
+    # a person with no category at all whom the engine found eligible for both
+    granted = profile(id="g", categories=[], skills=["保洁"], public_welfare_eligible=True,
+                      public_welfare_reason=("R8 已登记为就业困难人员", "R8 registered hard-to-employ"), priority_tier=1,
+                      priority_reason=("R9 第1优先层级：零就业家庭成员", "R9 priority tier 1"),
+                      internship_eligible=True, internship_reason=("R1 属于见习补贴范围人员", "R1 in an eligible cohort"))
+    r = Ranker([pw, intern], [undecided, granted], encoder=encoder, today=TODAY)
+    assert r.rank_postings("u").items == []
+    items = r.rank_postings("g").items
+    assert {it.id for it in items} == {"pw", "in"}
+    pw_item = next(it for it in items if it.id == "pw")
+    assert "R8 已登记为就业困难人员" in pw_item.explanation.reasons_zh
+    assert "R9 第1优先层级" in pw_item.explanation.reasons_zh
 
 
 def test_public_welfare_post_only_for_hard_to_employ_people_and_tier1_first(encoder):
     pw = posting(id="pw", kind="public_welfare", title="环卫保洁员（公益性岗位）", district="望花区", salary_min=1700, salary_max=1800,
                  requirements="不限学历，就业困难人员，女50周岁以下、男60周岁以下。", skills=["道路清扫", "垃圾清运"])
     common = dict(skills=["打扫卫生"], desired="保洁；望花区；1800以上", district="望花区", experience="做过5年保洁。")
-    zero = profile(id="zero", categories=["zero_employment_family", "registered_unemployed"], unemployed_since=dt.date(2021, 5, 1), **common)
-    longterm = profile(id="long", categories=["registered_unemployed"], unemployed_since=dt.date(2019, 1, 1), **common)
-    recent = profile(id="recent", categories=["registered_unemployed"], unemployed_since=dt.date(2021, 6, 1), **common)
+    zero = decided(profile(id="zero", categories=["zero_employment_family", "registered_unemployed"],
+                           unemployed_since=dt.date(2021, 5, 1), **common))
+    longterm = decided(profile(id="long", categories=["registered_unemployed"], unemployed_since=dt.date(2019, 1, 1),
+                               **common))
+    recent = decided(profile(id="recent", categories=["registered_unemployed"], unemployed_since=dt.date(2021, 6, 1),
+                             **common))
     page = rank_profiles_for_posting(pw, [recent, longterm, zero], today=TODAY, encoder=encoder)
     assert [it.id for it in page.items] == ["zero", "long"]  # R9 tier 1 first; short-term unemployed excluded
     assert "r9_tier1" in {r["code"] for r in page.items[0].explanation.reasons}
@@ -183,10 +214,11 @@ def test_a_long_lived_index_ranks_documents_it_does_not_hold(encoder):
 
 
 def test_targeted_and_closed_posts_are_filtered_with_reasons(encoder):
-    targeted = posting(id="vet", title="事业单位管理岗", target_group="veteran", skills=["公文写作"])
+    targeted = posting(id="vet", title="事业单位管理岗", target_group="veteran_college_2020", skills=["公文写作"])
     closed = posting(id="closed", title="仓库管理员", is_open=False, skills=["仓库管理"])
     soon_closed = posting(id="expired", title="仓管", closes_on=dt.date(2021, 8, 31), skills=["仓库管理"])
-    vet = profile(id="v", categories=["veteran"], skills=["公文写作", "仓库管理"])
+    # the engine's R14 decision: the set's group the person's records place them in
+    vet = profile(id="v", categories=["veteran"], skills=["公文写作", "仓库管理"], target_groups=["veteran_college_2020"])
     civ = profile(id="c", categories=["registered_unemployed"], skills=["公文写作", "仓库管理"])
     r = Ranker([targeted, closed, soon_closed], [vet, civ], encoder=encoder, today=TODAY)
     assert [it.id for it in r.rank_postings("v").items] == ["vet"]
@@ -204,3 +236,21 @@ def test_empty_pools_give_empty_pages():
     assert r.rank_postings_for(ProfileData(id="x"), vector=unit).to_dict()["items"] == []
     page = r.rank_profiles_for(PostingData(id="y"), vector=unit)
     assert (page.items, page.total, page.excluded) == ([], 0, 0)
+
+
+def test_r1_cohorts_are_the_policy_sets_parameters():
+    """A city that edits its set's cohorts (here: the graduating year moved to 2017) changes
+    who is offered internships, with no code change: the cohort years, ages and months are data."""
+    bundled = pol.list_policy_sets()[0]
+    data = json.loads((Path(pol.__file__).parent / "sets" / f"{bundled}.json").read_text(encoding="utf-8"))
+    for c in data["rules"]["R1"]["cohorts"]:
+        if c.get("graduation_year") == 2020:
+            c["graduation_year"] = 2017
+    edited = pol.parse_policy_set(data)
+    person = profile(id="g2017", categories=["graduate_2017"], education="本科", graduation_year=2017)
+    assert decided(person).internship_eligible is False
+    assert with_decisions(edited, person, {}, TODAY).internship_eligible is True
+    bad = json.loads(json.dumps(data))
+    bad["rules"]["R1"]["cohorts"][1]["age_min"] = 30
+    with pytest.raises(pol.PolicySetError, match="age_min"):
+        pol.parse_policy_set(bad)

