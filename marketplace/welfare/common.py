@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import policies
 from marketplace.core.models import Posting, Profile, User
-from marketplace.errors import Forbidden, NotEligible, NotFound, ValidationFailed
+from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from marketplace.policy import Decision, RetirementPerson
 from marketplace.policy.errors import CaseError
 from marketplace.policy.errors import NotEligible as PolicyNotEligible
@@ -45,12 +47,46 @@ def _serves(actor: User, district: str) -> bool:
     return actor.role == "admin" or (actor.role == "caseworker" and actor.district == district)
 
 
-def staff_profile(session: Session, actor: User, profile_id: int) -> Profile:
+def served_row(session: Session, actor: User, model, row_id: int, district_of, what: tuple[str, str],
+               lock: bool = False):
+    """A row of ``model`` in a district the staff actor serves; 404 (``what``) otherwise."""
     _staff(actor)
-    profile = session.get(Profile, profile_id)
-    if profile is None or not _serves(actor, profile.district):
-        raise NotFound("求职者档案", "profile")
-    return profile
+    row = session.get(model, row_id, with_for_update=lock)
+    if row is None or not _serves(actor, district_of(row)):
+        raise NotFound(*what)
+    return row
+
+
+def district_select(actor: User, model, *order_by):
+    """``select(model)`` in order, limited to a caseworker's district (the admin sees all)."""
+    _staff(actor)
+    stmt = select(model).order_by(*order_by)
+    return stmt.where(model.district == actor.district) if actor.role == "caseworker" else stmt
+
+
+def add_unique(session: Session, row, conflict: Conflict) -> None:
+    """Add and flush ``row``; the unique key refusing it (a concurrent duplicate) is ``conflict``."""
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise conflict from None
+
+
+def end_date(reason: str, reasons, reason_zh: str, ended_on: dt.date | None, began_on: dt.date, today: dt.date,
+             between: tuple[str, str]) -> dt.date:
+    """The checked date an ending takes effect: a known reason, between the start and today."""
+    if reason not in reasons:
+        raise ValidationFailed(reason_zh, f"reason must be one of: {', '.join(reasons)}", field="reason")
+    ended_on = ended_on or today
+    if not began_on <= ended_on <= today:
+        raise ValidationFailed(*between, field="ended_on")
+    return ended_on
+
+
+def staff_profile(session: Session, actor: User, profile_id: int) -> Profile:
+    return served_row(session, actor, Profile, profile_id, lambda p: p.district, ("求职者档案", "profile"))
 
 
 def _pw_posting(session: Session, actor: User, posting_id: int, lock: bool = False) -> Posting:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import Profile, User
-from marketplace.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.policy import follow_up_order, months_without_contact
-from marketplace.welfare.common import _month, _serves, _staff
+from marketplace.welfare.common import _month, served_row
 from marketplace.welfare.models import CONTACT_CHANNELS, FollowUp, FollowUpContact, HardToEmployStatus, Registration
 
 
@@ -78,11 +78,7 @@ def create_month_follow_ups(session: Session, today: dt.date | None = None) -> i
 
 def get_follow_up(session: Session, actor: User, follow_up_id: int) -> FollowUp:
     """A follow-up task of the actor's district (404 for others)."""
-    _staff(actor)
-    task = session.get(FollowUp, follow_up_id)
-    if task is None or not _serves(actor, task.district):
-        raise NotFound("跟踪任务", "follow-up")
-    return task
+    return served_row(session, actor, FollowUp, follow_up_id, lambda t: t.district, ("跟踪任务", "follow-up"))
 
 
 def record_contact(session: Session, actor: User, follow_up_id: int, channel: str, note: str = "",

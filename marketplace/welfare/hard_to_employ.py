@@ -26,9 +26,9 @@ from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import Profile, User
 from marketplace.db import after_commit
-from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.errors import Conflict, ValidationFailed
 from marketplace.policy import Decision, HardToEmployFacts, hard_to_employ_reference
-from marketplace.welfare.common import _require, _serves, _staff, _who, policy, staff_profile, stamped
+from marketplace.welfare.common import _require, _who, policy, served_row, staff_profile, stamped
 from marketplace.welfare.models import HardToEmployStatus, Referral
 from marketplace.welfare.registrations import open_registration
 
@@ -130,10 +130,8 @@ def grant_hte(session: Session, actor: User, profile_id: int, basis: str, note: 
 
 
 def revoke_hte(session: Session, actor: User, status_id: int, reason: str, today: dt.date | None = None):
-    _staff(actor)
-    status = session.get(HardToEmployStatus, status_id)
-    if status is None or not _serves(actor, status.profile.district):
-        raise NotFound("就业困难人员身份", "hard-to-employ status")
+    status = served_row(session, actor, HardToEmployStatus, status_id, lambda s: s.profile.district,
+                        ("就业困难人员身份", "hard-to-employ status"))
     if status.revoked_on is not None:
         raise Conflict("该身份已终止", "this status has already ended", field="status")
     if not reason.strip():

@@ -30,7 +30,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import clock
@@ -55,11 +54,13 @@ from marketplace.welfare.common import (
     _case,
     _pw_posting,
     _require,
-    _serves,
-    _staff,
+    add_unique,
+    district_select,
+    end_date,
     named_set,
     policy,
     retirement_person,
+    served_row,
     stamped,
 )
 from marketplace.welfare.hard_to_employ import hte_decision, open_hte
@@ -287,13 +288,8 @@ def place(session: Session, actor: User, posting_id: int, profile_id: int, *, fu
                    rank_reason={"rank": entry.rank, "zh": entry.reason_zh, "en": entry.reason_en,
                                 "skip_reason": skip_reason if entry.rank > 1 else ""},
                    decisions=[stamped(d, pset) for d in decisions])
-    session.add(pl)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("该人员已在公益性岗位上", "this person is already on a public-welfare post",
-                       field="profile_id") from None
+    add_unique(session, pl, Conflict("该人员已在公益性岗位上", "this person is already on a public-welfare post",
+                                     field="profile_id"))
     _end(session, actor, entry.registration, start_on if start_on <= today else today, "placed_public_welfare",
          f"placement #{pl.id}, posting #{posting.id}")
     session.flush()
@@ -304,11 +300,8 @@ def place(session: Session, actor: User, posting_id: int, profile_id: int, *, fu
 
 
 def _placement(session: Session, actor: User, placement_id: int, lock: bool = False) -> Placement:
-    _staff(actor)
-    pl = session.get(Placement, placement_id, with_for_update=lock)
-    if pl is None or not _serves(actor, pl.district):
-        raise NotFound("安置记录", "placement")
-    return pl
+    return served_row(session, actor, Placement, placement_id, lambda pl: pl.district, ("安置记录", "placement"),
+                      lock=lock)
 
 
 def extend(session: Session, actor: User, placement_id: int, *, fund: str, months: int | None = None,
@@ -349,13 +342,8 @@ def end_placement(session: Session, actor: User, placement_id: int, reason: str,
     pl = _placement(session, actor, placement_id, lock=True)
     if pl.ended_on is not None:
         raise Conflict("该安置已结束", "this placement has already ended", field="placement")
-    if reason not in PLACEMENT_END_REASONS:
-        raise ValidationFailed("请选择结束原因", f"reason must be one of: {', '.join(PLACEMENT_END_REASONS)}",
-                               field="reason")
-    ended_on = ended_on or today
-    if not pl.start_on <= ended_on <= today:
-        raise ValidationFailed("结束日期应在上岗日期和今天之间", "the end date must be between the start and today",
-                               field="ended_on")
+    ended_on = end_date(reason, PLACEMENT_END_REASONS, "请选择结束原因", ended_on, pl.start_on, today,
+                        ("结束日期应在上岗日期和今天之间", "the end date must be between the start and today"))
     pl.ended_on, pl.end_reason = ended_on, reason
     session.flush()
     audit.record(session, actor, "placement", pl.id, "end", after={"ended_on": ended_on.isoformat(), "reason": reason})
@@ -364,10 +352,7 @@ def end_placement(session: Session, actor: User, placement_id: int, reason: str,
 
 def placements_for(actor: User, running: bool = True, expiring_by: dt.date | None = None,
                    profile_id: int | None = None):
-    _staff(actor)
-    stmt = select(Placement).order_by(Placement.end_on, Placement.id)
-    if actor.role == "caseworker":
-        stmt = stmt.where(Placement.district == actor.district)
+    stmt = district_select(actor, Placement, Placement.end_on, Placement.id)
     if running:
         stmt = stmt.where(Placement.ended_on.is_(None))
     if expiring_by is not None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import Posting, Profile, User
 from marketplace.errors import Conflict, NotFound, ValidationFailed
-from marketplace.welfare.common import _serves, _staff, staff_profile
+from marketplace.welfare.common import _staff, add_unique, served_row, staff_profile
 from marketplace.welfare.models import REFERRAL_OUTCOMES, Referral
 from marketplace.welfare.registrations import _end, open_registration
 
@@ -32,24 +31,16 @@ def refer(session: Session, actor: User, profile_id: int, posting_id: int, note:
         raise Conflict("已向该岗位介绍过此人", "this person has already been referred to this posting",
                        field="posting_id")
     ref = Referral(profile_id=profile.id, posting_id=posting.id, referred_by_id=actor.id, referred_on=today, note=note)
-    session.add(ref)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("已向该岗位介绍过此人", "this person has already been referred to this posting",
-                       field="posting_id") from None
+    add_unique(session, ref, Conflict("已向该岗位介绍过此人", "this person has already been referred to this posting",
+                                      field="posting_id"))
     audit.record(session, actor, "referral", ref.id, "create", after={"posting_id": posting.id}, reason=note)
     return ref
 
 
 def get_referral(session: Session, actor: User, referral_id: int, lock: bool = False) -> Referral:
     """A referral of a person of the actor's district (404 for others)."""
-    _staff(actor)
-    ref = session.get(Referral, referral_id, with_for_update=lock)
-    if ref is None or not _serves(actor, ref.profile.district):
-        raise NotFound("介绍记录", "referral")
-    return ref
+    return served_row(session, actor, Referral, referral_id, lambda r: r.profile.district, ("介绍记录", "referral"),
+                      lock=lock)
 
 
 def record_outcome(session: Session, actor: User, referral_id: int, outcome: str, note: str = "",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import clock
@@ -31,7 +30,17 @@ from marketplace.core.models import DISTRICTS, Application, Profile, ProfileCate
 from marketplace.core.profiles import my_profile
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from marketplace.policy import RetirementPerson, add_months, statutory_retirement
-from marketplace.welfare.common import STAFF, _age, _case, _serves, _staff, staff_profile
+from marketplace.welfare.common import (
+    STAFF,
+    _age,
+    _case,
+    _serves,
+    _staff,
+    add_unique,
+    district_select,
+    end_date,
+    staff_profile,
+)
 from marketplace.welfare.followups import _create_follow_ups
 from marketplace.welfare.models import REGISTRATION_END_REASONS, Placement, Registration
 
@@ -124,13 +133,8 @@ def register(session: Session, actor: User, *, basis: str, district: str, profil
                        registered_on=registered_on, original_retirement_age=original_retirement_age)
     if channel == "desk":
         reg.confirmed_by_id, reg.confirmed_at = actor.id, utcnow()
-    session.add(reg)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("该人员已有有效的失业登记", "this person is already registered unemployed",
-                       field="profile") from None
+    add_unique(session, reg, Conflict("该人员已有有效的失业登记", "this person is already registered unemployed",
+                                      field="profile"))
     _mirror_category(profile, reg)
     session.flush()
     audit.record(session, actor, "registration", reg.id, "create", after=_reg_summary(reg))
@@ -180,13 +184,8 @@ def end_registration(session: Session, actor: User, registration_id: int, reason
     reg = get_registration(session, actor, registration_id)
     if reg.ended_on is not None:
         raise Conflict("该登记已注销", "this registration has already ended", field="registration")
-    if reason not in REGISTRATION_END_REASONS:
-        raise ValidationFailed("请选择注销原因", f"reason must be one of: {', '.join(REGISTRATION_END_REASONS)}",
-                               field="reason")
-    ended_on = ended_on or today
-    if not reg.registered_on <= ended_on <= today:
-        raise ValidationFailed("注销日期应在登记日期和今天之间", "the end date must be between the registration "
-                               "date and today", field="ended_on")
+    ended_on = end_date(reason, REGISTRATION_END_REASONS, "请选择注销原因", ended_on, reg.registered_on, today,
+                        ("注销日期应在登记日期和今天之间", "the end date must be between the registration date and today"))
     _end(session, actor, reg, ended_on, reason, note)
     session.flush()
     return reg
@@ -213,10 +212,7 @@ def registration_to_dict(reg: Registration) -> dict:
 
 
 def registrations_for(actor: User, open_only: bool = True):
-    _staff(actor)
-    stmt = select(Registration).order_by(Registration.registered_on, Registration.id)
-    if actor.role == "caseworker":
-        stmt = stmt.where(Registration.district == actor.district)
+    stmt = district_select(actor, Registration, Registration.registered_on, Registration.id)
     if open_only:
         stmt = stmt.where(Registration.ended_on.is_(None))
     return stmt
