@@ -31,9 +31,10 @@ from marketplace.web import api as web_api
 from marketplace.web import csrf, init_web
 from marketplace.welfare import api as welfare_api
 from marketplace.welfare import demo as welfare_demo
-from marketplace.welfare import operations as welfare_operations
 from marketplace.welfare import pages as welfare_pages
 from marketplace.welfare import privacy as welfare_privacy
+from marketplace.welfare import receivers as welfare_receivers
+from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
 AREA_API = (core_api, internships_api, welfare_api, fairs_api, privacy_api)
@@ -49,13 +50,15 @@ DEMO_LOADERS = (("fairs", fairs_demo.load), ("internships", internships_demo.loa
 def connect_hooks() -> None:
     """Every link between areas, in one place (blinker ignores a second connect of the
     same receiver, so building several apps in one process connects each once)."""
-    hooks.hired.connect(welfare_operations.on_hired)
     hooks.hire_follow_up.connect(internships_receivers.hire_follow_up)
     hooks.claims_to_review.connect(internships_receivers.claims_to_review)
     hooks.application_notes.connect(internships_receivers.application_notes)
+    hooks.internship_figures.connect(internships_receivers.internship_figures)
     hooks.person_export.connect(internships_privacy.export_person)
     hooks.person_export.connect(welfare_privacy.export_person)
     hooks.person_deleted.connect(internships_privacy.forget_person)
+    hooks.hired.connect(welfare_registrations.on_hired)
+    hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

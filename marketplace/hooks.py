@@ -36,6 +36,9 @@ Questions
 - ``public_welfare_decisions(session, profiles, on) -> {profile_id: {"eligible", "reason_zh",
   "reason_en", "tier"}}``: R8 eligibility for public-welfare posts and the R9 tier (None when
   not eligible) of each core Profile on date ``on`` (welfare, from its records), for matching.
+- ``internship_figures(session, months) -> {"YYYY-MM": {"internships": int,
+  "subsidy_approved": Decimal}}``: internships started and subsidy approved per month
+  (internships), for the welfare dashboard.
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ hire_follow_up = _signals.signal("hire_follow_up")
 application_notes = _signals.signal("application_notes")
 claims_to_review = _signals.signal("claims_to_review")
 public_welfare_decisions = _signals.signal("public_welfare_decisions")
+internship_figures = _signals.signal("internship_figures")
 
 
 def ask(signal: Signal, session, **kwargs) -> list:

@@ -3,13 +3,16 @@ in ``marketplace.app.connect_hooks``. Each receiver reads in the asker's session
 commits."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace import clock
 from marketplace.core.models import Application, User
 from marketplace.internships import introductions
 from marketplace.internships.claims import claims_for
-from marketplace.internships.models import InternshipAgreement
+from marketplace.internships.models import InternshipAgreement, SubsidyClaim
 
 
 def hire_follow_up(session: Session, application: Application, **_) -> str | None:
@@ -38,3 +41,18 @@ def application_notes(session: Session, applications: list[Application], **_) ->
     """For an employer's list of applicants: the agency whose introduction counts (经…推荐)."""
     return {app_id: {"introduced_by": intro.organisation.name}
             for app_id, intro in introductions.credited_many(session, list(applications)).items()}
+
+
+def internship_figures(session: Session, months: list[str], **_) -> dict[str, dict]:
+    """For the welfare dashboard: internships started and subsidy approved (approved or paid
+    claims, by decision date in Fushun) per month ``YYYY-MM``."""
+    out = {m: {"internships": 0, "subsidy_approved": Decimal("0.00")} for m in months}
+    for (on,) in session.execute(select(InternshipAgreement.start_on)):
+        if on.strftime("%Y-%m") in out:
+            out[on.strftime("%Y-%m")]["internships"] += 1
+    for at, amount in session.execute(select(SubsidyClaim.decided_at, SubsidyClaim.amount).where(
+            SubsidyClaim.state.in_(("approved", "paid")), SubsidyClaim.decided_at.is_not(None))):
+        month = clock.local_date(at).strftime("%Y-%m")
+        if month in out:
+            out[month]["subsidy_approved"] += amount or Decimal("0")
+    return out

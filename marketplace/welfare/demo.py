@@ -7,7 +7,7 @@ person near retirement with a lower match score than a tier-2 person), referrals
 waiting for an outcome, placements on the demo public-welfare posts (one expiring), and
 three months of follow-up tasks with some contacts left undone (overdue).
 
-Everything goes through ``services.welfare`` with the date it happened on, so the rules
+Everything goes through the area's operations with the date it happened on, so the rules
 (R8–R12) decide the demo as they decide real records."""
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from marketplace.core.demo import DATA, _h
 from marketplace.core.models import Posting, Profile, ProfileCategory, User, utcnow
 from marketplace.crypto import Cipher
 from marketplace.policy import RetirementPerson, add_months, statutory_retirement
-from marketplace.welfare import operations as welfare
+from marketplace.welfare import followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare.models import FollowUp, Registration
 
 # (name, gender, birth, original retirement age, skills, categories, registered months ago, hard-to-employ note)
@@ -76,12 +76,12 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
                            confirmed_by_id=cw.id if cw else None, confirmed_at=utcnow() if cw else None)
         session.add(reg)
         session.flush()
-        welfare._mirror_category(prof, reg)
+        registrations._mirror_category(prof, reg)
         counts["registrations"] += 1
         person = RetirementPerson(prof.birth_on, "male" if prof.gender == "男" else "female", original)
         retired_on = statutory_retirement(person, today).retirement_date
         if retired_on <= today:
-            welfare._end(session, None, reg, retired_on, "retired", "达到法定退休年龄（R11）")
+            registrations._end(session, None, reg, retired_on, "retired", "达到法定退休年龄（R11）")
             counts["deregistered_retired"] += 1
     session.flush()
 
@@ -98,18 +98,18 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
         session.add(prof)
         session.flush()
         on = add_months(today, -months_ago)
-        welfare.register(session, cw, profile_id=prof.id, basis="residence", district="望花区", registered_on=on,
+        registrations.register(session, cw, profile_id=prof.id, basis="residence", district="望花区", registered_on=on,
                          original_retirement_age=original, today=today)
-        welfare.grant_hte(session, cw, prof.id, "registered", note=note, today=today)
+        hard_to_employ.grant_hte(session, cw, prof.id, "registered", note=note, today=today)
         counts["registrations"] += 1
         counts["hard_to_employ"] += 1
 
     # 3. Registered hard-to-employ people among the demo profiles.
     for pid, ground in REGISTERED_HTE.items():
         prof = profiles.get(pid)
-        if prof is None or welfare.open_registration(session, prof.id) is None:
+        if prof is None or registrations.open_registration(session, prof.id) is None:
             continue
-        welfare.grant_hte(session, _caseworker(session, prof.district), prof.id, "registered",
+        hard_to_employ.grant_hte(session, _caseworker(session, prof.district), prof.id, "registered",
                           note=f"{ground}（演示认定）", today=today)
         counts["hard_to_employ"] += 1
 
@@ -122,25 +122,25 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
     any_jobs = [p for ps in jobs_by_district.values() for p in ps]
     for pid in ("D-S030", "D-S006"):
         prof = profiles.get(pid)
-        if prof is None or welfare.open_registration(session, prof.id) is None:
+        if prof is None or registrations.open_registration(session, prof.id) is None:
             continue
         cwx = _caseworker(session, prof.district)
         for k, days in enumerate((25, 18)):
             local = jobs_by_district.get(prof.district, [])
             post = (local + [j for j in any_jobs if j not in local])[k]
-            ref = welfare.refer(session, cwx, prof.id, post.id, "体力和技能相适应", today=today - dt.timedelta(days=days))
-            welfare.record_outcome(session, cwx, ref.id, "not_hired", "用人单位未录用",
+            ref = referrals.refer(session, cwx, prof.id, post.id, "体力和技能相适应", today=today - dt.timedelta(days=days))
+            referrals.record_outcome(session, cwx, ref.id, "not_hired", "用人单位未录用",
                                    today=today - dt.timedelta(days=days - 5))
             counts["referrals"] += 1
-        if welfare.hte_decision(session, prof, today).allowed:
-            welfare.grant_hte(session, cwx, prof.id, "reference", today=today)
+        if hard_to_employ.hte_decision(session, prof, today).allowed:
+            hard_to_employ.grant_hte(session, cwx, prof.id, "reference", today=today)
             counts["hard_to_employ"] += 1
     for pid in ("D-S010", "D-S029", "D-S035", "D-S017"):
         prof = profiles.get(pid)
-        if prof is None or welfare.open_registration(session, prof.id) is None:
+        if prof is None or registrations.open_registration(session, prof.id) is None:
             continue
         post = (jobs_by_district.get(prof.district) or any_jobs)[0]
-        welfare.refer(session, _caseworker(session, prof.district), prof.id, post.id, "技能对口",
+        referrals.refer(session, _caseworker(session, prof.district), prof.id, post.id, "技能对口",
                       today=today - dt.timedelta(days=6))
         counts["referrals"] += 1
 
@@ -150,19 +150,19 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
             ("D-S030", "绿化养护员（临时）", 0, "employment_subsidy_fund")]
     for pid, title, days_ago, fund in plan:
         prof, post = profiles.get(pid), _posting(session, title)
-        if prof is None or post is None or welfare.open_registration(session, prof.id) is None:
+        if prof is None or post is None or registrations.open_registration(session, prof.id) is None:
             continue
         cwx = _caseworker(session, post.district)
-        queue, _ = welfare._queue(session, post, today)
+        queue, _ = placements._queue(session, post, today)
         entry = next((e for e in queue if e.profile.id == prof.id), None)
         if entry is None:
             continue
         day = today - dt.timedelta(days=days_ago)
-        welfare.place(session, cwx, post.id, prof.id, fund=fund, start_on=day, today=today,
+        placements.place(session, cwx, post.id, prof.id, fund=fund, start_on=day, today=today,
                       skip_reason="" if entry.rank == 1 else "排在前面的人员已另行安置（演示）")
         counts["placements"] += 1
     # the temporary home-care post started long enough ago to expire within the month
-    for pl in session.scalars(welfare.placements_for(_caseworker(session, "顺城区"))):
+    for pl in session.scalars(placements.placements_for(_caseworker(session, "顺城区"))):
         if pl.temporary:
             pl.start_on = add_months(today, -pl.term_months) + dt.timedelta(days=12)
             pl.end_on = add_months(pl.start_on, pl.term_months)
@@ -175,7 +175,7 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
     created = 0
     for back in (2, 1, 0):
         day = add_months(today.replace(day=1), -back)
-        created += welfare.create_month_follow_ups(session, day)
+        created += followups.create_month_follow_ups(session, day)
     tasks = list(session.scalars(select(FollowUp).where(FollowUp.month < today.strftime("%Y-%m"))
                                  .order_by(FollowUp.id)))
     contacted = 0
@@ -184,7 +184,7 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
             continue  # left undone: overdue
         y, m = map(int, task.month.split("-"))
         on = dt.date(y, m, 5 + n % 20)
-        welfare.record_contact(session, task.assigned_to, task.id, ("phone", "visit", "online")[n % 3],
+        followups.record_contact(session, task.assigned_to, task.id, ("phone", "visit", "online")[n % 3],
                                ("电话回访，仍在求职，已推送岗位信息", "上门走访，了解家庭困难情况", "网上联系，更新求职意向")[n % 3],
                                contacted_on=on, today=today)
         contacted += 1

@@ -1,8 +1,10 @@
 """Welfare pages: the caseworker's desk, a person's file (registration, hard-to-employ
 status, referrals, placements, follow-ups), public-welfare posts and their placement
 queue, the monitoring dashboard with charts, and a person's own registration page.
-Thin views: parse the form, call ``services.welfare``, render. A refused action is
-shown with its reason (the rule's, in the person's language) and nothing is saved."""
+Thin views: parse the form, call the area's operations (``registrations``,
+``hard_to_employ``, ``referrals``, ``placements``, ``followups``, ``dashboard``), render.
+A refused action is shown with its reason (the rule's, in the person's language) and
+nothing is saved."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,26 +12,23 @@ import datetime as dt
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from marketplace import clock
-from marketplace.core.models import DISTRICTS, Posting
+from marketplace.core.models import DISTRICTS
 from marketplace.core.pages import _norm
-from marketplace.core.profiles import district_profiles, my_profile
+from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.errors import DomainError
-from marketplace.web import db
+from marketplace.web import db, runtime
 from marketplace.web.forms import field_errors, message, require_role
 from marketplace.web.i18n import current_lang
-from marketplace.welfare import operations as welfare
+from marketplace.welfare import common, followups, hard_to_employ, placements, referrals, registrations
+from marketplace.welfare import dashboard as reports
 from marketplace.welfare.models import (
     CONTACT_CHANNELS,
     PLACEMENT_END_REASONS,
     REFERRAL_OUTCOMES,
     REGISTRATION_END_REASONS,
-    FollowUp,
-    Referral,
-    Registration,
 )
 from marketplace.welfare.schemas import (
     ContactIn,
@@ -119,7 +118,7 @@ def _act(fn, back: str, ok: str):
 
 def _fund_options():
     lang = current_lang()
-    return [(code, zh if lang == "zh" else en) for code, zh, en in welfare.fund_codes(welfare.policy())]
+    return [(code, zh if lang == "zh" else en) for code, zh, en in placements.fund_codes(common.policy())]
 
 
 # ------------------------------------------------------------------ desk
@@ -131,9 +130,9 @@ def desk():
 
     today = clock.today()
     q = _norm(request.args.get("q", ""))[:64].strip()
-    found = list(db().scalars(district_profiles(current_user, q).limit(20))) if q else []
-    return render_template("welfare/desk.html", d=welfare.desk(db(), current_user, today), today=today,
-                           soon=today + dt.timedelta(days=welfare.EXPIRING_DAYS), q=q, found=found)
+    found = reports.find_people(db(), current_user, q)
+    return render_template("welfare/desk.html", d=reports.desk(db(), current_user, today), today=today,
+                           soon=today + dt.timedelta(days=common.EXPIRING_DAYS), q=q, found=found)
 
 
 # ------------------------------------------------------------------ a person's file
@@ -144,20 +143,16 @@ def person(profile_id):
     require_role(*STAFF)
     s = db()
     today = clock.today()
-    profile = welfare.staff_profile(s, current_user, profile_id)
-
-    regs = list(s.scalars(select(Registration).where(Registration.profile_id == profile.id)
-                          .order_by(Registration.id.desc())))
-    status = welfare.open_hte(s, profile.id)
-    open_posts = list(s.scalars(select(Posting).where(Posting.status == "published").order_by(Posting.id.desc())
-                                .limit(200)))
+    profile = common.staff_profile(s, current_user, profile_id)
+    regs = registrations.person_registrations(s, current_user, profile.id)
+    status = hard_to_employ.open_hte(s, profile.id)
     return render_template(
-        "welfare/person.html", profile=profile, regs=regs, open_reg=welfare.open_registration(s, profile.id),
-        status=status, decision=welfare.hte_decision(s, profile, today),
-        referrals=list(s.scalars(welfare.referrals_for(current_user, profile_id=profile.id))),
-        placements=list(s.scalars(welfare.placements_for(current_user, running=False, profile_id=profile.id))),
-        tasks=list(s.scalars(welfare.follow_ups_for(current_user, profile_id=profile.id))),
-        postings=[p for p in open_posts if p.is_open(today)], today=today, funds=_fund_options(),
+        "welfare/person.html", profile=profile, regs=regs, open_reg=registrations.open_registration(s, profile.id),
+        status=status, decision=hard_to_employ.hte_decision(s, profile, today),
+        referrals=referrals.referrals(s, current_user, profile_id=profile.id),
+        placements=placements.placements(s, current_user, running=False, profile_id=profile.id),
+        tasks=followups.follow_ups(s, current_user, profile_id=profile.id),
+        postings=referrals.open_postings(s, today), today=today, funds=_fund_options(),
         districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"), end_reasons=wopts("end_reason",
                                                                                           REGISTRATION_END_REASONS),
         outcomes=wopts("outcome", REFERRAL_OUTCOMES), placement_ends=wopts("placement_end", PLACEMENT_END_REASONS),
@@ -179,7 +174,7 @@ def desk_register(profile_id):
                                          "district": f.get("district", ""), "registered_on": _date("registered_on"),
                                          "original_retirement_age": int(f["original_retirement_age"])
                                          if (f.get("original_retirement_age") or "").isdigit() else None})
-        welfare.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
+        registrations.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
                          registered_on=data.registered_on, original_retirement_age=data.original_retirement_age)
 
     return _act(run, _back(profile_id), _("Registered as unemployed."))
@@ -189,8 +184,8 @@ def desk_register(profile_id):
 @login_required
 def confirm_registration(registration_id):
     require_role(*STAFF)
-    reg = welfare.get_registration(db(), current_user, registration_id)
-    return _act(lambda: welfare.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id),
+    reg = registrations.get_registration(db(), current_user, registration_id)
+    return _act(lambda: registrations.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id),
                 _("Registration confirmed."))
 
 
@@ -198,13 +193,13 @@ def confirm_registration(registration_id):
 @login_required
 def end_registration(registration_id):
     require_role(*STAFF)
-    reg = welfare.get_registration(db(), current_user, registration_id)
+    reg = registrations.get_registration(db(), current_user, registration_id)
     f = request.form
 
     def run():
         data = validate(RegistrationEndIn, {"reason": f.get("reason", ""), "note": f.get("note", ""),
                                             "ended_on": _date("ended_on")})
-        welfare.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
+        registrations.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
 
     return _act(run, _back(reg.profile_id), _("Registration ended."))
 
@@ -217,7 +212,7 @@ def grant_hte(profile_id):
 
     def run():
         data = validate(HardToEmployIn, {"basis": f.get("basis", ""), "note": f.get("note", "")})
-        welfare.grant_hte(db(), current_user, profile_id, data.basis, data.note)
+        hard_to_employ.grant_hte(db(), current_user, profile_id, data.basis, data.note)
 
     return _act(run, _back(profile_id), _("Hard-to-employ status recorded."))
 
@@ -231,7 +226,7 @@ def refer(profile_id):
     def run():
         data = validate(ReferralIn, {"profile_id": profile_id, "posting_id": f.get("posting_id") or 0,
                                      "note": f.get("note", "")})
-        welfare.refer(db(), current_user, profile_id, data.posting_id, data.note)
+        referrals.refer(db(), current_user, profile_id, data.posting_id, data.note)
 
     return _act(run, _back(profile_id), _("Referral recorded."))
 
@@ -245,14 +240,9 @@ def outcome(referral_id):
 
     def run():
         data = validate(OutcomeIn, {"outcome": f.get("outcome", ""), "note": f.get("note", "")})
-        welfare.record_outcome(db(), current_user, referral_id, data.outcome, data.note)
+        referrals.record_outcome(db(), current_user, referral_id, data.outcome, data.note)
 
-
-    ref = db().get(Referral, referral_id)
-    if ref is None:
-        from marketplace.errors import NotFound
-
-        raise NotFound("介绍记录", "referral")
+    ref = referrals.get_referral(db(), current_user, referral_id)
     target = url_for("welfare.desk") if back else _back(ref.profile_id)
     return _act(run, target, _("Outcome recorded."))
 
@@ -261,13 +251,13 @@ def outcome(referral_id):
 @login_required
 def extend(placement_id):
     require_role(*STAFF)
-    pl = welfare._placement(db(), current_user, placement_id)
+    pl = placements._placement(db(), current_user, placement_id)
     f = request.form
 
     def run():
         data = validate(ExtensionIn, {"fund": f.get("fund", ""), "months": f.get("months") or None,
                                       "stably_employed": f.get("stably_employed") == "1"})
-        welfare.extend(db(), current_user, placement_id, fund=data.fund, months=data.months,
+        placements.extend(db(), current_user, placement_id, fund=data.fund, months=data.months,
                        stably_employed=data.stably_employed)
 
     return _act(run, _back(pl.profile_id), _("Placement extended."))
@@ -277,12 +267,12 @@ def extend(placement_id):
 @login_required
 def end_placement(placement_id):
     require_role(*STAFF)
-    pl = welfare._placement(db(), current_user, placement_id)
+    pl = placements._placement(db(), current_user, placement_id)
     f = request.form
 
     def run():
         data = validate(PlacementEndIn, {"reason": f.get("reason", ""), "ended_on": _date("ended_on")})
-        welfare.end_placement(db(), current_user, placement_id, data.reason, data.ended_on)
+        placements.end_placement(db(), current_user, placement_id, data.reason, data.ended_on)
 
     return _act(run, _back(pl.profile_id), _("Placement ended."))
 
@@ -291,18 +281,14 @@ def end_placement(placement_id):
 @login_required
 def contact(follow_up_id):
     require_role(*STAFF)
-    task = db().get(FollowUp, follow_up_id)
-    if task is None or not welfare._serves(current_user, task.district):
-        from marketplace.errors import NotFound
-
-        raise NotFound("跟踪任务", "follow-up")
+    task = followups.get_follow_up(db(), current_user, follow_up_id)
     f = request.form
     target = url_for("welfare.desk") if f.get("back") == "desk" else _back(task.profile_id)
 
     def run():
         data = validate(ContactIn, {"channel": f.get("channel", ""), "note": f.get("note", ""),
                                     "contacted_on": _date("contacted_on")})
-        welfare.record_contact(db(), current_user, follow_up_id, data.channel, data.note, data.contacted_on)
+        followups.record_contact(db(), current_user, follow_up_id, data.channel, data.note, data.contacted_on)
 
     return _act(run, target, _("Contact recorded."))
 
@@ -313,15 +299,16 @@ def contact(follow_up_id):
 @login_required
 def posts():
     require_role(*STAFF)
-    return render_template("welfare/posts.html", r=welfare.posts_report(db(), current_user))
+    return render_template("welfare/posts.html", r=reports.posts_report(db(), current_user))
 
 
 @bp.get("/posts/<int:posting_id>/queue")
 @login_required
 def queue(posting_id):
     require_role(*STAFF)
-    posting, entries, refused = welfare.placement_queue(db(), current_user, posting_id)
-    filled = db().scalar(welfare.running_placements(posting_id=posting.id))
+    posting, entries, refused = placements.placement_queue(db(), current_user, posting_id,
+                                                           encoder=runtime().encoder)
+    filled = placements.filled(db(), posting.id)
     return render_template("welfare/queue.html", posting=posting, entries=entries, refused=refused, filled=filled,
                            funds=_fund_options(), today=clock.today())
 
@@ -338,8 +325,9 @@ def place(posting_id):
                                       "start_on": _date("start_on"), "term_months": f.get("term_months") or None,
                                       "justification": f.get("justification", ""),
                                       "skip_reason": f.get("skip_reason", "")})
-        welfare.place(db(), current_user, posting_id, data.profile_id, fund=data.fund, start_on=data.start_on,
-                      term_months=data.term_months, justification=data.justification, skip_reason=data.skip_reason)
+        placements.place(db(), current_user, posting_id, data.profile_id, fund=data.fund, start_on=data.start_on,
+                         term_months=data.term_months, justification=data.justification,
+                         skip_reason=data.skip_reason, encoder=runtime().encoder)
 
     return _act(run, back, _("Placed on the post."))
 
@@ -350,7 +338,7 @@ def place(posting_id):
 @login_required
 def dashboard():
     require_role(*STAFF)
-    d = welfare.dashboard(db(), current_user)
+    d = reports.dashboard(db(), current_user)
     lang_zh = current_lang() == "zh"
     charts = {
         "group": [(wname("group", k), v) for k, v in d["by_group"].items()],
@@ -371,7 +359,7 @@ def dashboard():
 @login_required
 def dashboard_csv():
     require_role(*STAFF)
-    body = welfare.dashboard_csv(welfare.dashboard(db(), current_user))
+    body = reports.dashboard_csv(reports.dashboard(db(), current_user))
     return Response("\ufeff" + body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=welfare-dashboard.csv"})
 
@@ -393,14 +381,14 @@ def me():
             data = validate(RegistrationIn, {"basis": f.get("basis", "residence"), "district": f.get("district", ""),
                                              "original_retirement_age": int(f["original_retirement_age"])
                                              if (f.get("original_retirement_age") or "").isdigit() else None})
-            welfare.register(s, current_user, basis=data.basis, district=data.district,
+            registrations.register(s, current_user, basis=data.basis, district=data.district,
                              original_retirement_age=data.original_retirement_age)
             flash(_("You are registered as unemployed. A caseworker will contact you every month."), "ok")
             return redirect(url_for("welfare.me"))
         except DomainError as exc:
             errors, error, status = field_errors(exc), message(exc), exc.status
-    regs = welfare.my_registrations(s, current_user)
-    tasks = list(s.scalars(welfare.follow_ups_for(current_user)))
+    regs = registrations.my_registrations(s, current_user)
+    tasks = followups.follow_ups(s, current_user)
     return render_template("welfare/me.html", profile=profile, regs=regs, tasks=tasks, form=form, errors=errors,
                            error=error, districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"),
                            open_reg=next((r for r in regs if r.ended_on is None), None),

@@ -47,7 +47,7 @@ from marketplace.internships.models import Introduction
 from marketplace.notifications.models import Notification
 from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
-from marketplace.welfare import operations as welfare
+from marketplace.welfare import hard_to_employ, registrations
 from marketplace.welfare.models import FollowUp, Placement, Referral
 
 PRINCIPALS = ("anon", "person", "hr_a", "hr_b", "agency", "cw_x", "cw_y", "organiser", "admin")
@@ -378,9 +378,9 @@ def world(app, db, make, cipher):
     claim_a = internship_claims.create_internship_claim(db, hr_a, ag_a.id, INTERNSHIPS_TODAY, submit=True)
 
     # welfare: registered at the desk two months ago (which makes this month's follow-up), hard to employ
-    reg_a = welfare.register(db, cw_x, profile_id=prof_a.id, basis="residence", district="望花区",
-                             registered_on=TODAY - dt.timedelta(days=60), today=TODAY)
-    hte_a = welfare.grant_hte(db, cw_x, prof_a.id, "registered", note="认定证明 2020-001", today=TODAY)
+    reg_a = registrations.register(db, cw_x, profile_id=prof_a.id, basis="residence", district="望花区",
+                                   registered_on=TODAY - dt.timedelta(days=60), today=TODAY)
+    hte_a = hard_to_employ.grant_hte(db, cw_x, prof_a.id, "registered", note="认定证明 2020-001", today=TODAY)
     fu_a = db.scalars(select(FollowUp).where(FollowUp.registration_id == reg_a.id)).one()
     ref_a = Referral(profile_id=prof_a.id, posting_id=posting_b.id, referred_by_id=cw_x.id, referred_on=TODAY)
     prof_p = make.profile(name="王安置", district="望花区")

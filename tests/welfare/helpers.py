@@ -7,7 +7,7 @@ import json
 from marketplace.core.models import ProfileCategory
 from marketplace.policy import parse_policy_set
 from marketplace.policy.policy_set import SETS_DIR
-from marketplace.welfare import operations as welfare
+from marketplace.welfare import hard_to_employ, registrations
 
 D = dt.date
 
@@ -25,11 +25,11 @@ def registered(db, make, cw, today, *, registered_on=None, hte=True, gender="男
     for c in categories:
         category(p, c)
     db.flush()
-    reg = welfare.register(db, cw, profile_id=p.id, basis="residence", district=district,
+    reg = registrations.register(db, cw, profile_id=p.id, basis="residence", district=district,
                            registered_on=registered_on or today, today=today,
                            original_retirement_age=original_age if gender == "女" else None)
     if hte:
-        welfare.grant_hte(db, cw, p.id, "registered", note="认定证明 2020-001", today=today)
+        hard_to_employ.grant_hte(db, cw, p.id, "registered", note="认定证明 2020-001", today=today)
     return p, reg
 
 

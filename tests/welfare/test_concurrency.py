@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.models import AuditEntry, Organisation, Posting, Profile, User
 from marketplace.errors import DomainError
-from marketplace.welfare import operations as welfare
+from marketplace.welfare import followups, hard_to_employ, placements, registrations
 from marketplace.welfare.models import FollowUp, HardToEmployStatus, Placement, Registration
 from tests.conftest import PG_URL, Factories
 from tests.races import race
@@ -34,9 +34,9 @@ def committed(app, cipher):
         people = []
         for i in range(4):
             p = make.profile(district=DISTRICT, name=f"并发{i}", skills=["保洁"])
-            welfare.register(s, cws[0], profile_id=p.id, basis="residence", district=DISTRICT,
+            registrations.register(s, cws[0], profile_id=p.id, basis="residence", district=DISTRICT,
                              registered_on=dt.date(2024, 1, 2 + i), today=dt.date(2024, 5, 1))
-            welfare.grant_hte(s, cws[0], p.id, "registered", note="并发测试", today=dt.date(2024, 5, 1))
+            hard_to_employ.grant_hte(s, cws[0], p.id, "registered", note="并发测试", today=dt.date(2024, 5, 1))
             people.append(p.id)
         ids = dict(cws=[c.id for c in cws], org=org.id, post=post.id, people=people,
                    creator=post.created_by_id)
@@ -60,7 +60,7 @@ def committed(app, cipher):
 
 def test_two_beat_runs_at_once_create_each_task_once(committed):
     engine, ids = committed
-    results = race(engine, lambda s, i: welfare.create_month_follow_ups(s, TODAY))
+    results = race(engine, lambda s, i: followups.create_month_follow_ups(s, TODAY))
     assert sum(results) == 4, results
     with Session(engine) as s:
         n = s.scalar(select(func.count()).select_from(FollowUp).where(FollowUp.profile_id.in_(ids["people"]),
@@ -73,7 +73,7 @@ def test_two_caseworkers_fill_the_last_place_once(committed):
 
     def work(s, i):
         actor = s.get(User, ids["cws"][i])
-        return welfare.place(s, actor, ids["post"], ids["people"][i], fund="employment_subsidy_fund",
+        return placements.place(s, actor, ids["post"], ids["people"][i], fund="employment_subsidy_fund",
                              skip_reason="并发测试", today=TODAY).id
 
     results = race(engine, work)

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from marketplace import clock
-from marketplace.welfare import operations as welfare
+from marketplace.welfare import placements, referrals
 from marketplace.welfare.models import FollowUp, Placement, Referral, Registration
 from tests.welfare.helpers import registered
 
@@ -111,8 +111,8 @@ def test_person_file_with_referrals_placement_and_an_extension_refused_with_its_
     p, reg = registered(db, make, cw, today, name="李桂芝")
     job = make.posting(title="仓库保管员", open_on=None, close_on=None)
     post = make.posting(kind="public_welfare", title="社区保洁员", temporary=True, term_months=6)
-    welfare.refer(db, cw, p.id, job.id, "体力相适应")
-    pl = welfare.place(db, cw, post.id, p.id, fund="employment_subsidy_fund")
+    referrals.refer(db, cw, p.id, job.id, "体力相适应")
+    pl = placements.place(db, cw, post.id, p.id, fund="employment_subsidy_fund")
     login(client, cw)
     r = client.post(f"/welfare/placements/{pl.id}/extend", data={"fund": "employment_subsidy_fund", "months": "12"})
     assert r.status_code == 303
