@@ -1,5 +1,8 @@
 """Internship subsidy (就业见习补贴): rules R1–R4 of POLICY.md sections 1–2.
 
+(Over 400 lines on purpose: R2, R3 and R4 share one timeline of the agreement: served
+days, interruptions and the extended end; read together they are the section 6 contract.)
+
 Readings a caseworker defends (**[choice]** where the plan is silent):
 
 * Interruptions are half-open ``[from, to)``: ``to`` is the first day back at

@@ -20,7 +20,7 @@ from marketplace.core.models import DISTRICTS, KINDS, Application, ApplicationEv
 from marketplace.core.profiles import district_profiles
 from marketplace.policy import add_months, near_retirement, temporary_share
 from marketplace.welfare.common import EXPIRING_DAYS, _month, _staff, policy, retirement_person
-from marketplace.welfare.followups import follow_ups_for
+from marketplace.welfare.followups import follow_ups_for, is_due
 from marketplace.welfare.models import FollowUp, HardToEmployStatus, Placement, Referral, Registration
 from marketplace.welfare.placements import placements_for, running_placements
 from marketplace.welfare.referrals import referrals_for
@@ -118,7 +118,8 @@ def desk(session: Session, actor: User, today: dt.date | None = None) -> dict:
     return {
         "people": [{"registration": r, "hard_to_employ": r.profile_id in hte} for r in people],
         "unconfirmed": unconfirmed,
-        "due": list(session.scalars(follow_ups_for(actor, today=today, due=True, mine=True))),
+        "due": [t for t in session.scalars(follow_ups_for(actor, today=today, due=True, mine=True))
+                if is_due(t, today)],
         "overdue": list(session.scalars(follow_ups_for(actor, today=today, overdue=True))),
         "referrals": list(session.scalars(referrals_for(actor, pending=True))),
         "expiring": list(session.scalars(placements_for(actor, expiring_by=today + dt.timedelta(days=EXPIRING_DAYS)))),

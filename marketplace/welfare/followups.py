@@ -19,7 +19,7 @@ from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import Profile, User
 from marketplace.errors import Forbidden, ValidationFailed
-from marketplace.policy import follow_up_order, months_without_contact
+from marketplace.policy import contact_due_this_month, follow_up_order, months_without_contact
 from marketplace.welfare.common import _month, served_row
 from marketplace.welfare.models import CONTACT_CHANNELS, FollowUp, FollowUpContact, HardToEmployStatus, Registration
 
@@ -116,7 +116,7 @@ def follow_ups_for(actor: User, *, today: dt.date | None = None, due: bool = Fal
         raise Forbidden()
     if mine:
         stmt = stmt.where(FollowUp.assigned_to_id == actor.id)
-    if due:  # as policy.contact_due_this_month: not due once the registration has ended
+    if due:  # the candidates for policy.contact_due_this_month (is_due decides each, on the desk)
         stmt = stmt.join(Registration, FollowUp.registration_id == Registration.id).where(
             FollowUp.month == _month(today), FollowUp.contacted_on.is_(None),
             Registration.ended_on.is_(None) | (Registration.ended_on >= today))
@@ -127,6 +127,14 @@ def follow_ups_for(actor: User, *, today: dt.date | None = None, due: bool = Fal
     return stmt
 
 
+def is_due(task: FollowUp, today: dt.date) -> bool:
+    """R12, decided by the engine: this month's task still needs its contact (the registration
+    is open on ``today``, no contact recorded this month)."""
+    reg = task.registration
+    return task.month == _month(today) and contact_due_this_month(
+        reg.registered_on, [c.contacted_on for c in task.contacts], today, reg.ended_on)
+
+
 def follow_up_to_dict(task: FollowUp, today: dt.date | None = None) -> dict:
     today = today or clock.today()
     return {"id": task.id, "profile_id": task.profile_id, "name": task.profile.name, "month": task.month,
@@ -134,6 +142,7 @@ def follow_up_to_dict(task: FollowUp, today: dt.date | None = None) -> dict:
             "assigned_to": task.assigned_to.display_name if task.assigned_to else None,
             "contacted_on": task.contacted_on.isoformat() if task.contacted_on else None,
             "overdue": task.contacted_on is None and task.month < _month(today),
+            "due": is_due(task, today),
             "contacts": [{"channel": c.channel, "contacted_on": c.contacted_on.isoformat(), "note": c.note,
                           "by_id": c.by_id} for c in task.contacts]}
 
