@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace import clock, hooks
+from marketplace.core.models import User
 from marketplace.internships.models import SubsidyClaim
 from tests.welfare.helpers import D, registered
 
@@ -137,3 +138,25 @@ def test_the_desk_lists_submitted_claims_answered_by_the_internships_area(client
     page = client.get("/welfare/desk")
     assert page.status_code == 200 and 'class="panel placeholder" id="claims"' not in page.text
     assert f"#{claim.id}" in page.text and "1000.00" in page.text
+
+
+def test_a_caseworkers_hard_to_employ_grant_changes_what_matching_shows_the_person(client, db, make, cw):
+    """R8 reaches matching as the engine's decision: a public-welfare post is not recommended
+    to a registered person until a caseworker grants hard-to-employ status, then it is."""
+    today = clock.today()
+    post = make.posting(kind="public_welfare", title="社区保洁员", district="望花区", education_min=0,
+                        skills=["保洁"], description="负责社区公共区域的日常保洁。")
+    make.index(post)
+    p, _ = registered(db, make, cw, today, name="丁", hte=False, skills=("保洁",))
+    person = db.get(User, p.user_id)
+
+    def recommended():
+        r = client.get(f"/api/v1/profiles/{p.id}/recommendations?per_page=50", headers=make.token(person))
+        assert r.status_code == 200, r.json
+        return [i["posting"]["title"] for i in r.json["items"]]
+
+    assert "社区保洁员" not in recommended()
+    r = client.post(f"/api/v1/welfare/profiles/{p.id}/hard-to-employ",
+                    json={"basis": "registered", "note": "认定证明 2024-9"}, headers=make.token(cw))
+    assert r.status_code == 201
+    assert "社区保洁员" in recommended()
