@@ -19,6 +19,7 @@ from marketplace.db import Database
 from marketplace.fairs import api as fairs_api
 from marketplace.fairs import demo as fairs_demo
 from marketplace.fairs import pages as fairs_pages
+from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
 from marketplace.internships import demo_introductions
@@ -47,6 +48,7 @@ def connect_hooks() -> None:
     """Every link between areas, in one place (blinker ignores a second connect of the
     same receiver, so building several apps in one process connects each once)."""
     hooks.hired.connect(welfare_operations.on_hired)
+    hooks.first_approaches.connect(fairs_receivers.first_approaches)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:
