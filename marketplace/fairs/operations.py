@@ -34,9 +34,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from marketplace import clock
+from marketplace import clock, hooks
 from marketplace.core import audit
-from marketplace.core.applications import move_stage, target_group_problem
+from marketplace.core.applications import FORWARD, move_stage, target_group_problem
 from marketplace.core.models import Application, ApplicationEvent, Organisation, Posting, Profile, User
 from marketplace.core.profiles import my_profile
 from marketplace.core.recommend import posting_data, profile_data
@@ -460,8 +460,6 @@ def _live(session: Session, encoder, fair: Fair, today: dt.date | None = None) -
             seen.pop(pid, None)
         new = [p for p in present if str(p) not in m]
         if new:
-            from matching import embed_profiles
-
             profiles = []
             for k in range(0, len(new), 500):  # bounded IN lists
                 profiles += session.scalars(select(Profile).where(Profile.id.in_(new[k:k + 500]))
@@ -746,16 +744,12 @@ def record_outcome(session: Session, actor: User, interview_id: int, outcome: st
             audit.record(session, actor, "application", app.id, "create", after={"stage": "applied", "fair": fair.id})
         iv.application_id = app.id
         target = STAGE_FOR[outcome]
-        from marketplace.core.applications import FORWARD
-
         if app.stage in FORWARD and FORWARD.index(app.stage) < FORWARD.index("interview") < FORWARD.index(target):
             move_stage(session, actor, app.id, "interview", f"招聘会面试 / fair interview #{iv.id}")
         if app.stage in FORWARD and FORWARD.index(app.stage) < FORWARD.index(target):
             move_stage(session, actor, app.id, target, note or f"招聘会 / fair: {outcome}")
         if outcome == "hired":
-            iv.subsidy_note = (_internship_link(session, app) if iv.posting.kind == "internship" else
-                               f"hire: application #{app.id} can carry a hiring-subsidy claim (R6/R7) with the "
-                               "contract facts, from the subsidy claims page")
+            iv.subsidy_note = _hire_follow_up(session, app, iv.posting)
     session.flush()
     audit.record(session, actor, "fair_interview", iv.id, "outcome", before=before,
                  after={"status": "done", "outcome": outcome})
@@ -764,19 +758,17 @@ def record_outcome(session: Session, actor: User, interview_id: int, outcome: st
     return iv
 
 
-def _internship_link(session: Session, app: Application) -> str:
-    """Where the internship subsidy record of a fair hire stands. Agreements (and so claims)
-    are made by the internships service from a hired application with the start date and
-    period the employer enters (R1), so the fair records the link and the employer's
-    internship page lists the hire under "hired interns without an agreement"."""
-    try:
-        from marketplace.internships.models import InternshipAgreement
-    except ImportError:  # the internships area is not installed
+def _hire_follow_up(session: Session, app: Application, posting: Posting) -> str:
+    """What a fair hire leads to, for the booth's note: the areas' answers to
+    ``hooks.hire_follow_up`` (internships: the agreement that starts the subsidy record, R1);
+    without one, the hiring-subsidy claim any hire can carry (R6/R7)."""
+    answers = hooks.ask(hooks.hire_follow_up, session, application=app)
+    if answers:
+        return "; ".join(answers)
+    if posting.kind == "internship":
         return "internship hire: no internships area"
-    ag = session.scalar(select(InternshipAgreement).where(InternshipAgreement.application_id == app.id))
-    if ag is not None:
-        return f"internship agreement #{ag.id}"
-    return f"internship hire: application #{app.id} awaits its agreement (R1)"
+    return (f"hire: application #{app.id} can carry a hiring-subsidy claim (R6/R7) with the "
+            "contract facts, from the subsidy claims page")
 
 
 # --- board and report -------------------------------------------------------------------------
