@@ -66,6 +66,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
+from marketplace import clock
 from marketplace.cli import upgrade_database
 from marketplace.core import demo
 from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, User
@@ -150,8 +151,8 @@ def seed(args) -> None:
                    (ROOT / "marketplace/data/occupations-2022.jsonl").open(encoding="utf-8")]
     words = ["沟通能力", "吃苦耐劳", "团队合作", "电脑操作", "驾驶证", "夜班", "五险一金", "包吃住", "通勤车", "有经验优先",
              "持证上岗", "责任心强", "普通话", "Excel", "CAD", "叉车证", "电工证", "焊工证", "健康证", "教师资格证"]
-    today = dt.date.today()
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    with app.app_context():  # the instance's business date (it may pin one)
+        today, now = clock.today(), clock.now_utc()
     t0 = time.time()
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
@@ -358,8 +359,6 @@ def run(args) -> None:
         person_cookies = [_login(base, u) for u in people]
         # several at once, three times, so that every server process builds the fair's matcher
         # (it scores everyone checked in) before anything is measured
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(8) as pool:
             for _ in range(3):
                 for status, html in pool.map(lambda c: _get(base, f"/me/fairs/{fid}?partial=1", c), person_cookies[:8]):

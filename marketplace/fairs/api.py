@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
+from marketplace.errors import NotFound
 from marketplace.fairs import operations as fairs
 from marketplace.fairs.schemas import (
     AllocateIn,
@@ -82,8 +83,6 @@ def fair_api_register(actor, fair_id):
 def fair_api_my_registration(actor, fair_id):
     reg = fairs.my_registration(db(), actor, fair_id)
     if reg is None:
-        from marketplace.errors import NotFound
-
         raise NotFound("您的报名", "your registration")
     d = fairs.registration_to_dict(reg)
     d["token"] = fairs.checkin_token(secret(), reg)

@@ -800,15 +800,12 @@ def board(session: Session, fair_id: int) -> dict:
                                                                                Booth.status == "approved")),
         "requested": by_status.get("requested", 0), "confirmed": by_status.get("confirmed", 0),
         "done": by_status.get("done", 0), "intents": intents,
-        "latest": [{"name": _short(name), "at": local_time(at)} for name, at in latest],
+        "latest": [{"name": _short(name), "at": clock.local_time(at)} for name, at in latest],
         "now": [{"booth": i.booth.organisation.name, "place": i.booth.place, "name": _short(i.profile.name)}
                 for i in now],
         "intent_list": [{"booth": i.booth.organisation.name, "name": _short(i.profile.name), "outcome": i.outcome}
                         for i in intent_list],
     }
-
-
-local_time = clock.local_time  # pages and reports show the hall's (Fushun's) clock
 
 
 def _short(name: str) -> str:

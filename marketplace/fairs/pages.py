@@ -30,7 +30,7 @@ from marketplace.core.models import Posting
 from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
-from marketplace.errors import DomainError, NotFound
+from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.fairs import bus as fair_bus
 from marketplace.fairs import operations as fairs
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
@@ -67,7 +67,7 @@ def _helpers():
             "interview_status_name": lambda k: _pick(IV_STATUS.get(k, (k, k))),
             "outcome_name": lambda k: _pick(OUTCOMES.get(k, (k, k))),
             "checkin_method_name": lambda k: _pick(METHODS.get(k, (k, k))),
-            "local_time": fairs.local_time,
+            "local_time": clock.local_time,
             "reasons": lambda e: (e.get("reasons_zh") if current_lang() == "zh" else e.get("reasons_en")) if e else "",
             "gaps": lambda e: (e.get("gaps_zh") if current_lang() == "zh" else e.get("gaps_en")) if e else ""}
 
@@ -426,8 +426,6 @@ def interview_action(interview_id, action):
         else:
             outcome = request.form.get("outcome", "")
             if outcome not in OUTCOMES:
-                from marketplace.errors import ValidationFailed
-
                 raise ValidationFailed("请选择面试结果", "choose an outcome", field="outcome")
             fairs.record_outcome(s, current_user, interview_id, outcome, (request.form.get("note") or "")[:500])
             flash(_("Outcome recorded: %(o)s", o=_pick(OUTCOMES[outcome])), "ok")
@@ -468,7 +466,7 @@ def my_register(fair_id):
 
 def qr_svg(text: str) -> str:
     """The QR code as inline SVG (segno, server-side; no script, no style attribute)."""
-    import segno
+    import segno  # noqa: PLC0415  (heavy, loaded only to draw a QR code)
 
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, omitsize=True,
@@ -494,7 +492,7 @@ def my_fair(fair_id):
         post_of.setdefault(p["booth_id"], p)
     return _partial("fairs/_mine.html", "fairs/my_fair.html", fair=fair, reg=reg, view=view, token=token,
                     qr=qr_svg(token) if token else None, interviews=ivs, asked=asked, post_of=post_of,
-                    expires=fairs.local_time(clock.now_utc()
+                    expires=clock.local_time(clock.now_utc()
                                              + dt.timedelta(seconds=fairs.QR_MAX_AGE), "%H:%M"))
 
 

@@ -4,8 +4,6 @@ the rounds take turns (no seat given twice), the unique registration keeps one c
 SQLite serialises writers anyway, so these run on PostgreSQL only."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -43,7 +41,7 @@ def committed(app, cipher):
         profs = []
         for k in range(3):
             p = make.profile(name=f"并发{k}", district=DISTRICT, id_number_hash=f"hash-{fair.id}-{k}")
-            s.add(FairRegistration(fair_id=fair.id, profile_id=p.id, checked_in_at=dt.datetime.now()))
+            s.add(FairRegistration(fair_id=fair.id, profile_id=p.id, checked_in_at=clock.now_utc()))
             s.add(Interview(fair_id=fair.id, booth_id=booth.id, profile_id=p.id, requested_by="person",
                             score=float(k)))
             profs.append(p)
