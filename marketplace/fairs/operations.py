@@ -189,6 +189,56 @@ def booths_of(session: Session, fair_id: int, status: str | None = None) -> list
     return list(session.scalars(stmt))
 
 
+def posting_titles(session: Session, ids) -> dict[int, str]:
+    """Posting id → title, for the postings booths bring."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {p.id: p.title for p in session.scalars(select(Posting).where(Posting.id.in_(ids)))}
+
+
+def organiser_fair_page(session: Session, actor: User, fair_id: int) -> dict:
+    """The organiser's page of a fair: its booths and their postings' titles, how many
+    interviews are in each status, the confirmed and done ones by (booth, slot), and how many
+    people registered and arrived."""
+    fair = _own_fair(session, actor, fair_id)
+    booths = booths_of(session, fair.id)
+    ivs = list(session.scalars(select(Interview).where(Interview.fair_id == fair.id)))
+    grid: dict = {}
+    for i in ivs:
+        if i.slot is not None and i.status in ("confirmed", "done"):
+            grid.setdefault((i.booth_id, i.slot), []).append(i)
+    regs = registrations(session, actor, fair.id)
+    return {"fair": fair, "booths": booths, "statuses": [i.status for i in ivs], "grid": grid,
+            "titles": posting_titles(session, [pid for b in booths for pid in b.posting_ids]),
+            "registered": len(regs), "arrived": sum(1 for r in regs if r.checked_in_at)}
+
+
+def employer_fairs_page(session: Session, actor: User) -> dict:
+    """An employer's fairs page: the open fairs, its own booths by fair, and its published
+    postings (what a booth application may bring)."""
+    org_id = actor.organisation_id
+    return {"fairs": list(session.scalars(select(Fair).where(Fair.status == "open")
+                                          .order_by(Fair.held_on, Fair.id).limit(50))),
+            "mine": {b.fair_id: b for b in session.scalars(select(Booth).where(Booth.organisation_id == org_id))},
+            "posts": list(session.scalars(select(Posting).where(Posting.organisation_id == org_id,
+                                                                Posting.status == "published")
+                                          .order_by(Posting.id.desc())))}
+
+
+def my_fairs_page(session: Session, actor: User) -> dict:
+    """A person's fairs page: the open fairs and those they registered for, with their
+    registrations by fair."""
+    prof = my_profile(session, actor)
+    regs = {}
+    if prof is not None:
+        regs = {r.fair_id: r for r in session.scalars(select(FairRegistration)
+                                                      .where(FairRegistration.profile_id == prof.id))}
+    items = list(session.scalars(select(Fair).where((Fair.status == "open") | Fair.id.in_(list(regs) or [0]))
+                                 .order_by(Fair.held_on.desc(), Fair.id.desc()).limit(50)))
+    return {"items": items, "regs": regs, "has_profile": prof is not None}
+
+
 # --- registration and check-in --------------------------------------------------------------
 
 def register(session: Session, actor: User, fair_id: int) -> FairRegistration:

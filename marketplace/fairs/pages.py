@@ -23,17 +23,13 @@ import time
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from marketplace import clock
-from marketplace.core.models import Posting
-from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.fairs import bus as fair_bus
 from marketplace.fairs import operations as fairs
-from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.fairs.schemas import BoothIn, CheckInIn, FairIn
 from marketplace.web import cipher, db, runtime
 from marketplace.web.forms import _opt, field_errors, message, name_of, page_args, require_role
@@ -243,25 +239,9 @@ def organiser_fairs():
 @login_required
 def organiser_fair(fair_id):
     require_role(*ORGANISER)
-    s = db()
-    fair = fairs._own_fair(s, current_user, fair_id)
-    booths = fairs.booths_of(s, fair.id)
-
-    ivs = list(s.scalars(select(Interview).where(Interview.fair_id == fair.id)))
-    statuses = [i.status for i in ivs]
-    counts = {k: statuses.count(k) for k in IV_STATUS}
-    grid: dict = {}
-    for i in ivs:
-        if i.slot is not None and i.status in ("confirmed", "done"):
-            grid.setdefault((i.booth_id, i.slot), []).append(i)
-    regs = fairs.registrations(s, current_user, fair.id)
-    titles = _titles(s, [pid for b in booths for pid in b.posting_ids])
-    return render_template("fairs/organiser_fair.html", fair=fair, booths=booths, counts=counts, titles=titles, grid=grid,
-                           registered=len(regs), arrived=sum(1 for r in regs if r.checked_in_at))
-
-
-def _titles(s, ids) -> dict:
-    return {p.id: p.title for p in s.scalars(select(Posting).where(Posting.id.in_(list(ids) or [0])))}
+    page = fairs.organiser_fair_page(db(), current_user, fair_id)
+    statuses = page.pop("statuses")
+    return render_template("fairs/organiser_fair.html", counts={k: statuses.count(k) for k in IV_STATUS}, **page)
 
 
 @bp.post("/organiser/fairs/<int:fair_id>/booths/<int:booth_id>")
@@ -357,13 +337,7 @@ def report(fair_id):
 @login_required
 def employer_fairs():
     require_role(*EMPLOYER)
-    s = db()
-
-    open_fairs = list(s.scalars(select(Fair).where(Fair.status == "open").order_by(Fair.held_on, Fair.id).limit(50)))
-    mine = {b.fair_id: b for b in s.scalars(select(Booth).where(Booth.organisation_id == current_user.organisation_id))}
-    posts = list(s.scalars(select(Posting).where(Posting.organisation_id == current_user.organisation_id,
-                                                 Posting.status == "published").order_by(Posting.id.desc())))
-    return render_template("fairs/employer_fairs.html", fairs=open_fairs, mine=mine, posts=posts)
+    return render_template("fairs/employer_fairs.html", **fairs.employer_fairs_page(db(), current_user))
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth")
@@ -392,7 +366,7 @@ def employer_booth(fair_id):
     view = fairs.booth_view(s, current_user, runtime().encoder, fair_id, booth.id)
     fair = fairs.get_fair(s, current_user, fair_id)
     return _partial("fairs/_booth.html", "fairs/booth.html", fair=fair, booth=booth, view=view,
-                    titles=_titles(s, booth.posting_ids), outcomes=[(k, _pick(v)) for k, v in OUTCOMES.items()])
+                    titles=fairs.posting_titles(s, booth.posting_ids), outcomes=[(k, _pick(v)) for k, v in OUTCOMES.items()])
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth/invite/<int:profile_id>")
@@ -440,16 +414,7 @@ def interview_action(interview_id, action):
 @login_required
 def my_fairs():
     require_role("person")
-    s = db()
-
-
-    prof = my_profile(s, current_user)
-    regs = {}
-    if prof is not None:
-        regs = {r.fair_id: r for r in s.scalars(select(FairRegistration).where(FairRegistration.profile_id == prof.id))}
-    items = list(s.scalars(select(Fair).where((Fair.status == "open") | Fair.id.in_(list(regs) or [0]))
-                           .order_by(Fair.held_on.desc(), Fair.id.desc()).limit(50)))
-    return render_template("fairs/my_fairs.html", items=items, regs=regs, has_profile=prof is not None)
+    return render_template("fairs/my_fairs.html", **fairs.my_fairs_page(db(), current_user))
 
 
 @bp.post("/me/fairs/<int:fair_id>/register")
