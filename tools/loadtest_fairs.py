@@ -8,8 +8,8 @@
         [--threads 8] [--json]
 
 ``seed`` writes the scale of ``matching.fair_bench``: a fair (today, on-site and online, 8 slots)
-created by the demo organiser through ``services.fairs``; 300 organisations, each with an HR
-account and a booth applied for and approved through ``services.fairs`` (1,000 postings between
+created by the demo organiser through ``marketplace.fairs.booths``; 300 organisations, each with an HR
+account and a booth applied for and approved through ``marketplace.fairs.booths`` (1,000 postings between
 them, written in bulk); 5,000 people with accounts and profiles, all pre-registered, of whom
 ``--checked-in`` (80 %) are checked in; and ``--walk-ins`` (10,000) people with a profile and an
 ID number but no registration. People, registrations and check-ins are written in bulk (5,000
@@ -72,10 +72,10 @@ from marketplace.core import demo
 from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, User
 from marketplace.core.recommend import posting_data, profile_data
 from marketplace.core.schemas import validate
-from marketplace.fairs import operations as fairs
+from marketplace.fairs import booths
+from marketplace.fairs.checkin import QR_SALT
 from marketplace.fairs.models import Fair, FairRegistration
 from marketplace.fairs.models import FairRegistration as R
-from marketplace.fairs.operations import QR_SALT
 from marketplace.fairs.schemas import BoothIn, FairIn
 from marketplace.idcodes import id_number_problem
 from matching.encoder import text_key
@@ -159,7 +159,7 @@ def seed(args) -> None:
         organiser = s.scalar(select(User).where(User.username == "organiser"))
         if s.scalar(select(Fair.id).where(Fair.name == FAIR_NAME)) is not None:
             sys.exit(f"{args.instance} already holds the load-test fair; seed a fresh --instance (or database)")
-        fair = fairs.create_fair(s, organiser, validate(FairIn, {
+        fair = booths.create_fair(s, organiser, validate(FairIn, {
             "name": FAIR_NAME, "mode": "both", "held_on": today.isoformat(), "venue": "抚顺市人力资源市场一至三楼",
             "slots": [f"{9 + k // 2:02d}:{30 * (k % 2):02d}-{9 + (k + 1) // 2:02d}:{30 * ((k + 1) % 2):02d}"
                       for k in range(8)]}))
@@ -196,9 +196,9 @@ def seed(args) -> None:
             mine = [post_ids[i] for i in range(k, args.postings, args.booths)][:50]
             if not mine:
                 continue
-            booth = fairs.apply_booth(s, hrs[hr_ids[k]], fair.id, validate(BoothIn, {
+            booth = booths.apply_booth(s, hrs[hr_ids[k]], fair.id, validate(BoothIn, {
                 "posting_ids": mine, "recruiters": 1 + k % 3, "per_slot": 1}))
-            fairs.decide_booth(s, organiser, fair.id, booth.id, True, f"{'ABC'[k % 3]}{k:03d}")
+            booths.decide_booth(s, organiser, fair.id, booth.id, True, f"{'ABC'[k % 3]}{k:03d}")
         print(f"fair {fair.id}: {args.booths} booths, {args.postings} postings in {time.time() - t0:.0f}s", flush=True)
 
         t0 = time.time()
