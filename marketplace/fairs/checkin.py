@@ -20,16 +20,9 @@ from marketplace.core.profiles import my_profile
 from marketplace.crypto import Cipher
 from marketplace.db import after_commit
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.fairs.booths import (
-    checked_in_where,
-    get_fair,
-    my_registration,
-    own_fair,
-)
+from marketplace.fairs.booths import checked_in_where, get_fair, my_registration, own_fair
 from marketplace.fairs.bus import publish_after_commit
-from marketplace.fairs.matchers import (
-    to_matching,
-)
+from marketplace.fairs.matchers import to_matching
 from marketplace.fairs.models import FairRegistration
 from matching import embed_profiles
 

@@ -26,9 +26,7 @@ from marketplace.fairs.booths import (
     own_fair,
 )
 from marketplace.fairs.bus import publish_after_commit
-from marketplace.fairs.matchers import (
-    matcher,
-)
+from marketplace.fairs.matchers import matcher
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from matching.fair import Confirmed, Request, allocate, quality
 

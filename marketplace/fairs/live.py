@@ -10,23 +10,9 @@ from sqlalchemy.orm import Session, joinedload
 from marketplace import clock
 from marketplace.core.models import Organisation, Posting, Profile, User
 from marketplace.errors import Forbidden, NotFound
-from marketplace.fairs.booths import (
-    booth_to_dict,
-    checked_in_where,
-    fair_to_dict,
-    get_fair,
-    my_registration,
-    own_booth,
-)
-from marketplace.fairs.interviews import (
-    booth_interviews,
-    interview_to_dict,
-)
-from marketplace.fairs.matchers import (
-    explanation_dict,
-    live_state,
-    matcher,
-)
+from marketplace.fairs.booths import booth_to_dict, checked_in_where, fair_to_dict, get_fair, my_registration, own_booth
+from marketplace.fairs.interviews import booth_interviews, interview_to_dict
+from marketplace.fairs.matchers import explanation_dict, live_state, matcher
 from marketplace.fairs.models import Booth, FairRegistration, Interview
 
 

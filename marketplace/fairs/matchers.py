@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.core.models import Posting, Profile
 from marketplace.core.recommend import posting_data, profile_data
-from marketplace.fairs.booths import (
-    checked_in_where,
-)
+from marketplace.fairs.booths import checked_in_where
 from marketplace.fairs.models import Booth, Fair, FairRegistration
 from matching import embed_profiles
 from matching.fair import FairMatcher

@@ -11,11 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.models import ApplicationEvent, User
-from marketplace.fairs.booths import (
-    booths_of,
-    fair_to_dict,
-    own_fair,
-)
+from marketplace.fairs.booths import booths_of, fair_to_dict, own_fair
 from marketplace.fairs.models import FairRegistration, Interview
 
 HIRE_WINDOW_DAYS = 30
