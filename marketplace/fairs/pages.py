@@ -10,6 +10,10 @@ Live parts re-render a fragment (``?partial=1``) when the fair's event stream sa
 changed; ``static/fairs.js`` listens (server-sent events) and falls back to polling. The stream
 view closes the request's database session before streaming: it only relays the fair's bus.
 Each open stream holds a server thread, so streams are capped per process (``StreamSlots``).
+
+Longer than the ~400 lines a module keeps to: it is the one ``fairs`` blueprint, with the pages
+of three roles (organiser, employer, person) and the event stream; each view only parses, calls
+an operation of ``booths``/``checkin``/``live``/``interviews``/``report`` and renders.
 """
 from __future__ import annotations
 
