@@ -19,6 +19,7 @@ from marketplace.db import Database
 from marketplace.fairs import api as fairs_api
 from marketplace.fairs import demo as fairs_demo
 from marketplace.fairs import pages as fairs_pages
+from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
 from marketplace.internships import pages as internships_pages
@@ -59,6 +60,7 @@ def connect_hooks() -> None:
     hooks.person_deleted.connect(internships_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
+    hooks.first_approaches.connect(fairs_receivers.first_approaches)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

@@ -8,8 +8,8 @@
         [--threads 8] [--json]
 
 ``seed`` writes the scale of ``matching.fair_bench``: a fair (today, on-site and online, 8 slots)
-created by the demo organiser through ``services.fairs``; 300 organisations, each with an HR
-account and a booth applied for and approved through ``services.fairs`` (1,000 postings between
+created by the demo organiser through ``marketplace.fairs.booths``; 300 organisations, each with an HR
+account and a booth applied for and approved through ``marketplace.fairs.booths`` (1,000 postings between
 them, written in bulk); 5,000 people with accounts and profiles, all pre-registered, of whom
 ``--checked-in`` (80 %) are checked in; and ``--walk-ins`` (10,000) people with a profile and an
 ID number but no registration. People, registrations and check-ins are written in bulk (5,000
@@ -66,15 +66,16 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
+from marketplace import clock
 from marketplace.cli import upgrade_database
 from marketplace.core import demo
 from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, User
 from marketplace.core.recommend import posting_data, profile_data
 from marketplace.core.schemas import validate
-from marketplace.fairs import operations as fairs
+from marketplace.fairs import booths
+from marketplace.fairs.checkin import QR_SALT
 from marketplace.fairs.models import Fair, FairRegistration
 from marketplace.fairs.models import FairRegistration as R
-from marketplace.fairs.operations import QR_SALT
 from marketplace.fairs.schemas import BoothIn, FairIn
 from marketplace.idcodes import id_number_problem
 from matching.encoder import text_key
@@ -150,15 +151,15 @@ def seed(args) -> None:
                    (ROOT / "marketplace/data/occupations-2022.jsonl").open(encoding="utf-8")]
     words = ["沟通能力", "吃苦耐劳", "团队合作", "电脑操作", "驾驶证", "夜班", "五险一金", "包吃住", "通勤车", "有经验优先",
              "持证上岗", "责任心强", "普通话", "Excel", "CAD", "叉车证", "电工证", "焊工证", "健康证", "教师资格证"]
-    today = dt.date.today()
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    with app.app_context():  # the instance's business date (it may pin one)
+        today, now = clock.today(), clock.now_utc()
     t0 = time.time()
     with app.extensions["db"].unit_of_work() as s:
         demo.load(s, app.extensions["cipher"])
         organiser = s.scalar(select(User).where(User.username == "organiser"))
         if s.scalar(select(Fair.id).where(Fair.name == FAIR_NAME)) is not None:
             sys.exit(f"{args.instance} already holds the load-test fair; seed a fresh --instance (or database)")
-        fair = fairs.create_fair(s, organiser, validate(FairIn, {
+        fair = booths.create_fair(s, organiser, validate(FairIn, {
             "name": FAIR_NAME, "mode": "both", "held_on": today.isoformat(), "venue": "抚顺市人力资源市场一至三楼",
             "slots": [f"{9 + k // 2:02d}:{30 * (k % 2):02d}-{9 + (k + 1) // 2:02d}:{30 * ((k + 1) % 2):02d}"
                       for k in range(8)]}))
@@ -195,9 +196,9 @@ def seed(args) -> None:
             mine = [post_ids[i] for i in range(k, args.postings, args.booths)][:50]
             if not mine:
                 continue
-            booth = fairs.apply_booth(s, hrs[hr_ids[k]], fair.id, validate(BoothIn, {
+            booth = booths.apply_booth(s, hrs[hr_ids[k]], fair.id, validate(BoothIn, {
                 "posting_ids": mine, "recruiters": 1 + k % 3, "per_slot": 1}))
-            fairs.decide_booth(s, organiser, fair.id, booth.id, True, f"{'ABC'[k % 3]}{k:03d}")
+            booths.decide_booth(s, organiser, fair.id, booth.id, True, f"{'ABC'[k % 3]}{k:03d}")
         print(f"fair {fair.id}: {args.booths} booths, {args.postings} postings in {time.time() - t0:.0f}s", flush=True)
 
         t0 = time.time()
@@ -358,8 +359,6 @@ def run(args) -> None:
         person_cookies = [_login(base, u) for u in people]
         # several at once, three times, so that every server process builds the fair's matcher
         # (it scores everyone checked in) before anything is measured
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(8) as pool:
             for _ in range(3):
                 for status, html in pool.map(lambda c: _get(base, f"/me/fairs/{fid}?partial=1", c), person_cookies[:8]):

@@ -123,7 +123,7 @@ def _redis_client():
         return None
     if _redis["client"] is None:
         try:
-            import redis
+            import redis  # noqa: PLC0415  (optional, only when the broker is Redis)
 
             _redis["client"] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         except Exception:

@@ -10,6 +10,10 @@ Live parts re-render a fragment (``?partial=1``) when the fair's event stream sa
 changed; ``static/fairs.js`` listens (server-sent events) and falls back to polling. The stream
 view closes the request's database session before streaming: it only relays the fair's bus.
 Each open stream holds a server thread, so streams are capped per process (``StreamSlots``).
+
+Longer than the ~400 lines a module keeps to: it is the one ``fairs`` blueprint, with the pages
+of three roles (organiser, employer, person) and the event stream; each view only parses, calls
+an operation of ``booths``/``checkin``/``live``/``interviews``/``report`` and renders.
 """
 from __future__ import annotations
 
@@ -23,17 +27,14 @@ import time
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from marketplace import clock
-from marketplace.core.models import Posting
-from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
-from marketplace.errors import DomainError, NotFound
+from marketplace.errors import DomainError, NotFound, ValidationFailed
+from marketplace.fairs import booths, checkin, interviews, live
 from marketplace.fairs import bus as fair_bus
-from marketplace.fairs import operations as fairs
-from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
+from marketplace.fairs import report as fair_report
 from marketplace.fairs.schemas import BoothIn, CheckInIn, FairIn
 from marketplace.web import cipher, db, runtime
 from marketplace.web.forms import _opt, field_errors, message, name_of, page_args, require_role
@@ -67,7 +68,7 @@ def _helpers():
             "interview_status_name": lambda k: _pick(IV_STATUS.get(k, (k, k))),
             "outcome_name": lambda k: _pick(OUTCOMES.get(k, (k, k))),
             "checkin_method_name": lambda k: _pick(METHODS.get(k, (k, k))),
-            "local_time": fairs.local_time,
+            "local_time": clock.local_time,
             "reasons": lambda e: (e.get("reasons_zh") if current_lang() == "zh" else e.get("reasons_en")) if e else "",
             "gaps": lambda e: (e.get("gaps_zh") if current_lang() == "zh" else e.get("gaps_en")) if e else ""}
 
@@ -154,15 +155,15 @@ def events(fair_id):
     ``stream_limit()`` are open per process; beyond that the answer is 503 at once and the
     page polls instead (see ``StreamSlots``)."""
     s = db()
-    fair = fairs.get_fair(s, current_user, fair_id)
+    fair = booths.get_fair(s, current_user, fair_id)
     # only those with a part in this fair: its organiser, its booths' staff, its registered people
     if current_user.role in ORGANISER:
-        fairs._own_fair(s, current_user, fair.id)
+        booths.own_fair(s, current_user, fair.id)
     elif current_user.role in EMPLOYER:
-        if fairs.my_booth(s, current_user, fair.id) is None:
+        if booths.my_booth(s, current_user, fair.id) is None:
             raise NotFound("招聘会", "fair")
     elif current_user.role == "person":
-        if fairs.my_registration(s, current_user, fair.id) is None:
+        if booths.my_registration(s, current_user, fair.id) is None:
             raise NotFound("招聘会", "fair")
     else:
         raise NotFound("招聘会", "fair")
@@ -227,13 +228,13 @@ def organiser_fairs():
                 "venue": f.get("venue", ""), "description": f.get("description", ""),
                 "slots": [x.strip() for x in (f.get("slots") or "").replace("，", ",").split(",") if x.strip()]}
         try:
-            fair = fairs.create_fair(s, current_user, validate(FairIn, data))
+            fair = booths.create_fair(s, current_user, validate(FairIn, data))
             flash(_("Fair created. Employers can now apply for booths."), "ok")
             return redirect(url_for("fairs.organiser_fair", fair_id=fair.id))
         except DomainError as exc:
             form, errors, error, status = f, field_errors(exc), message(exc), exc.status
     page, per_page = page_args()
-    items, total = paginate(s, fairs.fairs_for(current_user), page, per_page)
+    items, total = paginate(s, booths.fairs_for(current_user), page, per_page)
     return render_template("fairs/organiser_list.html", items=items, total=total, page=page, per_page=per_page,
                            form=form, errors=errors, error=error,
                            modes=[(k, _pick(v)) for k, v in MODES.items()]), status
@@ -243,25 +244,9 @@ def organiser_fairs():
 @login_required
 def organiser_fair(fair_id):
     require_role(*ORGANISER)
-    s = db()
-    fair = fairs._own_fair(s, current_user, fair_id)
-    booths = fairs.booths_of(s, fair.id)
-
-    ivs = list(s.scalars(select(Interview).where(Interview.fair_id == fair.id)))
-    statuses = [i.status for i in ivs]
-    counts = {k: statuses.count(k) for k in IV_STATUS}
-    grid: dict = {}
-    for i in ivs:
-        if i.slot is not None and i.status in ("confirmed", "done"):
-            grid.setdefault((i.booth_id, i.slot), []).append(i)
-    regs = fairs.registrations(s, current_user, fair.id)
-    titles = _titles(s, [pid for b in booths for pid in b.posting_ids])
-    return render_template("fairs/organiser_fair.html", fair=fair, booths=booths, counts=counts, titles=titles, grid=grid,
-                           registered=len(regs), arrived=sum(1 for r in regs if r.checked_in_at))
-
-
-def _titles(s, ids) -> dict:
-    return {p.id: p.title for p in s.scalars(select(Posting).where(Posting.id.in_(list(ids) or [0])))}
+    page = booths.organiser_fair_page(db(), current_user, fair_id)
+    statuses = page.pop("statuses")
+    return render_template("fairs/organiser_fair.html", counts={k: statuses.count(k) for k in IV_STATUS}, **page)
 
 
 @bp.post("/organiser/fairs/<int:fair_id>/booths/<int:booth_id>")
@@ -270,7 +255,7 @@ def organiser_booth(fair_id, booth_id):
     require_role(*ORGANISER)
     back = url_for("fairs.organiser_fair", fair_id=fair_id)
     try:
-        fairs.decide_booth(db(), current_user, fair_id, booth_id, request.form.get("approve") == "1",
+        booths.decide_booth(db(), current_user, fair_id, booth_id, request.form.get("approve") == "1",
                            (request.form.get("place") or "").strip()[:32], (request.form.get("note") or "").strip()[:500])
     except DomainError as exc:
         return _back(back, exc)
@@ -284,13 +269,13 @@ def organiser_action(fair_id, action):
     back = url_for("fairs.organiser_fair", fair_id=fair_id)
     try:
         if action == "allocate":
-            r = fairs.run_allocation(db(), current_user, fair_id)
+            r = interviews.run_allocation(db(), current_user, fair_id)
             flash(_("Allocation round: %(a)s of %(n)s requests got a slot; %(k)s confirmed interviews kept in place.",
                     a=r["assigned"], n=r["requests"], k=r["kept"]), "ok")
         elif action == "next_slot":
-            fairs.advance_slot(db(), current_user, fair_id)
+            interviews.advance_slot(db(), current_user, fair_id)
         else:
-            fairs.set_status(db(), current_user, fair_id, "closed")
+            booths.set_status(db(), current_user, fair_id, "closed")
     except DomainError as exc:
         return _back(back, exc)
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/fairs/") else back)
@@ -301,7 +286,7 @@ def organiser_action(fair_id, action):
 def desk(fair_id):
     require_role(*ORGANISER)
     s = db()
-    fair = fairs._own_fair(s, current_user, fair_id)
+    fair = booths.own_fair(s, current_user, fair_id)
     error, errors, status, done = None, {}, 200, None
     if request.method == "POST":
         f = request.form
@@ -309,7 +294,7 @@ def desk(fair_id):
         value = (f.get("value") or "").strip()
         data = {how if how in ("token", "id_number", "phone") else "token": value or None}
         try:
-            reg = fairs.check_in(s, current_user, cipher(), _secret(), fair.id, **validate(CheckInIn, data).model_dump())
+            reg = checkin.check_in(s, current_user, cipher(), _secret(), fair.id, **validate(CheckInIn, data).model_dump())
             done = reg.profile.name
             flash(_("Checked in: %(name)s", name=reg.profile.name), "ok")
         except DomainError as exc:
@@ -319,7 +304,7 @@ def desk(fair_id):
                 raise
             else:
                 error, errors, status = message(exc), field_errors(exc), exc.status
-    latest = fairs.checked_in(s, fair.id, latest=10)
+    latest = checkin.checked_in(s, fair.id, latest=10)
     return render_template("fairs/desk.html", fair=fair, latest=latest, error=error, errors=errors,
                            done=done), status
 
@@ -328,8 +313,8 @@ def desk(fair_id):
 @login_required
 def board(fair_id):
     require_role(*ORGANISER)
-    fair = fairs._own_fair(db(), current_user, fair_id)
-    return _partial("fairs/_board.html", "fairs/board.html", fair=fair, b=fairs.board(db(), fair.id))
+    fair = booths.own_fair(db(), current_user, fair_id)
+    return _partial("fairs/_board.html", "fairs/board.html", fair=fair, b=live.board(db(), fair.id))
 
 
 def _report_chart(rows, keys):
@@ -341,9 +326,9 @@ def _report_chart(rows, keys):
 @login_required
 def report(fair_id):
     require_role(*ORGANISER)
-    rep = fairs.report(db(), current_user, fair_id)
+    rep = fair_report.report(db(), current_user, fair_id)
     if request.args.get("format") == "csv":
-        return Response(fairs.report_csv(rep), mimetype="text/csv",
+        return Response(fair_report.report_csv(rep), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=fair-{fair_id}-report.csv"})
     group_peak = max([g["registered"] for g in rep["groups"]] + [1])
     booth_peak = max([max(b["interviews"], b["offers"], b["hires_30d"], b["requested"]) for b in rep["booths"]] + [1])
@@ -357,13 +342,7 @@ def report(fair_id):
 @login_required
 def employer_fairs():
     require_role(*EMPLOYER)
-    s = db()
-
-    open_fairs = list(s.scalars(select(Fair).where(Fair.status == "open").order_by(Fair.held_on, Fair.id).limit(50)))
-    mine = {b.fair_id: b for b in s.scalars(select(Booth).where(Booth.organisation_id == current_user.organisation_id))}
-    posts = list(s.scalars(select(Posting).where(Posting.organisation_id == current_user.organisation_id,
-                                                 Posting.status == "published").order_by(Posting.id.desc())))
-    return render_template("fairs/employer_fairs.html", fairs=open_fairs, mine=mine, posts=posts)
+    return render_template("fairs/employer_fairs.html", **booths.employer_fairs_page(db(), current_user))
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth")
@@ -374,7 +353,7 @@ def employer_apply(fair_id):
     data = {"posting_ids": [int(x) for x in f.getlist("posting_id") if x.isdigit() and len(x) < 18],
             "recruiters": _opt(f.get("recruiters")) or 1, "per_slot": _opt(f.get("per_slot")) or 1}
     try:
-        fairs.apply_booth(db(), current_user, fair_id, validate(BoothIn, data))
+        booths.apply_booth(db(), current_user, fair_id, validate(BoothIn, data))
     except DomainError as exc:
         return _back(url_for("fairs.employer_fairs"), exc)
     flash(_("Booth application sent. The organiser will review it."), "ok")
@@ -386,13 +365,13 @@ def employer_apply(fair_id):
 def employer_booth(fair_id):
     require_role(*EMPLOYER)
     s = db()
-    booth = fairs.my_booth(s, current_user, fair_id)
+    booth = booths.my_booth(s, current_user, fair_id)
     if booth is None:
         raise NotFound("展位", "booth")
-    view = fairs.booth_view(s, current_user, runtime().encoder, fair_id, booth.id)
-    fair = fairs.get_fair(s, current_user, fair_id)
+    view = live.booth_view(s, current_user, runtime().encoder, fair_id, booth.id)
+    fair = booths.get_fair(s, current_user, fair_id)
     return _partial("fairs/_booth.html", "fairs/booth.html", fair=fair, booth=booth, view=view,
-                    titles=_titles(s, booth.posting_ids), outcomes=[(k, _pick(v)) for k, v in OUTCOMES.items()])
+                    titles=booths.posting_titles(s, booth.posting_ids), outcomes=[(k, _pick(v)) for k, v in OUTCOMES.items()])
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth/invite/<int:profile_id>")
@@ -400,11 +379,11 @@ def employer_booth(fair_id):
 def employer_invite(fair_id, profile_id):
     require_role(*EMPLOYER)
     back = url_for("fairs.employer_booth", fair_id=fair_id)
-    booth = fairs.my_booth(db(), current_user, fair_id)
+    booth = booths.my_booth(db(), current_user, fair_id)
     if booth is None:
         raise NotFound("展位", "booth")
     try:
-        fairs.invite(db(), current_user, runtime().encoder, fair_id, booth.id, profile_id)
+        interviews.invite(db(), current_user, runtime().encoder, fair_id, booth.id, profile_id)
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Invitation sent. The next allocation round gives it a slot."), "ok")
@@ -416,20 +395,18 @@ def employer_invite(fair_id, profile_id):
 def interview_action(interview_id, action):
     require_role("person", *EMPLOYER, *ORGANISER)
     s = db()
-    iv = fairs._interview_for(s, current_user, interview_id)
+    iv = interviews.interview_for(s, current_user, interview_id)
     back = (url_for("fairs.employer_booth", fair_id=iv.fair_id) if current_user.role in EMPLOYER else
             url_for("fairs.my_fair", fair_id=iv.fair_id) if current_user.role == "person" else
             url_for("fairs.organiser_fair", fair_id=iv.fair_id))
     try:
         if action == "cancel":
-            fairs.cancel_interview(s, current_user, interview_id, (request.form.get("note") or "")[:500])
+            interviews.cancel_interview(s, current_user, interview_id, (request.form.get("note") or "")[:500])
         else:
             outcome = request.form.get("outcome", "")
             if outcome not in OUTCOMES:
-                from marketplace.errors import ValidationFailed
-
                 raise ValidationFailed("请选择面试结果", "choose an outcome", field="outcome")
-            fairs.record_outcome(s, current_user, interview_id, outcome, (request.form.get("note") or "")[:500])
+            interviews.record_outcome(s, current_user, interview_id, outcome, (request.form.get("note") or "")[:500])
             flash(_("Outcome recorded: %(o)s", o=_pick(OUTCOMES[outcome])), "ok")
     except DomainError as exc:
         return _back(back, exc)
@@ -442,16 +419,7 @@ def interview_action(interview_id, action):
 @login_required
 def my_fairs():
     require_role("person")
-    s = db()
-
-
-    prof = my_profile(s, current_user)
-    regs = {}
-    if prof is not None:
-        regs = {r.fair_id: r for r in s.scalars(select(FairRegistration).where(FairRegistration.profile_id == prof.id))}
-    items = list(s.scalars(select(Fair).where((Fair.status == "open") | Fair.id.in_(list(regs) or [0]))
-                           .order_by(Fair.held_on.desc(), Fair.id.desc()).limit(50)))
-    return render_template("fairs/my_fairs.html", items=items, regs=regs, has_profile=prof is not None)
+    return render_template("fairs/my_fairs.html", **booths.my_fairs_page(db(), current_user))
 
 
 @bp.post("/me/fairs/<int:fair_id>/register")
@@ -459,7 +427,7 @@ def my_fairs():
 def my_register(fair_id):
     require_role("person")
     try:
-        fairs.register(db(), current_user, fair_id)
+        checkin.register(db(), current_user, fair_id)
     except DomainError as exc:
         return _back(url_for("fairs.my_fairs"), exc)
     flash(_("Registered. Show the QR code at the door to check in."), "ok")
@@ -468,7 +436,7 @@ def my_register(fair_id):
 
 def qr_svg(text: str) -> str:
     """The QR code as inline SVG (segno, server-side; no script, no style attribute)."""
-    import segno
+    import segno  # noqa: PLC0415  (heavy, loaded only to draw a QR code)
 
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, omitsize=True,
@@ -481,21 +449,21 @@ def qr_svg(text: str) -> str:
 def my_fair(fair_id):
     require_role("person")
     s = db()
-    fair = fairs.get_fair(s, current_user, fair_id)
-    reg = fairs.my_registration(s, current_user, fair_id)
+    fair = booths.get_fair(s, current_user, fair_id)
+    reg = booths.my_registration(s, current_user, fair_id)
     if reg is None:
         raise NotFound("您的报名（请先报名）", "your registration (register first)")
-    view = fairs.person_view(s, current_user, runtime().encoder, fair_id) if reg.checked_in_at else None
-    token = fairs.checkin_token(_secret(), reg) if reg.checked_in_at is None else None
-    ivs = fairs.person_interviews(s, current_user, fair_id)
+    view = live.person_view(s, current_user, runtime().encoder, fair_id) if reg.checked_in_at else None
+    token = checkin.checkin_token(_secret(), reg) if reg.checked_in_at is None else None
+    ivs = interviews.person_interviews(s, current_user, fair_id)
     asked = {i.booth_id: i for i in ivs}
     post_of: dict = {}  # each booth's best-ranked posting shown with it
     for p in (view or {}).get("postings", []):
         post_of.setdefault(p["booth_id"], p)
     return _partial("fairs/_mine.html", "fairs/my_fair.html", fair=fair, reg=reg, view=view, token=token,
                     qr=qr_svg(token) if token else None, interviews=ivs, asked=asked, post_of=post_of,
-                    expires=fairs.local_time(clock.now_utc()
-                                             + dt.timedelta(seconds=fairs.QR_MAX_AGE), "%H:%M"))
+                    expires=clock.local_time(clock.now_utc()
+                                             + dt.timedelta(seconds=checkin.QR_MAX_AGE), "%H:%M"))
 
 
 @bp.post("/me/fairs/<int:fair_id>/request/<int:booth_id>")
@@ -504,7 +472,7 @@ def my_request(fair_id, booth_id):
     require_role("person")
     back = url_for("fairs.my_fair", fair_id=fair_id)
     try:
-        fairs.request_interview(db(), current_user, runtime().encoder, fair_id, booth_id)
+        interviews.request_interview(db(), current_user, runtime().encoder, fair_id, booth_id)
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Request sent. The next allocation round gives it a slot."), "ok")
@@ -517,7 +485,7 @@ def my_join_online(fair_id):
     require_role("person")
     back = url_for("fairs.my_fair", fair_id=fair_id)
     try:
-        fairs.join_online(db(), current_user, fair_id)
+        checkin.join_online(db(), current_user, fair_id)
     except DomainError as exc:
         return _back(back, exc)
     flash(_("You have joined the fair online."), "ok")

@@ -10,7 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from marketplace.core.models import Application
 from marketplace.fairs import bus as fair_bus
-from marketplace.fairs import operations as fairs
+from marketplace.fairs import checkin
 from marketplace.fairs.models import Interview
 from marketplace.internships import agreements as internships
 from tests.fairs.conftest import token_of
@@ -66,13 +66,13 @@ def test_expired_forged_and_foreign_qr_tokens_are_refused_with_a_reason(client, 
     tok = token_of(client, fid, w["people"][0])
     r = client.post(f"/api/v1/fairs/{fid}/checkins", headers=w["h_org"], json={"token": tok[:-2] + "xx"})
     assert r.status_code == 422 and r.json["error"]["code"] == "token_forged" and "签名" in r.json["error"]["message"]["zh"]
-    forged = URLSafeTimedSerializer("not-our-secret", salt=fairs.QR_SALT).dumps({"f": fid, "r": 1, "p": 1})
+    forged = URLSafeTimedSerializer("not-our-secret", salt=checkin.QR_SALT).dumps({"f": fid, "r": 1, "p": 1})
     r = client.post(f"/api/v1/fairs/{fid}/checkins", headers=w["h_org"], json={"token": forged})
     assert r.json["error"]["code"] == "token_forged"
-    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=fairs.QR_SALT)
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=checkin.QR_SALT)
 
     real_now = timed.TimestampSigner.get_timestamp
-    timed.TimestampSigner.get_timestamp = lambda self: int(time.time()) - fairs.QR_MAX_AGE - 5
+    timed.TimestampSigner.get_timestamp = lambda self: int(time.time()) - checkin.QR_MAX_AGE - 5
     try:
         stale = old.dumps({"f": fid, "r": 1, "p": w["people"][0]["profile"].id})
     finally:

@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from sqlalchemy import text
 
 from marketplace.fairs import bus as fair_bus
 from tests import services as svc
@@ -14,8 +15,6 @@ from tests import services as svc
 def test_events_are_published_after_commit_and_dropped_on_rollback(app, db):
     q = fair_bus.subscribe(987654)
     try:
-        from sqlalchemy import text
-
         s = app.extensions["db"].session()
         s.execute(text("SELECT 1"))  # a service publishes inside its transaction
         fair_bus.publish_after_commit(s, 987654, {"type": "checkin"})
@@ -35,7 +34,7 @@ def test_events_are_published_after_commit_and_dropped_on_rollback(app, db):
 @pytest.mark.redis
 def test_redis_relays_events_from_other_processes():
     svc.ensure_redis()
-    import redis
+    import redis  # noqa: PLC0415  (optional: only the redis-marked test needs it)
 
     fair_bus.configure("redis://127.0.0.1:6379/15")
     try:

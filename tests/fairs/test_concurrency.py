@@ -4,8 +4,6 @@ the rounds take turns (no seat given twice), the unique registration keeps one c
 SQLite serialises writers anyway, so these run on PostgreSQL only."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -13,7 +11,7 @@ from sqlalchemy.orm import Session
 from marketplace import clock
 from marketplace.core.models import AuditEntry, Organisation, Posting, Profile, User
 from marketplace.errors import DomainError
-from marketplace.fairs import operations as fairs
+from marketplace.fairs import checkin, interviews
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from tests.conftest import PG_URL, Factories
 from tests.races import race
@@ -43,7 +41,7 @@ def committed(app, cipher):
         profs = []
         for k in range(3):
             p = make.profile(name=f"并发{k}", district=DISTRICT, id_number_hash=f"hash-{fair.id}-{k}")
-            s.add(FairRegistration(fair_id=fair.id, profile_id=p.id, checked_in_at=dt.datetime.now()))
+            s.add(FairRegistration(fair_id=fair.id, profile_id=p.id, checked_in_at=clock.now_utc()))
             s.add(Interview(fair_id=fair.id, booth_id=booth.id, profile_id=p.id, requested_by="person",
                             score=float(k)))
             profs.append(p)
@@ -73,7 +71,7 @@ def test_two_allocation_rounds_at_once_give_each_seat_once(committed):
     engine, ids = committed
 
     def work(s, i):
-        return fairs.run_allocation(s, s.get(User, ids["organiser"]), ids["fair"])
+        return interviews.run_allocation(s, s.get(User, ids["organiser"]), ids["fair"])
 
     results = race(engine, work)
     assert all(isinstance(r, dict) for r in results), results
@@ -88,7 +86,7 @@ def test_two_desks_checking_in_the_same_walk_in_make_one_registration(committed,
     engine, ids = committed
 
     def work(s, i):
-        return fairs.check_in(s, s.get(User, ids["organiser"]), cipher, "secret", ids["fair"],
+        return checkin.check_in(s, s.get(User, ids["organiser"]), cipher, "secret", ids["fair"],
                               id_number=f"WALKIN{ids['fair']}").id
 
     results = race(engine, work)
@@ -109,8 +107,8 @@ def test_a_person_asking_and_the_booth_inviting_at_once_make_one_interview(commi
 
     def work(s, i):
         if i == 0:
-            return fairs.request_interview(s, s.get(User, person), None, ids["fair"], ids["booth"]).id
-        return fairs.invite(s, s.get(User, ids["hr"]), None, ids["fair"], ids["booth"], ids["profiles"][0]).id
+            return interviews.request_interview(s, s.get(User, person), None, ids["fair"], ids["booth"]).id
+        return interviews.invite(s, s.get(User, ids["hr"]), None, ids["fair"], ids["booth"], ids["profiles"][0]).id
 
     results = race(engine, work)
     assert all(isinstance(r, int) for r in results), results

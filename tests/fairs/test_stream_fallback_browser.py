@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from marketplace.fairs import operations as fairs
+from marketplace.fairs import checkin
 from marketplace.fairs.models import FairRegistration
 from marketplace.fairs.pages import stream_slots
 from tests.browser_fixtures import CHROMIUM, login, serving  # noqa: F401  (the browser fixture is global)
@@ -24,7 +24,7 @@ LIVE_MS = 8000
 def _check_in(base: str, app, fid: int, token: str, reg) -> None:
     req = urllib.request.Request(f"{base}/api/v1/fairs/{fid}/checkins", method="POST", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        data=json.dumps({"token": fairs.checkin_token(app.config["SECRET_KEY"], reg)}).encode())
+        data=json.dumps({"token": checkin.checkin_token(app.config["SECRET_KEY"], reg)}).encode())
     with urllib.request.urlopen(req, timeout=30) as r:
         assert r.status == 201
 

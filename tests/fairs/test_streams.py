@@ -138,8 +138,6 @@ def test_a_stream_beyond_the_cap_is_refused_and_a_closed_one_frees_its_slot(app,
         second = client.get(f"/fairs/{fid}/events")
         assert second.status_code == 503 and second.headers["Retry-After"] == "30"
         assert "Live updates are full" in second.text
-        from marketplace.fairs.pages import stream_slots
-
         # the first is closed by the server without ever being read (the phone left at once):
         # its slot and its subscription come back all the same
         first.close()

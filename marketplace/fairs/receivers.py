@@ -1,0 +1,26 @@
+"""The fairs area's answers to other areas' questions (``marketplace.hooks``), connected by
+``marketplace.app.connect_hooks``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.fairs.models import Interview
+
+
+def first_approaches(session: Session, pairs, **_) -> dict[tuple[int, int], dt.datetime]:
+    """``hooks.first_approaches``: for (profile_id, posting_id) pairs, when the person first
+    asked for an interview about that posting at a job fair booth (pairs never asked about
+    are left out)."""
+    pairs = {(int(pr), int(po)) for pr, po in pairs}
+    if not pairs:
+        return {}
+    profile_ids = {pr for pr, _ in pairs}
+    posting_ids = {po for _, po in pairs}
+    rows = session.execute(
+        select(Interview.profile_id, Interview.posting_id, func.min(Interview.created_at))
+        .where(Interview.profile_id.in_(profile_ids), Interview.posting_id.in_(posting_ids))
+        .group_by(Interview.profile_id, Interview.posting_id))
+    return {(pr, po): at for pr, po, at in rows if (pr, po) in pairs}
