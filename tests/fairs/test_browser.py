@@ -25,7 +25,6 @@ LIVE_MS = 8000  # "within a second" in the app; generous here for a loaded two-c
 @pytest.fixture(scope="module")
 def fair_server(tmp_path_factory):
 
-
     instance = tmp_path_factory.mktemp("live-fairs")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret"})
     upgrade_database(app)

@@ -31,7 +31,6 @@ def _check_in(base: str, app, fid: int, token: str, reg) -> None:
 
 def test_refused_live_page_polls_then_returns_to_the_stream(demo_server, browser):  # noqa: F811
 
-
     app, fid = demo_server
     with app.extensions["db"].unit_of_work() as s:
         waiting = list(s.scalars(select(FairRegistration).where(FairRegistration.fair_id == fid,

@@ -25,7 +25,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def intern_server(tmp_path_factory):
 
-
     instance = tmp_path_factory.mktemp("live-internships")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret",
                       "extra": {"TODAY": "2020-03-01"}})

@@ -138,7 +138,6 @@ def test_an_interview_asked_for_at_a_fair_is_the_first_approach(api, db, make, w
     only when the employer records the outcome. An introduction between the two brought
     nothing about."""
 
-
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     organiser = make.user("organiser")
