@@ -7,7 +7,7 @@ import functools
 
 from flask import current_app, has_app_context
 
-from marketplace.config import Config
+from marketplace import clock
 from marketplace.crypto import Cipher
 from marketplace.db import Database
 from marketplace.runtime import Runtime
@@ -15,7 +15,7 @@ from marketplace.runtime import Runtime
 
 @functools.lru_cache(maxsize=1)
 def _worker_resources():
-    cfg = Config.from_env()
+    cfg = clock.worker_config()  # the same settings the clock and the policy choice read
     return cfg, Database(cfg.database_url), Cipher(cfg.data_key), Runtime(cfg)
 
 
@@ -26,11 +26,6 @@ def _app():
 def database():
     app = _app()
     return app.extensions["db"] if app is not None else _worker_resources()[1]
-
-
-def config():
-    app = _app()
-    return app.config["MARKETPLACE"] if app is not None else _worker_resources()[0]
 
 
 def runtime():

@@ -27,13 +27,14 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 @functools.lru_cache(maxsize=1)
-def _worker_config() -> Config:
+def worker_config() -> Config:
+    """A worker's settings, read from the environment once per process (jobs.runtime uses it too)."""
     return Config.from_env()
 
 
 def current_config() -> Config:
     """The current app's settings, or the worker's (read from the environment once)."""
-    return current_app.config["MARKETPLACE"] if has_app_context() else _worker_config()
+    return current_app.config["MARKETPLACE"] if has_app_context() else worker_config()
 
 
 def pinned() -> dt.date | None:

@@ -4,8 +4,6 @@ service; its endpoints sit here until that area has its own API). Thin views: pa
 an operation, serialise."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response
 
 from marketplace import clock, notifications, policies
@@ -33,18 +31,8 @@ REVIEWER = ("caseworker", "admin")
 READERS = EMPLOYER + REVIEWER
 
 
-def today() -> dt.date:
-    """The business date (``marketplace.clock``: Fushun's date, or the installation's pin)."""
-    return clock.today()
-
-
-def policy_name() -> str:
-    """The policy set in force (``marketplace.policies``)."""
-    return policies.active_name()
-
-
 def _agreement(ag) -> dict:
-    return internships.agreement_to_dict(policies.named(ag.policy_set), ag, today())
+    return internships.agreement_to_dict(policies.named(ag.policy_set), ag, clock.today())
 
 
 @api_route(bp, "/internships/agreements", roles=READERS, summary="Internship agreements I may see", paginated=True,
@@ -56,8 +44,8 @@ def internship_agreements(actor):
 @api_route(bp, "/internships/agreements", ["POST"], EMPLOYER, "Sign an internship agreement from a hire (R1)",
            body=AgreementIn)
 def create_internship_agreement(actor, data):
-    ag = internships.create_agreement(db(), actor, policy_name(), data.application_id, data.start_on,
-                                      data.period_months, today())
+    ag = internships.create_agreement(db(), actor, policies.active_name(), data.application_id, data.start_on,
+                                      data.period_months, clock.today())
     return _agreement(ag), 201
 
 
@@ -77,7 +65,7 @@ def record_internship_interruption(actor, agreement_id, data):
 @api_route(bp, "/internships/agreements/<int:agreement_id>/outcome", ["POST"], EMPLOYER,
            "End the internship: labour contract, leaving, or completion (R2-R4)", body=OutcomeIn)
 def end_internship(actor, agreement_id, data):
-    ent = internships.end_agreement(db(), actor, agreement_id, data.kind, data.on, today(), data.note)
+    ent = internships.end_agreement(db(), actor, agreement_id, data.kind, data.on, clock.today(), data.note)
     out = _agreement(internships.get_agreement(db(), actor, agreement_id))
     out["decision"] = ent.to_json()
     return out
@@ -93,14 +81,14 @@ def subsidy_claims(actor):
 @api_route(bp, "/internships/claims", ["POST"], EMPLOYER,
            "Claim the internship subsidy earned to date minus what is already claimed (R5)", body=InternshipClaimIn)
 def create_internship_claim(actor, data):
-    c = claims.create_internship_claim(db(), actor, data.agreement_id, today(), data.submit)
+    c = claims.create_internship_claim(db(), actor, data.agreement_id, clock.today(), data.submit)
     return exports.claim_to_dict(c), 201
 
 
 @api_route(bp, "/internships/hire-claims", ["POST"], EMPLOYER,
            "Claim a hiring subsidy (R6, R7) or, as an HR agency, a referral subsidy (R7)", body=HireClaimIn)
 def create_hire_claim(actor, data):
-    c = claims.create_hire_claim(db(), actor, policy_name(), data.kind, data.application_id, data.facts(), today(),
+    c = claims.create_hire_claim(db(), actor, policies.active_name(), data.kind, data.application_id, data.facts(), clock.today(),
                                  data.submit)
     return exports.claim_to_dict(c), 201
 
@@ -116,7 +104,7 @@ def hubei_claims(actor):
            "(R15), for oneself or (a caseworker) for a person; the facts come from the person's records",
            body=HubeiClaimIn)
 def create_hubei_claim(actor, data):
-    c = claims.create_hubei_claim(db(), actor, policy_name(), today(), data.profile_id)
+    c = claims.create_hubei_claim(db(), actor, policies.active_name(), clock.today(), data.profile_id)
     return exports.claim_to_dict(c), 201
 
 
@@ -143,7 +131,7 @@ def subsidy_claim(actor, claim_id):
     c = claims.get_claim(db(), actor, claim_id)
     out = exports.claim_to_dict(c)
     if actor.role in REVIEWER:
-        d = review.review_decision(db(), c, policy_name(), today())
+        d = review.review_decision(db(), c, policies.active_name(), clock.today())
         out["review"] = {"rule": d["rule"], "allowed": d["allowed"], "reason_zh": d["reason_zh"],
                          "reason_en": d["reason_en"],
                          "amount": None if d["amount"] is None else str(d["amount"])}
@@ -152,13 +140,13 @@ def subsidy_claim(actor, claim_id):
 
 @api_route(bp, "/internships/claims/<int:claim_id>/submit", ["POST"], EMPLOYER, "Submit a draft claim")
 def submit_subsidy_claim(actor, claim_id):
-    return exports.claim_to_dict(claims.submit_claim(db(), actor, claim_id, policy_name(), today()))
+    return exports.claim_to_dict(claims.submit_claim(db(), actor, claim_id, policies.active_name(), clock.today()))
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>/approve", ["POST"], REVIEWER, "Approve a submitted claim",
            body=DecisionIn)
 def approve_subsidy_claim(actor, claim_id, data):
-    return exports.claim_to_dict(review.approve_claim(db(), actor, claim_id, policy_name(), today(), data.note))
+    return exports.claim_to_dict(review.approve_claim(db(), actor, claim_id, policies.active_name(), clock.today(), data.note))
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>/reject", ["POST"], REVIEWER, "Reject a submitted claim, with the reason",
@@ -174,7 +162,7 @@ def pay_subsidy_claim(actor, claim_id):
 
 def export_response(actor, fmt: str, state: str | None, kind: str | None) -> Response:
     rows = exports.export_rows(db(), cipher(), claims.claims_for(actor, state, kind), actor)
-    stamp = today().isoformat()
+    stamp = clock.today().isoformat()
     if fmt == "xlsx":
         return Response(exports.export_xlsx(rows), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.xlsx"'})

@@ -17,7 +17,7 @@ from marketplace.errors import DomainError, ValidationFailed
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims, introductions
 from marketplace.internships import review as claim_review
-from marketplace.internships.api import export_response, policy_name, today
+from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
 from marketplace.internships.schemas import HireClaimIn, IntroductionIn
 from marketplace.web import db
@@ -34,8 +34,8 @@ def _pick(zh_en) -> str:
 
 
 def _reasons() -> list[tuple[str, str]]:
-    ps = policies.named(policy_name())
-    r3 = ps.rule("R3", today()) or ps.versions("R3")[-1]
+    ps = policies.named(policies.active_name())
+    r3 = ps.rule("R3", clock.today()) or ps.versions("R3")[-1]
     return [(r.code, (r.zh if current_lang() == "zh" else r.en) + (_(" (extends the period)") if r.extends else ""))
             for r in r3.reasons]
 
@@ -85,8 +85,8 @@ def _back(default: str, exc: DomainError):
 @login_required
 def dashboard():
     require_role(*EMPLOYER)
-    s, day = db(), today()
-    ps = policies.named(policy_name())
+    s, day = db(), clock.today()
+    ps = policies.named(policies.active_name())
     page, per_page = page_args()
     items, total = paginate(s, internships.agreements_for(current_user), page, per_page)
     rows = [internships.dashboard_row(policies.named(a.policy_set), a, day) for a in items]
@@ -102,8 +102,8 @@ def create():
     try:
         period = request.form.get("period_months", "")
         ag = internships.create_agreement(
-            db(), current_user, policy_name(), int(request.form.get("application_id") or 0),
-            _date("start_on"), int(period) if period.isdigit() else None, today())
+            db(), current_user, policies.active_name(), int(request.form.get("application_id") or 0),
+            _date("start_on"), int(period) if period.isdigit() else None, clock.today())
     except DomainError as exc:
         return _back(url_for("internships.dashboard"), exc)
     flash(_("Agreement signed. Record interruptions and the outcome on this page."), "ok")
@@ -114,7 +114,7 @@ def create():
 @login_required
 def agreement(agreement_id):
     require_role(*EMPLOYER, *REVIEWER)
-    s, day = db(), today()
+    s, day = db(), clock.today()
     ag = internships.get_agreement(s, current_user, agreement_id)
     ps = policies.named(ag.policy_set)
     history = internships.agreement_history(s, ag)
@@ -145,7 +145,7 @@ def outcome(agreement_id, kind):
     back = url_for("internships.agreement", agreement_id=agreement_id)
     try:
         ent = internships.end_agreement(db(), current_user, agreement_id, kind, _date("on", required=kind != "finished"),
-                                        today(), request.form.get("note", "")[:500])
+                                        clock.today(), request.form.get("note", "")[:500])
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Recorded. Entitlement: %(amount)s yuan (%(rule)s).", amount=str(ent.entitlement), rule=ent.rule), "ok")
@@ -157,7 +157,7 @@ def outcome(agreement_id, kind):
 def claim(agreement_id):
     require_role(*EMPLOYER)
     try:
-        c = claims.create_internship_claim(db(), current_user, agreement_id, today(),
+        c = claims.create_internship_claim(db(), current_user, agreement_id, clock.today(),
                                            submit=request.form.get("draft") != "1")
     except DomainError as exc:
         return _back(url_for("internships.agreement", agreement_id=agreement_id), exc)
@@ -180,8 +180,8 @@ def my_claims():
             data["social_insurance_paid"] = form.get("social_insurance_paid") == "1"
             data["submit"] = True
             body = validate(HireClaimIn, data)
-            claims.create_hire_claim(s, current_user, policy_name(), body.kind, body.application_id, body.facts(),
-                                     today())
+            claims.create_hire_claim(s, current_user, policies.active_name(), body.kind, body.application_id, body.facts(),
+                                     clock.today())
             flash(_("Claim submitted."), "ok")
             return redirect(url_for("internships.my_claims"))
         except DomainError as exc:
@@ -193,7 +193,7 @@ def my_claims():
     items, total = paginate(s, claims.claims_for(current_user), page, per_page)
     hires = claims.hires_to_claim(s, current_user)
     kinds = [(k, _pick(KIND_NAMES[k])) for k in HIRE_KINDS + ("referral_r7",)]
-    r7 = policies.named(policy_name()).versions("R7")
+    r7 = policies.named(policies.active_name()).versions("R7")
     funds = [(f.code, f.zh if current_lang() == "zh" else f.en) for f in (r7[-1].funding_sources if r7 else ())]
     return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
                            hires=hires, kinds=kinds, funds=funds, form=form, errors=errors,
@@ -205,7 +205,7 @@ def my_claims():
 def submit(claim_id):
     require_role(*EMPLOYER)
     try:
-        claims.submit_claim(db(), current_user, claim_id, policy_name(), today())
+        claims.submit_claim(db(), current_user, claim_id, policies.active_name(), clock.today())
     except DomainError as exc:
         return _back(url_for("internships.my_claims"), exc)
     flash(_("Claim submitted."), "ok")
@@ -250,14 +250,14 @@ def my_subsidies():
     s = db()
     if request.method == "POST":
         try:
-            c = claims.create_hubei_claim(s, current_user, policy_name(), today())
+            c = claims.create_hubei_claim(s, current_user, policies.active_name(), clock.today())
         except DomainError as exc:
             return _back(url_for("internships.my_subsidies"), exc)
         flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
                 state=_pick(STATE_NAMES[c.state])), "ok")
         return redirect(url_for("internships.my_subsidies"))
     return render_template("internships/subsidies.html", facts=claims.hubei_facts_for(s, current_user),
-                           items=claims.hubei_claims_of(s, current_user), today=today())
+                           items=claims.hubei_claims_of(s, current_user), today=clock.today())
 
 
 # --- caseworker -------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def my_subsidies():
 @login_required
 def review_queue():
     require_role(*REVIEWER)
-    s, day = db(), today()
+    s, day = db(), clock.today()
     state = request.args.get("state", "submitted")
     state = state if state in CLAIM_STATES else None
     page, per_page = page_args()
@@ -274,7 +274,7 @@ def review_queue():
     decisions = {}
     for c in items:
         try:
-            decisions[c.id] = claim_review.review_decision(s, c, policy_name(), day)
+            decisions[c.id] = claim_review.review_decision(s, c, policies.active_name(), day)
         except DomainError as exc:
             decisions[c.id] = {"rule": "", "allowed": False, "amount": None, "reason_zh": exc.message_zh,
                                "reason_en": exc.message_en}
@@ -291,7 +291,7 @@ def review(claim_id, action):
     note = request.form.get("note", "")[:1000]
     try:
         if action == "approve":
-            claim_review.approve_claim(db(), current_user, claim_id, policy_name(), today(), note)
+            claim_review.approve_claim(db(), current_user, claim_id, policies.active_name(), clock.today(), note)
         elif action == "reject":
             claim_review.reject_claim(db(), current_user, claim_id, note)
         else:
@@ -312,7 +312,7 @@ def hubei_claim():
     try:
         if not raw.isdigit():
             raise ValidationFailed("请填写求职者档案编号", "give the person's profile number", field="profile_id")
-        c = claims.create_hubei_claim(db(), current_user, policy_name(), today(), int(raw))
+        c = claims.create_hubei_claim(db(), current_user, policies.active_name(), clock.today(), int(raw))
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),
