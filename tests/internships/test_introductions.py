@@ -1,6 +1,6 @@
-"""R7 referral subsidies rest on the agency's own introduction (职业介绍), recorded before the
-person applied: the agency that brought the hire about is paid once, and no other agency
-can claim for a hire it merely saw."""
+"""R7 referral subsidies rest on the agency's own introduction (职业介绍), accepted by the person
+before they approached the posting: the agency that brought the hire about is paid once, and
+no other agency can claim for a hire it merely saw. (Abuse cases: tests/security/test_referrals.py.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -34,6 +34,10 @@ def _claim(api, agency, app_id, **kw):
     return api(agency).post("/internships/hire-claims", body)
 
 
+def _accept(api, db, person, intro_id, verb="accept"):
+    return api(db.get(User, person.user_id)).post(f"/me/introductions/{intro_id}/{verb}")
+
+
 def _setup(db, make, world):
     world.org.is_epidemic_supply = True
     person = graduate(make)  # published
@@ -53,8 +57,12 @@ def test_the_introducing_agency_is_paid_for_the_hire_and_the_person_is_told(api,
     note = db.scalar(select(Notification).where(Notification.user_id == person.user_id,
                                                 Notification.kind == "introduction"))
     assert note is not None and "口罩生产线操作工" in note.text_zh and agency.organisation.name in note.text_zh
-    mine = api(db.get(User, person.user_id)).get("/introductions").json["items"]
+    assert note.link == "/me/introductions" and "接受或拒绝" in note.text_zh
+    mine = api(db.get(User, person.user_id)).get("/me/introductions").json["items"]
     assert [i["posting"] for i in mine] == ["口罩生产线操作工"] and "person" not in mine[0]
+    assert mine[0]["answer"] == "unanswered" and mine[0]["can_answer"] is True
+    r = _accept(api, db, person, r.json["id"])
+    assert r.status_code == 200 and r.json["answer"] == "accepted" and r.json["answered_on"], r.json
 
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
     listed = api(agency).get("/introductions").json["items"]
@@ -63,7 +71,7 @@ def test_the_introducing_agency_is_paid_for_the_hire_and_the_person_is_told(api,
     r = _claim(api, agency, app_id)
     assert r.status_code == 201, r.json
     assert r.json["amount"] == "200.00" and r.json["rule"] == "R7"
-    assert r.json["facts"]["introduction_id"] == listed[0]["id"]
+    assert r.json["facts"]["introduction_id"] == listed[0]["id"] and r.json["facts"]["introduction_accepted_on"]
     assert _claim(api, agency, app_id).status_code == 409  # one hire, one referral subsidy
 
 
@@ -75,37 +83,48 @@ def test_an_agency_that_introduced_nobody_cannot_claim_or_learn_of_the_hire(api,
     r = _claim(api, stranger, app_id)
     assert r.status_code == 404  # the profile is published, but this hire is nothing of the agency's
     # introducing the person now, after the hire, is recorded (the agency is not told that
-    # they applied) but counts for nothing
+    # they applied) but counts for nothing: the person can no longer accept it
     r = api(stranger).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
     assert r.status_code == 201 and r.json["counts"] is False and r.json["stage"] is None
-    assert _claim(api, stranger, app_id).status_code == 404
+    assert _accept(api, db, person, r.json["id"]).status_code == 409
+    r = _claim(api, stranger, app_id)
+    assert r.status_code == 422 and r.json["error"]["message"]["en"].startswith("R7 refused")
 
 
-def test_only_the_first_agency_counts(api, db, make, world, on_day):
+def test_only_the_introduction_accepted_first_counts(api, db, make, world, on_day):
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     first, second = make.user("agency"), make.user("agency")
+    ids = {}
     for agency in (first, second):
-        assert api(agency).post("/introductions", {"profile_id": person.id,
-                                                   "posting_id": posting.id}).status_code == 201
+        r = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
+        assert r.status_code == 201
+        ids[agency.id] = r.json["id"]
+    # the second agency's introduction is the one the person took up first
+    assert _accept(api, db, person, ids[second.id]).status_code == 200
+    assert _accept(api, db, person, ids[first.id]).status_code == 200
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
-    assert _claim(api, second, app_id).status_code == 404  # nor told that another agency came first
-    assert api(second).get("/introductions").json["items"][0]["counts"] is False
-    assert api(second).get("/introductions").json["items"][0]["stage"] is None  # nor how it went
-    assert _claim(api, first, app_id).status_code == 201
+    r = _claim(api, first, app_id)
+    assert r.status_code == 422 and "accepted another introduction" in r.json["error"]["message"]["en"]
+    assert api(first).get("/introductions").json["items"][0]["counts"] is False
+    assert api(first).get("/introductions").json["items"][0]["stage"] is None  # nor how it went
+    assert _claim(api, second, app_id).status_code == 201
 
 
 def test_an_introduction_made_after_the_application_does_not_count(api, db, make, world, on_day):
-    """Recorded directly in the database (the API refuses it), as an import or a clock skew would."""
+    """Recorded directly in the database, as an import or a clock skew would, and even marked
+    accepted: accepted after the application, it brought nothing about."""
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     agency = make.user("agency")
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
     app = db.get(Application, app_id)
     db.add(Introduction(organisation_id=agency.organisation_id, profile_id=person.id, posting_id=posting.id,
-                        created_by_id=agency.id, created_at=app.created_at + dt.timedelta(minutes=5)))
+                        created_by_id=agency.id, created_at=app.created_at + dt.timedelta(minutes=5),
+                        answer="accepted", answered_at=app.created_at + dt.timedelta(minutes=6)))
     db.flush()
-    assert _claim(api, agency, app_id).status_code == 404
+    r = _claim(api, agency, app_id)
+    assert r.status_code == 422 and "after the person's own first approach" in r.json["error"]["message"]["en"]
 
 
 def test_who_may_be_introduced_and_where(api, db, make, world, on_day):
@@ -153,8 +172,13 @@ def test_an_interview_asked_for_at_a_fair_is_the_first_approach(api, db, make, w
                      requested_by="person", status="requested"))
     db.flush()
     agency = make.user("agency")
-    assert api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).status_code == 201
+    r = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
+    assert r.status_code == 201
+    # the person asked for the interview first: their answer would decide nothing now
+    r = _accept(api, db, person, r.json["id"])
+    assert r.status_code == 409 and "approached this posting yourself" in r.json["error"]["message"]["en"]
+    assert api(db.get(U, person.user_id)).get("/me/introductions").json["items"][0]["can_answer"] is False
     app_id = _hire_through_the_api(api, world, db.get(U, person.user_id), posting.id)
     assert api(agency).get("/introductions").json["items"][0]["counts"] is False
     assert introductions.claimable_hires(db, agency) == []
-    assert _claim(api, agency, app_id).status_code == 404
+    assert _claim(api, agency, app_id).status_code == 422

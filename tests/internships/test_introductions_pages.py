@@ -2,6 +2,8 @@
 that carry the numbers, the refusal that says why, and the hire offered for the claim."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from marketplace.core.models import Application, User
@@ -37,8 +39,16 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     assert db.scalar(select(Notification.id).where(Notification.user_id == person.user_id,
                                                    Notification.kind == "introduction"))
 
-    # the person applies on the site and is hired
+    # the person accepts the introduction on their page, then applies on the site and is hired
     login(client, db.get(User, person.user_id))
+    page = client.get("/me/introductions")
+    assert "我的推荐" in page.text and agency.organisation.name in page.text and "消毒液灌装工" in page.text
+    assert "做过灌装" in page.text and "未答复" in page.text
+    intro_id = int(re.search(r'data-introduction="(\d+)"', page.text).group(1))
+    r = client.post(f"/me/introductions/{intro_id}/accept")
+    assert r.status_code == 302
+    page = client.get("/me/introductions")
+    assert "已接受" in page.text and 'data-test="decline"' in page.text and 'data-test="accept"' not in page.text
     assert client.post(f"/postings/{posting.id}/apply", data={"note": ""}).status_code == 302
     app = db.scalar(select(Application).where(Application.profile_id == person.id))
     app.stage = "hired"
@@ -71,6 +81,7 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     login(client, world.cw)
     page = client.get("/caseworker/claims")
     assert f"推荐记录#{claim.facts['introduction_id']}" in page.text and "早于求职者申请" in page.text
+    assert f"求职者于{claim.facts['introduction_accepted_on']}接受" in page.text
 
 
 def test_an_employer_cannot_open_the_agency_page(client, world):
