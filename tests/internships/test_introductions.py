@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from marketplace import clock
-from marketplace.core.models import Application, User
+from marketplace.core.models import Application, AuditEntry, User
 from marketplace.core.models import User as U
 from marketplace.fairs.models import Booth, Fair, Interview
 from marketplace.internships import introductions
@@ -182,3 +182,45 @@ def test_an_interview_asked_for_at_a_fair_is_the_first_approach(api, db, make, w
     assert api(agency).get("/introductions").json["items"][0]["counts"] is False
     assert introductions.claimable_hires(db, agency) == []
     assert _claim(api, agency, app_id).status_code == 422
+
+
+def test_the_person_may_change_their_answer_until_they_approach_the_posting(api, db, make, world, on_day):
+    on_day("2020-07-15")
+    person, posting = _setup(db, make, world)
+    agency = make.user("agency")
+    intro_id = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).json["id"]
+    assert _accept(api, db, person, intro_id, "decline").json["answer"] == "declined"
+    assert api(agency).get("/introductions").json["items"][0]["answer"] == "declined"  # the agency sees the answer
+    assert _accept(api, db, person, intro_id).json["answer"] == "accepted"
+    assert _accept(api, db, person, intro_id).status_code == 200  # the same answer twice changes nothing
+    changes = db.scalars(select(AuditEntry).where(AuditEntry.entity == "introduction", AuditEntry.entity_id == intro_id)
+                         .order_by(AuditEntry.id)).all()
+    assert [(a.action, (a.before or {}).get("answer")) for a in changes] == [
+        ("create", None), ("declined", "unanswered"), ("accepted", "declined")]
+    assert changes[-1].actor_id == person.user_id
+    assert _accept(api, db, person, 999999).status_code == 404
+
+
+def test_the_caseworker_sees_each_agencys_volumes_and_acceptance_rate(api, db, make, world, on_day):
+    on_day("2020-07-15")
+    busy, careful = make.user("agency"), make.user("agency")
+    posting = make.posting(organisation=world.org, created_by=world.hr)
+    people = [graduate(make) for _ in range(4)]
+    for p in people:
+        assert api(busy).post("/introductions", {"profile_id": p.id, "posting_id": posting.id}).status_code == 201
+    intro_id = api(careful).post("/introductions", {"profile_id": people[0].id, "posting_id": posting.id}).json["id"]
+    assert _accept(api, db, people[0], intro_id).status_code == 200
+    busy_first = api(busy).get("/introductions").json["items"][-1]["id"]
+    assert _accept(api, db, people[0], busy_first, "decline").status_code == 200
+    r = api(world.cw).get("/introductions/agencies?days=7")
+    assert r.status_code == 200 and r.json["days"] == 7
+    rows = {i["organisation_id"]: i for i in r.json["items"]}
+    b, c = rows[busy.organisation_id], rows[careful.organisation_id]
+    assert (b["recorded"], b["today"], b["accepted"], b["declined"], b["unanswered"], b["acceptance_rate"]) == (
+        4, 4, 0, 1, 3, 0.0)
+    assert (c["recorded"], c["accepted"], c["acceptance_rate"]) == (1, 1, 1.0)
+    assert r.json["items"][0]["organisation_id"] == busy.organisation_id  # the busiest first
+    for bad in ("0", "367", "abc", "７"):
+        r = api(world.cw).get(f"/introductions/agencies?days={bad}")
+        assert r.status_code == 422 and r.json["error"]["field"] == "days", bad
+    assert api(busy).get("/introductions/agencies").status_code == 403
