@@ -4,7 +4,7 @@ service; its endpoints sit here until that area has its own API). Thin views: pa
 an operation, serialise."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 
 from marketplace import clock, notifications, policies
 from marketplace.internships import agreements as internships
@@ -123,6 +123,36 @@ def create_introduction(actor, data):
     # Postings open and close on the real calendar, whatever business date the claims run on.
     intro = introductions.introduce(s, actor, data.profile_id, data.posting_id, data.note, clock.today())
     return introductions.to_dict(s, intro, actor), 201
+
+
+@api_route(bp, "/me/introductions", roles=("person",), paginated=True,
+           summary="Agencies' introductions of me, with my answer and whether I may still answer")
+def my_introductions(actor):
+    s = db()
+    return paged(introductions.introductions_for(actor), many=lambda rows: introductions.to_dicts(s, rows, actor))
+
+
+@api_route(bp, "/me/introductions/<int:introduction_id>/accept", ["POST"], ("person",),
+           "Accept an agency's introduction of me: only an introduction I accepted before I approached the "
+           "posting myself lets the agency claim a referral subsidy (R7)")
+def accept_introduction(actor, introduction_id):
+    s = db()
+    return introductions.to_dict(s, introductions.answer(s, actor, introduction_id, "accepted"), actor)
+
+
+@api_route(bp, "/me/introductions/<int:introduction_id>/decline", ["POST"], ("person",),
+           "Decline an agency's introduction of me: it never counts for the agency")
+def decline_introduction(actor, introduction_id):
+    s = db()
+    return introductions.to_dict(s, introductions.answer(s, actor, introduction_id, "declined"), actor)
+
+
+@api_route(bp, "/introductions/agencies", roles=REVIEWER,
+           summary="Each HR agency's introductions over the last days (today included): recorded, today, "
+                   "accepted, declined, unanswered and the acceptance rate",
+           query={"days": ("integer", "1 to 366, default 30")})
+def agency_introduction_volumes(actor):
+    return introductions.agency_volumes(db(), actor, introductions.parse_days(request.args.get("days")))
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>", roles=READERS,

@@ -206,6 +206,11 @@ def decide(session: Session, ps: pol.PolicySet, c: SubsidyClaim, application_dat
             late_justification=late_justification or c.decision_note or None)
         if c.kind == "epidemic_r7":
             return pol.epidemic_hire_subsidy(ps, hire)
+        # R7 referral: the introduction is read from its record (accepted by the person in
+        # time, the one credited), at the claim and again at review (introductions)
+        refusal = introductions.referral_refusal(session, c.organisation_id, app)
+        if refusal is not None:
+            return refusal
         states = GRANTED if granted_only else COUNTED
         prior = total(session, SubsidyClaim.kind == "referral_r7", SubsidyClaim.organisation_id == c.organisation_id,
                      SubsidyClaim.state.in_(states), SubsidyClaim.id != (c.id or 0))
@@ -230,9 +235,10 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
         raise NotFound("录用记录", "hire")
     introduction = None
     if kind == "referral_r7":
-        # Paid on the agency's own introduction of the person to this posting, recorded before
-        # they applied, and only to the first agency (services.introductions). A hire the agency
-        # never introduced is not its to claim, nor to learn of through the claim (404).
+        # Paid on the agency's own introduction of the person to this posting, accepted by the
+        # person before they approached it, and only one agency's (introductions). A hire the
+        # agency never introduced is not its to claim, nor to learn of through the claim (404);
+        # an introduction that does not count is refused with R7's reason.
         introduction = introductions.for_referral_claim(session, actor, app)
     if app.stage != "hired":
         raise Conflict("该申请尚未录用", "this application is not a hire", field="application_id")
@@ -246,6 +252,7 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
     if introduction is not None:  # the caseworker sees which introduction the claim rests on
         facts["introduction_id"] = introduction.id
         facts["introduced_on"] = introductions.local_date(introduction.created_at)
+        facts["introduction_accepted_on"] = introductions.local_date(introduction.answered_at)
     if dt.date.fromisoformat(facts["hire_on"]) > today:
         raise ValidationFailed("招用日期不能晚于今天", "the hire date cannot be later than today", field="hire_on")
     once_key = f"{kind}:{app.id}"

@@ -128,10 +128,11 @@ def _introductions(session: Session, today: dt.date) -> dict:
         if session.scalar(select(Application.id).where(Application.profile_id == person.id,
                                                        Application.posting_id == posting.id)):
             continue
-        introductions.introduce(session, staff, person.id, posting.id, "有相关经验，离家近，本人有意向", today)
+        intro = introductions.introduce(session, staff, person.id, posting.id, "有相关经验，离家近，本人有意向", today)
         out["introductions"] += 1
-        if out["hired"] == 0:  # the first one applied after the introduction and was hired
+        if out["hired"] == 0:  # the first one accepted the introduction, then applied and was hired
             user = session.get(User, person.user_id)
+            introductions.answer(session, user, intro.id, "accepted")
             app = applications.apply(session, user, posting.id, "人力资源机构推荐我来应聘")
             hr = session.scalar(select(User).where(User.organisation_id == posting.organisation_id,
                                                    User.role == "employer").order_by(User.id))

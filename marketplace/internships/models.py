@@ -165,8 +165,9 @@ class SubsidyClaim(Base):
 
 class Introduction(Base):
     """An HR agency's introduction (职业介绍) of a person to another employer's posting: the
-    record an R7 referral subsidy is paid on. The claim counts only the agency whose
-    introduction came first and before the person applied (``services.introductions``)."""
+    record an R7 referral subsidy is paid on. It counts only once the person has accepted it,
+    and only if they accepted before their first approach to the posting
+    (``internships.introductions``, ``policy.introduction_counts``)."""
     __tablename__ = "introductions"
     __table_args__ = (UniqueConstraint("organisation_id", "profile_id", "posting_id"),)
 
@@ -183,6 +184,10 @@ class Introduction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: the agency's words to the person and the employer (why this post suits them)
     note: Mapped[str] = mapped_column(Text, default="")
+    #: the person's answer: unanswered, accepted or declined (only an accepted one can count, R7)
+    answer: Mapped[str] = mapped_column(String(16), default="unanswered")
+    #: when the person last answered (UTC); an acceptance counts only if no later than their first approach
+    answered_at: Mapped[dt.datetime | None]
 
     organisation = relationship("Organisation")
     profile = relationship("Profile")

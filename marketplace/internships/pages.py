@@ -236,7 +236,48 @@ def agency_introductions():
     items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
     rows = introductions.to_dicts(s, list(items), current_user)
     return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
-                           form=form, errors=errors), status
+                           form=form, errors=errors, daily_limit=introductions.daily_limit()), status
+
+
+@bp.route("/me/introductions", methods=["GET"])
+@login_required
+def my_introductions():
+    """The person's introductions by agencies, each to accept or decline (R7: only an
+    accepted one, accepted before they approach the posting, counts for the agency)."""
+    require_role("person")
+    s = db()
+    page, per_page = page_args()
+    items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
+    return render_template("internships/my_introductions.html", rows=introductions.to_dicts(s, list(items), current_user),
+                           total=total, page=page, per_page=per_page)
+
+
+@bp.post("/me/introductions/<int:introduction_id>/<any(accept, decline):verb>")
+@login_required
+def answer_introduction(introduction_id, verb):
+    require_role("person")
+    back = url_for("internships.my_introductions")
+    try:
+        introductions.answer(db(), current_user, introduction_id, "accepted" if verb == "accept" else "declined")
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Introduction accepted.") if verb == "accept" else _("Introduction declined."), "ok")
+    return redirect(back)
+
+
+@bp.get("/caseworker/introductions")
+@login_required
+def agency_volumes():
+    """Each HR agency's introductions and how many the people accepted (squatting shows as
+    many recorded, few accepted)."""
+    require_role(*REVIEWER)
+    s = db()
+    try:
+        figures = introductions.agency_volumes(s, current_user, introductions.parse_days(request.args.get("days")))
+    except ValidationFailed as exc:
+        flash(message(exc), "error")
+        figures = introductions.agency_volumes(s, current_user)
+    return render_template("internships/agency_volumes.html", figures=figures)
 
 
 # --- a person's own subsidy (R15) -------------------------------------------------------

@@ -19,7 +19,8 @@ def export_person(session, profile, **_) -> dict:
                                      .where(InternshipAgreement.profile_id == profile.id))],
         "introductions_by_agencies": [
             {"agency": i.organisation.name, "posting": i.posting_id,
-             "at": i.created_at and i.created_at.isoformat(), "note": i.note}
+             "at": i.created_at and i.created_at.isoformat(), "note": i.note, "answer": i.answer,
+             "answered_at": i.answered_at and i.answered_at.isoformat()}
             for i in session.scalars(select(Introduction).where(Introduction.profile_id == profile.id))],
     }
 

@@ -59,6 +59,12 @@ from marketplace.policy.postings import (
                      check_targeted_application,
                      check_targeted_post,
 )
+from marketplace.policy.referrals import (
+                     IntroductionFacts,
+                     credited_introduction,
+                     introduction_counts,
+                     introduction_limit,
+)
 from marketplace.policy.retirement import (
                      Retirement,
                      RetirementPerson,
@@ -98,7 +104,8 @@ __all__ = [
     "CLAIM_STATES", "can_transition", "claimable_amount", "check_claim_deadline",
     # R6, R7 hiring subsidies
     "HireFacts", "hiring_subsidy", "EpidemicHire", "application_window", "epidemic_hire_subsidy",
-    "epidemic_referral_subsidy",
+    "epidemic_referral_subsidy", "IntroductionFacts", "introduction_counts", "credited_introduction",
+    "introduction_limit",
     # R8-R10 public-welfare posts
     "HardToEmployFacts", "hard_to_employ_reference", "placement_tier", "PlacementCandidate",
     "order_for_placement", "check_district_quota", "check_temporary_term", "temporary_share",

@@ -38,6 +38,8 @@ SETS_DIR = Path(__file__).resolve().parent / "sets"
 
 FULL_PERIOD = "full_period"
 SERVED = "served"
+#: R7: introductions an HR agency may record per day when the set does not say
+DEFAULT_INTRODUCTION_DAILY_LIMIT = 20
 R4_SIDES = (FULL_PERIOD, SERVED)
 
 
@@ -184,6 +186,8 @@ class R7Params:
     epidemic_declared_end: date | None
     application_months: int
     funding_sources: tuple[Code, ...]
+    #: introductions an HR agency may record per day (optional key, default DEFAULT_INTRODUCTION_DAILY_LIMIT)
+    introduction_daily_limit: int = DEFAULT_INTRODUCTION_DAILY_LIMIT
 
 
 @dataclass(frozen=True)
@@ -453,7 +457,8 @@ def _r7(r: _Reader) -> R7Params:
     return R7Params(r.window(), r.int("min_contract_months", minimum=1), r.money("hire_amount"),
                     r.money("referral_amount"), r.money("referral_cap_per_agency"),
                     r.date("epidemic_declared_end", nullable=True),
-                    r.int("application_months", minimum=1), _codes(r, "funding_sources"))
+                    r.int("application_months", minimum=1), _codes(r, "funding_sources"),
+                    _opt_int(r, "introduction_daily_limit", minimum=1) or DEFAULT_INTRODUCTION_DAILY_LIMIT)
 
 
 def _r8(r: _Reader) -> R8Params:

@@ -74,10 +74,12 @@ def on_day(app):
 
 
 def introduced(db, agency, app):
-    """Record that ``agency`` introduced the hire's person to its posting before they applied
-    (what a referral claim rests on); the API's own path is tested in test_introductions."""
+    """Record that ``agency`` introduced the hire's person to its posting and the person
+    accepted it before they applied (what a referral claim rests on); the API's own path is
+    tested in test_introductions."""
     intro = Introduction(organisation_id=agency.organisation_id, profile_id=app.profile_id, posting_id=app.posting_id,
-                         created_by_id=agency.id, created_at=app.created_at - dt.timedelta(days=1))
+                         created_by_id=agency.id, created_at=app.created_at - dt.timedelta(days=1),
+                         answer="accepted", answered_at=app.created_at - dt.timedelta(hours=12))
     db.add(intro)
     db.flush()
     return intro

@@ -1,6 +1,6 @@
-"""R7 referral subsidies rest on the agency's own introduction (职业介绍), recorded before the
-person applied: the agency that brought the hire about is paid once, and no other agency
-can claim for a hire it merely saw."""
+"""R7 referral subsidies rest on the agency's own introduction (职业介绍), accepted by the person
+before they approached the posting: the agency that brought the hire about is paid once, and
+no other agency can claim for a hire it merely saw. (Abuse cases: tests/security/test_referrals.py.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from marketplace import clock
-from marketplace.core.models import Application, User
+from marketplace.core.models import Application, AuditEntry, User
 from marketplace.core.models import User as U
 from marketplace.fairs.models import Booth, Fair, Interview
 from marketplace.internships import introductions
@@ -34,6 +34,10 @@ def _claim(api, agency, app_id, **kw):
     return api(agency).post("/internships/hire-claims", body)
 
 
+def _accept(api, db, person, intro_id, verb="accept"):
+    return api(db.get(User, person.user_id)).post(f"/me/introductions/{intro_id}/{verb}")
+
+
 def _setup(db, make, world):
     world.org.is_epidemic_supply = True
     person = graduate(make)  # published
@@ -53,8 +57,12 @@ def test_the_introducing_agency_is_paid_for_the_hire_and_the_person_is_told(api,
     note = db.scalar(select(Notification).where(Notification.user_id == person.user_id,
                                                 Notification.kind == "introduction"))
     assert note is not None and "口罩生产线操作工" in note.text_zh and agency.organisation.name in note.text_zh
-    mine = api(db.get(User, person.user_id)).get("/introductions").json["items"]
+    assert note.link == "/me/introductions" and "接受或拒绝" in note.text_zh
+    mine = api(db.get(User, person.user_id)).get("/me/introductions").json["items"]
     assert [i["posting"] for i in mine] == ["口罩生产线操作工"] and "person" not in mine[0]
+    assert mine[0]["answer"] == "unanswered" and mine[0]["can_answer"] is True
+    r = _accept(api, db, person, r.json["id"])
+    assert r.status_code == 200 and r.json["answer"] == "accepted" and r.json["answered_on"], r.json
 
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
     listed = api(agency).get("/introductions").json["items"]
@@ -63,7 +71,7 @@ def test_the_introducing_agency_is_paid_for_the_hire_and_the_person_is_told(api,
     r = _claim(api, agency, app_id)
     assert r.status_code == 201, r.json
     assert r.json["amount"] == "200.00" and r.json["rule"] == "R7"
-    assert r.json["facts"]["introduction_id"] == listed[0]["id"]
+    assert r.json["facts"]["introduction_id"] == listed[0]["id"] and r.json["facts"]["introduction_accepted_on"]
     assert _claim(api, agency, app_id).status_code == 409  # one hire, one referral subsidy
 
 
@@ -75,37 +83,48 @@ def test_an_agency_that_introduced_nobody_cannot_claim_or_learn_of_the_hire(api,
     r = _claim(api, stranger, app_id)
     assert r.status_code == 404  # the profile is published, but this hire is nothing of the agency's
     # introducing the person now, after the hire, is recorded (the agency is not told that
-    # they applied) but counts for nothing
+    # they applied) but counts for nothing: the person can no longer accept it
     r = api(stranger).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
     assert r.status_code == 201 and r.json["counts"] is False and r.json["stage"] is None
-    assert _claim(api, stranger, app_id).status_code == 404
+    assert _accept(api, db, person, r.json["id"]).status_code == 409
+    r = _claim(api, stranger, app_id)
+    assert r.status_code == 422 and r.json["error"]["message"]["en"].startswith("R7 refused")
 
 
-def test_only_the_first_agency_counts(api, db, make, world, on_day):
+def test_only_the_introduction_accepted_first_counts(api, db, make, world, on_day):
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     first, second = make.user("agency"), make.user("agency")
+    ids = {}
     for agency in (first, second):
-        assert api(agency).post("/introductions", {"profile_id": person.id,
-                                                   "posting_id": posting.id}).status_code == 201
+        r = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
+        assert r.status_code == 201
+        ids[agency.id] = r.json["id"]
+    # the second agency's introduction is the one the person took up first
+    assert _accept(api, db, person, ids[second.id]).status_code == 200
+    assert _accept(api, db, person, ids[first.id]).status_code == 200
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
-    assert _claim(api, second, app_id).status_code == 404  # nor told that another agency came first
-    assert api(second).get("/introductions").json["items"][0]["counts"] is False
-    assert api(second).get("/introductions").json["items"][0]["stage"] is None  # nor how it went
-    assert _claim(api, first, app_id).status_code == 201
+    r = _claim(api, first, app_id)
+    assert r.status_code == 422 and "accepted another introduction" in r.json["error"]["message"]["en"]
+    assert api(first).get("/introductions").json["items"][0]["counts"] is False
+    assert api(first).get("/introductions").json["items"][0]["stage"] is None  # nor how it went
+    assert _claim(api, second, app_id).status_code == 201
 
 
 def test_an_introduction_made_after_the_application_does_not_count(api, db, make, world, on_day):
-    """Recorded directly in the database (the API refuses it), as an import or a clock skew would."""
+    """Recorded directly in the database, as an import or a clock skew would, and even marked
+    accepted: accepted after the application, it brought nothing about."""
     on_day("2020-07-15")
     person, posting = _setup(db, make, world)
     agency = make.user("agency")
     app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
     app = db.get(Application, app_id)
     db.add(Introduction(organisation_id=agency.organisation_id, profile_id=person.id, posting_id=posting.id,
-                        created_by_id=agency.id, created_at=app.created_at + dt.timedelta(minutes=5)))
+                        created_by_id=agency.id, created_at=app.created_at + dt.timedelta(minutes=5),
+                        answer="accepted", answered_at=app.created_at + dt.timedelta(minutes=6)))
     db.flush()
-    assert _claim(api, agency, app_id).status_code == 404
+    r = _claim(api, agency, app_id)
+    assert r.status_code == 422 and "after the person's own first approach" in r.json["error"]["message"]["en"]
 
 
 def test_who_may_be_introduced_and_where(api, db, make, world, on_day):
@@ -153,8 +172,55 @@ def test_an_interview_asked_for_at_a_fair_is_the_first_approach(api, db, make, w
                      requested_by="person", status="requested"))
     db.flush()
     agency = make.user("agency")
-    assert api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).status_code == 201
+    r = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id})
+    assert r.status_code == 201
+    # the person asked for the interview first: their answer would decide nothing now
+    r = _accept(api, db, person, r.json["id"])
+    assert r.status_code == 409 and "approached this posting yourself" in r.json["error"]["message"]["en"]
+    assert api(db.get(U, person.user_id)).get("/me/introductions").json["items"][0]["can_answer"] is False
     app_id = _hire_through_the_api(api, world, db.get(U, person.user_id), posting.id)
     assert api(agency).get("/introductions").json["items"][0]["counts"] is False
     assert introductions.claimable_hires(db, agency) == []
-    assert _claim(api, agency, app_id).status_code == 404
+    assert _claim(api, agency, app_id).status_code == 422
+
+
+def test_the_person_may_change_their_answer_until_they_approach_the_posting(api, db, make, world, on_day):
+    on_day("2020-07-15")
+    person, posting = _setup(db, make, world)
+    agency = make.user("agency")
+    intro_id = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).json["id"]
+    assert _accept(api, db, person, intro_id, "decline").json["answer"] == "declined"
+    assert api(agency).get("/introductions").json["items"][0]["answer"] == "declined"  # the agency sees the answer
+    assert _accept(api, db, person, intro_id).json["answer"] == "accepted"
+    assert _accept(api, db, person, intro_id).status_code == 200  # the same answer twice changes nothing
+    changes = db.scalars(select(AuditEntry).where(AuditEntry.entity == "introduction", AuditEntry.entity_id == intro_id)
+                         .order_by(AuditEntry.id)).all()
+    assert [(a.action, (a.before or {}).get("answer")) for a in changes] == [
+        ("create", None), ("declined", "unanswered"), ("accepted", "declined")]
+    assert changes[-1].actor_id == person.user_id
+    assert _accept(api, db, person, 999999).status_code == 404
+
+
+def test_the_caseworker_sees_each_agencys_volumes_and_acceptance_rate(api, db, make, world, on_day):
+    on_day("2020-07-15")
+    busy, careful = make.user("agency"), make.user("agency")
+    posting = make.posting(organisation=world.org, created_by=world.hr)
+    people = [graduate(make) for _ in range(4)]
+    for p in people:
+        assert api(busy).post("/introductions", {"profile_id": p.id, "posting_id": posting.id}).status_code == 201
+    intro_id = api(careful).post("/introductions", {"profile_id": people[0].id, "posting_id": posting.id}).json["id"]
+    assert _accept(api, db, people[0], intro_id).status_code == 200
+    busy_first = api(busy).get("/introductions").json["items"][-1]["id"]
+    assert _accept(api, db, people[0], busy_first, "decline").status_code == 200
+    r = api(world.cw).get("/introductions/agencies?days=7")
+    assert r.status_code == 200 and r.json["days"] == 7
+    rows = {i["organisation_id"]: i for i in r.json["items"]}
+    b, c = rows[busy.organisation_id], rows[careful.organisation_id]
+    assert (b["recorded"], b["today"], b["accepted"], b["declined"], b["unanswered"], b["acceptance_rate"]) == (
+        4, 4, 0, 1, 3, 0.0)
+    assert (c["recorded"], c["accepted"], c["acceptance_rate"]) == (1, 1, 1.0)
+    assert r.json["items"][0]["organisation_id"] == busy.organisation_id  # the busiest first
+    for bad in ("0", "367", "abc", "７"):
+        r = api(world.cw).get(f"/introductions/agencies?days={bad}")
+        assert r.status_code == 422 and r.json["error"]["field"] == "days", bad
+    assert api(busy).get("/introductions/agencies").status_code == 403

@@ -2,6 +2,8 @@
 that carry the numbers, the refusal that says why, and the hire offered for the claim."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from marketplace.core.models import Application, User
@@ -37,8 +39,16 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     assert db.scalar(select(Notification.id).where(Notification.user_id == person.user_id,
                                                    Notification.kind == "introduction"))
 
-    # the person applies on the site and is hired
+    # the person accepts the introduction on their page, then applies on the site and is hired
     login(client, db.get(User, person.user_id))
+    page = client.get("/me/introductions")
+    assert "我的推荐" in page.text and agency.organisation.name in page.text and "消毒液灌装工" in page.text
+    assert "做过灌装" in page.text and "未答复" in page.text
+    intro_id = int(re.search(r'data-introduction="(\d+)"', page.text).group(1))
+    r = client.post(f"/me/introductions/{intro_id}/accept")
+    assert r.status_code == 302
+    page = client.get("/me/introductions")
+    assert "已接受" in page.text and 'data-test="decline"' in page.text and 'data-test="accept"' not in page.text
     assert client.post(f"/postings/{posting.id}/apply", data={"note": ""}).status_code == 302
     app = db.scalar(select(Application).where(Application.profile_id == person.id))
     app.stage = "hired"
@@ -71,8 +81,42 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     login(client, world.cw)
     page = client.get("/caseworker/claims")
     assert f"推荐记录#{claim.facts['introduction_id']}" in page.text and "早于求职者申请" in page.text
+    assert f"求职者于{claim.facts['introduction_accepted_on']}接受" in page.text
 
 
 def test_an_employer_cannot_open_the_agency_page(client, world):
     login(client, world.hr)
     assert client.get("/agency/introductions").status_code == 403
+
+
+def test_the_person_declines_and_the_caseworker_sees_the_agencys_figures(client, db, make, world, on_day):
+    on_day("2020-07-15")
+    agency = make.user("agency")
+    person = graduate(make, name="周不要")
+    posting = make.posting(organisation=world.org, created_by=world.hr, title="包装工")
+    login(client, agency)
+    assert client.post("/agency/introductions", data={"profile_id": person.id, "posting_id": posting.id}).status_code == 302
+    assert "每家机构每天最多登记20条推荐" in client.get("/agency/introductions").text
+
+    login(client, db.get(User, person.user_id))
+    assert 'data-test="nav-introductions"' in client.get("/me/introductions").text
+    page = client.get("/me/introductions")
+    intro_id = int(re.search(r'data-introduction="(\d+)"', page.text).group(1))
+    r = client.post(f"/me/introductions/{intro_id}/decline", follow_redirects=True)
+    assert "已拒绝推荐。" in r.text and "已拒绝" in r.text
+    # applied: the answer stands, the page says so and offers no buttons
+    assert client.post(f"/postings/{posting.id}/apply", data={"note": ""}).status_code == 302
+    page = client.get("/me/introductions")
+    assert "您已自行应聘该岗位，答复不再更改。" in page.text and 'data-test="accept"' not in page.text
+    r = client.post(f"/me/introductions/{intro_id}/accept", follow_redirects=True)
+    assert "答复已不能更改" in r.text
+
+    login(client, world.cw)
+    page = client.get("/caseworker/introductions")
+    assert page.status_code == 200 and 'data-test="nav-agency-volumes"' in page.text
+    row = re.search(rf'<tr data-agency="{agency.organisation_id}">(.*?)</tr>', page.text, re.S).group(1)
+    assert agency.organisation.name in row and "0.0%" in row
+    page = client.get("/caseworker/introductions?days=abc")
+    assert page.status_code == 200 and "统计天数应为1至366之间的整数" in page.text
+    login(client, agency)
+    assert client.get("/caseworker/introductions").status_code == 403

@@ -59,7 +59,8 @@ INTERNSHIPS_TODAY = dt.date(2020, 6, 1)  # the internships API judges 2020 rules
 DEFAULT_IDS = {"posting_id": "posting_a", "profile_id": "prof_a", "application_id": "app_a", "user_id": "person",
                "fair_id": "fair", "booth_id": "booth_a", "interview_id": "iv_a", "agreement_id": "ag_a",
                "claim_id": "claim_a", "notification_id": "note_a", "registration_id": "reg_a",
-               "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a"}
+               "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a",
+               "introduction_id": "intro_a"}
 
 
 def row(codes: str, body=None, bodies=None, ids=None, lists=None) -> dict:
@@ -250,6 +251,14 @@ MATRIX: dict[str, dict] = {
         lists=("intro_a",)),
     "POST /introductions":                              row("d    d    d    d    o    d    d    d    d",
         body=lambda w: {"profile_id": w.prof_p.id, "posting_id": w.posting_a.id, "note": "住得近"}),
+    # person A answers the introduction of themselves (nobody else can); caseworkers see every agency's figures
+    "GET /me/introductions":                            row("d    o    d    d    d    d    d    d    d",
+        lists=("intro_a",)),
+    "POST /me/introductions/<int:introduction_id>/accept":
+                                                        row("d    o    d    d    d    d    d    d    d"),
+    "POST /me/introductions/<int:introduction_id>/decline":
+                                                        row("d    o    d    d    d    d    d    d    d"),
+    "GET /introductions/agencies":                      row("d    d    d    d    d    o    o    d    o"),
     "GET /internships/claims/<int:claim_id>":           row("d    d    o    h    h    o    h    d    o"),
     "POST /internships/claims/<int:claim_id>/submit":   row("d    d    o    h    h    d    d    d    d"),
     "POST /internships/claims/<int:claim_id>/approve":  row("d    d    d    d    d    o    h    d    o",
