@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import False_
 
 from marketplace import clock
 from marketplace.core import audit
@@ -68,6 +69,8 @@ def index_filters(actor: User | None) -> dict | None:
     rows a search returns are checked again against :func:`visible_profiles`, so this
     only keeps the totals and facet counts from counting people the actor may not see."""
     if actor is None or actor.role not in ("admin", "caseworker", "employer", "agency"):
+        return None
+    if isinstance(visible_profiles(actor), False_):  # the rule lets this actor see nobody
         return None
     if actor.role == "caseworker":
         return {"district": actor.district}
