@@ -74,6 +74,7 @@ def delete_account(session: Session, actor: User, password: str) -> None:
         raise Unauthorized("密码不正确，未删除任何数据", "wrong password; nothing was deleted")
     p = my_profile(session, actor)
     if p is not None:
+        former_name = p.name
         p.name, p.id_number_enc, p.id_number_hash, p.phone_enc, p.phone_hash = f"{PSEUDONYM}{p.id}", None, None, None, None
         p.birth_on = dt.date(1900, 1, 1)
         p.hukou_place = p.major = p.experience = p.summary = p.desired_jobs = ""
@@ -82,8 +83,9 @@ def delete_account(session: Session, actor: User, password: str) -> None:
         p.categories.clear()
         _forget_applications(session, p, actor)
         p.user_id = None
-        # each area clears what it holds of the person (internships: an agency's note)
-        hooks.person_deleted.send(session, profile=p, user=actor)
+        # each area clears what it holds of the person (internships: an agency's note, its
+        # reminders naming the person; fairs: interview notes the person wrote)
+        hooks.person_deleted.send(session, profile=p, user=actor, former_name=former_name)
         for entry in session.scalars(select(AuditEntry).where(AuditEntry.entity == "profile",
                                                               AuditEntry.entity_id == p.id)):
             # the log stays (append-only for its facts) but carries no name any more

@@ -9,8 +9,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from marketplace.core.models import Application, ApplicationEvent, AuditEntry
+from marketplace.core.models import Application, ApplicationEvent, AuditEntry, User
 from marketplace.fairs.models import Booth, Fair, Interview
+from marketplace.internships import reminders as internship_reminders
+from tests.internships.conftest import hire
 from tests.security.helpers import login, text_of
 
 PHONE = "13912345678"
@@ -87,3 +89,36 @@ def test_deleted_persons_words_are_gone_everywhere_hr_looks(app, client, db, mak
     assert db.get(Interview, iv.id).note == ""
     reasons = [e.reason for e in db.scalars(select(AuditEntry))]
     assert not any(PHONE in r or "残疾" in r for r in reasons)
+
+
+def test_reminders_about_a_deleted_person_stop_naming_them(app, client, db, make):
+    """The employer's reminders about the person's internship keep their dates and name the
+    pseudonym instead (the agreement stays: it backs subsidy records)."""
+    org = make.org(name="抚顺见习基地有限公司")
+    hr = make.user("employer", organisation=org)
+    hired = hire(db, make, org, hr)
+    hired.profile.name = "周敏"
+    db.flush()
+    extra = app.config["MARKETPLACE"].extra
+    saved = dict(extra)
+    extra["TODAY"] = "2020-03-01"
+    try:
+        r = client.post("/api/v1/internships/agreements", headers=make.token(hr),
+                        json={"application_id": hired.id, "start_on": "2020-03-01", "period_months": 6})
+        assert r.status_code == 201, r.json
+        internship_reminders.run_reminders(db, dt.date(2020, 8, 25))
+        hr_h = make.token(hr)
+        before = client.get("/api/v1/notifications", headers=hr_h).json["items"]
+        assert before and all("周敏" in n["zh"] for n in before)
+        person = db.get(User, hired.profile.user_id)
+        assert client.post("/api/v1/me/delete", headers=make.token(person),
+                           json={"password": "secret-pass-1"}).status_code == 200
+        after = client.get("/api/v1/notifications", headers=hr_h).json["items"]
+        assert len(after) == len(before)
+        assert all("周敏" not in n["zh"] + n["en"] and "已注销用户" in n["zh"] for n in after), after
+        pages = app.test_client()
+        login(pages, hr)
+        assert "周敏" not in pages.get("/employer/internships").text
+    finally:
+        extra.clear()
+        extra.update(saved)
