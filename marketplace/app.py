@@ -19,6 +19,7 @@ from marketplace.db import Database
 from marketplace.fairs import api as fairs_api
 from marketplace.fairs import demo as fairs_demo
 from marketplace.fairs import pages as fairs_pages
+from marketplace.fairs import privacy as fairs_privacy
 from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
@@ -57,7 +58,9 @@ def connect_hooks() -> None:
     hooks.internship_figures.connect(internships_receivers.internship_figures)
     hooks.person_export.connect(internships_privacy.export_person)
     hooks.person_export.connect(welfare_privacy.export_person)
+    hooks.person_export.connect(fairs_privacy.export_person)
     hooks.person_deleted.connect(internships_privacy.forget_person)
+    hooks.person_deleted.connect(fairs_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)

@@ -35,10 +35,13 @@ class Cipher:
 
 
 def mask_id_number(value: str | None) -> str:
-    """110105********1234 style: region and last four kept."""
+    """``**************1234``: only the last four kept. The first six are the region and
+    the next eight the birth date, so a mask that kept the region beside a birth date shown
+    elsewhere gave the whole number back (security review, issue 13); the last four alone
+    (three serial digits and the check digit) rebuild nothing."""
     if not value:
         return ""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:] if len(value) > 4 else "*" * len(value)
 
 
 def mask_phone(value: str | None) -> str:

@@ -17,8 +17,10 @@ Two kinds:
 Events
 - ``hired(session, application, actor, on)``: an application reached 已入职 on the business
   date ``on``. Welfare ends the person's open unemployment registration.
-- ``person_deleted(session, profile, user)``: a person's data is being erased; each area
-  clears or anonymises what it holds of them (privacy sends it).
+- ``person_deleted(session, profile, user, former_name)``: a person's data is being erased;
+  each area clears or anonymises what it holds of them, including every free text the
+  person wrote and texts naming them (``former_name``; the profile already carries the
+  pseudonym) (privacy sends it).
 
 Questions
 - ``person_export(session, profile, cipher) -> dict``: the records an area holds of a person,

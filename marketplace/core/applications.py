@@ -19,7 +19,7 @@ from marketplace import policy as pol
 from marketplace.core import audit, eligibility, postings
 from marketplace.core.models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
-from marketplace.core.profiles import get_profile, my_profile
+from marketplace.core.profiles import can_view, get_profile, my_profile, visible_profiles
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound
 
 FORWARD = ("applied", "screening", "interview", "offer", "hired")
@@ -97,7 +97,7 @@ def _visible(session: Session, actor: User, app: Application) -> bool:
     if actor.role in ("employer", "agency"):
         return app.posting.organisation_id == actor.organisation_id
     if actor.role == "caseworker":
-        return app.profile.district == actor.district
+        return can_view(session, actor, app.profile)
     return False
 
 
@@ -183,7 +183,7 @@ def applications_for(actor: User, posting_id: int | None = None, stage: str | No
     elif actor.role in ("employer", "agency"):
         stmt = stmt.join(Posting).where(Posting.organisation_id == actor.organisation_id)
     elif actor.role == "caseworker":
-        stmt = stmt.join(Profile).where(Profile.district == actor.district)
+        stmt = stmt.join(Profile).where(visible_profiles(actor))
     elif actor.role != "admin":
         raise Forbidden()
     if posting_id is not None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import False_
 
 from marketplace import clock
 from marketplace.core import audit
@@ -29,24 +30,60 @@ from marketplace.db import after_commit
 from marketplace.errors import Conflict, Forbidden, NotFound
 
 
-def _applied_to_org(session: Session, profile_id: int, organisation_id: int | None) -> bool:
-    if not organisation_id:
-        return False
-    return bool(session.scalar(select(exists().where(
-        Application.profile_id == profile_id, Application.posting_id == Posting.id,
-        Posting.organisation_id == organisation_id))))
+def visible_profiles(actor: User | None) -> ColumnElement[bool]:
+    """THE rule of whose profile an actor may see, as a condition on ``Profile``.
+
+    Every read of people goes through it: one record (``can_view``, so a refusal is a 404),
+    lists, the people search (with :func:`index_filters`, its form for the search index),
+    candidates for a posting and every export of people. A new restriction (for example
+    on organisations not yet verified) is added here and nowhere else.
+
+    - a person: their own profile;
+    - a caseworker: the people of their district (and their own, if they have one);
+    - an admin: everyone;
+    - employer and agency staff: people who consented to be found (``published``) and
+      people who applied to one of their organisation's postings;
+    - anyone else, or no one signed in: nobody.
+    """
+    if actor is None:
+        return false()
+    if actor.role == "admin":
+        return true()
+    own = Profile.user_id == actor.id
+    if actor.role == "caseworker":
+        return or_(own, Profile.district == actor.district)
+    if actor.role in ("employer", "agency"):
+        if not actor.organisation_id:
+            return Profile.published.is_(True)
+        applied = exists().where(Application.profile_id == Profile.id, Application.posting_id == Posting.id,
+                                 Posting.organisation_id == actor.organisation_id)
+        return or_(Profile.published.is_(True), applied)
+    if actor.role == "person":
+        return own
+    return false()
+
+
+def index_filters(actor: User | None) -> dict | None:
+    """:func:`visible_profiles` as filters of the search index (``search.Query.filters``),
+    as narrow as the index can express it; ``None`` when the actor may see nobody. The
+    rows a search returns are checked again against :func:`visible_profiles`, so this
+    only keeps the totals and facet counts from counting people the actor may not see."""
+    if actor is None or actor.role not in ("admin", "caseworker", "employer", "agency"):
+        return None
+    if isinstance(visible_profiles(actor), False_):  # the rule lets this actor see nobody
+        return None
+    if actor.role == "caseworker":
+        return {"district": actor.district}
+    if actor.role in ("employer", "agency"):
+        return {"published": True}
+    return {}
 
 
 def can_view(session: Session, actor: User | None, profile: Profile) -> bool:
-    if actor is None:
+    """Whether ``actor`` may see ``profile``: :func:`visible_profiles` asked of one row."""
+    if actor is None or profile.id is None:
         return False
-    if actor.role == "admin" or profile.user_id == actor.id:
-        return True
-    if actor.role == "caseworker":
-        return actor.district == profile.district
-    if actor.role in ("employer", "agency"):
-        return profile.published or _applied_to_org(session, profile.id, actor.organisation_id)
-    return False
+    return bool(session.scalar(select(exists().where(Profile.id == profile.id, visible_profiles(actor)))))
 
 
 def get_profile(session: Session, actor: User | None, profile_id: int) -> Profile:
@@ -158,9 +195,7 @@ def confirm_category(session: Session, actor: User, profile_id: int, category: s
 def district_profiles(actor: User, query: str = ""):
     if actor.role not in ("caseworker", "admin"):
         raise Forbidden()
-    stmt = select(Profile).order_by(Profile.id)
-    if actor.role == "caseworker":
-        stmt = stmt.where(Profile.district == actor.district)
+    stmt = select(Profile).where(visible_profiles(actor)).order_by(Profile.id)
     if query:
         stmt = stmt.where(Profile.name.contains(query))
     return stmt
@@ -171,12 +206,15 @@ def age_on(birth_on: dt.date, on: dt.date) -> int:
 
 
 def profile_to_dict(profile: Profile, cipher: Cipher, actor: User | None) -> dict:
-    """The profile as the actor may see it: ID and phone masked for everyone; employers
-    do not see the ID number at all."""
-    full = actor is not None and (actor.role in ("admin", "caseworker") or profile.user_id == actor.id)
+    """The profile as the actor may see it: ID and phone masked for everyone (the ID to
+    its last four); employers do not see the ID number at all. Only the person sees their
+    own birth date: everyone else sees the age, so that no two answers together rebuild
+    an ID number (region + birth date + last four, issue 13)."""
+    own = actor is not None and profile.user_id is not None and profile.user_id == actor.id
+    full = actor is not None and (actor.role in ("admin", "caseworker") or own)
     d = {
         "id": profile.id, "name": profile.name, "gender": profile.gender,
-        "birth_on": profile.birth_on.isoformat() if full else None,
+        "birth_on": profile.birth_on.isoformat() if own else None,
         "age": age_on(profile.birth_on, clock.today()),
         "hukou_place": profile.hukou_place, "district": profile.district,
         "education": profile.education, "education_name": EDUCATION_LEVELS.get(profile.education),

@@ -24,7 +24,7 @@ from marketplace import clock, policies
 from marketplace.core.matchdata import posting_data, profile_data, profiles_data
 from marketplace.core.models import Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
-from marketplace.core.profiles import get_profile, my_profile
+from marketplace.core.profiles import get_profile, my_profile, visible_profiles
 from marketplace.errors import Forbidden, NotFound
 from matching import Ranker
 
@@ -107,11 +107,11 @@ def _postings_ranker(session: Session, rt, today: dt.date):
 
 
 def _visible_people(actor: User, posting: Posting):
-    """Ids of the people the actor may see ranked for ``posting``."""
-    stmt = select(Profile.id)
-    if actor.role == "caseworker":
-        return stmt.where(Profile.district == actor.district)
-    if actor.role == "admin":
+    """Ids of the people the actor may see ranked for ``posting``: those the actor may see
+    at all (``profiles.visible_profiles``); for an employer, of those the consenting ones
+    and this posting's applicants."""
+    stmt = select(Profile.id).where(visible_profiles(actor))
+    if actor.role in ("caseworker", "admin"):
         return stmt
     applied = select(Application.profile_id).where(Application.posting_id == posting.id)
     return stmt.where(or_(Profile.published.is_(True), Profile.id.in_(applied)))

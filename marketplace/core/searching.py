@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace import clock
 from marketplace.core.models import KINDS, Organisation, Posting, Profile, User
 from marketplace.core.postings import posting_to_dict, public_postings
+from marketplace.core.profiles import index_filters, visible_profiles
 from marketplace.db import after_commit, paginate
 from marketplace.errors import Forbidden, ValidationFailed
 from search import Query, Range, SearchUnavailable
@@ -177,11 +178,16 @@ def _postings_from_db(session: Session, req: PostingSearch) -> SearchPage:
 def search_profiles(session: Session, rt, actor: User, q: str = "", district: str | None = None,
                     education_min: int | None = None, category: str | None = None, page: int = 1,
                     per_page: int = 20) -> SearchPage:
-    """Published (consenting) profiles, for employers, agencies and caseworkers only."""
+    """Published (consenting) profiles, for employers, agencies and caseworkers only, and
+    of those only the ones the actor may see (``profiles.visible_profiles``, the rule that
+    decides a 404 for one record): a caseworker asking for another district finds nobody."""
     if actor is None or actor.role not in ("employer", "agency", "caseworker", "admin"):
         raise Forbidden("只有用人单位和经办人可以搜索求职者", "only employers and caseworkers can search people")
+    scope = index_filters(actor)
+    if scope is None or (district and scope.get("district", district) != district):
+        return SearchPage([], 0, page, per_page)
     try:
-        filters: dict = {"published": True}
+        filters: dict = {**scope, "published": True}
         if district:
             filters["district"] = district
         if education_min is not None:
@@ -194,7 +200,8 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):
             raise
         log.warning("search unavailable, answering from the database: %s", exc)
-        stmt = select(Profile).where(Profile.published.is_(True)).order_by(Profile.updated_at.desc())
+        stmt = (select(Profile).where(Profile.published.is_(True), visible_profiles(actor))
+                .order_by(Profile.updated_at.desc()))
         if district:
             stmt = stmt.where(Profile.district == district)
         if education_min is not None:
@@ -205,11 +212,13 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
         return SearchPage(items, total, page, per_page, degraded=True, notice=DEGRADED)
     ids = [int(h.id) for h in result.hits]
     rows = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_(ids)))} if ids else {}
+    visible = set(session.scalars(select(Profile.id).where(Profile.id.in_(ids), visible_profiles(actor)))) if ids else set()
     items = []
     for i in ids:
         p = rows.get(i)
         if p is None or not p.published:
             after_commit(session, "marketplace.index_profile", i)
             continue
-        items.append(p)
+        if i in visible:
+            items.append(p)
     return SearchPage(items, result.total, page, per_page, result.facets)

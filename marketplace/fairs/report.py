@@ -3,13 +3,12 @@ and hires within ``HIRE_WINDOW_DAYS`` of the fair; as a dict (page, API) and as 
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace import spreadsheets
 from marketplace.core.models import ApplicationEvent, User
 from marketplace.fairs.booths import booths_of, fair_to_dict, own_fair
 from marketplace.fairs.models import FairRegistration, Interview
@@ -53,13 +52,11 @@ def report(session: Session, actor: User, fair_id: int) -> dict:
 
 
 def report_csv(rep: dict) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["section", "name", "registered", "checked_in", "requested", "interviews", "intents", "offers",
-                "hires_30d"])
-    for g in rep["groups"]:
-        w.writerow(["group", g["group"], g["registered"], g["checked_in"], "", "", "", "", ""])
-    for b in rep["booths"]:
-        w.writerow(["booth", b["organisation"], "", "", b["requested"], b["interviews"], b["intents"], b["offers"],
-                    b["hires_30d"]])
-    return "\ufeff" + out.getvalue()  # BOM: Excel opens Chinese CSV correctly
+    """The report as CSV; an organisation's name is text it typed, neutralised
+    (``marketplace.spreadsheets``)."""
+    header = ["section", "name", "registered", "checked_in", "requested", "interviews", "intents", "offers",
+              "hires_30d"]
+    rows = [["group", g["group"], g["registered"], g["checked_in"], "", "", "", "", ""] for g in rep["groups"]]
+    rows += [["booth", b["organisation"], "", "", b["requested"], b["interviews"], b["intents"], b["offers"],
+              b["hires_30d"]] for b in rep["booths"]]
+    return spreadsheets.csv_text(header, rows, bom=True)  # BOM: Excel opens Chinese CSV correctly

@@ -2,13 +2,12 @@
 masked, the export audited) and the JSON form of the API."""
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from marketplace import policy as pol
+from marketplace import spreadsheets
 from marketplace.core import audit
 from marketplace.core.models import User
 from marketplace.crypto import Cipher, mask_id_number
@@ -44,27 +43,14 @@ def export_rows(session: Session, cipher: Cipher, stmt, actor: User | None = Non
 
 
 def export_csv(rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(EXPORT_HEADER)
-    for r in rows:
-        w.writerow([pol.format_money(v) if isinstance(v, Decimal) else v for v in r])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+    """The list as CSV; text that starts like a formula is neutralised (``marketplace.spreadsheets``)."""
+    fmt = lambda v: pol.format_money(v) if isinstance(v, Decimal) else v  # noqa: E731
+    return spreadsheets.csv_text(EXPORT_HEADER, rows, fmt=fmt, bom=True).encode("utf-8")
 
 
 def export_xlsx(rows: list[list]) -> bytes:
-    from openpyxl import Workbook  # noqa: PLC0415  (heavy: loaded only for an Excel export)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "claims"
-    ws.append(EXPORT_HEADER)
-    for r in rows:
-        ws.append(r)
-        ws.cell(row=ws.max_row, column=8).number_format = "#,##0.00"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The list as Excel: amounts as numbers, every text cell stored as text (never a formula)."""
+    return spreadsheets.xlsx_bytes("claims", EXPORT_HEADER, rows, number_formats={8: "#,##0.00"})
 
 
 def claim_to_dict(c: SubsidyClaim) -> dict:

@@ -3,9 +3,10 @@
 account (``hooks.person_deleted``). Connected in ``marketplace.app.connect_hooks``."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from marketplace.internships.models import InternshipAgreement, Introduction
+from marketplace.notifications.models import Notification
 
 
 def export_person(session, profile, **_) -> dict:
@@ -25,7 +26,18 @@ def export_person(session, profile, **_) -> dict:
     }
 
 
-def forget_person(session, profile, **_) -> None:
-    """An agency's words about the person go; the introduction itself stays (it backs paid claims)."""
+def forget_person(session, profile, former_name: str = "", **_) -> None:
+    """An agency's words about the person go; the introduction itself stays (it backs paid
+    claims). The reminders sent to the employer and caseworkers about the person's
+    agreements (``reminders.py``: keys ``ending:<id>:<date>``, ``one_third:<id>``,
+    ``no_claim:<id>``) keep their dates but name the pseudonym instead of the person."""
     for intro in session.scalars(select(Introduction).where(Introduction.profile_id == profile.id)):
         intro.note = ""
+    ids = list(session.scalars(select(InternshipAgreement.id).where(InternshipAgreement.profile_id == profile.id)))
+    if not former_name or not ids:
+        return
+    keys = or_(*(k for i in ids for k in (Notification.key.like(f"ending:{i}:%"), Notification.key == f"one_third:{i}",
+                                          Notification.key == f"no_claim:{i}")))
+    for n in session.scalars(select(Notification).where(keys)):
+        n.text_zh = n.text_zh.replace(former_name, profile.name)
+        n.text_en = n.text_en.replace(former_name, profile.name)

@@ -7,8 +7,10 @@ keys) and are cleared through ``hooks.person_deleted``; this module reads only c
 Deletion pseudonymises rather than removes rows that other records need: the audit log
 (kept by law for subsidy decisions) and applications an employer acted on keep their
 ids, but the person's name, ID and phone numbers, birth date, texts and categories are
-erased, the profile is withdrawn from search, the account can no longer log in and its
-tokens are revoked. What remains says "已注销用户" (deleted user) and a number.
+erased, and so is every free text the person wrote (application and stage notes here,
+the reasons they gave in the audit log, and what each area clears on
+``hooks.person_deleted``, e.g. a fair interview's cancellation note); the profile is
+withdrawn from search, the account can no longer log in and its tokens are revoked. What remains says "已注销用户" (deleted user) and a number.
 """
 from __future__ import annotations
 
@@ -72,21 +74,26 @@ def delete_account(session: Session, actor: User, password: str) -> None:
         raise Unauthorized("密码不正确，未删除任何数据", "wrong password; nothing was deleted")
     p = my_profile(session, actor)
     if p is not None:
+        former_name = p.name
         p.name, p.id_number_enc, p.id_number_hash, p.phone_enc, p.phone_hash = f"{PSEUDONYM}{p.id}", None, None, None, None
         p.birth_on = dt.date(1900, 1, 1)
         p.hukou_place = p.major = p.experience = p.summary = p.desired_jobs = ""
         p.skills, p.desired_places, p.occupation_codes, p.published = [], [], [], False
         p.desired_salary_min = p.graduation_year = None
         p.categories.clear()
+        _forget_applications(session, p, actor)
         p.user_id = None
-        # each area clears what it holds of the person (internships: an agency's note)
-        hooks.person_deleted.send(session, profile=p, user=actor)
+        # each area clears what it holds of the person (internships: an agency's note, its
+        # reminders naming the person; fairs: interview notes the person wrote)
+        hooks.person_deleted.send(session, profile=p, user=actor, former_name=former_name)
         for entry in session.scalars(select(AuditEntry).where(AuditEntry.entity == "profile",
                                                               AuditEntry.entity_id == p.id)):
             # the log stays (append-only for its facts) but carries no name any more
             entry.before = _scrub(entry.before)
             entry.after = _scrub(entry.after)
         after_commit(session, "marketplace.index_profile", p.id)
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.actor_id == actor.id, AuditEntry.reason != "")):
+        entry.reason = ""  # the person's own words (a withdrawal's reason, a cancellation's note)
     session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id))
     actor.username = f"deleted-{actor.id}"
     actor.display_name = PSEUDONYM
@@ -94,6 +101,17 @@ def delete_account(session: Session, actor: User, password: str) -> None:
     actor.is_active = False
     session.flush()
     audit.record(session, None, "user", actor.id, "delete_personal_data", reason="data subject request (PIPL)")
+
+
+def _forget_applications(session: Session, profile, actor: User) -> None:
+    """What the person wrote in core: the cover notes of their applications and the notes
+    of the stage moves they made themselves (the employer's own notes on its decisions
+    stay: they back the employer's records, e.g. a reportable SOE offer withdrawal)."""
+    for app in session.scalars(select(Application).where(Application.profile_id == profile.id)):
+        app.note = ""
+        for event in app.events:
+            if event.actor_id == actor.id:
+                event.note = ""
 
 
 def _scrub(d: dict | None) -> dict | None:

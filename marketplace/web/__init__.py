@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, request
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -57,6 +57,16 @@ class _IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def carries_personal_data() -> bool:
+    """Whether this request's answer may hold someone's personal data, so that no browser
+    or proxy may keep a copy (``Cache-Control: no-store``): every ``/api/v1`` answer
+    (an API client is always someone) and every answer to a signed-in user except static
+    files. Public pages seen signed out stay cacheable."""
+    if request.endpoint == "static":
+        return False
+    return request.path.startswith("/api/") or bool(current_user and current_user.is_authenticated)
 
 
 def init_web(app: Flask) -> None:
@@ -131,6 +141,8 @@ def init_web(app: Flask) -> None:
         h.setdefault("Referrer-Policy", "same-origin")
         if settings().ENV == "production":
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if carries_personal_data():
+            h["Cache-Control"] = "no-store"
         return response
 
     # every time a page shows is Fushun's (stored times are UTC): {{ local_time(x.at, "%Y-%m-%d %H:%M") }}

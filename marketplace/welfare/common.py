@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import policies
 from marketplace.core.models import Posting, Profile, User
+from marketplace.core.profiles import get_profile
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from marketplace.policy import Decision, RetirementPerson
 from marketplace.policy.errors import CaseError
@@ -86,7 +87,9 @@ def end_date(reason: str, reasons, reason_zh: str, ended_on: dt.date | None, beg
 
 
 def staff_profile(session: Session, actor: User, profile_id: int) -> Profile:
-    return served_row(session, actor, Profile, profile_id, lambda p: p.district, ("求职者档案", "profile"))
+    """A person's file for staff: who may see whom is core's one rule (``profiles.get_profile``)."""
+    _staff(actor)
+    return get_profile(session, actor, profile_id)
 
 
 def _pw_posting(session: Session, actor: User, posting_id: int, lock: bool = False) -> Posting:
@@ -127,6 +130,11 @@ def retirement_person(profile: Profile, registration: Registration | None) -> Re
         return RetirementPerson(profile.birth_on, "male")
     age = registration.original_retirement_age if registration else None
     return RetirementPerson(profile.birth_on, "female", age) if age in (50, 55) else None
+
+
+def age(birth: dt.date, on: dt.date) -> int:
+    """Age in whole years on ``on``."""
+    return _age(birth, on)
 
 
 def _age(birth: dt.date, on: dt.date) -> int:

@@ -7,15 +7,13 @@ through ``hooks.claims_to_review`` and ``hooks.internship_figures``. Where no ar
 the desk shows no claims box and the dashboard no internship charts."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace import clock, hooks
+from marketplace import clock, hooks, spreadsheets
 from marketplace.core.models import DISTRICTS, KINDS, Application, ApplicationEvent, Organisation, Posting, User
 from marketplace.core.profiles import district_profiles
 from marketplace.policy import add_months, near_retirement, temporary_share
@@ -219,21 +217,20 @@ def _hires(session: Session) -> list[dict]:
 
 
 def dashboard_csv(data: dict) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["section", "label", "series", "value"])
-    w.writerow(["registered_unemployed", "total", "", data["registered_unemployed"]])
+    """The dashboard's figures as CSV, labels neutralised (``marketplace.spreadsheets``):
+    an industry or a district is text someone typed."""
+    rows = [["registered_unemployed", "total", "", data["registered_unemployed"]]]
     for section in ("by_group", "by_district", "by_duration"):
         for label, value in data[section].items():
-            w.writerow([section, label, "", value])
+            rows.append([section, label, "", value])
     for section in ("postings_by_industry", "hires_by_industry"):
         for label, kinds in data[section].items():
             for kind, value in kinds.items():
-                w.writerow([section, label, kind, value])
+                rows.append([section, label, kind, value])
     for month, series in data["by_month"].items():
         for name, value in series.items():
-            w.writerow(["by_month", month, name, value])
+            rows.append(["by_month", month, name, value])
     for month, series in data.get("subsidies_by_month", {}).items():
         for name, value in series.items():
-            w.writerow(["subsidies_by_month", month, name, value])
-    return buf.getvalue()
+            rows.append(["subsidies_by_month", month, name, value])
+    return spreadsheets.csv_text(["section", "label", "series", "value"], rows)

@@ -95,7 +95,9 @@ def bi(d: dict | None) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"wname": wname, "bi": bi, "kind_colours": KIND_COLOURS, "series_colours": SERIES_COLOURS}
+    # staff see a person's age, never the birth date beside the ID (issue 13: no rebuilt ID numbers)
+    return {"wname": wname, "bi": bi, "kind_colours": KIND_COLOURS, "series_colours": SERIES_COLOURS,
+            "age": lambda birth_on: common.age(birth_on, clock.today())}
 
 
 def _date(name: str) -> dt.date | None | str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import Posting, Profile, User
+from marketplace.core.profiles import visible_profiles
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.welfare.common import _staff, add_unique, served_row, staff_profile
 from marketplace.welfare.models import REFERRAL_OUTCOMES, Referral
@@ -71,8 +72,7 @@ def referrals_for(actor: User, pending: bool = False, profile_id: int | None = N
     _staff(actor)
     stmt = select(Referral).join(Profile, Referral.profile_id == Profile.id).order_by(Referral.referred_on,
                                                                                      Referral.id)
-    if actor.role == "caseworker":
-        stmt = stmt.where(Profile.district == actor.district)
+    stmt = stmt.where(visible_profiles(actor))
     if pending:
         stmt = stmt.where(Referral.outcome.is_(None))
     if profile_id is not None:

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace import clock
 from marketplace.core import applications, profiles, recommend
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
 from marketplace.core.pages.common import bp, lang_text, norm, safe_next
@@ -46,10 +47,11 @@ def _profile_form_data(f) -> dict:
     }
 
 
-def _profile_form_from(p) -> dict:
+def _profile_form_from(p, staff: bool = False) -> dict:
     if p is None:
         return {"category_list": []}
-    return {"name": p.name, "gender": p.gender, "birth_on": p.birth_on.isoformat(), "hukou_place": p.hukou_place,
+    return {"name": p.name, "gender": p.gender, "birth_on": "" if staff else p.birth_on.isoformat(),
+            "hukou_place": p.hukou_place,
             "district": p.district, "education": p.education, "major": p.major,
             "graduation_year": p.graduation_year, "skills": "、".join(p.skills), "experience": p.experience,
             "summary": p.summary, "desired_jobs": p.desired_jobs, "desired_salary_min": p.desired_salary_min,
@@ -58,8 +60,10 @@ def _profile_form_from(p) -> dict:
                                       if c.category == "registered_unemployed" and c.since_on), "")}
 
 
-def _profile_ctx(p) -> dict:
-    return {"districts": [(d, d) for d in DISTRICTS], "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS],
+def _profile_ctx(p, staff: bool = False) -> dict:
+    """The form's context. For staff (``staff``) the birth date on file is not shown, only
+    the age, beside the masked ID: see ``profiles.profile_to_dict``."""
+    return {"age_on_file": profiles.age_on(p.birth_on, clock.today()) if staff and p else None, "districts": [(d, d) for d in DISTRICTS], "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS],
             "categories": options("category"),
             "confirmed": [c.category for c in p.categories if c.confirmed_at] if p else [],
             "masked_id": mask_id_number(cipher().decrypt(p.id_number_enc)) if p else "",

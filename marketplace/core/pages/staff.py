@@ -39,10 +39,12 @@ def caseworker_profile(profile_id):
     p = profiles.get_profile(s, current_user, profile_id) if profile_id else None
     title = p.name if p else _("Register a person")
     if request.method == "GET":
-        form = _profile_form_from(p) if p else {"district": current_user.district, "category_list": []}
+        form = _profile_form_from(p, staff=True) if p else {"district": current_user.district, "category_list": []}
         return render_template("caseworker/profile.html" if p else "person/profile.html", form=form, errors={},
-                               profile=p, title=title, **_profile_ctx(p))
+                               profile=p, title=title, **_profile_ctx(p, staff=True))
     data = _profile_form_data(request.form)
+    if p is not None and not data["birth_on"]:
+        data["birth_on"] = p.birth_on.isoformat()  # left blank: the date on file stays
     try:
         p = profiles.caseworker_save_profile(s, cipher(), current_user, profile_id, validate(ProfileIn, data))
     except DomainError as exc:
@@ -51,7 +53,7 @@ def caseworker_profile(profile_id):
         form = dict(request.form, category_list=request.form.getlist("category"), published=data["published"])
         return render_template("caseworker/profile.html" if p else "person/profile.html", form=form,
                                errors=field_errors(exc), error=message(exc), profile=p, title=title,
-                               **_profile_ctx(p)), exc.status
+                               **_profile_ctx(p, staff=True)), exc.status
     flash(_("Profile saved."), "ok")
     return redirect(url_for("pages.caseworker_profile", profile_id=p.id))
 
