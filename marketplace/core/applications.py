@@ -5,6 +5,12 @@ may skip stages (e.g. straight to interview) and may reject an open application;
 person may withdraw an open one. ``hired``, ``rejected`` and ``withdrawn`` are final.
 Every move is kept with who, when and why. Hiring never exceeds the posting's
 headcount: the posting row is locked while the hires are counted.
+
+Eligibility (R1, R8, R14; docs/eligibility.md) is asked of ``core.eligibility`` and nowhere
+else: applying (and accepting an invitation) is judged on that date and the decision kept on
+the application; an invitation is refused for someone who could not apply; the hire is
+judged again on its date and refused, with the reason and any change since the application,
+so an ineligible person never takes one of the post's places.
 """
 from __future__ import annotations
 

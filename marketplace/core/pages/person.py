@@ -127,5 +127,7 @@ def my_recommendations():
     page, per_page = page_args(10)
     result = recommend.recommendations(db(), runtime(), current_user, profile.id, offset=(page - 1) * per_page,
                                        limit=per_page, kind=kind)
-    return render_template("person/recommendations.html", result=result, items=result["items"], total=result["total"],
+    # the posts the person may not take follow the ranked ones (with the reason): page through both
+    return render_template("person/recommendations.html", result=result, items=result["items"],
+                           total=result["total"] + result["excluded"],
                            page=page, per_page=per_page, kind=kind, kinds=options("kind"), text=lang_text)
