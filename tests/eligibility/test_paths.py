@@ -249,3 +249,37 @@ def test_the_same_refusal_text_on_every_path(client, make, w):
     err = _apply(client, make, w.old_user, w.intern).json["error"]
     assert rec["eligibility"]["reason"] == card["eligibility"]["reason"]
     assert err["message"]["zh"].startswith(rec["eligibility"]["reason"]["zh"])
+
+
+def test_an_application_from_before_the_rule_cannot_take_a_place_for_a_2021_graduate(client, db, make, w):
+    """The issue's case: a 2021 graduate's application (made before applying was judged, so
+    nothing was recorded) is listed as not eligible and cannot be moved to 已入职."""
+    legacy = Application(posting_id=w.intern.id, profile_id=w.old.id, stage="offer")
+    db.add(legacy)
+    db.flush()
+    h = make.token(w.hr)
+    view = client.get(f"/api/v1/applications/{legacy.id}", headers=h).json["eligibility"]
+    assert view["on_application"] is None and view["latest"]["allowed"] is False
+    assert view["latest"]["label"]["zh"] == NOT_ELIGIBLE_INTERN
+    r = client.post(f"/api/v1/applications/{legacy.id}/stage", json={"stage": "hired"}, headers=h)
+    assert r.status_code == 422 and r.json["error"]["message"]["zh"].startswith("R1")
+    assert db.get(Application, legacy.id).stage == "offer"
+    assert any(a["profile"]["id"] == w.old.id for a in client.get(
+        f"/api/v1/postings/{w.intern.id}/candidates", headers=h).json["ineligible_applicants"])
+
+
+def test_accepting_an_invitation_is_the_application_judged_on_its_date(client, db, make, w, day):
+    day("2024-06-20")
+    r = client.post(f"/api/v1/postings/{w.intern.id}/invitations", json={"profile_id": w.mid.id},
+                    headers=make.token(w.hr))
+    assert r.status_code == 201, r.json
+    app_id = r.json["id"]
+    day("2024-07-10")
+    me = make.token(w.mid_user)
+    r = client.post(f"/api/v1/applications/{app_id}/stage", json={"stage": "applied"}, headers=me)
+    assert r.status_code == 422 and "R1" in r.json["error"]["message"]["zh"]
+    assert db.get(Application, app_id).stage == "invited"
+    # the same invitation accepted in time is kept with the decision of that day
+    day("2024-06-25")
+    r = client.post(f"/api/v1/applications/{app_id}/stage", json={"stage": "applied"}, headers=me)
+    assert r.status_code == 200 and r.json["eligibility"]["on_application"]["on"] == "2024-06-25"
