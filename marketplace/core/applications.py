@@ -149,6 +149,7 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
         verdict = eligibility.for_application(session, app, today)
         if not verdict.allowed:
             raise eligibility.refusal(verdict, field="stage", before=eligibility.recorded(app))
+        eligibility.record(app, verdict, "hire")
     withdrawal = None
     if current == "offer" and stage == "rejected":
         withdrawal = _soe_offer_withdrawal(session, app, note)

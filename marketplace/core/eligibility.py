@@ -291,29 +291,33 @@ def refusal(v: Verdict, field: str = "posting", before: Verdict | None = None):
 
 # --- what both sides are shown about an application --------------------------------------
 
-def recorded(app: Application) -> Verdict | None:
-    """The decision recorded on the application date (None for one made before it was kept)."""
-    data = (app.eligibility or {}).get("application") if isinstance(app.eligibility, dict) else None
+def recorded(app: Application, step: str = "application") -> Verdict | None:
+    """The decision recorded at ``step`` (``application``: on the application date; ``hire``:
+    on the hire date); None when none was kept (e.g. an application made before they were)."""
+    data = (app.eligibility or {}).get(step) if isinstance(app.eligibility, dict) else None
     return Verdict.from_json(data) if data else None
 
 
-def record(app: Application, v: Verdict) -> None:
-    """Keep the application date's decision on the application (what it was judged by)."""
-    app.eligibility = {"application": v.to_json()}
+def record(app: Application, v: Verdict, step: str = "application") -> None:
+    """Keep the decision that let ``step`` happen on the application (what it was judged by)."""
+    app.eligibility = {**(app.eligibility if isinstance(app.eligibility, dict) else {}), step: v.to_json()}
 
 
 def application_view(session, app: Application, today: dt.date, later_on: dt.date | None = None,
                      decided: Verdict | None = None) -> dict:
-    """The decision of the application date, the later one that counts now (on ``later_on``,
-    the agreement's start when there is one, else ``today``; none for a rejected or withdrawn
-    application), and the change between them with its reason. ``decided``: the later
-    verdict when already computed (lists compute them in one go)."""
+    """The decision of the application date, the later one that counts now, and the change
+    between them with its reason. The later one: judged on ``later_on`` (the agreement's start)
+    when there is one; else, for a hire, the decision recorded on the hire date (a hire is not
+    re-judged by what happens after it, e.g. the unemployment registration it ends); else
+    judged ``today``; none for a rejected or withdrawn application. ``decided``: the later
+    verdict when already computed."""
     first = recorded(app)
     out: dict = {"on_application": first.to_json() if first else None, "latest": None, "changed": False,
                  "change": None}
     if app.stage in ("rejected", "withdrawn"):
         return out
-    later = decided or for_application(session, app, later_on or today)
+    hire = recorded(app, "hire") if app.stage == "hired" and later_on is None else None
+    later = decided or hire or for_application(session, app, later_on or today)
     out["latest"] = later.to_json()
     if first is not None and first.allowed != later.allowed:
         out["changed"] = True

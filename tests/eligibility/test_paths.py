@@ -223,6 +223,10 @@ def test_hire_of_an_eligible_person_then_the_agreement_is_judged_again_on_its_st
     h = make.token(w.hr)
     r = client.post(f"/api/v1/applications/{app_id}/stage", json={"stage": "hired"}, headers=h)
     assert r.status_code == 200 and r.json["stage"] == "hired"
+    assert r.json["eligibility"]["latest"]["on"] == "2024-06-20"  # the hire's own decision, kept
+    day("2024-07-03")
+    view = client.get(f"/api/v1/applications/{app_id}", headers=h).json["eligibility"]
+    assert view["latest"]["on"] == "2024-06-20" and view["changed"] is False  # a hire is not re-judged by the calendar
     # an agreement starting after the cohort lapsed is refused, saying what changed
     r = client.post("/api/v1/internships/agreements", json={"application_id": app_id, "start_on": "2024-07-05"},
                     headers=h)
