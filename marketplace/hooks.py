@@ -32,7 +32,8 @@ Questions
 - ``hire_follow_up(session, application) -> str``: what the hire leads to in that area, for
   the booth's note (internships: the agreement that starts the subsidy record).
 - ``application_notes(session, applications) -> dict[application_id, dict]``: notes an area
-  adds to an employer's list of applicants (internships: the agency that introduced them).
+  adds to an employer's list of applicants (internships: the agency that introduced them, and
+  ``agreement_start_on``, the date ``core.eligibility`` judges a hire's eligibility again on).
 - ``claims_to_review(session, actor, limit) -> (list, total)``: subsidy claims waiting for
   this caseworker (internships), for the welfare desk.
 - ``public_welfare_decisions(session, profiles, on) -> {profile_id: {"eligible", "reason_zh",

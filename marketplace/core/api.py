@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 
 import chinese
-from marketplace.core import accounts, applications, postings, profiles, recommend, searching
+from marketplace import clock
+from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
 from marketplace.core.schemas import (
     ApplicationIn,
@@ -258,7 +259,10 @@ def search_postings(actor):
         employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", ("relevance", "date")) or "relevance",
         page=page, per_page=per_page)
     rt = runtime()
-    return _search_page_dict(searching.search_posting_cards(db(), rt, req), lambda card: card)
+    result = searching.search_posting_cards(db(), rt, req)
+    # a person's results say whether they may apply and why not (core.eligibility, as applying decides)
+    verdicts = eligibility.for_person(db(), actor, result.items, clock.today())
+    return _search_page_dict(result, lambda card: dict(card, eligibility=verdicts[card["id"]]) if verdicts else card)
 
 
 @api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),
@@ -320,7 +324,11 @@ def posting_candidates(actor, posting_id):
     result = recommend.candidates(db(), runtime(), actor, posting_id, offset=(page - 1) * per_page, limit=per_page,
                                   include_ineligible=request.args.get("include_ineligible") in ("1", "true"),
                                   district=choice_arg("district", DISTRICTS))
-    return _ranked(result, "profile", lambda p: profiles.profile_to_dict(p, cipher(), actor))
+    out = _ranked(result, "profile", lambda p: profiles.profile_to_dict(p, cipher(), actor))
+    # applicants core.eligibility refuses today: not ranked, listed with the label and reason
+    out["ineligible_applicants"] = [dict(a, profile=profiles.profile_to_dict(a["profile"], cipher(), actor))
+                                    for a in result["ineligible_applicants"]]
+    return out
 
 
 @api_route(bp, "/profiles/<int:profile_id>/recommendations", roles=("person", "caseworker", "admin"),

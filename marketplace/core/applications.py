@@ -5,6 +5,12 @@ may skip stages (e.g. straight to interview) and may reject an open application;
 person may withdraw an open one. ``hired``, ``rejected`` and ``withdrawn`` are final.
 Every move is kept with who, when and why. Hiring never exceeds the posting's
 headcount: the posting row is locked while the hires are counted.
+
+Eligibility (R1, R8, R14; docs/eligibility.md) is asked of ``core.eligibility`` and nowhere
+else: applying (and accepting an invitation) is judged on that date and the decision kept on
+the application; an invitation is refused for someone who could not apply; the hire is
+judged again on its date and refused, with the reason and any change since the application,
+so an ineligible person never takes one of the post's places.
 """
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from marketplace import clock, hooks, policies
 from marketplace import policy as pol
@@ -26,36 +32,37 @@ FORWARD = ("applied", "screening", "interview", "offer", "hired")
 
 def target_group_problem(profile: Profile, target_group: str | None,
                          on: dt.date | None = None) -> tuple[str, str] | None:
-    """R14: None when the person may apply to a post for ``target_group`` (or it has none),
-    else the engine's reason (zh, en): the groups and their facts are the active policy
-    set's (``core.eligibility``)."""
+    """R14 alone (the fairs' interview requests): None when the person may apply to a post for
+    ``target_group`` (or it has none), else the engine's reason (zh, en), from
+    ``core.eligibility`` like every other path."""
     if not target_group:
         return None
     on = on or clock.today()
-    policy = policies.active()
-    try:
-        decision = pol.check_targeted_application(
-            policy, group=target_group, person_groups=eligibility.target_groups(policy, profile, on), on=on)
-    except pol.CaseError:
-        return (f"R14 不予通过：该岗位的定向群体（{target_group}）不在现行政策集中",
-                f"R14 refused: the post's target group ({target_group}) is not in the policy set in force")
-    return None if decision.allowed else (decision.reason_zh, decision.reason_en)
+    facts = eligibility.decide_people(None, [profile], on)[profile.id]
+    v = eligibility.verdict(facts, "job", target_group)
+    return None if v.allowed else v.reason
 
 
 def apply(session: Session, actor: User, posting_id: int, note: str = "", today: dt.date | None = None) -> Application:
+    """A person applies; the post's rules (R1, R8, R14) are judged on the application date from
+    the records that day (``core.eligibility``), a refusal says why and what the person may
+    apply for instead, and the decision is kept on the application."""
     if actor.role != "person":
         raise Forbidden("只有求职者可以申请岗位", "only job seekers can apply")
     profile = my_profile(session, actor)
     if profile is None:
         raise Conflict("请先填写个人档案再申请", "please complete your profile before applying", field="profile")
     posting = get_posting(session, actor, posting_id)
-    if not posting.is_open(today or clock.today()):
+    today = today or clock.today()
+    if not posting.is_open(today):
         raise Conflict("该岗位目前不接受申请", "this posting is not accepting applications now", field="posting")
-    problem = target_group_problem(profile, posting.target_group, today or clock.today())
-    if problem:
-        raise NotEligible(*problem, field="posting")
+    verdict = eligibility.for_posting(session, profile, posting, today)
+    if not verdict.allowed:
+        raise eligibility.refusal(verdict)
     taken = Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting")
-    return _create(session, actor, posting, profile, "applied", note, taken, "create")
+    app = _create(session, actor, posting, profile, "applied", note, taken, "create")
+    eligibility.record(app, verdict)
+    return app
 
 
 def _create(session: Session, actor: User, posting: Posting, profile: Profile, stage: str, note: str,
@@ -85,6 +92,9 @@ def invite(session: Session, actor: User, posting_id: int, profile_id: int, note
     profile = get_profile(session, actor, profile_id)
     if not posting.is_open(today or clock.today()):
         raise Conflict("该岗位未发布或已截止，不能邀请", "the posting is not open; publish it first", field="posting")
+    verdict = eligibility.for_posting(session, profile, posting, today or clock.today())
+    if not verdict.allowed:  # an employer may not invite someone who could not apply
+        raise eligibility.refusal(verdict, field="profile")
     taken = Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited", field="profile")
     return _create(session, actor, posting, profile, "invited", note, taken, "invite")
 
@@ -127,6 +137,19 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
                            field="stage")
     else:
         raise Forbidden()
+    today = clock.today()
+    if current == "invited" and stage == "applied":
+        # accepting an invitation is the application: judged, and kept, on that date
+        verdict = eligibility.for_application(session, app, today)
+        if not verdict.allowed:
+            raise eligibility.refusal(verdict, field="stage")
+        eligibility.record(app, verdict)
+    if stage == "hired":
+        # the hire is judged on its own date: an ineligible person does not take a place
+        verdict = eligibility.for_application(session, app, today)
+        if not verdict.allowed:
+            raise eligibility.refusal(verdict, field="stage", before=eligibility.recorded(app))
+        eligibility.record(app, verdict, "hire")
     withdrawal = None
     if current == "offer" and stage == "rejected":
         withdrawal = _soe_offer_withdrawal(session, app, note)
@@ -140,7 +163,7 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
     app.stage = stage
     app.events.append(ApplicationEvent(from_stage=current, to_stage=stage, actor_id=actor.id, note=note))
     if stage == "hired":
-        hooks.hired.send(session, application=app, actor=actor, on=clock.today())
+        hooks.hired.send(session, application=app, actor=actor, on=today)
     session.flush()
     audit.record(session, actor, "application", app.id, "stage", before={"stage": current}, after={"stage": stage},
                  reason=note)
@@ -193,7 +216,11 @@ def applications_for(actor: User, posting_id: int | None = None, stage: str | No
     return stmt
 
 
-def application_to_dict(app: Application) -> dict:
+def application_to_dict(app: Application, view: dict | None = None) -> dict:
+    """An application for the API, with ``eligibility``: the decision of the application date,
+    the later one that counts now and any change between them (``eligibility.application_view``)."""
+    if view is None:
+        view = eligibility.application_views(object_session(app), [app], clock.today())[app.id]
     return {
         "id": app.id, "stage": app.stage, "note": app.note, "created_at": app.created_at.isoformat(),
         "posting": {"id": app.posting.id, "title": app.posting.title, "kind": app.posting.kind,
@@ -202,4 +229,5 @@ def application_to_dict(app: Application) -> dict:
                     "education": app.profile.education, "skills": list(app.profile.skills)},
         "history": [{"from": e.from_stage, "to": e.to_stage, "actor_id": e.actor_id, "at": e.at.isoformat(),
                      "note": e.note} for e in app.events],
+        "eligibility": view,
     }

@@ -2,9 +2,10 @@
 
 The cohorts, their categories, graduation years, education minimum, months since leaving
 school and ages are parameters of the policy set (``R1.cohorts``); this module only turns a
-profile into the engine's ``CohortFacts`` and asks it. The internships area
-(``agreements.cohorts_of``, when an agreement is made) and matching (whether a person is
-offered internships at all) both read R1 here, so they never disagree.
+profile into the engine's ``CohortFacts`` and asks it. ``core.eligibility`` (the one place
+every path asks: matching, search, applying, the hire, the agreement's start) and the
+internships area (``agreements.cohorts_of``, the cohort codes an agreement checks) both read
+R1 here, so they never disagree.
 
 Readings of records (**[choice]**): a category counts as recorded once the person or a
 caseworker entered it; a cohort that asks for a confirmed category counts it only once a

@@ -6,10 +6,10 @@
 decides a rule: the decisions it filters and ranks by arrive here on ``ProfileData``, each
 with its reason:
 
-* R1 (may take a subsidised internship): ``intern_eligibility`` with the active set's cohorts;
-* R8 (public-welfare eligible) and R9 (priority tier): the welfare area's answer to
-  ``hooks.public_welfare_decisions``; with no answer, nobody is public-welfare eligible;
-* R14 (target groups): ``core.eligibility.target_groups`` over the active set's groups.
+* R1 (may take a subsidised internship), R8 (public-welfare eligible) with R9 (priority tier),
+  and R14 (target groups): all gathered by ``core.eligibility.decide_people``, the one place
+  that decides them for every path (applying, hiring and agreements ask it too); with no
+  answer from the welfare area, nobody is public-welfare eligible.
 """
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, object_session
 
-from marketplace import clock, hooks, policies
+from marketplace import clock
 from marketplace import policy as pol
-from marketplace.core import intern_eligibility
-from marketplace.core.eligibility import target_groups
+from marketplace.core import eligibility
 from marketplace.core.models import EDUCATION_LEVELS, Posting, Profile
 from matching import PostingData, ProfileData
 
@@ -42,40 +41,19 @@ def posting_data(p: Posting, today: dt.date) -> PostingData:
         employer_type=p.organisation.org_type, status=p.status, open_on=p.open_on)
 
 
-def _groups(policy: pol.PolicySet, profile: Profile, on: dt.date) -> dict:
-    codes = list(target_groups(policy, profile, on))
-    r14 = policy.rule("R14", on)
-    names = [(g.zh, g.en) for g in (r14.group(c) for c in codes) if g is not None] if r14 is not None else []
-    if names:
-        reason = (f"R14 属于定向招聘对象：{'、'.join(zh for zh, _ in names)}",
-                  f"R14 in the target group(s): {'; '.join(en for _, en in names)}")
-    else:
-        reason = ("R14 不属于政策集所列的定向招聘对象", "R14 in none of the policy set's target groups")
-    return {"target_groups": codes, "target_groups_reason": reason}
-
-
 def decisions(session: Session, profiles: Sequence[Profile], on: dt.date,
               policy: pol.PolicySet | None = None) -> dict[int, dict]:
-    """The engine's decisions about each person on ``on``, as ``ProfileData`` fields
-    (``policy``: the active set unless given, e.g. read in the request for a background build)."""
-    policy = policy or policies.active()
-    welfare: dict = {}
-    for answer in hooks.ask(hooks.public_welfare_decisions, session, profiles=list(profiles), on=on):
-        welfare.update(answer)
+    """The engine's decisions about each person on ``on``, as ``ProfileData`` fields: the
+    one gathering in ``core.eligibility.decide_people`` (``policy``: the active set unless
+    given, e.g. read in the request for a background build)."""
     out = {}
-    for p in profiles:
-        r1 = intern_eligibility.internship_decision(policy, p, on)
-        d = {"internship_eligible": r1.allowed, "internship_reason": (r1.reason_zh, r1.reason_en),
-             **_groups(policy, p, on)}
-        w = welfare.get(p.id)
-        if w is not None:
-            d.update(public_welfare_eligible=bool(w.get("eligible")),
-                     public_welfare_reason=(w.get("reason_zh") or "", w.get("reason_en") or ""),
-                     priority_tier=w.get("tier"))
-            if w.get("tier") is not None:
-                d["priority_reason"] = (w.get("tier_reason_zh") or f"R9 第{w['tier']}优先层级",
-                                        w.get("tier_reason_en") or f"R9 priority tier {w['tier']}")
-        out[p.id] = d
+    for pid, f in eligibility.decide_people(session, profiles, on, policy).items():
+        d = {"internship_eligible": f.r1.allowed, "internship_reason": (f.r1.reason_zh, f.r1.reason_en),
+             "target_groups": list(f.groups), "target_groups_reason": f.groups_reason,
+             "public_welfare_eligible": f.r8_allowed, "public_welfare_reason": f.r8_reason, "priority_tier": f.tier}
+        if f.tier_reason is not None:
+            d["priority_reason"] = f.tier_reason
+        out[pid] = d
     return out
 
 

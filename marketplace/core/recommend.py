@@ -21,8 +21,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock, policies
+from marketplace.core import eligibility
 from marketplace.core.matchdata import posting_data, profile_data, profiles_data
-from marketplace.core.models import Application, Posting, Profile, User
+from marketplace.core.models import OPEN_STAGES, Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile, visible_profiles
 from marketplace.errors import Forbidden, NotFound
@@ -143,8 +144,13 @@ def _item_dict(item) -> dict:
 
 
 def recommendations(session: Session, rt, actor: User, profile_id: int, offset: int = 0, limit: int = 20,
-                    kind: str | None = None, today: dt.date | None = None) -> dict:
-    """Open postings ranked for a person, each with reasons and gaps."""
+                    kind: str | None = None, today: dt.date | None = None, include_ineligible: bool = True) -> dict:
+    """Open postings ranked for a person, each with reasons and gaps. The posts the person
+    may not take (R1, R8, R14 as ``core.eligibility`` decides them, or the post's own age or
+    gender limit) follow the ranked ones, each with ``eligible: false`` and the reason, so
+    nobody is left wondering why the internships are missing (docs/eligibility.md);
+    ``include_ineligible=False`` leaves them out. ``total`` counts the ranked ones,
+    ``excluded`` the others."""
     today = today or clock.today()
     if actor.role == "person":
         own = my_profile(session, actor)
@@ -159,11 +165,14 @@ def recommendations(session: Session, rt, actor: User, profile_id: int, offset: 
     candidates = None
     if kind:
         candidates = [pd.id for pd in ranker.postings.items if pd.kind == kind]
-    page = ranker.rank_postings_for(profile_data(profile, today), offset=offset, limit=limit, candidates=candidates)
+    page = ranker.rank_postings_for(profile_data(profile, today), offset=offset, limit=limit, candidates=candidates,
+                                    include_ineligible=include_ineligible)
     rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
                                              .where(Posting.id.in_([int(i.id) for i in page.items])))}
+    verdicts = eligibility.for_postings(session, profile, list(rows.values()), today)
     return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
-            "items": [dict(_item_dict(i), posting=rows[int(i.id)]) for i in page.items if int(i.id) in rows]}
+            "items": [dict(_item_dict(i), posting=rows[int(i.id)], eligibility=verdicts[int(i.id)].to_json())
+                      for i in page.items if int(i.id) in rows]}
 
 
 def candidates(session: Session, rt, actor: User, posting_id: int, offset: int = 0, limit: int = 20,
@@ -184,5 +193,36 @@ def candidates(session: Session, rt, actor: User, posting_id: int, offset: int =
     page = ranker.rank_profiles_for(posting_data(posting, today), offset=offset, limit=limit, candidates=cands,
                                     include_ineligible=include_ineligible)
     rows = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([int(i.id) for i in page.items])))}
+    refused = [rows[int(i.id)] for i in page.items if not i.eligible and int(i.id) in rows]
+    facts = eligibility.decide_people(session, refused, today) if refused else {}
     return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
-            "items": [dict(_item_dict(i), profile=rows[int(i.id)]) for i in page.items if int(i.id) in rows]}
+            "items": [dict(_item_dict(i), profile=rows[int(i.id)], **_refused(facts, rows[int(i.id)], posting))
+                      for i in page.items if int(i.id) in rows],
+            "ineligible_applicants": ineligible_applicants(session, posting, today)}
+
+
+def _refused(facts: dict, profile: Profile, posting: Posting) -> dict:
+    """``eligibility`` (label and reason) for a person the hard filters left out."""
+    if profile.id not in facts:
+        return {}
+    return {"eligibility": eligibility.verdict(facts[profile.id], posting.kind, posting.target_group or None).to_json()}
+
+
+def ineligible_applicants(session: Session, posting: Posting, today: dt.date) -> list[dict]:
+    """The people with an open application to ``posting`` whom ``core.eligibility`` refuses
+    today (R1, R8, R14), each with the list's label (不符合见习补贴条件 …) and the reason.
+    They are not ranked (they could not be hired), but the employer sees them and why;
+    refused people who did not apply stay hidden, their reasons being their own records."""
+    apps = list(session.scalars(select(Application).options(selectinload(Application.profile))
+                                .where(Application.posting_id == posting.id, Application.stage.in_(OPEN_STAGES))
+                                .order_by(Application.id)))
+    if not apps or (posting.kind == "job" and not posting.target_group):
+        return []
+    facts = eligibility.decide_people(session, [a.profile for a in apps], today)
+    out = []
+    for a in apps:
+        v = eligibility.verdict(facts[a.profile_id], posting.kind, posting.target_group or None)
+        if not v.allowed:
+            out.append({"profile": a.profile, "application_id": a.id, "stage": a.stage, "eligible": False,
+                        "eligibility": v.to_json()})
+    return out

@@ -3,13 +3,14 @@ session and the acting user, checks what the actor may see through the same oper
 the API uses, and returns plain values for the template."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace import hooks
-from marketplace.core import applications, postings, profiles
+from marketplace import clock, hooks
+from marketplace.core import applications, eligibility, postings, profiles
 from marketplace.core.models import Application, Posting, User
 from marketplace.db import paginate
 
@@ -22,8 +23,11 @@ def home_page(session: Session) -> tuple[list[Posting], dict[str, int]]:
     return latest, counts
 
 
-def posting_page(session: Session, actor: User | None, posting_id: int) -> tuple[Posting, Application | None]:
-    """A posting as the actor may see it, and the person's own application to it, if any."""
+def posting_page(session: Session, actor: User | None, posting_id: int,
+                 today: dt.date | None = None) -> tuple[Posting, Application | None, dict | None]:
+    """A posting as the actor may see it, the person's own application to it, if any, and
+    whether they may apply (``core.eligibility``: the apply button shows the same decision
+    as applying makes, with the reason and what they can apply for instead)."""
     p = postings.get_posting(session, actor, posting_id)
     applied = None
     if actor is not None and actor.role == "person":
@@ -31,7 +35,14 @@ def posting_page(session: Session, actor: User | None, posting_id: int) -> tuple
         if prof is not None:
             applied = session.scalar(select(Application).where(Application.posting_id == p.id,
                                                                Application.profile_id == prof.id))
-    return p, applied
+    verdict = eligibility.for_person(session, actor, [p], today or clock.today()).get(p.id)
+    return p, applied, verdict
+
+
+def my_applications_page(session: Session, actor: User, page: int, per_page: int):
+    """A page of the person's applications and, for each, the decision of its date and any change since."""
+    items, total = paginate(session, applications.applications_for(actor), page, per_page)
+    return items, total, eligibility.application_views(session, items, clock.today())
 
 
 def employer_home_page(session: Session, actor: User, page: int, per_page: int):
@@ -50,6 +61,8 @@ class EmployerPostingPage:
     total: int
     #: application id -> the notes the areas add (internships: ``introduced_by``, the agency)
     notes: dict[int, dict]
+    #: application id -> ``eligibility.application_view`` (the application date's decision, the latest, the change)
+    eligibility: dict[int, dict]
 
 
 def employer_posting_page(session: Session, actor: User, posting_id: int, page: int,
@@ -61,7 +74,10 @@ def employer_posting_page(session: Session, actor: User, posting_id: int, page: 
     for answer in hooks.ask(hooks.application_notes, session, applications=items):
         for app_id, note in answer.items():
             notes.setdefault(app_id, {}).update(note)
-    return EmployerPostingPage(p, items, total, notes)
+    today = clock.today()
+    views = {a.id: eligibility.application_view(session, a, today, notes.get(a.id, {}).get("agreement_start_on"))
+             for a in items}
+    return EmployerPostingPage(p, items, total, notes, views)
 
 
 def candidates_stages(session: Session, actor: User, posting_id: int) -> tuple[Posting, dict[int, str]]:

@@ -5,7 +5,11 @@ only turns records into the engine's plain facts and back. Readings of POLICY.md
 here (**[choice]**):
 
 * Cohorts (R1) from the person's records: read once, from the set's cohort parameters, in
-  ``marketplace.core.intern_eligibility`` (matching reads R1 there too).
+  ``marketplace.core.intern_eligibility``. The person's part of R1 (and R14 for a targeted
+  post) is judged again on the agreement's start by ``core.eligibility`` — the same function
+  that judged the application on its date, the hire and what matching offers — and a
+  change since the application is said in the refusal; the unit's base registration and
+  one subsidised internship at a time are then checked by ``check_intern_eligibility``.
 * The intern is a college graduate for R4 when the highest education is 大专 or higher.
 * The unit's registration as an internship base runs from ``internship_base_since_on``
   while the organisation is marked a base.
@@ -28,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import policies
 from marketplace import policy as pol
-from marketplace.core import audit, intern_eligibility
+from marketplace.core import audit, eligibility, intern_eligibility
 from marketplace.core.models import Application, AuditEntry, Organisation, Posting, Profile, User
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
 from marketplace.internships.models import InternshipAgreement, InternshipInterruption
@@ -202,6 +206,9 @@ def create_agreement(session: Session, actor: User, policy_name: str, applicatio
     others = [pol.DateRange(o.start_on, occupied_until(ps, o)) for o in session.scalars(
         select(InternshipAgreement).where(InternshipAgreement.profile_id == profile.id))]
     org = app.posting.organisation
+    person = eligibility.for_application(session, app, start_on, ps)
+    if not person.allowed:
+        raise eligibility.refusal(person, field="application_id", before=eligibility.recorded(app))
     try:
         r2 = ps.rule("R2", start_on)
         if r2 is None:

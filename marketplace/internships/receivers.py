@@ -38,9 +38,17 @@ def claims_to_review(session: Session, actor: User, limit: int = 10, **_) -> tup
 
 
 def application_notes(session: Session, applications: list[Application], **_) -> dict[int, dict]:
-    """For an employer's list of applicants: the agency whose introduction counts (经…推荐)."""
-    return {app_id: {"introduced_by": intro.organisation.name}
-            for app_id, intro in introductions.credited_many(session, list(applications)).items()}
+    """For an employer's list of applicants: the agency whose introduction counts (经…推荐),
+    and the start of the internship agreement made from a hire (``agreement_start_on``: the
+    date eligibility is judged again on, ``core.eligibility.application_views``)."""
+    out: dict[int, dict] = {app_id: {"introduced_by": intro.organisation.name}
+                            for app_id, intro in introductions.credited_many(session, list(applications)).items()}
+    hired = [a.id for a in applications if a.stage == "hired" and a.posting.kind == "internship"]
+    if hired:
+        for app_id, start_on in session.execute(select(InternshipAgreement.application_id, InternshipAgreement.start_on)
+                                                .where(InternshipAgreement.application_id.in_(hired))):
+            out.setdefault(app_id, {})["agreement_start_on"] = start_on
+    return out
 
 
 def internship_figures(session: Session, months: list[str], **_) -> dict[str, dict]:

@@ -61,9 +61,13 @@ def test_recommendations_for_a_person_respect_internship_eligibility(client, mak
     old_grad = make.profile(education=5, graduation_year=2012, skills=["记账", "出纳"], desired_jobs="会计 出纳")
     r = client.get(f"/api/v1/profiles/{old_grad.id}/recommendations", headers=make.token(_user(make, old_grad)))
     assert r.status_code == 200
-    titles = [i["posting"]["title"] for i in r.json["items"]]
+    # docs/eligibility.md: the internship is not ranked; it follows the ranked posts, refused with R1's reason
+    titles = [i["posting"]["title"] for i in r.json["items"] if i["eligible"]]
     assert "出纳" in titles and "会计见习生" not in titles
-    assert all(i["reasons"]["zh"] for i in r.json["items"])
+    assert all(i["reasons"]["zh"] for i in r.json["items"] if i["eligible"])
+    refused = next(i for i in r.json["items"] if i["posting"]["title"] == "会计见习生")
+    assert refused["eligible"] is False and refused["eligibility"]["refused_by"] == ["R1"]
+    assert "R1" in refused["eligibility"]["reason"]["zh"] and refused["eligibility"]["alternatives"] == ["job"]
 
 
 def test_only_the_entitled_see_rankings(client, make):
@@ -122,7 +126,7 @@ def test_r1_the_policy_sets_cohorts_decide_who_is_offered_internships(client, ma
     def titles(person):
         r = client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(_user(make, person)))
         assert r.status_code == 200, r.json
-        return {i["posting"]["title"]: i for i in r.json["items"]}
+        return {i["posting"]["title"]: i for i in r.json["items"] if i["eligible"]}
 
     offered = titles(grad)
     assert "行政见习生" in offered
@@ -146,4 +150,4 @@ def test_r14_a_targeted_post_is_not_offered_outside_its_group_and_says_why(clien
     refusal = next(x for x in item["ineligible"] if x["code"] == "target_group")
     assert "R14" in refusal["zh"] and "R14" in refusal["en"]
     mine = client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(_user(make, person)))
-    assert "事业单位管理岗" not in [i["posting"]["title"] for i in mine.json["items"]]
+    assert "事业单位管理岗" not in [i["posting"]["title"] for i in mine.json["items"] if i["eligible"]]

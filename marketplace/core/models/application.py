@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models.base import Base, utcnow
@@ -27,6 +27,8 @@ class Application(Base):
     stage: Mapped[str] = mapped_column(String(16), default="applied")
     #: the applicant's cover note
     note: Mapped[str] = mapped_column(Text, default="")
+    #: eligibility (R1/R8/R14) as decided on the application date: {"application": Verdict.to_json()}
+    eligibility: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     #: applied (UTC)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: last stage change (UTC)

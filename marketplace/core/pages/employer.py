@@ -88,7 +88,7 @@ def employer_posting(posting_id):
     # the areas' notes on each applicant (internships: the agency that introduced them, 经…推荐)
     view = screens.employer_posting_page(db(), current_user, posting_id, page, per_page)
     return render_template("employer/posting.html", p=view.posting, items=view.items, total=view.total, page=page,
-                           per_page=per_page, notes=view.notes)
+                           per_page=per_page, notes=view.notes, views=view.eligibility, text=lang_text)
 
 
 @bp.post("/employer/postings/<int:posting_id>/<any(publish, close):action>")
@@ -116,7 +116,8 @@ def employer_candidates(posting_id):
     result = recommend.candidates(s, runtime(), current_user, posting_id, offset=(page - 1) * per_page, limit=per_page,
                                   include_ineligible=request.args.get("all") == "1")
     return render_template("employer/candidates.html", p=p, items=result["items"], total=result["total"],
-                           excluded=result["excluded"], page=page, per_page=per_page, existing=existing, text=lang_text)
+                           excluded=result["excluded"], page=page, per_page=per_page, existing=existing, text=lang_text,
+                           refused=result["ineligible_applicants"])
 
 
 @bp.post("/employer/postings/<int:posting_id>/invite/<int:profile_id>")

@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import clock
-from marketplace.core import applications, profiles, recommend
+from marketplace.core import applications, profiles, recommend, screens
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
 from marketplace.core.pages.common import bp, lang_text, norm, safe_next
 from marketplace.core.schemas import ProfileIn, validate
 from marketplace.crypto import mask_id_number, mask_phone
-from marketplace.db import paginate
 from marketplace.errors import DomainError
 from marketplace.web import cipher, db, runtime
 from marketplace.web.forms import (
@@ -94,8 +93,9 @@ def my_profile():
 def my_applications():
     require_role("person")
     page, per_page = page_args()
-    items, total = paginate(db(), applications.applications_for(current_user), page, per_page)
-    return render_template("person/applications.html", items=items, total=total, page=page, per_page=per_page)
+    items, total, views = screens.my_applications_page(db(), current_user, page, per_page)
+    return render_template("person/applications.html", items=items, total=total, page=page, per_page=per_page,
+                           views=views, text=lang_text)
 
 
 @bp.post("/applications/<int:application_id>/stage")
@@ -131,5 +131,7 @@ def my_recommendations():
     page, per_page = page_args(10)
     result = recommend.recommendations(db(), runtime(), current_user, profile.id, offset=(page - 1) * per_page,
                                        limit=per_page, kind=kind)
-    return render_template("person/recommendations.html", result=result, items=result["items"], total=result["total"],
+    # the posts the person may not take follow the ranked ones (with the reason): page through both
+    return render_template("person/recommendations.html", result=result, items=result["items"],
+                           total=result["total"] + result["excluded"],
                            page=page, per_page=per_page, kind=kind, kinds=options("kind"), text=lang_text)

@@ -5,9 +5,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.core import accounts, applications, screens, searching
+from marketplace import clock
+from marketplace.core import accounts, applications, eligibility, screens, searching
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
-from marketplace.core.pages.common import bp, norm, safe_next
+from marketplace.core.pages.common import bp, lang_text, norm, safe_next
 from marketplace.core.schemas import RegisterEmployer, RegisterPerson, validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime, settings
@@ -33,7 +34,10 @@ def postings_page():
         q=q, kind=kind, district=district, education_max=education, page=page, per_page=per_page,
         sort="relevance" if q else "date"))
     notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
-    return render_template("postings.html", items=result.items, total=result.total, page=page, per_page=per_page,
+    # a signed-in person sees, on each result, whether they may apply and why not (core.eligibility)
+    actor = current_user if current_user.is_authenticated else None
+    verdicts = eligibility.for_person(db(), actor, result.items, clock.today())
+    return render_template("postings.html", verdicts=verdicts, text=lang_text, items=result.items, total=result.total, page=page, per_page=per_page,
                            q=q, kind=kind, district=district, education=education, kinds=options("kind"),
                            districts=[(d, d) for d in DISTRICTS],
                            educations=[(k, education_name(k)) for k in EDUCATION_LEVELS if k],
@@ -46,8 +50,8 @@ bp.add_url_rule("/postings", "postings", postings_page)
 @bp.get("/postings/<int:posting_id>")
 def posting(posting_id):
     actor = current_user if current_user.is_authenticated else None
-    p, applied = screens.posting_page(db(), actor, posting_id)
-    return render_template("posting.html", p=p, applied=applied)
+    p, applied, verdict = screens.posting_page(db(), actor, posting_id)
+    return render_template("posting.html", p=p, applied=applied, verdict=verdict, text=lang_text)
 
 
 @bp.post("/postings/<int:posting_id>/apply")
