@@ -80,8 +80,8 @@ def _record_overpayment(session: Session, actor: User, ag: InternshipAgreement, 
 
 def record_interruption(session: Session, actor: User, agreement_id: int, from_on: dt.date, last_day_off: dt.date,
                         reason: str, note: str = ""):
-    note = _note(actor, note)
     ag = agreements.get_agreement(session, actor, agreement_id, lock=True)
+    note = _note(actor, note)
     new = pol.Interruption.from_last_day_off(from_on, last_day_off, reason) if last_day_off >= from_on else None
     lowered = None
     if new is not None and ag.status == "active":
@@ -97,8 +97,8 @@ def record_interruption(session: Session, actor: User, agreement_id: int, from_o
 
 def end_agreement(session: Session, actor: User, agreement_id: int, kind: str, on: dt.date | None, today: dt.date,
                   note: str = "") -> pol.InternshipEntitlement:
-    note = _note(actor, note)
     ag = agreements.get_agreement(session, actor, agreement_id, lock=True)
+    note = _note(actor, note)
     lowered = None
     if ag.status == "active" and kind in (pol.FINISHED, pol.CONTRACT, pol.LEFT) and (on is None or on <= today):
         outcome = pol.Outcome(kind, on, ag.graduate)
@@ -176,8 +176,8 @@ def _change_hire_record(session: Session, actor: User, app: Application, record:
 def record_contract(session: Session, actor: User, application_id: int, signed_on: dt.date, months: int,
                     today: dt.date, note: str = "") -> LabourContract:
     """The employer records (or corrects) the labour contract of its hire."""
-    note = _note(actor, note)
     app = _hire_of(session, actor, application_id)
+    note = _note(actor, note)
     if signed_on > today:
         raise ValidationFailed("签订日期不能晚于今天", "the contract date cannot be later than today", field="signed_on")
     if not 1 <= months <= 600:
@@ -200,8 +200,8 @@ def declare_insurance(session: Session, actor: User, application_id: int, monthl
                       makeup_paid_on: dt.date | None, today: dt.date, note: str = "") -> InsuranceDeclaration:
     """The employer declares (or corrects) its monthly social-insurance contribution for the
     person and the make-up payment; shown as declared until a caseworker confirms it."""
-    note = _note(actor, note)
     app = _hire_of(session, actor, application_id)
+    note = _note(actor, note)
     if makeup_paid_on is not None and makeup_paid_on > today:
         raise ValidationFailed("补缴日期不能晚于今天", "the make-up payment date cannot be later than today",
                                field="makeup_paid_on")

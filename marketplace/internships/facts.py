@@ -141,7 +141,8 @@ def confirm(session: Session, actor: User, record: str, record_id: int, verdict:
         app = _hire(session, actor, record_id)
         obj = contract_of(session, app.id) if record == "contract" else insurance_of(session, app.id)
         if obj is None:
-            raise NotFound(RECORD_NAMES[record][0], RECORD_NAMES[record][1])
+            raise Conflict(f"{RECORD_NAMES[record][0]}尚未登记", f"{RECORD_NAMES[record][1]} is not recorded yet",
+                           field="record")
     if actor.role == "person":
         if record == "insurance":
             raise Forbidden("社会保险缴费由经办人员核对确认", "a caseworker checks and confirms the social insurance")
