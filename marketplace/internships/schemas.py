@@ -65,7 +65,7 @@ class ContractIn(Strict):
 class InsuranceIn(Strict):
     """The employer's declaration of its monthly social-insurance contribution for the person
     and of the make-up payment (R7)."""
-    monthly_amount: Decimal = Field(gt=0, le=100000, decimal_places=2)
+    monthly_amount: Decimal = Field(ge=Decimal("0.01"), le=100000, decimal_places=2)
     makeup_paid_on: dt.date | None = None
     note: Text(500) = ""
 
