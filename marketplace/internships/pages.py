@@ -48,7 +48,9 @@ def _helpers():
             "claim_state_name": lambda k: _pick(STATE_NAMES.get(k, (k, k))),
             "zh_en": lambda zh, en: zh if current_lang() == "zh" else en,
             "agreement_status_name": lambda k: _pick(AGREEMENT_STATUS.get(k, (k, k))),
-            "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k)))}
+            "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k))),
+            "overpayment_state": lambda k: _pick(overpayments.STATE_NAMES.get(k, (k, k))),
+            "fact_state": lambda k: _pick(facts.STATE_NAMES.get(k, (k, k)))}
 
 
 AUDIT_ACTIONS = {"create": ("签订协议", "signed"), "interruption": ("记录中断", "interruption recorded"),
@@ -204,9 +206,7 @@ def my_claims():
     owed = overpayments.listed(s, current_user)
     return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
                            hires=hires, kinds=kinds, funds=funds, form=form, errors=errors, records=records,
-                           overpayments=owed, overpayment_state=lambda k: _pick(overpayments.STATE_NAMES[k]),
-                           fact_state=lambda k: _pick(facts.STATE_NAMES.get(k, (k, k))),
-                           notes=notifications.notifications_for(s, current_user)), status
+                           overpayments=owed, notes=notifications.notifications_for(s, current_user)), status
 
 
 @bp.post("/employer/hires/<int:application_id>/<any(contract, insurance):record>")
@@ -313,7 +313,7 @@ def my_records():
         flash(_("Thank you. Your answer was recorded."), "ok")
         return redirect(url_for("internships.my_records"))
     return render_template("internships/records.html", records=facts.records_about_me(s, current_user),
-                           fact_state=lambda k: _pick(facts.STATE_NAMES.get(k, (k, k))), reason_names=dict(_reasons()))
+                           reason_names=dict(_reasons()))
 
 
 # --- caseworker -------------------------------------------------------------------------
@@ -341,9 +341,7 @@ def review_queue():
     return render_template("internships/review.html", items=items, total=total, page=page, per_page=per_page,
                            state=state, states=[(k, _pick(STATE_NAMES[k])) for k in CLAIM_STATES],
                            decisions=decisions, notes=notifications.notifications_for(s, current_user), today=day,
-                           waiting=waiting, declared=declared, overpayments=owed,
-                           overpayment_state=lambda k: _pick(overpayments.STATE_NAMES[k]),
-                           fact_state=lambda k: _pick(facts.STATE_NAMES.get(k, (k, k))))
+                           waiting=waiting, declared=declared, overpayments=owed)
 
 
 @bp.post("/caseworker/claims/<int:claim_id>/confirm/<any(agreement, contract, insurance):record>")
