@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.core.models import User
-from marketplace.internships.models import SubsidyClaim
+from marketplace.internships.models import FactConfirmation, SubsidyClaim
 from tests.internships.conftest import api, hire, hire_records, on_day, world  # noqa: F401  (the area's fixtures)
 
 
@@ -144,3 +144,17 @@ def test_the_agreement_the_unit_typed_is_confirmed_by_the_intern_before_its_clai
 def test_r15_takes_no_typed_facts(api, db, world):
     r = api(world.cw).post("/internships/hubei-claims", {"profile_id": world.profile.id, "graduation_year": 2020})
     assert r.status_code == 422 and _claims(db) == 0
+
+
+def test_the_persons_words_on_a_record_are_in_their_data_and_go_with_their_account(api, db, make, world, on_day):
+    on_day("2020-08-01")
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 7, 1))
+    hire_records(api, world.hr, job.id, months=12)
+    person = api(db.get(User, world.profile.user_id))
+    person.post(f"/internships/hires/{job.id}/confirmation",
+                {"record": "contract", "verdict": "disputed", "note": "合同只签了6个月，电话13900001111"})
+    data = person.get("/me/data").json
+    assert "合同只签了6个月" in str(data) and "labour_contracts" in str(data)
+    assert person.post("/me/delete", {"password": "secret-pass-1"}).status_code == 200
+    db.expire_all()
+    assert db.scalar(select(FactConfirmation.note)) == "" and db.scalar(select(FactConfirmation.verdict)) == "disputed"
