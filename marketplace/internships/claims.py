@@ -54,7 +54,7 @@ from marketplace.internships.agreements import (
     visible_to,
 )
 from marketplace.internships.exports import money
-from marketplace.internships.facts import as_claim_facts, hire_facts, refuse_contradictions
+from marketplace.internships.facts import as_claim_facts, ask_the_person, hire_facts, refuse_contradictions
 from marketplace.internships.fraud import flag, fraud_flags, parse_date
 from marketplace.internships.models import (
     COUNTED,
@@ -362,6 +362,7 @@ def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, t
                                    "late application: refused in principle; a caseworker may accept it with a "
                                    "recorded justification (R7)")]
     move(session, actor, c, "submitted")
+    ask_the_person(session, c)  # the intern / employee confirms what the unit recorded (finding 3)
 
 
 def _late_only(ps: pol.PolicySet, c: SubsidyClaim, d: pol.Decision, today: dt.date) -> bool:

@@ -37,6 +37,7 @@ from marketplace.internships.models import (
     LabourContract,
     SubsidyClaim,
 )
+from marketplace.notifications import notify
 
 RECORD_NAMES = {
     "agreement": ("见习协议（开始日期、期限、结果及各次中断）", "the internship agreement (start, period, outcome and interruptions)"),
@@ -284,3 +285,19 @@ def refuse_contradictions(kind: str, typed: dict, rec: dict, app: Application) -
                                details=[{"field": key, "code": "contradicts_record", "rule": rule,
                                          "record": record[1], "recorded": None if recorded is None else shown,
                                          "message": {"zh": record[0], "en": record[1]}}])
+
+
+def ask_the_person(session: Session, c: SubsidyClaim) -> None:
+    """Tell the person a unit claims on records about them that they have not confirmed, with
+    the page where they confirm or dispute them (once per claim and record)."""
+    for record, obj in records_of_claim(session, c):
+        if record == "insurance" or obj is None or state_of(session, record, obj)["state"] == "confirmed":
+            continue
+        user_id = obj.profile.user_id
+        if user_id is None:
+            continue
+        name = RECORD_NAMES[record]
+        notify(session, user_id, "confirm_record", f"confirm:{record}:{c.id}",
+               f"{obj.organisation.name}依据{name[0]}申领补贴，请核对：无误请确认，有误请说明",
+               f"{obj.organisation.name} claims a subsidy on {name[1]}: please check it, confirm it or say what is wrong",
+               link="/me/internship-records")

@@ -133,6 +133,8 @@ def test_the_agreement_the_unit_typed_is_confirmed_by_the_intern_before_its_clai
     claim = api(world.hr).post("/internships/claims", {"agreement_id": ag}).json
     r = api(world.cw).post(f"/internships/claims/{claim['id']}/approve", {})
     assert r.status_code == 422 and "the intern or a caseworker must confirm it" in r.json["error"]["message"]["en"]
+    told = [n for n in intern.get("/notifications").json["items"] if n["kind"] == "confirm_record"]
+    assert told and told[0]["link"] == "/me/internship-records" and world.org.name in told[0]["zh"]
     assert api(world.hr).post(f"/internships/agreements/{ag}/confirmation", {}).status_code == 403
     assert api(world.cw_far).post(f"/internships/agreements/{ag}/confirmation", {"note": "x"}).status_code == 404
     r = intern.post(f"/internships/agreements/{ag}/confirmation", {"verdict": "disputed"})
