@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response
 
 from marketplace import clock, notifications, policies
+from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
 from marketplace.internships import changes, claims, exports, facts, introductions, overpayments, review
 from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, OVERPAYMENT_STATES
@@ -197,7 +198,11 @@ def subsidy_claim(actor, claim_id):
     out = exports.claim_to_dict(c)
     out["awaiting_confirmation"] = facts.unconfirmed(db(), c) if c.state in ("draft", "submitted") else []
     if actor.role in REVIEWER:
-        d = review.review_decision(db(), c, policies.active_name(), clock.today())
+        try:
+            d = review.review_decision(db(), c, policies.active_name(), clock.today())
+        except DomainError as exc:  # e.g. an older claim whose hire has no contract record yet
+            d = {"rule": c.rule, "allowed": False, "amount": None, "reason_zh": exc.message_zh,
+                 "reason_en": exc.message_en}
         out["review"] = {"rule": d["rule"], "allowed": d["allowed"], "reason_zh": d["reason_zh"],
                          "reason_en": d["reason_en"],
                          "amount": None if d["amount"] is None else str(d["amount"])}

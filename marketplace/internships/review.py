@@ -71,8 +71,10 @@ def approve_claim(session: Session, actor: User, claim_id: int, policy_name: str
                                    for w in waiting])
     if c.application_id is not None:  # keep what it was approved on beside it
         c.facts = {**(c.facts or {}), **facts.as_claim_facts(facts.hire_facts(session, c.application, c.kind))}
-    if c.kind == "referral_r7" and d["amount"] is not None and d["amount"] < c.amount:
-        c.amount = d["amount"]  # the agency cap was reached meanwhile: approve what is left under it
+    if c.kind != "internship" and d["amount"] is not None and d["amount"] < c.amount:
+        # What the confirmed records give now (an agency cap reached meanwhile, an older claim's
+        # typed facts): never more than was claimed, never more than the records give.
+        c.amount = d["amount"]
     if c.kind != "internship":
         c.reason_zh, c.reason_en = d["reason_zh"], d["reason_en"]
     c.decided_by_id, c.decided_at = actor.id, clock.now_utc()

@@ -317,3 +317,26 @@ def test_hiring_claim_from_the_claims_page(client, db, make, world, on_day):
     unrecorded = hire(db, make, world.org, world.hr, kind="job")
     r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(unrecorded.id)})
     assert r.status_code == 409 and "劳动合同尚未登记" in r.text
+
+
+def test_an_older_claim_on_typed_facts_waits_for_the_records(api, db, make, world, on_day):
+    """A claim submitted before claims were built on records (its facts typed) is still shown
+    and reviewed; it is approved on the records once they exist and are confirmed."""
+    on_day("2020-08-01")
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 7, 1))
+    old = SubsidyClaim(kind="hiring_r6", organisation_id=world.org.id, profile_id=world.profile.id,
+                       application_id=job.id, state="submitted", amount=Decimal("6000.00"), rule="R6",
+                       facts={"hire_on": "2020-03-01", "contract_on": "2020-07-01", "contract_months": 12,
+                              "monthly_social_insurance": "2000.00"}, submitted_on=dt.date(2020, 7, 20),
+                       created_by_id=world.hr.id)
+    db.add(old)
+    db.flush()
+    r = api(world.cw).get(f"/internships/claims/{old.id}")
+    assert r.status_code == 200 and r.json["review"]["allowed"] is False
+    assert "labour contract of this hire is not recorded" in r.json["review"]["reason_en"]
+    assert api(world.cw).post(f"/internships/claims/{old.id}/approve", {}).status_code == 409
+    hire_records(api, world.hr, job.id)
+    confirm_hire_records(api, world.cw, job.id)
+    r = api(world.cw).post(f"/internships/claims/{old.id}/approve", {})
+    assert r.status_code == 200 and r.json["state"] == "approved" and r.json["amount"] == "3600.00"  # not 6000.00
+    assert r.json["facts"]["hire_on"] == "2020-07-01" and r.json["facts"]["monthly_social_insurance"] == "1200.00"
