@@ -55,7 +55,9 @@ def _guard(session: Session, actor: User, ag: InternshipAgreement, after_of) -> 
         return None
     ps = policies.named(ag.policy_set)
     upto = max(c.period_to_on or ag.start_on for c in granted)
-    total = money(sum(money(c.amount) for c in granted))
+    # granted, less the overpayments already recorded on the agreement (taken back)
+    total = money(sum(money(c.amount) for c in granted)) - overpayments.recorded_for(
+        session, Overpayment.agreement_id == ag.id)
     try:
         before = money(ag.entitlement) if ag.status != "active" else money(_earned(ps, ag, upto))
         after = money(after_of(ps, upto))
@@ -71,9 +73,8 @@ def _guard(session: Session, actor: User, ag: InternshipAgreement, after_of) -> 
 def _record_overpayment(session: Session, actor: User, ag: InternshipAgreement, lowered: tuple, rule: str,
                         cause: str, what_zh: str, what_en: str) -> None:
     granted, before, after, total = lowered
-    already = overpayments.recorded_for(session, Overpayment.agreement_id == ag.id)
     b, a, g = pol.format_money(before), pol.format_money(after), pol.format_money(total)
-    overpayments.record(session, actor, granted[-1], total - after - already, rule, cause,
+    overpayments.record(session, actor, granted[-1], total - after, rule, cause,
                         f"{what_zh}：应得金额由{b}元降至{a}元，已批准{g}元",
                         f"{what_en}: the entitlement fell from {b} to {a} yuan; {g} yuan was granted")
 
@@ -152,7 +153,7 @@ def _change_hire_record(session: Session, actor: User, app: Application, record:
             now, rule = (money(d.amount), d.rule) if d.allowed and d.amount is not None else (money(0), d.rule)
         except (Conflict, ValidationFailed):
             now, rule = money(0), c.rule
-        if now < money(c.amount):
+        if now < money(c.amount) - overpayments.recorded_for(session, Overpayment.claim_id == c.id):
             lowered.append((c, now, rule))
     if lowered and actor.role not in agreements.REVIEW_ROLES:
         nested.rollback()
@@ -162,7 +163,7 @@ def _change_hire_record(session: Session, actor: User, app: Application, record:
     name = facts.RECORD_NAMES[record]
     for c, now, rule in lowered:
         already = overpayments.recorded_for(session, Overpayment.claim_id == c.id)
-        overpayments.record(session, actor, c, money(c.amount) - now - already, rule or c.rule, record,
+        overpayments.record(session, actor, c, money(c.amount) - already - now, rule or c.rule, record,
                             f"更正{name[0]}：申领#{c.id}应得由{pol.format_money(c.amount)}元降至{pol.format_money(now)}元",
                             f"{name[1]} corrected: claim #{c.id} is now entitled to {pol.format_money(now)} instead "
                             f"of {pol.format_money(c.amount)} yuan")

@@ -42,7 +42,7 @@ from marketplace.core import audit
 from marketplace.core.models import Application, Organisation, Posting, Profile, User
 from marketplace.core.profiles import get_profile, my_profile
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.internships import hubei, introductions
+from marketplace.internships import hubei, introductions, overpayments
 from marketplace.internships.agreements import (
     EMPLOYER_ROLES,
     REVIEW_ROLES,
@@ -63,6 +63,7 @@ from marketplace.internships.models import (
     KIND_NAMES,
     STATE_NAMES,
     InternshipAgreement,
+    Overpayment,
     SubsidyClaim,
 )
 
@@ -126,7 +127,8 @@ def _internship_amount(session: Session, ps: pol.PolicySet, ag: InternshipAgreem
     where = [SubsidyClaim.agreement_id == ag.id, SubsidyClaim.state.in_(COUNTED)]
     if exclude_id is not None:
         where.append(SubsidyClaim.id != exclude_id)
-    claimed = total(session, *where)
+    # Overpayments recorded on the agreement are money taken back (offset or recovered): not claimed.
+    claimed = total(session, *where) - overpayments.recorded_for(session, Overpayment.agreement_id == ag.id)
     return earned, claimed, pol.claimable_amount(earned.entitlement, claimed)
 
 

@@ -4,6 +4,9 @@ lowered.
 Readings (**[choice]**):
 
 * "Paid" counts approved and paid claims (granted money: an approved claim is committed).
+* An overpayment recorded on an agreement is money taken back: the agreement's later claims
+  count what was granted less it, so a running agreement whose earned-to-date grows again is
+  paid up to its entitlement and never twice (``claims._internship_amount``, ``review``).
 * A change after a grant that would lower the entitlement below what was granted (an
   agreement's outcome or a new interruption, a hire's contract or social insurance) is
   refused to the employer with the reason; a caseworker of the district makes it, with a

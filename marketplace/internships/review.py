@@ -19,7 +19,7 @@ from marketplace.internships import facts, overpayments
 from marketplace.internships.agreements import REVIEW_ROLES, entitlement_now
 from marketplace.internships.claims import decide, get_claim, move, total
 from marketplace.internships.exports import money
-from marketplace.internships.models import GRANTED, STATE_NAMES, InternshipAgreement, SubsidyClaim
+from marketplace.internships.models import GRANTED, STATE_NAMES, InternshipAgreement, Overpayment, SubsidyClaim
 
 
 def review_decision(session: Session, c: SubsidyClaim, policy_name: str, today: dt.date) -> dict:
@@ -30,7 +30,7 @@ def review_decision(session: Session, c: SubsidyClaim, policy_name: str, today: 
         upto = c.period_to_on or today
         ent = entitlement_now(ps, ag, upto if ag.status == "active" else today)
         granted = total(session, SubsidyClaim.agreement_id == ag.id, SubsidyClaim.state.in_(GRANTED),
-                       SubsidyClaim.id != c.id)
+                       SubsidyClaim.id != c.id) - overpayments.recorded_for(session, Overpayment.agreement_id == ag.id)
         room = pol.claimable_amount(ent.entitlement, granted)
         ok = money(c.amount) <= room
         zh = (f"{ent.reason_zh}；应得{pol.format_money(ent.entitlement)}元，已批准{pol.format_money(granted)}元，"

@@ -127,3 +127,31 @@ def test_a_lowered_social_insurance_after_payment_is_the_caseworkers_and_an_over
     assert r.status_code == 201 and r.json["insurance"]["confirmation"]["state"] == "confirmed"
     op = api(world.hr).get("/internships/overpayments").json["items"][0]
     assert (op["amount"], op["rule"], op["cause"], op["claim_id"]) == ("1200.00", "R6", "insurance", claim["id"])
+
+
+def test_a_running_agreement_is_paid_its_entitlement_once_whatever_was_overpaid_on_the_way(api, db, world, on_day):
+    """A pause recorded late in a paid period of a running agreement: the overpayment is
+    recorded, and its later claims, net of what was withheld, add up to the entitlement."""
+    on_day("2020-06-01")
+    ag = api(world.hr).post("/internships/agreements", {"application_id": world.app.id, "start_on": "2020-03-01",
+                                                        "period_months": 6}).json["id"]
+    confirm_agreement(api, db, world.profile, ag)
+    first = api(world.hr).post("/internships/claims", {"agreement_id": ag}).json
+    assert first["amount"] == "4500.00"
+    api(world.cw).post(f"/internships/claims/{first['id']}/approve", {})
+    r = api(world.cw).post(f"/internships/agreements/{ag}/interruptions",
+                           {"from_on": "2020-04-01", "last_day_off": "2020-04-30", "reason": "personal_leave",
+                            "note": "考勤表显示4月请事假"})
+    assert r.status_code == 201
+    op = api(world.hr).get("/internships/overpayments").json["items"][0]
+    assert op["amount"] == "1467.39" and op["cause"] == "interruption"  # 4500.00 - 3032.61
+    on_day("2020-09-02")
+    assert api(world.hr).post(f"/internships/agreements/{ag}/outcome", {"kind": "finished"}).json["entitlement"] == \
+        "7532.61"  # 154 of 184 days: the employer's change raises it, no caseworker needed
+    confirm_agreement(api, db, world.profile, ag)
+    last = api(world.hr).post("/internships/claims", {"agreement_id": ag}).json
+    assert last["amount"] == "4500.00"  # 7532.61 less the 3032.61 kept of the first claim
+    r = api(world.cw).post(f"/internships/claims/{last['id']}/approve", {}).json
+    assert (r["withheld"], r["payable"]) == ("1467.39", "3032.61")
+    # paid in all: 4500.00 + 3032.61 = 7532.61, the entitlement
+    assert api(world.hr).post("/internships/claims", {"agreement_id": ag}).status_code == 409
