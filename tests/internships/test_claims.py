@@ -227,6 +227,13 @@ def test_reviewer_page_shows_flags_and_decision(client, api, db, make, world, on
     page = client.get("/caseworker/claims")
     assert "劳动合同日期2020-02-01早于该单位见习协议" in page.text and "可以批准" in page.text
     assert "contract date 2020-02-01 is before" in client.get("/caseworker/claims?lang=en").text
+    # the records beside the claim, shown as declared, and the caseworker confirms them there
+    assert "已申报 1200.00 元/月" in page.text and 'data-test="confirm-insurance"' in page.text
+    hire_claim = db.scalar(select(SubsidyClaim).where(SubsidyClaim.application_id == job.id))
+    r = client.post(f"/caseworker/claims/{hire_claim.id}/confirm/insurance", data={"note": ""})
+    assert r.status_code == 303  # what was checked is required
+    r = client.post(f"/caseworker/claims/{hire_claim.id}/confirm/insurance", data={"note": "核对了社保缴费明细"})
+    assert r.status_code == 302 and 'data-test="confirm-insurance"' not in client.get("/caseworker/claims").text
 
 
 def test_exports_mask_id_numbers(api, db, make, world, on_day, cipher, client):
