@@ -151,7 +151,9 @@ def get_agreement(session: Session, actor: User, agreement_id: int, lock: bool =
 
 
 def _own(session: Session, actor: User, agreement_id: int) -> InternshipAgreement:
-    if actor.role not in EMPLOYER_ROLES:
+    """The unit changes its agreements; a caseworker of the district (or an admin) corrects
+    them, e.g. a change after a grant that lowers the entitlement (``changes``)."""
+    if actor.role not in EMPLOYER_ROLES + REVIEW_ROLES:
         raise Forbidden("只有见习单位可以修改见习协议", "only the internship unit can change an agreement")
     ag = get_agreement(session, actor, agreement_id, lock=True)
     return ag

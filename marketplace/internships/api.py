@@ -7,18 +7,24 @@ from __future__ import annotations
 from flask import Response, request
 
 from marketplace import clock, notifications, policies
+from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims, exports, introductions, review
-from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES
+from marketplace.internships import changes, claims, exports, facts, introductions, overpayments, review
+from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, OVERPAYMENT_STATES
 from marketplace.internships.schemas import (
     AgreementIn,
+    ConfirmationIn,
+    ContractIn,
     DecisionIn,
     HireClaimIn,
+    HireConfirmationIn,
     HubeiClaimIn,
+    InsuranceIn,
     InternshipClaimIn,
     InterruptionIn,
     IntroductionIn,
     OutcomeIn,
+    RecoveryIn,
     RejectIn,
 )
 from marketplace.notifications.service import to_dict as notification_to_dict
@@ -55,20 +61,80 @@ def internship_agreement(actor, agreement_id):
     return _agreement(internships.get_agreement(db(), actor, agreement_id))
 
 
-@api_route(bp, "/internships/agreements/<int:agreement_id>/interruptions", ["POST"], EMPLOYER,
-           "Record an interruption (last_day_off is inclusive; stored as the first day back)", body=InterruptionIn)
+@api_route(bp, "/internships/agreements/<int:agreement_id>/interruptions", ["POST"], READERS,
+           "Record an interruption (last_day_off is inclusive; stored as the first day back); a caseworker "
+           "corrects with a note (a change lowering a granted entitlement is the caseworker's)", body=InterruptionIn)
 def record_internship_interruption(actor, agreement_id, data):
-    internships.record_interruption(db(), actor, agreement_id, data.from_on, data.last_day_off, data.reason, data.note)
+    changes.record_interruption(db(), actor, agreement_id, data.from_on, data.last_day_off, data.reason, data.note)
     return _agreement(internships.get_agreement(db(), actor, agreement_id)), 201
 
 
-@api_route(bp, "/internships/agreements/<int:agreement_id>/outcome", ["POST"], EMPLOYER,
-           "End the internship: labour contract, leaving, or completion (R2-R4)", body=OutcomeIn)
+@api_route(bp, "/internships/agreements/<int:agreement_id>/outcome", ["POST"], READERS,
+           "End the internship: labour contract, leaving, or completion (R2-R4); a caseworker corrects with a "
+           "note (a change lowering a granted entitlement is the caseworker's, and records the overpayment)",
+           body=OutcomeIn)
 def end_internship(actor, agreement_id, data):
-    ent = internships.end_agreement(db(), actor, agreement_id, data.kind, data.on, clock.today(), data.note)
+    ent = changes.end_agreement(db(), actor, agreement_id, data.kind, data.on, clock.today(), data.note)
     out = _agreement(internships.get_agreement(db(), actor, agreement_id))
     out["decision"] = ent.to_json()
     return out
+
+
+@api_route(bp, "/internships/agreements/<int:agreement_id>/confirmation", ["POST"], ("person",) + REVIEWER,
+           "The intern confirms or disputes the agreement as the unit recorded it (start, period, outcome, "
+           "interruptions); a caseworker confirms it, saying what was checked", body=ConfirmationIn)
+def confirm_internship_agreement(actor, agreement_id, data):
+    return facts.confirm(db(), actor, "agreement", agreement_id, data.verdict, data.note)
+
+
+@api_route(bp, "/internships/hires/<int:application_id>/records", roles=READERS + ("person",),
+           summary="A hire's records a subsidy rests on: hire date, labour contract, social insurance, each with "
+                   "its confirmation")
+def hire_records(actor, application_id):
+    return facts.hire_records(db(), actor, application_id)
+
+
+@api_route(bp, "/internships/hires/<int:application_id>/contract", ["POST"], READERS,
+           "Record (or correct) the labour contract of a hire (date signed, months)", body=ContractIn)
+def record_labour_contract(actor, application_id, data):
+    changes.record_contract(db(), actor, application_id, data.signed_on, data.months, clock.today(), data.note)
+    return facts.hire_records(db(), actor, application_id), 201
+
+
+@api_route(bp, "/internships/hires/<int:application_id>/insurance", ["POST"], READERS,
+           "Declare (or correct) the monthly social-insurance contribution for a hired person and the make-up "
+           "payment; shown as declared until a caseworker confirms it", body=InsuranceIn)
+def declare_social_insurance(actor, application_id, data):
+    changes.declare_insurance(db(), actor, application_id, data.monthly_amount, data.makeup_paid_on, clock.today(),
+                              data.note)
+    return facts.hire_records(db(), actor, application_id), 201
+
+
+@api_route(bp, "/internships/hires/<int:application_id>/confirmation", ["POST"], ("person",) + REVIEWER,
+           "The employee confirms or disputes the labour contract; a caseworker confirms the contract or the "
+           "social insurance, saying what was checked", body=HireConfirmationIn)
+def confirm_hire_record(actor, application_id, data):
+    return facts.confirm(db(), actor, data.record, application_id, data.verdict, data.note)
+
+
+@api_route(bp, "/me/internship-records", roles=("person",),
+           summary="What units recorded about me (internship agreements, labour contracts), to confirm or dispute")
+def my_internship_records(actor):
+    return facts.records_about_me(db(), actor)
+
+
+@api_route(bp, "/internships/overpayments", roles=READERS, paginated=True,
+           summary="Overpayments: an employer's own, a caseworker's district",
+           query={"state": ("string", "open, recovery, settled or recovered")})
+def list_overpayments(actor):
+    return paged(overpayments.overpayments_for(actor, choice_arg("state", OVERPAYMENT_STATES)), overpayments.to_dict)
+
+
+@api_route(bp, "/internships/overpayments/<int:overpayment_id>/recovery", ["POST"], REVIEWER,
+           "Mark an overpayment for recovery instead of offsetting it, or record that it was recovered",
+           body=RecoveryIn)
+def recover_overpayment(actor, overpayment_id, data):
+    return overpayments.to_dict(overpayments.recovery(db(), actor, overpayment_id, data.action, data.note))
 
 
 @api_route(bp, "/internships/claims", roles=READERS, summary="Subsidy claims I may see", paginated=True,
@@ -160,8 +226,13 @@ def agency_introduction_volumes(actor):
 def subsidy_claim(actor, claim_id):
     c = claims.get_claim(db(), actor, claim_id)
     out = exports.claim_to_dict(c)
+    out["awaiting_confirmation"] = facts.unconfirmed(db(), c) if c.state in ("draft", "submitted") else []
     if actor.role in REVIEWER:
-        d = review.review_decision(db(), c, policies.active_name(), clock.today())
+        try:
+            d = review.review_decision(db(), c, policies.active_name(), clock.today())
+        except DomainError as exc:  # e.g. an older claim whose hire has no contract record yet
+            d = {"rule": c.rule, "allowed": False, "amount": None, "reason_zh": exc.message_zh,
+                 "reason_en": exc.message_en}
         out["review"] = {"rule": d["rule"], "allowed": d["allowed"], "reason_zh": d["reason_zh"],
                          "reason_en": d["reason_en"],
                          "amount": None if d["amount"] is None else str(d["amount"])}

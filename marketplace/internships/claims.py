@@ -13,9 +13,12 @@ Amounts come from ``marketplace.policy`` only. Readings (**[choice]**):
   the engine's reason.
 * Approval re-checks that approved totals stay within what the agreement has earned up to
   the claim's period end (or its final entitlement).
-* Hiring claims state the hire date (defaulting to the day the application was moved to
-  hired), the contract date and term, and the social insurance; status is read from the
-  person's records (confirmed registered-unemployed category, graduation year).
+* Hiring and referral claims type no facts (issue 13, finding 3): the hire date is the day
+  the application was moved to hired, the contract and the social insurance are the
+  employer's records (``facts``); a claim that states other values is refused (422, the rule
+  and the record). Status is read from the person's records (confirmed registered-unemployed
+  category, graduation year). Approval waits until the typed records are confirmed
+  (``review``).
 * R6 and R7 hire subsidies for one person are treated as programmes that exclude each
   other: claiming both is flagged for the reviewer (not refused).
 * Caseworkers review the claims of units registered in their own district (a person's own
@@ -36,10 +39,10 @@ from sqlalchemy.orm import Session
 from marketplace import policies
 from marketplace import policy as pol
 from marketplace.core import audit
-from marketplace.core.models import Application, ApplicationEvent, Organisation, Posting, Profile, User
+from marketplace.core.models import Application, Organisation, Posting, Profile, User
 from marketplace.core.profiles import get_profile, my_profile
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.internships import hubei, introductions
+from marketplace.internships import hubei, introductions, overpayments
 from marketplace.internships.agreements import (
     EMPLOYER_ROLES,
     REVIEW_ROLES,
@@ -51,6 +54,7 @@ from marketplace.internships.agreements import (
     visible_to,
 )
 from marketplace.internships.exports import money
+from marketplace.internships.facts import as_claim_facts, ask_the_person, hire_facts, refuse_contradictions
 from marketplace.internships.fraud import flag, fraud_flags, parse_date
 from marketplace.internships.models import (
     COUNTED,
@@ -59,6 +63,7 @@ from marketplace.internships.models import (
     KIND_NAMES,
     STATE_NAMES,
     InternshipAgreement,
+    Overpayment,
     SubsidyClaim,
 )
 
@@ -122,7 +127,8 @@ def _internship_amount(session: Session, ps: pol.PolicySet, ag: InternshipAgreem
     where = [SubsidyClaim.agreement_id == ag.id, SubsidyClaim.state.in_(COUNTED)]
     if exclude_id is not None:
         where.append(SubsidyClaim.id != exclude_id)
-    claimed = total(session, *where)
+    # Overpayments recorded on the agreement are money taken back (offset or recovered): not claimed.
+    claimed = total(session, *where) - overpayments.recorded_for(session, Overpayment.agreement_id == ag.id)
     return earned, claimed, pol.claimable_amount(earned.entitlement, claimed)
 
 
@@ -169,28 +175,23 @@ def create_internship_claim(session: Session, actor: User, agreement_id: int, to
 
 # --- hiring and referral claims --------------------------------------------------------
 
-def _hire_on(session: Session, app: Application) -> dt.date | None:
-    at = session.scalar(select(func.max(ApplicationEvent.at)).where(
-        ApplicationEvent.application_id == app.id, ApplicationEvent.to_stage == "hired"))
-    return at.date() if at else None
-
-
 def decide(session: Session, ps: pol.PolicySet, c: SubsidyClaim, application_date: dt.date,
                  late_justification: str | None = None, granted_only: bool = False) -> pol.Decision:
     if c.kind == hubei.KIND:
         return hubei.decide(session, ps, c, application_date, granted_only=granted_only)
     f, app = c.facts, c.application
     profile = app.profile
-    hire_on = parse_date(f, "hire_on")
+    rec = hire_facts(session, app, c.kind)  # from records only (finding 3), never from c.facts
+    hire_on = rec["hire_on"]
     try:
         if c.kind == "hiring_r6":
             unemployed = next((x for x in profile.categories if x.category == "registered_unemployed"
                                and x.confirmed_at is not None), None)
             grad = profile.graduation_year if profile.has_category("graduating_year_graduate") else None
             facts = pol.HireFacts(
-                hire_date=hire_on, contract_date=parse_date(f, "contract_on"), contract_months=int(f["contract_months"]),
-                monthly_social_insurance=Decimal(f["monthly_social_insurance"]),
-                social_insurance_paid=bool(f.get("social_insurance_paid")),
+                hire_date=hire_on, contract_date=rec["contract_on"], contract_months=rec["contract_months"],
+                monthly_social_insurance=Decimal(rec["monthly_social_insurance"]),
+                social_insurance_paid=rec["social_insurance_paid"],
                 unemployment_registered_on=unemployed.since_on if unemployed else None,
                 graduation_on=dt.date(grad, 7, 1) if grad else None,
                 graduate_kind="college" if grad and profile.education >= 4 else None)
@@ -199,8 +200,8 @@ def decide(session: Session, ps: pol.PolicySet, c: SubsidyClaim, application_dat
                 SubsidyClaim.state.in_(GRANTED), SubsidyClaim.id != (c.id or 0)))]
             return pol.hiring_subsidy(ps, facts, tuple(dt.date.fromisoformat(d) for d in prior if d))
         hire = pol.EpidemicHire(
-            hire_date=hire_on, contract_months=int(f["contract_months"]), application_date=application_date,
-            makeup_insurance_recorded_on=parse_date(f, "makeup_insurance_on"),
+            hire_date=hire_on, contract_months=rec["contract_months"], application_date=application_date,
+            makeup_insurance_recorded_on=rec["makeup_insurance_on"],
             funding_source=f.get("funding_source") or "employment_subsidy_fund",
             supplies_epidemic_goods=app.posting.organisation.is_epidemic_supply, new_hire=True,
             late_justification=late_justification or c.decision_note or None)
@@ -242,19 +243,20 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
         introduction = introductions.for_referral_claim(session, actor, app)
     if app.stage != "hired":
         raise Conflict("该申请尚未录用", "this application is not a hire", field="application_id")
-    if kind == "hiring_r6" and (not facts.get("contract_on") or facts.get("monthly_social_insurance") is None):
-        raise ValidationFailed("一次性吸纳就业补贴需填写劳动合同签订日期和每月社会保险缴费额",
-                               "the hiring subsidy needs the contract date and the monthly social insurance",
-                               field="contract_on" if not facts.get("contract_on") else "monthly_social_insurance")
     ps = policies.named(policy_name)
-    facts = dict(facts)
-    facts["hire_on"] = facts.get("hire_on") or (_hire_on(session, app) or today).isoformat()
+    # Finding 3: the hire date, contract and social insurance come from the records; a claim
+    # that states other values is refused, naming the rule and the record it contradicts.
+    rec = hire_facts(session, app, kind)
+    refuse_contradictions(kind, facts, rec, app)
+    typed, facts = facts, as_claim_facts(rec)
+    if rec["hire_on"] > today:
+        raise ValidationFailed("录用日期晚于今天", "the recorded hire date is later than today", field="hire_on")
+    if typed.get("funding_source"):
+        facts["funding_source"] = typed["funding_source"]
     if introduction is not None:  # the caseworker sees which introduction the claim rests on
         facts["introduction_id"] = introduction.id
         facts["introduced_on"] = introductions.local_date(introduction.created_at)
         facts["introduction_accepted_on"] = introductions.local_date(introduction.answered_at)
-    if dt.date.fromisoformat(facts["hire_on"]) > today:
-        raise ValidationFailed("招用日期不能晚于今天", "the hire date cannot be later than today", field="hire_on")
     once_key = f"{kind}:{app.id}"
     if session.scalar(select(SubsidyClaim.id).where(SubsidyClaim.once_key == once_key)):
         raise Conflict("该录用已申领过此项补贴", "this hire already has a claim for this subsidy", field="application_id")
@@ -369,6 +371,7 @@ def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, t
                                    "late application: refused in principle; a caseworker may accept it with a "
                                    "recorded justification (R7)")]
     move(session, actor, c, "submitted")
+    ask_the_person(session, c)  # the intern / employee confirms what the unit recorded (finding 3)
 
 
 def _late_only(ps: pol.PolicySet, c: SubsidyClaim, d: pol.Decision, today: dt.date) -> bool:

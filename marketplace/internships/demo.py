@@ -6,13 +6,15 @@
   every amount comes from the policy engine.
 * The demo HR agency (username ``agency``): 抚顺市人力资源服务有限公司 has introduced two
   job seekers to other employers' open postings. One of them applied afterwards and was
-  hired, so the agency's claims page offers that hire for a referral subsidy (R7), and the
-  policy engine answers whether it is paid on the business date; the other introduction has
+  hired (the employer recorded the contract and declared the social insurance), so the
+  agency's claims page offers that hire for a referral subsidy (R7), and the policy engine
+  answers whether it is paid on the business date; the other introduction has
   not led to an application yet (its result is under ``"introductions"``).
 """
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +26,7 @@ from marketplace.core.demo import PASSWORD, _credit_code
 from marketplace.core.models import Application, ApplicationEvent, Organisation, Posting, Profile, User
 from marketplace.crypto import Cipher
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims, introductions, reminders, review
+from marketplace.internships import changes, claims, facts, introductions, reminders, review
 from marketplace.internships.models import InternshipAgreement
 
 AGENCY = "抚顺市人力资源服务有限公司"
@@ -72,11 +74,15 @@ def _internships(session: Session) -> dict:
                                      dt.date(2020, 3, 1), 6)
     internships.record_interruption(session, hr, a.id, dt.date(2020, 3, 10), dt.date(2020, 4, 9), "epidemic",
                                     "疫情防控期间停工")
+    # The intern confirms on their page what the unit recorded (start, period, the pause):
+    # a claim on it is approved only then (issue 13, finding 3).
+    facts.confirm(session, session.get(User, graduate.user_id), "agreement", a.id, "confirmed", "")
     first = claims.create_internship_claim(session, hr, a.id, dt.date(2020, 6, 1))
     if reviewer is not None:
         review.approve_claim(session, reviewer, first.id, policy, dt.date(2020, 6, 10), "材料齐全")
         review.mark_paid(session, reviewer, first.id)
     internships.end_agreement(session, hr, a.id, "contract", dt.date(2020, 8, 20), dt.date(2020, 8, 20), "签订三年劳动合同")
+    # The R4 top-up waits in the review queue until the intern (or a caseworker) confirms the contract outcome.
     claims.create_internship_claim(session, hr, a.id, dt.date(2020, 8, 25))
 
     # 2. Two more interns: one running without claims, one who left early (claim rejected, a draft).
@@ -138,6 +144,10 @@ def _introductions(session: Session, today: dt.date) -> dict:
                                                    User.role == "employer").order_by(User.id))
             if hr is not None:
                 applications.move_stage(session, hr, app.id, "hired", "经机构推荐录用")
+                # What a referral claim is computed from: the employer's contract record and its
+                # social-insurance declaration (shown as declared until a caseworker checks it).
+                changes.record_contract(session, hr, app.id, today, 12, today, "一年期劳动合同")
+                changes.declare_insurance(session, hr, app.id, Decimal("1050.00"), today, today)
                 out["hired"] += 1
     session.flush()
     return out

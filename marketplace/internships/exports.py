@@ -62,5 +62,7 @@ def claim_to_dict(c: SubsidyClaim) -> dict:
             "period_to_on": c.period_to_on.isoformat() if c.period_to_on else None,
             "top_up": c.top_up, "rule": c.rule, "reason_zh": c.reason_zh, "reason_en": c.reason_en,
             "facts": c.facts, "flags": c.flags or [],
+            "withheld": pol.format_money(money(c.withheld)),
+            "payable": pol.format_money(money(c.amount) - money(c.withheld)),
             "submitted_on": c.submitted_on.isoformat() if c.submitted_on else None,
             "decided_at": c.decided_at.isoformat() if c.decided_at else None, "decision_note": c.decision_note}

@@ -150,6 +150,8 @@ class SubsidyClaim(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     #: when it was marked paid (UTC)
     paid_at: Mapped[dt.datetime | None]
+    #: yuan withheld from this claim's payment to offset the organisation's overpayments
+    withheld: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
     #: who made it
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: created (UTC)
@@ -192,3 +194,131 @@ class Introduction(Base):
     organisation = relationship("Organisation")
     profile = relationship("Profile")
     posting = relationship("Posting")
+
+
+#: what a confirmation is about: an agreement (start, period, outcome and its interruptions,
+#: typed by the unit), a hire's labour contract, a hire's social-insurance declaration
+FACT_RECORDS = ("agreement", "contract", "insurance")
+OVERPAYMENT_STATES = ("open", "recovery", "settled", "recovered")
+
+
+class LabourContract(Base):
+    """The labour contract (劳动合同) an employer signed with a hired person: what R6 and R7
+    read for the contract's date and length (never retyped in a claim)."""
+    __tablename__ = "labour_contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the hired application the contract belongs to (one contract each)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    #: the employer that signed it
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the employee
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    #: the day it was signed
+    signed_on: Mapped[dt.date]
+    #: its length in whole months
+    months: Mapped[int]
+    #: the employer's staff member who recorded it (or last corrected it)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: recorded (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organisation = relationship("Organisation")
+    profile = relationship("Profile")
+
+
+class InsuranceDeclaration(Base):
+    """The employer's declaration of its monthly social-insurance contribution for a hired
+    person and of any make-up payment (补缴): shown as declared until a caseworker confirms it
+    against the evidence."""
+    __tablename__ = "insurance_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the hired application it is about (one declaration each)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    #: the declaring employer
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the insured person
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    #: the enterprise's monthly contribution for the person, in yuan
+    monthly_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    #: the day the make-up payment (R7) was made; null when none is declared
+    makeup_paid_on: Mapped[dt.date | None]
+    #: who declared it (or last corrected it)
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: declared (UTC)
+    declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organisation = relationship("Organisation")
+    profile = relationship("Profile")
+
+
+class FactConfirmation(Base):
+    """Someone who does not benefit confirmed (or the person disputed) a record a subsidy
+    rests on, as it stood then: ``facts`` is that state, so a later change needs a new
+    confirmation. The latest row of a record counts."""
+    __tablename__ = "fact_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: agreement, contract or insurance
+    record: Mapped[str] = mapped_column(String(16))
+    #: the agreement's or the hired application's id
+    record_id: Mapped[int] = mapped_column(index=True)
+    #: the record's facts as confirmed or disputed
+    facts: Mapped[dict] = mapped_column(default=dict)
+    #: confirmed or disputed
+    verdict: Mapped[str] = mapped_column(String(16))
+    #: who (the person, a caseworker)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: their role then (person, caseworker, admin)
+    role: Mapped[str] = mapped_column(String(16))
+    #: what was checked, or why it is disputed
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: when (UTC)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    by = relationship("User")
+
+
+class Overpayment(Base):
+    """Money granted above an entitlement that a later change lowered: offset against the
+    organisation's next approved claim, or recovered."""
+    __tablename__ = "overpayments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the organisation that was overpaid
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the person the subsidy was for
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    #: the granted claim that paid too much (the latest one)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("subsidy_claims.id"), index=True)
+    #: internship claims: the agreement
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("internship_agreements.id"), index=True)
+    #: the rule of the lowered entitlement (R2, R4, R6, R7)
+    rule: Mapped[str] = mapped_column(String(8))
+    #: yuan overpaid
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    #: yuan not yet offset or recovered
+    outstanding: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    #: the change that caused it (agreement outcome, interruption, contract, insurance)
+    cause: Mapped[str] = mapped_column(String(32))
+    #: what changed and the entitlement before and after, in Chinese
+    cause_zh: Mapped[str] = mapped_column(Text, default="")
+    #: the same in English
+    cause_en: Mapped[str] = mapped_column(Text, default="")
+    #: open (offset against the next approved claim), recovery, settled or recovered
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    #: offsets against later claims: [{claim_id, amount}]
+    offsets: Mapped[list] = mapped_column(default=list)
+    #: the caseworker's note on recovery
+    recovery_note: Mapped[str] = mapped_column(Text, default="")
+    #: who made the change that caused it
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: recorded (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: last change (UTC)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation = relationship("Organisation")
+    profile = relationship("Profile")
+    claim = relationship("SubsidyClaim")

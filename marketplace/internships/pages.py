@@ -1,7 +1,9 @@
 """Pages of the internships area (zh first, English second): the employer's internship
 dashboard, an agreement with its interruption / contract / leaving / completion forms,
 claims, the caseworker's review queue with the policy decision beside each claim, and
-exports for the finance office."""
+exports for the finance office; the intern's page of what units recorded about them, the
+records of a hire a claim rests on, overpayments. (Over 400 lines: the one blueprint of the
+area, for the employer's, the intern's and the caseworker's pages.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +17,11 @@ from marketplace.core.schemas import validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims, introductions
+from marketplace.internships import changes, claims, facts, introductions, overpayments
 from marketplace.internships import review as claim_review
 from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
-from marketplace.internships.schemas import HireClaimIn, IntroductionIn
+from marketplace.internships.schemas import ContractIn, HireClaimIn, InsuranceIn, IntroductionIn
 from marketplace.web import db
 from marketplace.web.forms import field_errors, message, page_args, require_role
 from marketplace.web.i18n import current_lang
@@ -46,7 +48,9 @@ def _helpers():
             "claim_state_name": lambda k: _pick(STATE_NAMES.get(k, (k, k))),
             "zh_en": lambda zh, en: zh if current_lang() == "zh" else en,
             "agreement_status_name": lambda k: _pick(AGREEMENT_STATUS.get(k, (k, k))),
-            "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k)))}
+            "audit_action_name": lambda k: _pick(AUDIT_ACTIONS.get(k, (k, k))),
+            "overpayment_state": lambda k: _pick(overpayments.STATE_NAMES.get(k, (k, k))),
+            "fact_state": lambda k: _pick(facts.STATE_NAMES.get(k, (k, k)))}
 
 
 AUDIT_ACTIONS = {"create": ("签订协议", "signed"), "interruption": ("记录中断", "interruption recorded"),
@@ -121,16 +125,19 @@ def agreement(agreement_id):
     claim_list = claims.claims_of_agreement(s, ag)
     return render_template("internships/agreement.html", ag=ag, row=internships.dashboard_row(ps, ag, day),
                            reasons=_reasons(), reason_names=dict(_reasons()), today=day, history=history, claims=claim_list,
-                           errors={}, can_edit=current_user.role in EMPLOYER, one_day=dt.timedelta(days=1))
+                           errors={}, can_edit=current_user.role in EMPLOYER, one_day=dt.timedelta(days=1),
+                           can_change=current_user.role in EMPLOYER + REVIEWER,
+                           confirmation=facts.state_of(s, "agreement", ag),
+                           overpaid=overpayments.listed(s, current_user, agreement_id=ag.id))
 
 
 @bp.post("/employer/internships/<int:agreement_id>/interruptions")
 @login_required
 def interruption(agreement_id):
-    require_role(*EMPLOYER)
+    require_role(*EMPLOYER, *REVIEWER)
     back = url_for("internships.agreement", agreement_id=agreement_id)
     try:
-        internships.record_interruption(db(), current_user, agreement_id, _date("from_on"), _date("last_day_off"),
+        changes.record_interruption(db(), current_user, agreement_id, _date("from_on"), _date("last_day_off"),
                                         request.form.get("reason", ""), request.form.get("note", "")[:500])
     except DomainError as exc:
         return _back(back, exc)
@@ -141,10 +148,10 @@ def interruption(agreement_id):
 @bp.post("/employer/internships/<int:agreement_id>/<any(contract, left, finished):kind>")
 @login_required
 def outcome(agreement_id, kind):
-    require_role(*EMPLOYER)
+    require_role(*EMPLOYER, *REVIEWER)
     back = url_for("internships.agreement", agreement_id=agreement_id)
     try:
-        ent = internships.end_agreement(db(), current_user, agreement_id, kind, _date("on", required=kind != "finished"),
+        ent = changes.end_agreement(db(), current_user, agreement_id, kind, _date("on", required=kind != "finished"),
                                         clock.today(), request.form.get("note", "")[:500])
     except DomainError as exc:
         return _back(back, exc)
@@ -176,8 +183,7 @@ def my_claims():
     if request.method == "POST":
         form = request.form
         try:
-            data = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
-            data["social_insurance_paid"] = form.get("social_insurance_paid") == "1"
+            data = {k: v for k, v in form.items() if k in ("kind", "application_id", "funding_source") and v != ""}
             data["submit"] = True
             body = validate(HireClaimIn, data)
             claims.create_hire_claim(s, current_user, policies.active_name(), body.kind, body.application_id, body.facts(),
@@ -195,9 +201,37 @@ def my_claims():
     kinds = [(k, _pick(KIND_NAMES[k])) for k in HIRE_KINDS + ("referral_r7",)]
     r7 = policies.named(policies.active_name()).versions("R7")
     funds = [(f.code, f.zh if current_lang() == "zh" else f.en) for f in (r7[-1].funding_sources if r7 else ())]
+    records = {a.id: facts.hire_records(s, current_user, a.id) for a in hires
+               if a.posting.organisation_id == current_user.organisation_id}
+    owed = overpayments.listed(s, current_user)
     return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
-                           hires=hires, kinds=kinds, funds=funds, form=form, errors=errors,
-                           notes=notifications.notifications_for(s, current_user)), status
+                           hires=hires, kinds=kinds, funds=funds, form=form, errors=errors, records=records,
+                           overpayments=owed, notes=notifications.notifications_for(s, current_user)), status
+
+
+@bp.post("/employer/hires/<int:application_id>/<any(contract, insurance):record>")
+@login_required
+def hire_record(application_id, record):
+    """The employer records a hire's labour contract or declares its social insurance."""
+    require_role(*EMPLOYER)
+    back = url_for("internships.my_claims")
+    try:
+        if record == "contract":
+            body = validate(ContractIn, _fields("signed_on", "months", "note"))
+            changes.record_contract(db(), current_user, application_id, body.signed_on, body.months, clock.today(),
+                                    body.note)
+        else:
+            body = validate(InsuranceIn, _fields("monthly_amount", "makeup_paid_on", "note"))
+            changes.declare_insurance(db(), current_user, application_id, body.monthly_amount, body.makeup_paid_on,
+                                      clock.today(), body.note)
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Recorded. It counts once confirmed."), "ok")
+    return redirect(back)
+
+
+def _fields(*names) -> dict:
+    return {k: request.form[k] for k in names if (request.form.get(k) or "") != ""}
 
 
 @bp.post("/employer/claims/<int:claim_id>/submit")
@@ -301,6 +335,28 @@ def my_subsidies():
                            items=claims.hubei_claims_of(s, current_user), today=clock.today())
 
 
+@bp.route("/me/internship-records", methods=["GET", "POST"])
+@login_required
+def my_records():
+    """What units recorded about the person (agreements with their interruptions, labour
+    contracts): the person confirms them or says what is wrong."""
+    require_role("person")
+    s = db()
+    if request.method == "POST":
+        try:
+            record, raw = request.form.get("record", ""), request.form.get("record_id", "")
+            if not raw.isdigit():
+                raise ValidationFailed("请选择记录", "choose a record", field="record_id")
+            facts.confirm(s, current_user, record, int(raw), request.form.get("verdict", ""),
+                          request.form.get("note", "")[:1000])
+        except DomainError as exc:
+            return _back(url_for("internships.my_records"), exc)
+        flash(_("Thank you. Your answer was recorded."), "ok")
+        return redirect(url_for("internships.my_records"))
+    return render_template("internships/records.html", records=facts.records_about_me(s, current_user),
+                           reason_names=dict(_reasons()))
+
+
 # --- caseworker -------------------------------------------------------------------------
 
 @bp.get("/caseworker/claims")
@@ -319,9 +375,46 @@ def review_queue():
         except DomainError as exc:
             decisions[c.id] = {"rule": "", "allowed": False, "amount": None, "reason_zh": exc.message_zh,
                                "reason_en": exc.message_en}
+    waiting = {c.id: facts.unconfirmed(s, c) for c in items if c.state in ("draft", "submitted")}
+    declared = {c.id: facts.hire_records(s, current_user, c.application_id) for c in items
+                if c.application_id is not None and c.state in ("draft", "submitted")}
+    owed = overpayments.listed(s, current_user, outstanding=True, limit=50)
     return render_template("internships/review.html", items=items, total=total, page=page, per_page=per_page,
                            state=state, states=[(k, _pick(STATE_NAMES[k])) for k in CLAIM_STATES],
-                           decisions=decisions, notes=notifications.notifications_for(s, current_user), today=day)
+                           decisions=decisions, notes=notifications.notifications_for(s, current_user), today=day,
+                           waiting=waiting, declared=declared, overpayments=owed)
+
+
+@bp.post("/caseworker/claims/<int:claim_id>/confirm/<any(agreement, contract, insurance):record>")
+@login_required
+def confirm_fact(claim_id, record):
+    """The caseworker confirms a record a claim rests on, saying what was checked."""
+    require_role(*REVIEWER)
+    back = url_for("internships.review_queue")
+    s = db()
+    try:
+        c = claims.get_claim(s, current_user, claim_id)
+        record_id = c.agreement_id if record == "agreement" else c.application_id
+        if record_id is None:
+            raise ValidationFailed("该申领没有此项记录", "this claim rests on no such record", field="record")
+        facts.confirm(s, current_user, record, record_id, "confirmed", request.form.get("note", "")[:1000])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Confirmed."), "ok")
+    return redirect(back)
+
+
+@bp.post("/caseworker/overpayments/<int:overpayment_id>/<any(mark, recovered):action>")
+@login_required
+def recover(overpayment_id, action):
+    require_role(*REVIEWER)
+    back = url_for("internships.review_queue")
+    try:
+        overpayments.recovery(db(), current_user, overpayment_id, action, request.form.get("note", "")[:1000])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Recorded."), "ok")
+    return redirect(back)
 
 
 @bp.post("/caseworker/claims/<int:claim_id>/<any(approve, reject, pay):action>")

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from marketplace.internships.models import InternshipAgreement, Introduction
+from marketplace.internships.models import (
+    FactConfirmation,
+    InsuranceDeclaration,
+    InternshipAgreement,
+    Introduction,
+    LabourContract,
+)
 from marketplace.notifications.models import Notification
 
 
@@ -23,16 +29,30 @@ def export_person(session, profile, **_) -> dict:
              "at": i.created_at and i.created_at.isoformat(), "note": i.note, "answer": i.answer,
              "answered_at": i.answered_at and i.answered_at.isoformat()}
             for i in session.scalars(select(Introduction).where(Introduction.profile_id == profile.id))],
+        "labour_contracts": [
+            {"employer": k.organisation.name, "signed_on": k.signed_on.isoformat(), "months": k.months}
+            for k in session.scalars(select(LabourContract).where(LabourContract.profile_id == profile.id))],
+        "social_insurance_declared": [
+            {"employer": d.organisation.name, "monthly_amount": str(d.monthly_amount),
+             "makeup_paid_on": d.makeup_paid_on and d.makeup_paid_on.isoformat()}
+            for d in session.scalars(select(InsuranceDeclaration).where(InsuranceDeclaration.profile_id == profile.id))],
+        "my_confirmations": [
+            {"record": c.record, "verdict": c.verdict, "at": c.at.isoformat(), "note": c.note}
+            for c in session.scalars(select(FactConfirmation).where(FactConfirmation.by_id == profile.user_id))],
     }
 
 
-def forget_person(session, profile, former_name: str = "", **_) -> None:
+def forget_person(session, profile, former_name: str = "", user=None, **_) -> None:
     """An agency's words about the person go; the introduction itself stays (it backs paid
-    claims). The reminders sent to the employer and caseworkers about the person's
-    agreements (``reminders.py``: keys ``ending:<id>:<date>``, ``one_third:<id>``,
+    claims). The person's own words when confirming or disputing a record go too; the verdict
+    stays (a paid claim rests on it). The reminders sent to the employer and caseworkers about
+    the person's agreements (``reminders.py``: keys ``ending:<id>:<date>``, ``one_third:<id>``,
     ``no_claim:<id>``) keep their dates but name the pseudonym instead of the person."""
     for intro in session.scalars(select(Introduction).where(Introduction.profile_id == profile.id)):
         intro.note = ""
+    by = user.id if user is not None else profile.user_id  # the profile is already unlinked from its account
+    for c in session.scalars(select(FactConfirmation).where(FactConfirmation.by_id == by)):
+        c.note = ""
     ids = list(session.scalars(select(InternshipAgreement.id).where(InternshipAgreement.profile_id == profile.id)))
     if not former_name or not ids:
         return

@@ -1,5 +1,10 @@
 """Caseworkers' review of subsidy claims: what the policy engine says now beside each
-claim, approval (re-checked under a lock), rejection with a reason, payment."""
+claim, approval (re-checked under a lock), rejection with a reason, payment.
+
+Approval also waits for every typed record the amount rests on to be confirmed by someone
+who does not benefit (``facts.unconfirmed``: the refusal says who must confirm what), and
+withholds the organisation's open overpayments from the approved amount
+(``overpayments.offset_against``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +15,11 @@ from marketplace import clock, policies
 from marketplace import policy as pol
 from marketplace.core.models import Organisation, User
 from marketplace.errors import Conflict, Forbidden, NotEligible, ValidationFailed
+from marketplace.internships import facts, overpayments
 from marketplace.internships.agreements import REVIEW_ROLES, entitlement_now
 from marketplace.internships.claims import decide, get_claim, move, total
 from marketplace.internships.exports import money
-from marketplace.internships.models import GRANTED, STATE_NAMES, InternshipAgreement, SubsidyClaim
+from marketplace.internships.models import GRANTED, STATE_NAMES, InternshipAgreement, Overpayment, SubsidyClaim
 
 
 def review_decision(session: Session, c: SubsidyClaim, policy_name: str, today: dt.date) -> dict:
@@ -24,7 +30,7 @@ def review_decision(session: Session, c: SubsidyClaim, policy_name: str, today: 
         upto = c.period_to_on or today
         ent = entitlement_now(ps, ag, upto if ag.status == "active" else today)
         granted = total(session, SubsidyClaim.agreement_id == ag.id, SubsidyClaim.state.in_(GRANTED),
-                       SubsidyClaim.id != c.id)
+                       SubsidyClaim.id != c.id) - overpayments.recorded_for(session, Overpayment.agreement_id == ag.id)
         room = pol.claimable_amount(ent.entitlement, granted)
         ok = money(c.amount) <= room
         zh = (f"{ent.reason_zh}；应得{pol.format_money(ent.entitlement)}元，已批准{pol.format_money(granted)}元，"
@@ -56,12 +62,24 @@ def approve_claim(session: Session, actor: User, claim_id: int, policy_name: str
     d = review_decision(session, c, policy_name, today)
     if not d["allowed"]:
         raise NotEligible(f"不予批准：{d['reason_zh']}", f"cannot approve: {d['reason_en']}", field="state")
-    if c.kind == "referral_r7" and d["amount"] is not None and d["amount"] < c.amount:
-        c.amount = d["amount"]  # the agency cap was reached meanwhile: approve what is left under it
+    waiting = facts.unconfirmed(session, c)
+    if waiting:
+        raise NotEligible("不予批准：" + "；".join(w["zh"] for w in waiting),
+                          "cannot approve: " + "; ".join(w["en"] for w in waiting), field="facts",
+                          code="unconfirmed_facts",
+                          details=[{"field": w["record"], "code": w["state"], "message": {"zh": w["zh"], "en": w["en"]}}
+                                   for w in waiting])
+    if c.application_id is not None:  # keep what it was approved on beside it
+        c.facts = {**(c.facts or {}), **facts.as_claim_facts(facts.hire_facts(session, c.application, c.kind))}
+    if c.kind != "internship" and d["amount"] is not None and d["amount"] < c.amount:
+        # What the confirmed records give now (an agency cap reached meanwhile, an older claim's
+        # typed facts): never more than was claimed, never more than the records give.
+        c.amount = d["amount"]
     if c.kind != "internship":
         c.reason_zh, c.reason_en = d["reason_zh"], d["reason_en"]
     c.decided_by_id, c.decided_at = actor.id, clock.now_utc()
     move(session, actor, c, "approved", reason=note or d["reason_zh"])
+    overpayments.offset_against(session, actor, c)
     return c
 
 

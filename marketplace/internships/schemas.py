@@ -36,11 +36,13 @@ class InternshipClaimIn(Strict):
 
 
 class HireClaimIn(Strict):
+    """A hire claim names the hire; its facts come from the records (issue 13, finding 3).
+    The fact fields are accepted only when they agree with the record (else refused, 422)."""
     kind: Literal["hiring_r6", "epidemic_r7", "referral_r7"]
     application_id: Id
     hire_on: dt.date | None = None
     contract_on: dt.date | None = None
-    contract_months: int = Field(ge=0, le=600)
+    contract_months: int | None = Field(default=None, ge=0, le=600)
     monthly_social_insurance: Decimal | None = Field(default=None, ge=0, le=100000, decimal_places=2)
     social_insurance_paid: bool = False
     makeup_insurance_on: dt.date | None = None
@@ -48,9 +50,40 @@ class HireClaimIn(Strict):
     submit: bool = True
 
     def facts(self) -> dict:
-        d = self.model_dump(exclude={"kind", "application_id", "submit"}, exclude_none=True)
+        d = self.model_dump(exclude={"kind", "application_id", "submit", "social_insurance_paid"}, exclude_none=True)
         return {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
                 for k, v in d.items()}
+
+
+class ContractIn(Strict):
+    """The labour contract of a hire, as the employer signed it."""
+    signed_on: dt.date
+    months: int = Field(ge=1, le=600)
+    note: Text(500) = ""
+
+
+class InsuranceIn(Strict):
+    """The employer's declaration of its monthly social-insurance contribution for the person
+    and of the make-up payment (R7)."""
+    monthly_amount: Decimal = Field(ge=Decimal("0.01"), le=100000, decimal_places=2)
+    makeup_paid_on: dt.date | None = None
+    note: Text(500) = ""
+
+
+class ConfirmationIn(Strict):
+    """The person confirms or disputes; a caseworker confirms, saying what was checked."""
+    verdict: Literal["confirmed", "disputed"] = "confirmed"
+    note: Text(1000) = ""
+
+
+class HireConfirmationIn(ConfirmationIn):
+    record: Literal["contract", "insurance"]
+
+
+class RecoveryIn(Strict):
+    """mark: recover the overpayment instead of offsetting it; recovered: it was paid back."""
+    action: Literal["mark", "recovered"]
+    note: Text(1000, 1)
 
 
 class HubeiClaimIn(Strict):

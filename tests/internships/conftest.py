@@ -6,18 +6,20 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
-from marketplace.core.models import Application, ApplicationEvent, ProfileCategory
+from marketplace.core.models import Application, ApplicationEvent, ProfileCategory, User
 from marketplace.internships.models import Introduction
 
 
-def hire(db, make, org, hr, profile=None, kind="internship", **posting_kw):
+def hire(db, make, org, hr, profile=None, kind="internship", on=dt.date(2020, 2, 20), **posting_kw):
+    """A hire recorded on ``on`` (the hire event is what hiring subsidies read as the hire date)."""
     if profile is None:
         profile = graduate(make)
     posting = make.posting(organisation=org, created_by=hr, kind=kind, **posting_kw)
     app = Application(posting_id=posting.id, profile_id=profile.id, stage="hired")
     app.events.append(ApplicationEvent(from_stage="offer", to_stage="hired", actor_id=hr.id,
-                                       at=dt.datetime(2020, 2, 20, 9, 0)))
+                                       at=dt.datetime.combine(on, dt.time(1, 0))))
     db.add(app)
     db.flush()
     return app
@@ -83,3 +85,40 @@ def introduced(db, agency, app):
     db.add(intro)
     db.flush()
     return intro
+
+
+def hired_on(db, app_id, on):
+    """Date an application's hire event (a hire made through the site is recorded at the real
+    time, while these tests run on a pinned 2020 business date)."""
+    for ev in db.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == app_id,
+                                                        ApplicationEvent.to_stage == "hired")):
+        ev.at = dt.datetime.combine(on, dt.time(1, 0))
+    if not db.scalar(select(ApplicationEvent.id).where(ApplicationEvent.application_id == app_id,
+                                                       ApplicationEvent.to_stage == "hired")):
+        db.add(ApplicationEvent(application_id=app_id, from_stage="offer", to_stage="hired",
+                                at=dt.datetime.combine(on, dt.time(1, 0))))
+    db.flush()
+
+
+def hire_records(api, hr, app_id, contract_on="2020-07-01", months=12, monthly="1200.00", makeup=None):
+    """The employer records the hire's labour contract and declares its social insurance."""
+    r = api(hr).post(f"/internships/hires/{app_id}/contract", {"signed_on": contract_on, "months": months})
+    assert r.status_code == 201, r.json
+    body = {"monthly_amount": monthly} | ({"makeup_paid_on": makeup} if makeup else {})
+    r = api(hr).post(f"/internships/hires/{app_id}/insurance", body)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def confirm_hire_records(api, cw, app_id):
+    """The caseworker checks the contract and the social insurance against the paperwork."""
+    for record in ("contract", "insurance"):
+        r = api(cw).post(f"/internships/hires/{app_id}/confirmation",
+                         {"record": record, "note": "核对了劳动合同原件和社保缴费记录"})
+        assert r.status_code == 200, r.json
+
+
+def confirm_agreement(api, db, profile, agreement_id):
+    """The intern confirms what the unit recorded."""
+    r = api(db.get(User, profile.user_id)).post(f"/internships/agreements/{agreement_id}/confirmation", {})
+    assert r.status_code == 200 and r.json["confirmation"]["state"] == "confirmed", r.json

@@ -116,7 +116,14 @@ def test_employer_to_caseworker(intern_server, page):  # noqa: F811
     card = page.locator("article[data-claim]", has_text=info["name"]).filter(has_text="9000.00")
     assert "可以批准" in card.locator("[data-test=decision]").inner_text()
     shot(page, "internships-06-review-queue")
-    card.locator("input[name=note]").first.fill("劳动合同及考勤材料齐全")
+    # The agreement the unit typed is not yet confirmed: approval waits, and says who confirms it.
+    assert "须由见习人员本人或经办人员确认" in card.locator("[data-test=awaiting]").inner_text()
+    card.locator("[data-test=awaiting] input[name=note]").fill("核对了劳动合同原件和考勤记录")
+    card.locator("[data-test=confirm-agreement]").click()
+    page.wait_for_load_state()
+    card = page.locator("article[data-claim]", has_text=info["name"]).filter(has_text="9000.00")
+    assert card.locator("[data-test=awaiting]").count() == 0
+    card.locator("form[action$=approve] input[name=note]").fill("劳动合同及考勤材料齐全")
     card.locator("[data-test=approve]").click()
     page.wait_for_load_state()
     page.goto(f"{base}/caseworker/claims?state=approved&lang=en")

@@ -17,7 +17,13 @@ from marketplace.internships import reminders as internship_reminders
 from marketplace.internships.models import InternshipAgreement, SubsidyClaim
 from marketplace.internships.tasks import reminders
 from marketplace.notifications.models import Notification
-from tests.internships.conftest import hire, introduced
+from tests.internships.conftest import (
+    confirm_agreement,
+    confirm_hire_records,
+    hire,
+    hire_records,
+    introduced,
+)
 from tests.internships.test_pages_flow import login
 
 
@@ -43,7 +49,7 @@ def test_a_claim_after_the_deadline_is_refused_with_the_reason(api, world, on_da
     assert r.status_code == 409 and "9000.00" in r.json["error"]["message"]["en"]  # nothing left to claim
 
 
-def test_approval_never_passes_what_was_earned(api, world, on_day):
+def test_approval_never_passes_what_was_earned(api, db, world, on_day):
     on_day("2020-06-01")
     ag = sign(api, world)
     first = api(world.hr).post("/internships/claims", {"agreement_id": ag}).json
@@ -58,6 +64,9 @@ def test_approval_never_passes_what_was_earned(api, world, on_day):
     assert r.status_code == 200 and r.json["state"] == "rejected"
     second = api(world.hr).post("/internships/claims", {"agreement_id": ag}).json
     assert second["amount"] == "3032.61"
+    r = api(world.cw).post(f"/internships/claims/{second['id']}/approve", {})
+    assert r.status_code == 422 and r.json["error"]["field"] == "facts"  # the intern has not confirmed yet
+    confirm_agreement(api, db, world.profile, ag)
     assert api(world.cw).post(f"/internships/claims/{second['id']}/approve", {}).json["state"] == "approved"
     assert api(world.cw).post(f"/internships/claims/{second['id']}/approve", {}).status_code == 409
     assert api(world.cw).post(f"/internships/claims/{second['id']}/pay").json["state"] == "paid"
@@ -132,30 +141,24 @@ def test_other_employers_and_districts_cannot_see_or_act(api, client, world, on_
     assert client.get("/caseworker/claims").status_code == 403
 
 
-def _hire_facts(**kw):
-    body = {"kind": "hiring_r6", "contract_on": "2020-07-01", "contract_months": 12,
-            "monthly_social_insurance": "1200.00", "social_insurance_paid": True, "hire_on": "2020-07-01"}
-    body.update(kw)
-    return body
-
-
 def test_hiring_subsidy_r6_once_and_exclusive_with_r7(api, db, make, world, on_day):
     on_day("2020-08-01")
-    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
-    r = api(world.hr).post("/internships/hire-claims", _hire_facts(application_id=job.id))
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 3, 1))
+    hire_records(api, world.hr, job.id, makeup="2020-07-10")
+    r = api(world.hr).post("/internships/hire-claims", {"kind": "hiring_r6", "application_id": job.id})
     assert r.status_code == 201, r.json
     assert r.json["amount"] == "3600.00" and r.json["rule"] == "R6" and r.json["flags"] == []
-    r = api(world.hr).post("/internships/hire-claims", _hire_facts(application_id=job.id))
+    assert r.json["facts"]["hire_on"] == "2020-03-01" and r.json["facts"]["contract_months"] == 12
+    r = api(world.hr).post("/internships/hire-claims", {"kind": "hiring_r6", "application_id": job.id})
     assert r.status_code == 409  # the same hire twice: paid once
     short = hire(db, make, world.org, world.hr, kind="job")
-    r = api(world.hr).post("/internships/hire-claims", _hire_facts(application_id=short.id, contract_months=6))
+    hire_records(api, world.hr, short.id, months=6)
+    r = api(world.hr).post("/internships/hire-claims", {"kind": "hiring_r6", "application_id": short.id})
     assert r.status_code == 422 and "12" in r.json["error"]["message"]["en"]
     world.org.is_epidemic_supply = True
     db.flush()
     on_day("2020-07-15")
-    r = api(world.hr).post("/internships/hire-claims", {"kind": "epidemic_r7", "application_id": job.id,
-                                                        "contract_months": 12, "hire_on": "2020-03-01",
-                                                        "makeup_insurance_on": "2020-07-10"})
+    r = api(world.hr).post("/internships/hire-claims", {"kind": "epidemic_r7", "application_id": job.id})
     assert r.status_code == 201, r.json
     assert r.json["amount"] == "1000.00"
     assert [f["code"] for f in r.json["flags"]] == ["exclusive_programmes"]
@@ -165,17 +168,18 @@ def test_referral_cap_of_the_agency(api, db, make, world, on_day):
     on_day("2020-07-15")
     world.org.is_epidemic_supply = True
     agency = make.user("agency")
-    job = hire(db, make, world.org, world.hr, kind="job")
+    job = hire(db, make, world.org, world.hr, kind="job", on=dt.date(2020, 3, 1))
+    hire_records(api, world.hr, job.id, contract_on="2020-03-01", makeup="2020-07-10")
     db.add(SubsidyClaim(kind="referral_r7", organisation_id=agency.organisation_id, profile_id=job.profile_id,
                         state="paid", amount=Decimal("99900.00"), created_by_id=agency.id))
     db.flush()
-    body = {"kind": "referral_r7", "application_id": job.id, "contract_months": 12, "hire_on": "2020-03-01",
-            "makeup_insurance_on": "2020-07-10"}
+    body = {"kind": "referral_r7", "application_id": job.id}
     introduced(db, agency, job)
     r = api(agency).post("/internships/hire-claims", body)
     assert r.status_code == 201 and r.json["amount"] == "100.00"
     assert "100000.00" in r.json["reason_en"]
-    other = hire(db, make, world.org, world.hr, kind="job")
+    other = hire(db, make, world.org, world.hr, kind="job", on=dt.date(2020, 3, 1))
+    hire_records(api, world.hr, other.id, contract_on="2020-03-01", makeup="2020-07-10")
     introduced(db, agency, other)
     r = api(agency).post("/internships/hire-claims", dict(body, application_id=other.id))
     assert r.status_code == 422 and "cap" in r.json["error"]["message"]["en"]
@@ -196,9 +200,9 @@ def test_fraud_flags_say_why(api, db, make, world, on_day):
     assert [f["code"] for f in r.json["flags"]] == ["overlapping_internships"]
     assert "另一家公司" in r.json["flags"][0]["zh"]
     # A hiring claim whose contract predates the internship at the same unit.
-    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
-    r = api(world.hr).post("/internships/hire-claims", _hire_facts(application_id=job.id, contract_on="2020-02-01",
-                                                                    hire_on="2020-02-01"))
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 2, 1))
+    hire_records(api, world.hr, job.id, contract_on="2020-02-01")
+    r = api(world.hr).post("/internships/hire-claims", {"kind": "hiring_r6", "application_id": job.id})
     codes = [f["code"] for f in r.json["flags"]]
     assert "contract_before_start" in codes
     # The same person claimed for the internship subsidy by two units.
@@ -215,14 +219,21 @@ def test_fraud_flags_say_why(api, db, make, world, on_day):
 def test_reviewer_page_shows_flags_and_decision(client, api, db, make, world, on_day):
     on_day("2020-06-01")
     ag = sign(api, world)
-    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
-    api(world.hr).post("/internships/hire-claims", _hire_facts(application_id=job.id, contract_on="2020-02-01",
-                                                                hire_on="2020-02-01"))
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 2, 1))
+    hire_records(api, world.hr, job.id, contract_on="2020-02-01")
+    api(world.hr).post("/internships/hire-claims", {"kind": "hiring_r6", "application_id": job.id})
     api(world.hr).post("/internships/claims", {"agreement_id": ag})
     login(client, world.cw)
     page = client.get("/caseworker/claims")
     assert "劳动合同日期2020-02-01早于该单位见习协议" in page.text and "可以批准" in page.text
     assert "contract date 2020-02-01 is before" in client.get("/caseworker/claims?lang=en").text
+    # the records beside the claim, shown as declared, and the caseworker confirms them there
+    assert "已申报 1200.00 元/月" in page.text and 'data-test="confirm-insurance"' in page.text
+    hire_claim = db.scalar(select(SubsidyClaim).where(SubsidyClaim.application_id == job.id))
+    r = client.post(f"/caseworker/claims/{hire_claim.id}/confirm/insurance", data={"note": ""})
+    assert r.status_code == 303  # what was checked is required
+    r = client.post(f"/caseworker/claims/{hire_claim.id}/confirm/insurance", data={"note": "核对了社保缴费明细"})
+    assert r.status_code == 302 and 'data-test="confirm-insurance"' not in client.get("/caseworker/claims").text
 
 
 def test_exports_mask_id_numbers(api, db, make, world, on_day, cipher, client):
@@ -274,9 +285,10 @@ def test_the_task_runs_through_celery(app, db, world, api, on_day):
 
 def test_a_late_r7_application_needs_the_caseworkers_justification(api, db, make, world, on_day):
     world.org.is_epidemic_supply = True
-    job = hire(db, make, world.org, world.hr, kind="job")
-    body = {"kind": "epidemic_r7", "application_id": job.id, "contract_months": 12, "hire_on": "2020-03-01",
-            "makeup_insurance_on": "2020-07-10"}
+    job = hire(db, make, world.org, world.hr, kind="job", on=dt.date(2020, 3, 1))
+    on_day("2020-07-15")
+    hire_records(api, world.hr, job.id, contract_on="2020-03-01", makeup="2020-07-10")
+    body = {"kind": "epidemic_r7", "application_id": job.id}
     on_day("2020-06-20")  # the window opens when the epidemic is declared over (2020-07-01)
     r = api(world.hr).post("/internships/hire-claims", body)
     assert r.status_code == 422 and "not yet open" in r.json["error"]["message"]["en"]
@@ -287,6 +299,7 @@ def test_a_late_r7_application_needs_the_caseworkers_justification(api, db, make
     claim = r.json["id"]
     r = api(world.cw).post(f"/internships/claims/{claim}/approve", {})
     assert r.status_code == 422 and "refused in principle" in r.json["error"]["message"]["en"]
+    confirm_hire_records(api, world.cw, job.id)
     r = api(world.cw).post(f"/internships/claims/{claim}/approve", {"note": "企业补缴社保手续延误，经核实属实"})
     assert r.status_code == 200 and r.json["state"] == "approved"
     assert "企业补缴社保手续延误" in r.json["reason_zh"]
@@ -294,17 +307,43 @@ def test_a_late_r7_application_needs_the_caseworkers_justification(api, db, make
 
 def test_hiring_claim_from_the_claims_page(client, db, make, world, on_day):
     on_day("2020-08-01")
-    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job")
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 7, 1))
     login(client, world.hr)
     page = client.get("/employer/claims")
     assert page.status_code == 200 and "申领吸纳就业补贴" in page.text
-    r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(job.id),
-                                              "contract_on": "2020-07-01", "contract_months": "12",
-                                              "monthly_social_insurance": "1200.00", "social_insurance_paid": "1",
-                                              "hire_on": "2020-07-01"})
+    assert 'data-test="hire-on">2020-07-01<' in page.text  # the hire date is the recorded one
+    assert client.post(f"/employer/hires/{job.id}/contract", data={"signed_on": "2020-07-01",
+                                                                   "months": "12"}).status_code == 302
+    assert client.post(f"/employer/hires/{job.id}/insurance", data={"monthly_amount": "1200.00"}).status_code == 302
+    page = client.get("/employer/claims")
+    assert "已申报" in page.text and "待确认" in page.text  # shown as declared, awaiting confirmation
+    r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(job.id)})
     assert r.status_code == 302
     page = client.get("/employer/claims")
     assert "3600.00" in page.text and "已提交" in page.text
-    r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(job.id),
-                                              "contract_months": "12"})
-    assert r.status_code == 422 and "劳动合同签订日期" in r.text
+    unrecorded = hire(db, make, world.org, world.hr, kind="job")
+    r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(unrecorded.id)})
+    assert r.status_code == 409 and "劳动合同尚未登记" in r.text
+
+
+def test_an_older_claim_on_typed_facts_waits_for_the_records(api, db, make, world, on_day):
+    """A claim submitted before claims were built on records (its facts typed) is still shown
+    and reviewed; it is approved on the records once they exist and are confirmed."""
+    on_day("2020-08-01")
+    job = hire(db, make, world.org, world.hr, profile=world.profile, kind="job", on=dt.date(2020, 7, 1))
+    old = SubsidyClaim(kind="hiring_r6", organisation_id=world.org.id, profile_id=world.profile.id,
+                       application_id=job.id, state="submitted", amount=Decimal("6000.00"), rule="R6",
+                       facts={"hire_on": "2020-03-01", "contract_on": "2020-07-01", "contract_months": 12,
+                              "monthly_social_insurance": "2000.00"}, submitted_on=dt.date(2020, 7, 20),
+                       created_by_id=world.hr.id)
+    db.add(old)
+    db.flush()
+    r = api(world.cw).get(f"/internships/claims/{old.id}")
+    assert r.status_code == 200 and r.json["review"]["allowed"] is False
+    assert "labour contract of this hire is not recorded" in r.json["review"]["reason_en"]
+    assert api(world.cw).post(f"/internships/claims/{old.id}/approve", {}).status_code == 409
+    hire_records(api, world.hr, job.id)
+    confirm_hire_records(api, world.cw, job.id)
+    r = api(world.cw).post(f"/internships/claims/{old.id}/approve", {})
+    assert r.status_code == 200 and r.json["state"] == "approved" and r.json["amount"] == "3600.00"  # not 6000.00
+    assert r.json["facts"]["hire_on"] == "2020-07-01" and r.json["facts"]["monthly_social_insurance"] == "1200.00"

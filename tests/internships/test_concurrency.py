@@ -23,8 +23,16 @@ from marketplace.core.models import (
 )
 from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
-from marketplace.internships import claims, introductions, review
-from marketplace.internships.models import InternshipAgreement, Introduction, SubsidyClaim
+from marketplace.internships import claims, facts, introductions, review
+from marketplace.internships.models import (
+    FactConfirmation,
+    InsuranceDeclaration,
+    InternshipAgreement,
+    Introduction,
+    LabourContract,
+    Overpayment,
+    SubsidyClaim,
+)
 from marketplace.notifications.models import Notification
 from tests.conftest import PG_URL, Factories
 from tests.races import race
@@ -57,6 +65,17 @@ def committed(app, cipher):
             apps.append(a)
         s.flush()
         ag = internships.create_agreement(s, hr, "fushun-2020", apps[0].id, dt.date(2020, 3, 1), 6)
+        # What claims rest on, confirmed by a caseworker (issue 13, finding 3): the agreement, and
+        # the job hire's contract and social insurance.
+        facts.add_confirmation(s, cws[0], "agreement", ag, "confirmed", "核对了考勤记录")
+        contract = LabourContract(application_id=apps[1].id, organisation_id=org.id, profile_id=prof.id,
+                                  signed_on=dt.date(2020, 7, 1), months=12)
+        insurance = InsuranceDeclaration(application_id=apps[1].id, organisation_id=org.id, profile_id=prof.id,
+                                         monthly_amount=Decimal("1200.00"))
+        s.add_all([contract, insurance])
+        s.flush()
+        facts.add_confirmation(s, cws[0], "contract", contract, "confirmed", "核对了合同原件")
+        facts.add_confirmation(s, cws[0], "insurance", insurance, "confirmed", "核对了社保缴费明细")
         ids = dict(org=org.id, hr=hr.id, cws=[c.id for c in cws], profile=prof.id, agreement=ag.id,
                    job_app=apps[1].id, postings=[posting.id, job.id], apps=[a.id for a in apps])
         s.commit()
@@ -66,7 +85,13 @@ def committed(app, cipher):
         s.execute(delete(AuditEntry).where(AuditEntry.entity == "subsidy_claim", AuditEntry.entity_id.in_(claim_ids)))
         s.execute(delete(AuditEntry).where(AuditEntry.entity == "internship_agreement",
                                            AuditEntry.entity_id == ids["agreement"]))
+        s.execute(delete(Overpayment).where(Overpayment.organisation_id == ids["org"]))
         s.execute(delete(SubsidyClaim).where(SubsidyClaim.organisation_id == ids["org"]))
+        s.execute(delete(FactConfirmation).where(FactConfirmation.by_id.in_(ids["cws"])))
+        s.execute(delete(AuditEntry).where(AuditEntry.entity.in_(("agreement_facts", "contract_facts", "insurance_facts")),
+                                           AuditEntry.actor_id.in_(ids["cws"])))
+        s.execute(delete(LabourContract).where(LabourContract.organisation_id == ids["org"]))
+        s.execute(delete(InsuranceDeclaration).where(InsuranceDeclaration.organisation_id == ids["org"]))
         s.execute(delete(InternshipAgreement).where(InternshipAgreement.id == ids["agreement"]))
         s.execute(delete(Application).where(Application.id.in_(ids["apps"])))
         s.execute(delete(Posting).where(Posting.id.in_(ids["postings"])))
@@ -115,18 +140,42 @@ def test_an_employer_double_submitting_is_paid_once(committed):
 
 def test_a_hiring_claim_double_submitted_is_paid_once(committed):
     engine, ids = committed
-    facts = {"contract_on": "2020-07-01", "contract_months": 12, "monthly_social_insurance": "1200.00",
-             "social_insurance_paid": True, "hire_on": "2020-07-01"}
 
-    def submit(s, i):
+    def submit(s, i):  # the facts are the records' (the fixture's contract and insurance)
         return claims.create_hire_claim(s, s.get(User, ids["hr"]), "fushun-2020", "hiring_r6", ids["job_app"],
-                                        facts, dt.date(2020, 8, 1)).amount
+                                        {}, dt.date(2020, 8, 1)).amount
 
     results = race(engine, submit)
     assert [r for r in results if isinstance(r, Decimal)] == [Decimal("3600.00")], results
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(SubsidyClaim).where(
             SubsidyClaim.application_id == ids["job_app"])) == 1
+
+
+def test_two_approvals_at_once_offset_an_overpayment_once(committed):
+    """An open overpayment of the organisation and two of its claims approved at the same
+    moment: it is withheld once, from one of them."""
+    engine, ids = committed
+    with Session(engine) as s:
+        hr = s.get(User, ids["hr"])
+        first = claims.create_internship_claim(s, hr, ids["agreement"], dt.date(2020, 6, 1))
+        second = claims.create_hire_claim(s, hr, "fushun-2020", "hiring_r6", ids["job_app"], {}, dt.date(2020, 8, 1))
+        s.add(Overpayment(organisation_id=ids["org"], profile_id=ids["profile"], claim_id=first.id, rule="R2",
+                          amount=Decimal("100.00"), outstanding=Decimal("100.00"), cause="outcome"))
+        claim_ids = [first.id, second.id]
+        s.commit()
+
+    def approve(s, i):
+        return review.approve_claim(s, s.get(User, ids["cws"][i]), claim_ids[i], "fushun-2020", dt.date(2020, 8, 2),
+                                    "核对无误").withheld
+
+    results = race(engine, approve)
+    assert sorted(results) == [Decimal("0.00"), Decimal("100.00")], results
+    with Session(engine) as s:
+        op = s.scalars(select(Overpayment).where(Overpayment.organisation_id == ids["org"])).one()
+        assert op.state == "settled" and op.outstanding == 0 and len(op.offsets) == 1
+        s.execute(delete(AuditEntry).where(AuditEntry.entity == "overpayment", AuditEntry.entity_id == op.id))
+        s.commit()
 
 
 def test_an_introduction_sent_twice_at_once_is_recorded_once(committed, cipher):

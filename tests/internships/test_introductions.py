@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from marketplace import clock
 from marketplace.core.models import Application, AuditEntry, User
@@ -14,7 +15,7 @@ from marketplace.fairs.models import Booth, Fair, Interview
 from marketplace.internships import introductions
 from marketplace.internships.models import Introduction
 from marketplace.notifications.models import Notification
-from tests.internships.conftest import graduate
+from tests.internships.conftest import graduate, hire_records, hired_on
 
 
 def _hire_through_the_api(api, world, person_user, posting_id):
@@ -24,12 +25,15 @@ def _hire_through_the_api(api, world, person_user, posting_id):
     app_id = r.json["id"]
     r = api(world.hr).post(f"/applications/{app_id}/stage", {"stage": "hired", "note": "录用"})
     assert r.status_code == 200 and r.json["stage"] == "hired", r.json
+    # The referral claim reads the employer's records: the hire (dated in the epidemic window),
+    # the contract and the make-up social insurance.
+    hired_on(object_session(world.org), app_id, dt.date(2020, 3, 1))
+    hire_records(api, world.hr, app_id, contract_on="2020-03-01", makeup="2020-07-10")
     return app_id
 
 
 def _claim(api, agency, app_id, **kw):
-    body = {"kind": "referral_r7", "application_id": app_id, "contract_months": 12, "hire_on": "2020-03-01",
-            "makeup_insurance_on": "2020-07-10"}
+    body = {"kind": "referral_r7", "application_id": app_id}
     body.update(kw)
     return api(agency).post("/internships/hire-claims", body)
 

@@ -2,6 +2,7 @@
 that carry the numbers, the refusal that says why, and the hire offered for the claim."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from marketplace.core.models import Application, User
 from marketplace.internships.models import SubsidyClaim
 from marketplace.notifications.models import Notification
-from tests.internships.conftest import graduate
+from tests.internships.conftest import graduate, hired_on
 from tests.internships.test_pages_flow import login
 
 
@@ -53,6 +54,13 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     app = db.scalar(select(Application).where(Application.profile_id == person.id))
     app.stage = "hired"
     db.flush()
+    # the employer's records the referral subsidy is computed from: the hire, the contract, the insurance
+    hired_on(db, app.id, dt.date(2020, 3, 1))
+    login(client, world.hr)
+    assert client.post(f"/employer/hires/{app.id}/contract", data={"signed_on": "2020-03-01",
+                                                                   "months": "12"}).status_code == 302
+    assert client.post(f"/employer/hires/{app.id}/insurance", data={"monthly_amount": "980.00",
+                                                                    "makeup_paid_on": "2020-07-10"}).status_code == 302
 
     login(client, agency)
     page = client.get("/agency/introductions")
@@ -60,8 +68,7 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     page = client.get(f"/employer/claims?kind=referral_r7&application_id={app.id}")
     assert f'<option value="{app.id}" selected>赵推荐 · 消毒液灌装工' in page.text
     assert "资金来源（R7）" in page.text and "工业企业结构调整专项奖补资金" in page.text
-    r = client.post("/employer/claims", data={"kind": "referral_r7", "application_id": app.id, "contract_months": "12",
-                                              "hire_on": "2020-03-01", "makeup_insurance_on": "2020-07-10",
+    r = client.post("/employer/claims", data={"kind": "referral_r7", "application_id": app.id,
                                               "funding_source": "industrial_restructuring_fund"})
     assert r.status_code == 302, r.text
     claim = db.scalar(select(SubsidyClaim).where(SubsidyClaim.application_id == app.id))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from marketplace.core.models import AuditEntry
+from marketplace.core.models import AuditEntry, User
 from marketplace.internships.models import InternshipAgreement, SubsidyClaim
 
 
@@ -58,6 +58,19 @@ def test_section_6_example_through_the_pages(client, db, world, on_day):
     login(client, world.cw)
     queue = client.get("/caseworker/claims")
     assert queue.status_code == 200 and "6016.30" in queue.text and "R4" in queue.text
+    # What the unit typed (start, pause, contract date) is not confirmed yet: approval waits and says who confirms.
+    assert "须由见习人员本人或经办人员确认" in queue.text
+    r = client.post(f"/caseworker/claims/{first.id}/approve", data={"note": "材料齐全"})
+    assert r.status_code == 303 and first.state == "submitted"
+
+    # The intern sees the records on their page and confirms them.
+    login(client, db.get(User, world.profile.user_id))
+    mine = client.get("/me/internship-records")
+    assert mine.status_code == 200 and "2020-03-01" in mine.text and "2020-04-10" in mine.text and "待确认" in mine.text
+    r = client.post("/me/internship-records", data={"record": "agreement", "record_id": ag.id, "verdict": "confirmed"})
+    assert r.status_code == 302 and "已确认" in client.get("/me/internship-records").text
+
+    login(client, world.cw)
     for c in (first, top_up):
         assert client.post(f"/caseworker/claims/{c.id}/approve", data={"note": "材料齐全"}).status_code == 302
     approved = db.scalars(select(SubsidyClaim.amount).where(SubsidyClaim.agreement_id == ag.id,

@@ -31,6 +31,7 @@ import csv
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -43,7 +44,7 @@ from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims as internship_claims
-from marketplace.internships.models import Introduction
+from marketplace.internships.models import Introduction, Overpayment
 from marketplace.notifications.models import Notification
 from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
@@ -225,11 +226,12 @@ MATRIX: dict[str, dict] = {
     "POST /internships/agreements":                     row("d    d    o    h    h    d    d    d    d",
         body=lambda w: {"application_id": w.app_i.id, "start_on": "2020-03-01", "period_months": 6}),
     "GET /internships/agreements/<int:agreement_id>":   row("d    d    o    h    h    o    h    d    o"),
+    # the unit records; a caseworker of the district (or an admin) corrects, with a note (issue 13, finding 5)
     "POST /internships/agreements/<int:agreement_id>/interruptions":
-                                                        row("d    d    o    h    h    d    d    d    d",
+                                                        row("d    d    o    h    h    o    h    d    o",
         body=lambda w: {"from_on": "2020-04-01", "last_day_off": "2020-04-10", "reason": "sick_leave"}),
     "POST /internships/agreements/<int:agreement_id>/outcome":
-                                                        row("d    d    o    h    h    d    d    d    d",
+                                                        row("d    d    o    h    h    o    h    d    o",
         body=lambda w: {"kind": "left", "on": "2020-05-31"}),
     "GET /internships/claims":                          row("d    d    o    e    e    o    e    d    o",
         lists=("claim_a",)),
@@ -242,6 +244,30 @@ MATRIX: dict[str, dict] = {
                         "contract_months": 12, "monthly_social_insurance": "800.00", "submit": False},
         bodies={"agency": lambda w: {"kind": "referral_r7", "application_id": w.app_i.id, "hire_on": "2020-03-01",
                                      "contract_months": 12, "makeup_insurance_on": "2020-07-10", "submit": False}}),
+    # issue 13, finding 3: the records a claim rests on (A's intern hire), confirmed by the person they are about
+    # (person A is not A's intern: hidden) or a caseworker of the district; the unit cannot confirm its own
+    "POST /internships/agreements/<int:agreement_id>/confirmation":
+                                                        row("d    h    d    d    d    o    h    d    o",
+        body=lambda w: {"note": "核对了考勤记录"}),
+    "GET /internships/hires/<int:application_id>/records":
+                                                        row("d    h    o    h    h    o    h    d    o",
+        ids={"application_id": "app_i"}),
+    "POST /internships/hires/<int:application_id>/contract":
+                                                        row("d    d    o    h    h    o    h    d    o",
+        ids={"application_id": "app_i"}, body=lambda w: {"signed_on": "2020-03-01", "months": 12, "note": "核对原件"}),
+    "POST /internships/hires/<int:application_id>/insurance":
+                                                        row("d    d    o    h    h    o    h    d    o",
+        ids={"application_id": "app_i"}, body=lambda w: {"monthly_amount": "800.00", "note": "核对缴费记录"}),
+    "POST /internships/hires/<int:application_id>/confirmation":
+                                                        row("d    h    d    d    d    o    h    d    o",
+        ids={"application_id": "app_i"}, body=lambda w: {"record": "contract", "note": "核对合同原件"}),
+    "GET /me/internship-records":                       row("d    o    d    d    d    d    d    d    d"),
+    # finding 5: A's overpayment, seen by A and the district, recovered by the district's caseworker
+    "GET /internships/overpayments":                    row("d    d    o    e    e    o    e    d    o",
+        lists=("op_a",)),
+    "POST /internships/overpayments/<int:overpayment_id>/recovery":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        ids={"overpayment_id": "op_a"}, body=lambda w: {"action": "mark", "note": "书面通知单位退回"}),
     # R15: person A claims for themselves, a caseworker of A's district for A; the facts come from A's records
     "GET /internships/hubei-claims":                    row("d    o    d    d    d    o    o    d    o"),
     "POST /internships/hubei-claims":                   row("d    o    d    d    d    o    h    d    o",
@@ -385,6 +411,9 @@ def world(app, db, make, cipher):
     db.flush()
     ag_a = internships.create_agreement(db, hr_a, "fushun-2020", app_i.id, dt.date(2020, 3, 1), 6, INTERNSHIPS_TODAY)
     claim_a = internship_claims.create_internship_claim(db, hr_a, ag_a.id, INTERNSHIPS_TODAY, submit=True)
+    op_a = Overpayment(organisation_id=org_a.id, profile_id=prof_i.id, claim_id=claim_a.id, agreement_id=ag_a.id,
+                       rule="R2", amount=Decimal("100.00"), outstanding=Decimal("100.00"), cause="outcome")
+    db.add(op_a)
 
     # welfare: registered at the desk two months ago (which makes this month's follow-up), hard to employ
     reg_a = registrations.register(db, cw_x, profile_id=prof_a.id, basis="residence", district="望花区",
@@ -417,7 +446,7 @@ def world(app, db, make, cipher):
     db.flush()
     yield SimpleNamespace(users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
-                          app_i=app_i, ag_a=ag_a, claim_a=claim_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
+                          app_i=app_i, ag_a=ag_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
                           pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a)
     extra.clear()
     extra.update(saved)
