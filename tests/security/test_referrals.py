@@ -58,12 +58,16 @@ def _apply_and_hire(call, db, w, profile):
     db.execute(update(ApplicationEvent).where(ApplicationEvent.application_id == app_id,
                                               ApplicationEvent.to_stage == "hired")
                .values(at=dt.datetime(2020, 3, 1, 9, 0)))
+    # the employer records the contract and the make-up social insurance the claim is built on
+    assert call(w.hr, "post", f"/internships/hires/{app_id}/contract",
+                {"signed_on": "2020-03-01", "months": 12}).status_code == 201
+    assert call(w.hr, "post", f"/internships/hires/{app_id}/insurance",
+                {"monthly_amount": "1200.00", "makeup_paid_on": "2020-07-10"}).status_code == 201
     return app_id
 
 
 def _claim(call, agency, app_id, **extra):
-    body = {"kind": "referral_r7", "application_id": app_id, "contract_months": 12, "hire_on": "2020-03-01",
-            "makeup_insurance_on": "2020-07-10"}
+    body = {"kind": "referral_r7", "application_id": app_id}
     return call(agency, "post", "/internships/hire-claims", dict(body, **extra))
 
 
