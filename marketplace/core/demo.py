@@ -110,7 +110,8 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
         org = Organisation(name=name, org_type=_org_type(name, kinds), district=district, credit_code=_credit_code(name),
                            industry=_industry(next(p["title"] for p in data["postings"] if p["employer"] == name)),
                            is_internship_base="internship" in kinds,
-                           internship_base_since_on=dt.date(2019, 6, 1) if "internship" in kinds else None)
+                           internship_base_since_on=dt.date(2019, 6, 1) if "internship" in kinds else None,
+                           verification_status="verified")  # the demo's organisations are loaded as verified
         session.add(org)
         session.flush()
         orgs[name] = org

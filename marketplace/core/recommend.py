@@ -25,6 +25,7 @@ from marketplace.core.matchdata import posting_data, profile_data, profiles_data
 from marketplace.core.models import Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile
+from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
 from matching import Ranker
 
@@ -172,6 +173,7 @@ def candidates(session: Session, rt, actor: User, posting_id: int, offset: int =
     today = today or clock.today()
     if actor.role in ("employer", "agency"):
         posting = own_posting(session, actor, posting_id)
+        require_verified(actor)
     elif actor.role in ("caseworker", "admin"):
         posting = get_posting(session, actor, posting_id)
     else:
