@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.core import accounts, applications, screens, searching
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
 from marketplace.core.pages.common import bp, norm, safe_next
+from marketplace.core.pages.verification import ask_form_data
 from marketplace.core.schemas import RegisterEmployer, RegisterPerson, validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime, settings
@@ -100,8 +101,8 @@ def _register(employer: bool):
             "display_name": f.get("display_name", ""), "locale": current_lang()}
     try:
         if employer:
-            data["organisation"] = {k: f.get(f"organisation.{k}", "") for k in
-                                    ("name", "org_type", "industry", "district", "credit_code")}
+            data["organisation"] = dict(ask_form_data(f, "organisation."), **{
+                k: f.get(f"organisation.{k}", "") for k in ("name", "industry", "district", "credit_code")})
             user = accounts.register_employer(db(), validate(RegisterEmployer, data))
         else:
             user = accounts.register_person(db(), validate(RegisterPerson, data))
