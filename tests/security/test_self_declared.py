@@ -14,6 +14,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import select
 
+from marketplace.core import demo as core_demo
+from marketplace.core import verification
 from marketplace.core.models import AuditEntry, Organisation, OrganisationVerification, User
 from marketplace.idcodes import credit_code_check_char
 
@@ -291,3 +293,13 @@ def test_an_organisation_awaiting_reverification_keeps_working_until_refused(cli
     db.refresh(draft)
     assert draft.status == "closed"
     assert client.get("/api/v1/search/profiles", headers=h).status_code == 403
+
+
+def test_the_demo_loads_its_organisations_verified_and_one_registrant_in_the_queue(db, cipher):
+    core_demo.load(db, cipher)
+    statuses = dict(db.execute(select(Organisation.name, Organisation.verification_status)).all())
+    assert statuses.pop(core_demo.PENDING_ORG) == "pending"
+    assert statuses and set(statuses.values()) == {"verified"}
+    cw = db.scalar(select(User).where(User.username == "caseworker"))
+    queued = db.scalars(verification.queue(cw)).all()
+    assert [r.organisation.name for r in queued] == [core_demo.PENDING_ORG] and queued[0].documents
