@@ -303,3 +303,23 @@ def test_the_demo_loads_its_organisations_verified_and_one_registrant_in_the_que
     cw = db.scalar(select(User).where(User.username == "caseworker"))
     queued = db.scalars(verification.queue(cw)).all()
     assert [r.organisation.name for r in queued] == [core_demo.PENDING_ORG] and queued[0].documents
+
+
+def test_a_self_declared_hr_agency_introduces_no_one_until_verified_and_stops_when_revoked(client, db, make):
+    reg = _register(client, 3, org_type="hr_agency", documents=[{"name": "人力资源服务许可证", "number": "2104002019001"}])
+    h = reg["h"]
+    posting, person = make.posting(), make.profile(published=True)
+    intro = {"profile_id": person.id, "posting_id": posting.id, "note": "住得近"}
+    assert client.post("/api/v1/introductions", json=intro, headers=h).status_code == 403
+    cw = make.token(make.user("caseworker", district="望花区"))
+    org_id = reg["org"]["id"]
+    assert client.post(f"/api/v1/organisations/{org_id}/verification/verify", headers=cw,
+                       json={"checked": "人力资源服务许可证原件 2104002019001"}).status_code == 200
+    assert client.get("/api/v1/me", headers=h).json["role"] == "agency"
+    assert client.post("/api/v1/introductions", json=intro, headers=h).status_code == 201
+    assert client.post(f"/api/v1/organisations/{org_id}/verification/revoke", headers=cw,
+                       json={"reason": "许可证已注销"}).status_code == 200
+    me = client.get("/api/v1/me", headers=h).json
+    assert (me["role"], me["organisation"]["org_type"]) == ("employer", "enterprise")
+    roles = db.scalars(select(AuditEntry.after).where(AuditEntry.entity == "user", AuditEntry.action == "role")).all()
+    assert {"role": "agency"} in roles and {"role": "employer"} in roles
