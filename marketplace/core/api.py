@@ -12,7 +12,6 @@ from marketplace.core.schemas import (
     Credentials,
     PostingIn,
     ProfileIn,
-    ReasonIn,
     RegisterEmployer,
     RegisterPerson,
     StaffIn,
@@ -20,8 +19,6 @@ from marketplace.core.schemas import (
     Strict,
     UserIn,
     UserPatch,
-    VerificationAsk,
-    VerifyIn,
 )
 from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.policy import calculate_internship_json
@@ -98,58 +95,6 @@ def admin_create(actor, data):
            body=UserPatch)
 def admin_update(actor, user_id, data):
     return accounts.user_to_dict(accounts.admin_update_user(db(), actor, user_id, data))
-
-
-# --- verification of organisations ----------------------------------------------------
-
-@api_route(bp, "/organisations/me/verification", roles=EMPLOYER,
-           summary="My organisation's verification: where it stands, and its requests with their decisions")
-def my_verification(actor):
-    return verification.my_status(db(), actor)
-
-
-@api_route(bp, "/organisations/me/verification", ["POST"], EMPLOYER,
-           "Ask (again) for the service to verify my organisation's type and flags, naming the documents",
-           body=VerificationAsk)
-def ask_verification(actor, data):
-    return verification.request_to_dict(verification.ask(db(), actor, data)), 201
-
-
-@api_route(bp, "/organisations/verifications", roles=("caseworker", "admin"),
-           summary="Organisations awaiting verification (a caseworker: their district's)", paginated=True,
-           query={"status": ("string", "pending (default), verified, refused, revoked"),
-                  "district": ("string", "an admin's filter")})
-def verification_queue(actor):
-    status = choice_arg("status", ("pending", "verified", "refused", "revoked", "superseded")) or "pending"
-    return paged(verification.queue(actor, status, choice_arg("district", DISTRICTS)),
-                 verification.queue_item_to_dict)
-
-
-@api_route(bp, "/organisations/<int:organisation_id>/verification", roles=("caseworker", "admin"),
-           summary="One organisation's verification: credit code, facts, requests and the documents named")
-def organisation_verification(actor, organisation_id):
-    return verification.status_to_dict(db(), verification.organisation_for_review(db(), actor, organisation_id))
-
-
-@api_route(bp, "/organisations/<int:organisation_id>/verification/verify", ["POST"], ("caseworker", "admin"),
-           "Verify the pending request: record what was checked and set the facts (default: as asked)",
-           body=VerifyIn)
-def verify_organisation(actor, organisation_id, data):
-    return verification.request_to_dict(verification.verify(db(), actor, organisation_id, data))
-
-
-@api_route(bp, "/organisations/<int:organisation_id>/verification/refuse", ["POST"], ("caseworker", "admin"),
-           "Refuse the pending request, with the reason the organisation reads", body=ReasonIn)
-def refuse_organisation(actor, organisation_id, data):
-    return verification.request_to_dict(verification.refuse(db(), actor, organisation_id, data))
-
-
-@api_route(bp, "/organisations/<int:organisation_id>/verification/revoke", ["POST"], ("caseworker", "admin"),
-           "Withdraw a verification, with the reason: the facts fall back and published postings close",
-           body=ReasonIn)
-def revoke_organisation(actor, organisation_id, data):
-    verification.revoke(db(), actor, organisation_id, data)
-    return verification.status_to_dict(db(), verification.organisation_for_review(db(), actor, organisation_id))
 
 
 # --- profiles -------------------------------------------------------------------------
