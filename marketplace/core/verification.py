@@ -233,13 +233,22 @@ def revoke(session: Session, actor: User, organisation_id: int, data: ReasonIn) 
                        field="status")
     before = dict(_facts(org), verification_status=org.verification_status)
     now = utcnow()
+    revoked = False
     for req in session.scalars(select(OrganisationVerification).where(
             OrganisationVerification.organisation_id == org.id,
             OrganisationVerification.status.in_(("verified", "pending")))):
         if req.status == "verified":
             req.status, req.revoked_by_id, req.revoked_at, req.reason = "revoked", actor.id, now, data.reason
+            revoked = True
         else:
             req.status, req.decided_by_id, req.decided_at, req.reason = "refused", actor.id, now, data.reason
+    if not revoked:  # facts with no verification on record (e.g. loaded): the revocation is recorded all the same
+        session.add(OrganisationVerification(
+            organisation_id=org.id, origin="revoke", requested_at=now, requested_org_type=org.org_type,
+            requested_internship_base=org.is_internship_base,
+            requested_internship_base_since_on=org.internship_base_since_on,
+            requested_epidemic_supply=org.is_epidemic_supply, documents=[], status="revoked", granted=_facts(org),
+            revoked_by_id=actor.id, revoked_at=now, reason=data.reason))
     _set_facts(session, actor, org, PLAIN)
     org.verification_status = "revoked"
     _close_postings(session, actor, org)

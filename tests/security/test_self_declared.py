@@ -17,6 +17,7 @@ from sqlalchemy import select
 from marketplace.core import demo as core_demo
 from marketplace.core import verification
 from marketplace.core.models import AuditEntry, Organisation, OrganisationVerification, User
+from marketplace.fairs.models import Booth, Fair
 from marketplace.idcodes import credit_code_check_char
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -323,3 +324,23 @@ def test_a_self_declared_hr_agency_introduces_no_one_until_verified_and_stops_wh
     assert (me["role"], me["organisation"]["org_type"]) == ("employer", "enterprise")
     roles = db.scalars(select(AuditEntry.after).where(AuditEntry.entity == "user", AuditEntry.action == "role")).all()
     assert {"role": "agency"} in roles and {"role": "employer"} in roles
+
+
+def test_a_revoked_organisations_fair_booth_no_longer_ranks_people(client, db, make):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    posting = make.posting(organisation=org, created_by=hr)
+    fair = Fair(organiser_id=make.user("organiser").id, name="秋季双选会", mode="both", held_on=dt.date(2020, 9, 1),
+                venue="抚顺市人才市场", slots=["09:00-09:30"], status="open")
+    db.add(fair)
+    db.flush()
+    booth = Booth(fair_id=fair.id, organisation_id=org.id, status="approved", posting_ids=[posting.id], place="A1",
+                  created_by_id=hr.id)
+    db.add(booth)
+    db.flush()
+    h = make.token(hr)
+    assert client.get(f"/api/v1/fairs/{fair.id}/booths/{booth.id}/ranking", headers=h).status_code == 200
+    assert client.post(f"/api/v1/organisations/{org.id}/verification/revoke", json={"reason": "营业执照已吊销"},
+                       headers=make.token(make.user("caseworker", district="望花区"))).status_code == 200
+    r = client.get(f"/api/v1/fairs/{fair.id}/booths/{booth.id}/ranking", headers=h)
+    assert r.status_code == 403 and "营业执照已吊销" in r.json["error"]["message"]["zh"]

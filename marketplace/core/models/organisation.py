@@ -73,7 +73,8 @@ class OrganisationVerification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the organisation asking
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    #: why the request exists: register, ask (asked again later), reverify (queued by the migration)
+    #: why the row exists: register, ask (asked again later), reverify (queued by the migration), revoke (the
+    #: revocation of facts that had no verification on record)
     origin: Mapped[str] = mapped_column(String(16), default="register")
     #: the account that asked (none for a request queued by the migration)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
