@@ -18,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, object_session
 
+from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import MAY_ACT, Organisation, OrganisationVerification, Posting, User, utcnow
 from marketplace.core.schemas import ReasonIn, VerificationAsk, VerifyIn
@@ -184,6 +185,9 @@ def verify(session: Session, actor: User, organisation_id: int, data: VerifyIn) 
     if base and since is None:
         raise ValidationFailed("认定为见习基地须填写认定日期（见认定文件）", "an internship base needs the date it was "
                                "recognised (see its certificate)", field="internship_base_since_on")
+    if since is not None and since > clock.today():
+        raise ValidationFailed("见习基地认定日期不能晚于今天", "the internship-base date cannot be in the future",
+                               field="internship_base_since_on")
     if not base and data.internship_base_since_on is not None:
         raise ValidationFailed("未认定为见习基地时不填写认定日期", "no date when the organisation is not an internship "
                                "base", field="internship_base_since_on")

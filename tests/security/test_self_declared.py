@@ -344,3 +344,33 @@ def test_a_revoked_organisations_fair_booth_no_longer_ranks_people(client, db, m
                        headers=make.token(make.user("caseworker", district="望花区"))).status_code == 200
     r = client.get(f"/api/v1/fairs/{fair.id}/booths/{booth.id}/ranking", headers=h)
     assert r.status_code == 403 and "营业执照已吊销" in r.json["error"]["message"]["zh"]
+
+
+def test_the_registrants_verification_page_asks_again_after_a_refusal(client, db, make):
+    org = make.org(verified=False)
+    hr = make.user("employer", organisation=org)
+    cw = make.user("caseworker", district="望花区")
+    client.post("/login", data={"username": cw.username, "password": "secret-pass-1"})
+    r = client.post(f"/caseworker/organisations/{org.id}/refuse", data={"reason": "营业执照复印件不清晰"})
+    assert r.status_code == 302
+    assert "营业执照复印件不清晰" in client.get(f"/caseworker/organisations/{org.id}").text
+    client.post("/logout")
+    client.post("/login", data={"username": hr.username, "password": "secret-pass-1"})
+    page = client.get("/employer/verification").text
+    assert "营业执照复印件不清晰" in page and "未通过审核" in page
+    r = client.post("/employer/verification", data={"org_type": "soe"})
+    assert r.status_code == 422 and "材料" in r.text  # a state-owned enterprise names its document
+    r = client.post("/employer/verification", data={"org_type": "soe", "doc_name_0": "国有资产产权登记证",
+                                                    "doc_number_0": "210400-2019-001"})
+    assert r.status_code == 302
+    db.refresh(org)
+    assert (org.verification_status, org.org_type) == ("pending", "enterprise")
+    assert "待审核" in client.get("/employer/verification").text
+    client.post("/logout")
+    client.post("/login", data={"username": cw.username, "password": "secret-pass-1"})
+    assert client.post(f"/caseworker/organisations/{org.id}/verify", data={
+        "checked": "国有资产产权登记证原件", "org_type": "soe"}).status_code == 302
+    assert client.post(f"/caseworker/organisations/{org.id}/revoke", data={"reason": ""}).status_code == 422
+    assert client.post(f"/caseworker/organisations/{org.id}/revoke", data={"reason": "产权登记已注销"}).status_code == 302
+    db.refresh(org)
+    assert (org.verification_status, org.org_type) == ("revoked", "enterprise")
