@@ -18,7 +18,7 @@ from marketplace import create_app
 from marketplace.cli import upgrade_database
 from marketplace.core import indexing
 from marketplace.core.accounts import issue_token
-from marketplace.core.models import Organisation, Posting, Profile, ProfileCategory, User
+from marketplace.core.models import Organisation, OrganisationVerification, Posting, Profile, ProfileCategory, User
 from marketplace.db import make_engine
 from marketplace.idcodes import credit_code_check_char
 from tests import services as svc
@@ -126,14 +126,26 @@ class Factories:
             fn(self.s, self.runtime.backend, self.runtime.encoder, obj.id)
         self.runtime.invalidate()
 
-    def org(self, org_type="enterprise", district="望花区", internship_base=True, **kw):
+    def org(self, org_type="enterprise", district="望花区", internship_base=True, verified=True, **kw):
+        """A verified organisation with these facts; ``verified=False``: one that registered
+        asking for them (an ordinary enterprise with a pending request, as registration leaves it)."""
         n = next(_seq)
         body = f"9121040{n:010d}"
-        org = Organisation(name=kw.pop("name", f"测试单位{n}有限公司"), org_type=org_type, district=district,
-                           credit_code=body + credit_code_check_char(body), is_internship_base=internship_base,
-                           internship_base_since_on=dt.date(2019, 1, 1) if internship_base else None, **kw)
+        facts = dict(org_type=org_type, is_internship_base=internship_base,
+                     internship_base_since_on=dt.date(2019, 1, 1) if internship_base else None)
+        org = Organisation(name=kw.pop("name", f"测试单位{n}有限公司"), district=district,
+                           credit_code=body + credit_code_check_char(body),
+                           verification_status="verified" if verified else "pending",
+                           **(facts if verified else dict(org_type="enterprise", is_internship_base=False)), **kw)
         self.s.add(org)
         self.s.flush()
+        if not verified:
+            self.s.add(OrganisationVerification(
+                organisation_id=org.id, origin="register", requested_org_type=org_type,
+                requested_internship_base=internship_base,
+                requested_internship_base_since_on=facts["internship_base_since_on"],
+                documents=[{"name": "营业执照", "number": org.credit_code}], status="pending"))
+            self.s.flush()
         return org
 
     def user(self, role="person", organisation=None, district=None, password="secret-pass-1", **kw):

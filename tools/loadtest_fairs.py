@@ -167,7 +167,8 @@ def seed(args) -> None:
 
         org_ids = list(s.scalars(insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), [
             dict(name=f"抚顺负载测试单位{k:03d}有限公司", org_type="enterprise", district=rng.choice(DISTRICTS),
-                 credit_code=f"91210400LT{k:08d}", industry="制造业") for k in range(args.booths)]))
+                 credit_code=f"91210400LT{k:08d}", industry="制造业",
+                 verification_status="verified") for k in range(args.booths)]))
         hr_ids = list(s.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), [
             dict(username=f"ltf_hr{k:03d}", password_hash=pw, display_name=f"单位{k:03d}人事", role="employer",
                  organisation_id=org_ids[k]) for k in range(args.booths)]))

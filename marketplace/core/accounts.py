@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.core import audit
+from marketplace.core import audit, verification
 from marketplace.core.models import ApiToken, Organisation, User, utcnow
 from marketplace.core.schemas import OrganisationIn, RegisterEmployer, RegisterPerson, StaffIn, UserIn, UserPatch
 from marketplace.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
@@ -40,23 +40,29 @@ def register_person(session: Session, data: RegisterPerson) -> User:
 
 
 def create_organisation(session: Session, data: OrganisationIn) -> Organisation:
+    """A new organisation awaiting verification: an ordinary enterprise with no flags, whatever
+    ``data`` says about its type and flags (those are only asked for: ``register_employer``)."""
     if session.scalar(select(Organisation.id).where(Organisation.credit_code == data.credit_code)):
         raise Conflict("该统一社会信用代码已注册，请联系本单位管理员添加您为人员",
                        "this credit code is already registered; ask your organisation's HR admin to add you",
                        field="organisation.credit_code")
-    org = Organisation(**data.model_dump())
+    org = Organisation(name=data.name, industry=data.industry, district=data.district, credit_code=data.credit_code,
+                       verification_status="pending", **verification.PLAIN)
     session.add(org)
     session.flush()
     return org
 
 
 def register_employer(session: Session, data: RegisterEmployer) -> User:
+    """The organisation and its first HR account. Its type and flags are recorded as a request
+    for verification (with the documents it named); a caseworker sets them, and the account's
+    role follows the verified type (an HR agency's staff become ``agency`` then)."""
     _ensure_username_free(session, data.username)
     org = create_organisation(session, data.organisation)
-    role = "agency" if org.org_type == "hr_agency" else "employer"
-    user = _new_user(session, data.username, data.password, data.display_name, role, organisation_id=org.id,
+    user = _new_user(session, data.username, data.password, data.display_name, "employer", organisation_id=org.id,
                      locale=data.locale)
     audit.record(session, user, "organisation", org.id, "register", after={"name": org.name, "type": org.org_type})
+    verification.record_request(session, user, org, data.organisation, "register")
     return user
 
 
@@ -172,7 +178,7 @@ def organisation_to_dict(org: Organisation) -> dict:
     return {"id": org.id, "name": org.name, "org_type": org.org_type, "industry": org.industry,
             "district": org.district, "credit_code": org.credit_code, "is_internship_base": org.is_internship_base,
             "internship_base_since_on": org.internship_base_since_on.isoformat() if org.internship_base_since_on else None,
-            "is_epidemic_supply": org.is_epidemic_supply}
+            "is_epidemic_supply": org.is_epidemic_supply, "verification_status": org.verification_status}
 
 
 def admin_toggle_user(session: Session, actor: User, user_id: int) -> User:

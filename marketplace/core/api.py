@@ -6,7 +6,7 @@ from flask import request
 
 import chinese
 from marketplace import clock
-from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching
+from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching, verification
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
 from marketplace.core.schemas import (
     ApplicationIn,
@@ -41,8 +41,11 @@ def register_person(actor, data):
 @api_route(bp, "/auth/register/employer", ["POST"], ANYONE, "Register an organisation and its first HR account",
            body=RegisterEmployer)
 def register_employer(actor, data):
+    """The organisation starts unverified: its type and flags in the body are recorded as its
+    request (``verification``), and a caseworker of its district sets them."""
     user = accounts.register_employer(db(), data)
-    return {"user": accounts.user_to_dict(user), "organisation": accounts.organisation_to_dict(user.organisation)}, 201
+    return {"user": accounts.user_to_dict(user), "organisation": accounts.organisation_to_dict(user.organisation),
+            "verification": verification.my_status(db(), user)}, 201
 
 
 @api_route(bp, "/auth/token", ["POST"], ANYONE, "Exchange username and password for a bearer token", body=Credentials)
@@ -270,6 +273,7 @@ def search_postings(actor):
            query={"q": ("string", "words"), "district": ("string", "district"),
                   "education": ("integer", "at least this level 0-7"), "category": ("string", "a category")})
 def search_profiles(actor):
+    verification.require_verified(actor)  # the employer's entry point; scoping is searching's
     page, per_page = page_args()
     rt = runtime()
     result = searching.search_profiles(db(), rt, actor, q=_norm_q(request.args.get("q", "")),

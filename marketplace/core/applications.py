@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, object_session
 
 from marketplace import clock, hooks, policies
 from marketplace import policy as pol
-from marketplace.core import audit, eligibility, postings
+from marketplace.core import audit, eligibility, postings, verification
 from marketplace.core.models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import can_view, get_profile, my_profile, visible_profiles
@@ -112,6 +112,7 @@ def _visible(session: Session, actor: User, app: Application) -> bool:
 
 
 def get_application(session: Session, actor: User, application_id: int) -> Application:
+    verification.require_verified(actor)  # applicants are people: not for an unverified organisation
     app = session.get(Application, application_id)
     if app is None or not _visible(session, actor, app):
         raise NotFound("申请", "application")
@@ -204,6 +205,7 @@ def applications_for(actor: User, posting_id: int | None = None, stage: str | No
     if actor.role == "person":
         stmt = stmt.join(Profile).where(Profile.user_id == actor.id)
     elif actor.role in ("employer", "agency"):
+        verification.require_verified(actor)
         stmt = stmt.join(Posting).where(Posting.organisation_id == actor.organisation_id)
     elif actor.role == "caseworker":
         stmt = stmt.join(Profile).where(visible_profiles(actor))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from marketplace import clock
+from marketplace.core import verification
 from marketplace.core.models import (
     DISTRICTS,
     Application,
@@ -30,6 +31,7 @@ from marketplace.core.models import (
     ProfileCategory,
     User,
 )
+from marketplace.core.schemas import VerificationAsk
 from marketplace.crypto import Cipher
 from marketplace.idcodes import credit_code_check_char, id_number_check_char
 
@@ -41,6 +43,10 @@ CATEGORY_MAP = {"graduate_2020": "graduating_year_graduate", "graduate_2021": "g
                 "zero_employment_family": "zero_employment_family", "landless_farmer": "landless_farmer",
                 "poverty_registered": "poverty_registered", "hubei_origin": "hubei_origin"}
 _USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+#: the demo registrant awaiting verification (its HR account: ``newhr``)
+PENDING_ORG = "抚顺新益精密机械有限公司"
 
 
 def _h(text: str) -> int:
@@ -110,13 +116,24 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
         org = Organisation(name=name, org_type=_org_type(name, kinds), district=district, credit_code=_credit_code(name),
                            industry=_industry(next(p["title"] for p in data["postings"] if p["employer"] == name)),
                            is_internship_base="internship" in kinds,
-                           internship_base_since_on=dt.date(2019, 6, 1) if "internship" in kinds else None)
+                           internship_base_since_on=dt.date(2019, 6, 1) if "internship" in kinds else None,
+                           verification_status="verified")  # the demo's organisations are loaded as verified
         session.add(org)
         session.flush()
         orgs[name] = org
         username = "employer" if name == first_internship else f"hr{i:02d}"
         hr[name] = user(username, f"{name[:6]}人事", "employer", organisation_id=org.id)
     session.flush()
+    # one registrant awaiting verification, so the 望花区 caseworker's queue shows how it works
+    pending = Organisation(name=PENDING_ORG, org_type="enterprise", district="望花区", credit_code=_credit_code(PENDING_ORG),
+                           industry="制造业", verification_status="pending")
+    session.add(pending)
+    session.flush()
+    asker = user("newhr", "新益人事", "employer", organisation_id=pending.id)
+    session.flush()
+    verification.record_request(session, asker, pending, VerificationAsk(
+        org_type="enterprise", is_internship_base=True, internship_base_since_on=dt.date(2019, 9, 1),
+        documents=[{"name": "就业见习基地认定文件", "number": "抚人社发〔2020〕8号"}]), "register")
 
     postings: dict[str, Posting] = {}
     for n, p in enumerate(data["postings"]):

@@ -1,7 +1,8 @@
 """Postings: create, edit, publish, close; public listing; visibility.
 
 Drafts are seen only by the employer's staff, caseworkers and admins. Published and
-closed postings are public.
+closed postings are public. Any organisation may draft; only one the service has verified
+publishes (``core.verification.require_verified``).
 
 The rules of publication (judged when a posting is published, and again when a published
 posting is edited) come from the active policy set (``policies.active()``) on the business
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock, policies
 from marketplace import policy as pol
-from marketplace.core import audit, eligibility
+from marketplace.core import audit, eligibility, verification
 from marketplace.core.hiring_conditions import prior_internship_required
 from marketplace.core.models import EDUCATION_LEVELS, Organisation, Posting, User, utcnow
 from marketplace.core.schemas import PostingIn
@@ -138,6 +139,7 @@ def update_posting(session: Session, actor: User, posting_id: int, data: Posting
 
 def publish_posting(session: Session, actor: User, posting_id: int, today: dt.date | None = None) -> Posting:
     posting = own_posting(session, actor, posting_id)
+    verification.require_verified(actor)  # an organisation not (yet) verified may only draft
     today = today or clock.today()
     if posting.status == "published":
         return posting  # publishing twice is harmless

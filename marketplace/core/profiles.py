@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_
 
 from marketplace import clock
-from marketplace.core import audit
+from marketplace.core import audit, verification
 from marketplace.core.models import (
     BENEFIT_CATEGORIES,
     EDUCATION_LEVELS,
@@ -87,6 +87,7 @@ def can_view(session: Session, actor: User | None, profile: Profile) -> bool:
 
 
 def get_profile(session: Session, actor: User | None, profile_id: int) -> Profile:
+    verification.require_verified(actor)  # an unverified organisation sees no one (before any lookup: nothing leaks)
     profile = session.get(Profile, profile_id)
     if profile is None or not can_view(session, actor, profile):
         raise NotFound("求职者档案", "profile")

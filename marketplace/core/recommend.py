@@ -26,6 +26,7 @@ from marketplace.core.matchdata import posting_data, profile_data, profiles_data
 from marketplace.core.models import OPEN_STAGES, Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile, visible_profiles
+from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
 from matching import Ranker
 
@@ -181,6 +182,7 @@ def candidates(session: Session, rt, actor: User, posting_id: int, offset: int =
     today = today or clock.today()
     if actor.role in ("employer", "agency"):
         posting = own_posting(session, actor, posting_id)
+        require_verified(actor)
     elif actor.role in ("caseworker", "admin"):
         posting = get_posting(session, actor, posting_id)
     else:

@@ -141,15 +141,59 @@ class ProfileIn(Strict):
         return self
 
 
-class OrganisationIn(Strict):
-    name: Text(200, 2)
+class DocumentIn(Strict):
+    """A document an organisation names for its verification (brought to, or checked by, the caseworker)."""
+    #: e.g. 就业见习基地认定文件, 国有资产产权登记证, 事业单位法人证书
+    name: Text(100, 1)
+    #: its number (文号, 证书编号), if it has one
+    number: Text(64) = ""
+
+
+class VerificationAsk(Strict):
+    """What an organisation ASKS the service to verify. Nothing here is granted by asking: it is
+    recorded as a request (``core.verification``) and a caseworker decides."""
     org_type: Literal[ORG_TYPES]  # type: ignore[valid-type]
-    industry: Text(64) = ""
-    district: District
-    credit_code: CreditCode
     is_internship_base: bool = False
     internship_base_since_on: dt.date | None = None
     is_epidemic_supply: bool = False
+    documents: Annotated[list[DocumentIn], Field(max_length=10)] = []
+
+    @model_validator(mode="after")
+    def _asked_with_documents(self):
+        if self.internship_base_since_on is not None:
+            if not self.is_internship_base:
+                raise PydanticCustomError("base_since_without_base",
+                                          "internship_base_since_on is for an organisation asking to be an internship base")
+            if self.internship_base_since_on > clock.today():
+                raise PydanticCustomError("base_since_future", "internship_base_since_on cannot be in the future")
+        privileged = self.org_type != "enterprise" or self.is_internship_base or self.is_epidemic_supply
+        if privileged and not self.documents:
+            raise PydanticCustomError("documents_needed", "name the document that shows what you ask for "
+                                      "(e.g. the internship-base certificate and its number)")
+        return self
+
+
+class OrganisationIn(VerificationAsk):
+    """An organisation at registration. Its type and flags are only what it asks for (see VerificationAsk)."""
+    name: Text(200, 2)
+    industry: Text(64) = ""
+    district: District
+    credit_code: CreditCode
+
+
+class VerifyIn(Strict):
+    """A caseworker's verification: what was checked, and the facts it sets (each defaults to
+    what the organisation asked for)."""
+    checked: Text(1000, 2)
+    org_type: Literal[ORG_TYPES] | None = None  # type: ignore[valid-type]
+    is_internship_base: bool | None = None
+    internship_base_since_on: dt.date | None = None
+    is_epidemic_supply: bool | None = None
+
+
+class ReasonIn(Strict):
+    """A refusal or revocation, with the reason the organisation will read."""
+    reason: Text(1000, 2)
 
 
 class RegisterPerson(Strict):
@@ -311,6 +355,9 @@ _ZH = {
     "pw_term_missing": "公益性岗位须填写岗位期限（月）",
     "not_public_welfare": "临时性与岗位期限仅适用于公益性岗位",
     "json_invalid": "请求体不是有效的 JSON",
+    "base_since_without_base": "仅申请认定为见习基地时填写认定日期",
+    "base_since_future": "见习基地认定日期不能晚于今天",
+    "documents_needed": "请填写能证明所申请事项的材料名称（如见习基地认定文件及其文号）",
 }
 
 
@@ -321,6 +368,8 @@ _MODEL_ERROR_FIELD = {
     "salary_range": "salary_min", "date_range": "open_on", "internship_period": "period_months",
     "internship_stipend": "stipend", "not_internship": "period_months", "pw_temporary": "temporary",
     "pw_term": "term_months", "pw_term_missing": "term_months", "not_public_welfare": "temporary",
+    "base_since_without_base": "internship_base_since_on", "base_since_future": "internship_base_since_on",
+    "documents_needed": "documents",
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from marketplace import clock
 from marketplace.core.models import Organisation, Posting, Profile, User
+from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
 from marketplace.fairs.booths import booth_to_dict, checked_in_where, fair_to_dict, get_fair, my_registration, own_booth
 from marketplace.fairs.interviews import booth_interviews, interview_to_dict
@@ -57,6 +58,7 @@ def person_view(session: Session, actor: User, encoder, fair_id: int, limit: int
 def booth_view(session: Session, actor: User, encoder, fair_id: int, booth_id: int, limit: int = 30) -> dict:
     """What a booth sees: the checked-in people ranked for its postings, with reasons, and its queue."""
     booth = own_booth(session, actor, fair_id, booth_id)
+    require_verified(actor)  # the ranked people are people: not for an organisation whose verification was withdrawn
     fair = get_fair(session, actor, fair_id)
     ivs = booth_interviews(session, booth.id)
     out = {"fair": fair_to_dict(fair), "booth": booth_to_dict(booth), "people": [],

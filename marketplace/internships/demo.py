@@ -116,7 +116,7 @@ def _introductions(session: Session, today: dt.date) -> dict:
     if session.scalar(select(User.id).where(User.username == "agency")):
         return {"loaded": False, "reason": "demo agency already present"}
     org = Organisation(name=AGENCY, org_type="hr_agency", district="顺城区", credit_code=_credit_code(AGENCY),
-                       industry="人力资源服务")
+                       industry="人力资源服务", verification_status="verified")
     session.add(org)
     session.flush()
     staff = User(username="agency", password_hash=generate_password_hash(PASSWORD), display_name="人力资源机构职员",

@@ -46,7 +46,8 @@ def test_a_worker_killed_mid_task_leaves_the_task_for_the_next_one(tmp_path):
     app = create_app({k[len("MARKETPLACE_"):]: v for k, v in _env(tmp_path).items() if k.startswith("MARKETPLACE_")})
     upgrade_database(app)
     with app.extensions["db"].unit_of_work() as s:
-        org = Organisation(name="抚顺故障测试厂", org_type="enterprise", district="望花区", credit_code="91350100M000100Y43")
+        org = Organisation(name="抚顺故障测试厂", org_type="enterprise", district="望花区", credit_code="91350100M000100Y43",
+                           verification_status="verified")
         s.add(org)
         s.flush()
         u = User(username="hrf", password_hash="x", display_name="hr", role="employer", organisation_id=org.id)

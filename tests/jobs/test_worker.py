@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 
 from marketplace import create_app
 from marketplace.cli import upgrade_database
-from marketplace.core.models import Posting, TaskOutbox
+from marketplace.core import verification
+from marketplace.core.models import Posting, TaskOutbox, User
+from marketplace.core.schemas import VerifyIn
 from search import get_backend
 from tests import services as svc
 
@@ -46,11 +48,16 @@ def stack(tmp_path_factory):
     svc.ensure_redis()
 
 
-def _employer_token(client):
-    client.post("/api/v1/auth/register/employer", json={
+def _employer_token(app, client):
+    org_id = client.post("/api/v1/auth/register/employer", json={
         "username": "hr_worker", "password": "strong-pass-1", "display_name": "HR",
         "organisation": {"name": "抚顺测试机械厂", "org_type": "enterprise", "district": "望花区",
-                         "credit_code": "91350100M000100Y43"}})
+                         "credit_code": "91350100M000100Y43"}}).json["organisation"]["id"]
+    with app.extensions["db"].unit_of_work() as s:  # the district's caseworker verifies it, so it may publish
+        cw = User(username="cw_worker", password_hash="x", display_name="cw", role="caseworker", district="望花区")
+        s.add(cw)
+        s.flush()
+        verification.verify(s, cw, org_id, VerifyIn(checked="营业执照原件"))
     return {"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
         "username": "hr_worker", "password": "strong-pass-1"}).json["token"]}
 
@@ -79,7 +86,7 @@ def _indexed(instance, pid, timeout=120) -> bool:
 def test_a_real_worker_indexes_after_commit_and_the_outbox_survives_a_redis_outage(stack):
     app, instance = stack
     client = app.test_client()
-    h = _employer_token(client)
+    h = _employer_token(app, client)
     first = _publish(client, h, "设备点检员")
     assert _indexed(instance, first), (instance / "worker.log").read_text()[-3000:]
 

@@ -39,7 +39,7 @@ from sqlalchemy import select
 
 import marketplace.app  # noqa: F401  (registers every area's routes)
 from marketplace import clock
-from marketplace.core.models import Application, ApplicationEvent, ProfileCategory, utcnow
+from marketplace.core.models import Application, ApplicationEvent, OrganisationVerification, ProfileCategory, utcnow
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
@@ -61,7 +61,7 @@ DEFAULT_IDS = {"posting_id": "posting_a", "profile_id": "prof_a", "application_i
                "fair_id": "fair", "booth_id": "booth_a", "interview_id": "iv_a", "agreement_id": "ag_a",
                "claim_id": "claim_a", "notification_id": "note_a", "registration_id": "reg_a",
                "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a",
-               "introduction_id": "intro_a"}
+               "introduction_id": "intro_a", "organisation_id": "org_p"}
 
 
 def row(codes: str, body=None, bodies=None, ids=None, lists=None) -> dict:
@@ -109,6 +109,25 @@ MATRIX: dict[str, dict] = {
         body=lambda w: {"username": "newstaff", "password": "secret-pass-9", "display_name": "新人事"}),
     "GET /admin/users":                                 row("d    d    d    d    d    d    d    d    o",
         lists=("person",)),
+    # verification of organisations: each organisation's staff ask for their own; the caseworker of the
+    # organisation's district (望花区: org_p, registered and awaiting verification) and admins decide
+    "GET /organisations/me/verification":               row("d    d    o    o    o    d    d    d    d"),
+    "POST /organisations/me/verification":              row("d    d    o    o    o    d    d    d    d",
+        body=lambda w: {"org_type": "enterprise"}),
+    "GET /organisations/verifications":                 row("d    d    d    d    d    o    e    d    o",
+        lists=("vr_p",)),
+    "GET /organisations/<int:organisation_id>/verification":
+                                                        row("d    d    d    d    d    o    h    d    o"),
+    "POST /organisations/<int:organisation_id>/verification/verify":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"checked": "营业执照原件"}),
+    "POST /organisations/<int:organisation_id>/verification/refuse":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"reason": "材料不全"}),
+    # organisation A is verified: its district's caseworker and admins may withdraw it
+    "POST /organisations/<int:organisation_id>/verification/revoke":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        ids={"organisation_id": "org_a"}, body=lambda w: {"reason": "认定文件系伪造"}),
     "POST /admin/users":                                row("d    d    d    d    d    d    d    d    o",
         body=lambda w: {"username": "newcw", "password": "secret-pass-9", "display_name": "新经办", "role": "caseworker",
                         "district": "望花区"}),
@@ -379,6 +398,8 @@ def world(app, db, make, cipher):
     org_b = make.org(name="乙数据有限公司", district="新抚区", internship_base=False)
     org_c = make.org(name="丙人力资源有限公司", org_type="hr_agency", district="顺城区", internship_base=False)
     org_pw = make.org(name="望花区社区服务中心", org_type="public_institution", district="望花区", internship_base=False)
+    org_p = make.org(name="丁新注册有限公司", district="望花区", verified=False)
+    vr_p = db.scalars(select(OrganisationVerification).where(OrganisationVerification.organisation_id == org_p.id)).one()
     person = make.user("person")
     users = {"anon": None, "person": person, "hr_a": make.user("employer", organisation=org_a),
              "hr_b": make.user("employer", organisation=org_b), "agency": make.user("agency", organisation=org_c),
@@ -447,7 +468,8 @@ def world(app, db, make, cipher):
     yield SimpleNamespace(users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
                           app_i=app_i, ag_a=ag_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
-                          pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a)
+                          pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
+                          org_a=org_a, org_p=org_p, vr_p=vr_p)
     extra.clear()
     extra.update(saved)
 

@@ -25,7 +25,7 @@ def committed(app):
     database = app.extensions["db"]
     with database.unit_of_work() as s:
         org = Organisation(name="并发测试公司", org_type="enterprise", district="望花区", credit_code="91350100M000100Y43",
-                           is_internship_base=True)
+                           is_internship_base=True, verification_status="verified")
         s.add(org)
         s.flush()
         hr = User(username="race_hr", password_hash="x", display_name="hr", role="employer", organisation_id=org.id)

@@ -38,14 +38,21 @@ def counts(db):
             for m in (User, Organisation, Profile, Posting, Application)}
 
 
-def test_the_whole_flow_from_registration_to_interview(client, db):
+def test_the_whole_flow_from_registration_to_interview(client, db, make):
     r = client.post("/api/v1/auth/register/employer", json={
         "username": "hr_zhang", "password": "strong-pass-1", "display_name": "张人事",
         "organisation": {"name": "抚顺恒远机械有限公司", "org_type": "enterprise", "district": "望花区",
-                         "credit_code": VALID_CODE, "is_internship_base": True}})
+                         "credit_code": VALID_CODE, "is_internship_base": True, "internship_base_since_on": "2019-06-01",
+                         "documents": [{"name": "就业见习基地认定文件", "number": "抚人社发〔2019〕12号"}]}})
     assert r.status_code == 201, r.json
     emp = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
         "username": "hr_zhang", "password": "strong-pass-1"}).json["token"]}
+    # the base is only asked for: the caseworker of 望花区 checks the certificate and verifies it
+    org_id = r.json["organisation"]["id"]
+    cw = make.token(make.user("caseworker", district="望花区"))
+    r = client.post(f"/api/v1/organisations/{org_id}/verification/verify", headers=cw,
+                    json={"checked": "见习基地认定文件原件 抚人社发〔2019〕12号；营业执照"})
+    assert r.status_code == 200, r.json
     r = client.post("/api/v1/postings", json=posting_body(), headers=emp)
     assert r.status_code == 201 and r.json["status"] == "draft"
     pid = r.json["id"]

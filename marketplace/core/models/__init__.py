@@ -4,7 +4,13 @@ from marketplace.core.models.account import ROLES, ApiToken, User
 from marketplace.core.models.application import OPEN_STAGES, STAGES, Application, ApplicationEvent
 from marketplace.core.models.audit import AuditEntry
 from marketplace.core.models.base import DISTRICTS, EDUCATION_EN, EDUCATION_LEVELS, Base, utcnow
-from marketplace.core.models.organisation import ORG_TYPES, Organisation
+from marketplace.core.models.organisation import (
+    MAY_ACT,
+    ORG_TYPES,
+    VERIFICATION_STATUSES,
+    Organisation,
+    OrganisationVerification,
+)
 from marketplace.core.models.outbox import TaskOutbox
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
 from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, Profile, ProfileCategory
@@ -12,5 +18,6 @@ from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, Prof
 __all__ = [
     "ROLES", "ApiToken", "User", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
+    "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
     "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
 ]

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import clock, policies
-from marketplace.core import applications, eligibility, postings, recommend, screens
+from marketplace.core import applications, eligibility, postings, recommend, screens, verification
 from marketplace.core.hiring_conditions import HIRING_CONDITIONS
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS
 from marketplace.core.pages.common import bp, lang_text
+from marketplace.core.pages.verification import status_names
 from marketplace.core.schemas import PostingIn, validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime
@@ -34,7 +35,8 @@ def employer_home():
     page, per_page = page_args()
     items, total, counts = screens.employer_home_page(db(), current_user, page, per_page)
     return render_template("employer/home.html", org=current_user.organisation, items=items, total=total, page=page,
-                           per_page=per_page, app_counts=counts)
+                           per_page=per_page, app_counts=counts, v=verification.my_status(db(), current_user),
+                           status_names=status_names())
 
 
 def _posting_form_data(f) -> dict:
@@ -71,6 +73,10 @@ def new_posting():
     s = db()
     try:
         p = postings.create_posting(s, current_user, validate(PostingIn, _posting_form_data(request.form)))
+        problem = verification.gate_problem(current_user)
+        if request.form.get("publish") == "1" and problem is not None:
+            flash(_("Saved as a draft: %(why)s", why=message(problem)), "warn")  # it publishes once verified
+            return redirect(url_for("pages.employer_posting", posting_id=p.id))
         if request.form.get("publish") == "1":
             postings.publish_posting(s, current_user, p.id)
     except DomainError as exc:

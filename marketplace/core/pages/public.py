@@ -9,6 +9,7 @@ from marketplace import clock
 from marketplace.core import accounts, applications, eligibility, screens, searching
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
 from marketplace.core.pages.common import bp, lang_text, norm, safe_next
+from marketplace.core.pages.verification import ask_form_data
 from marketplace.core.schemas import RegisterEmployer, RegisterPerson, validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime, settings
@@ -104,8 +105,8 @@ def _register(employer: bool):
             "display_name": f.get("display_name", ""), "locale": current_lang()}
     try:
         if employer:
-            data["organisation"] = {k: f.get(f"organisation.{k}", "") for k in
-                                    ("name", "org_type", "industry", "district", "credit_code")}
+            data["organisation"] = dict(ask_form_data(f, "organisation."), **{
+                k: f.get(f"organisation.{k}", "") for k in ("name", "industry", "district", "credit_code")})
             user = accounts.register_employer(db(), validate(RegisterEmployer, data))
         else:
             user = accounts.register_person(db(), validate(RegisterPerson, data))

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core import accounts, profiles, searching
+from marketplace.core import accounts, profiles, searching, verification
 from marketplace.core.models import CATEGORIES, DISTRICTS, EDUCATION_LEVELS
 from marketplace.core.pages.common import bp, norm
 from marketplace.core.pages.person import _profile_ctx, _profile_form_data, _profile_form_from
@@ -108,7 +108,7 @@ def admin_toggle(user_id):
 def people_search():
     """Employers and caseworkers search people who consented to be found."""
     require_role("employer", "agency", "caseworker", "admin")
-
+    verification.require_verified(current_user)  # the employer's entry point; scoping is searching's
     q = norm((request.args.get("q") or "").strip())[:100]
     district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
     education = request.args.get("education", "")
