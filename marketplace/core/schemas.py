@@ -350,17 +350,35 @@ def errors_to_details(exc: ValidationError) -> list[dict]:
     return out
 
 
+def _refusal(exc: ValidationError) -> ValidationFailed:
+    details = errors_to_details(exc)
+    return ValidationFailed(
+        "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
+        "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
+        field=details[0]["field"], details=details,
+    )
+
+
 def validate(schema: type[BaseModel], data) -> BaseModel:
-    """Validate ``data`` (a dict from JSON or a form) or raise ``ValidationFailed``."""
+    """Validate ``data`` (a dict from a form, whose values are all text) or raise
+    ``ValidationFailed``. Forms are read leniently: their "4" is a number."""
     if not isinstance(data, dict):
         raise ValidationFailed("请求体应为 JSON 对象", "the request body must be a JSON object", field="body")
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        details = errors_to_details(exc)
-        first = details[0]
-        raise ValidationFailed(
-            "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
-            "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
-            field=first["field"], details=details,
-        ) from None
+        raise _refusal(exc) from None
+
+
+def validate_json(schema: type[BaseModel], raw: bytes) -> BaseModel:
+    """Validate a JSON request body strictly (pydantic's strict mode): a number is a JSON
+    number, never ``true`` or the text "１２"; a date is a "YYYY-MM-DD" string, never a
+    timestamp; a yes/no is ``true``/``false``. The API's clients are programs: what they
+    send is taken as typed or refused, naming the field."""
+    try:
+        return schema.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
+            raise ValidationFailed("请求体应为 JSON 对象", "the request body must be a JSON object",
+                                   field="body") from None
+        raise _refusal(exc) from None

@@ -6,6 +6,7 @@ is a success and rolls back otherwise, then sends the tasks the services queued.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, current_app, g, request
 from flask_login import LoginManager
@@ -17,6 +18,7 @@ from werkzeug.routing import IntegerConverter
 from marketplace import clock
 from marketplace.core.models import User
 from marketplace.db import mark_writing, take_after_commit, unmark_writing
+from marketplace.errors import DomainError
 from marketplace.web import i18n
 from marketplace.web.errors import error_response, register_error_handlers
 
@@ -52,11 +54,35 @@ def dispatch(tasks) -> None:
 
 class _IdConverter(IntegerConverter):
     """``<int:...>`` in every route: ids fit the database's 64-bit integers, so a huge
-    number is a plain 404 instead of an overflow deep in the driver."""
+    number is a plain 404 instead of an overflow deep in the driver; and they are ASCII
+    digits only (``\\d`` would also match full-width ``１２`` and ``int()`` would read it
+    as 12: one record with many addresses)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+#: JSON bodies nest at most this deep; the deepest the API takes is about 4 (a list of
+#: objects in an object). A 1,000-deep body would otherwise exhaust the parser's stack.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text ``raw`` opens more than ``limit`` arrays/objects inside each
+    other, found without parsing it (brackets inside strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def init_web(app: Flask) -> None:
@@ -75,6 +101,13 @@ def init_web(app: Flask) -> None:
             return None
         user = db().get(User, int(user_id))
         return user if user is not None and user.is_active else None
+
+    @app.before_request
+    def _refuse_deep_json():
+        # one place for every JSON request, before any view or parser sees the body
+        if request.is_json and json_too_deep(request.get_data(cache=True)):
+            raise DomainError(f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）", f"the JSON body nests too deep (at most "
+                              f"{MAX_JSON_DEPTH} levels)", field="body", code="too_deep")
 
     @app.before_request
     def _mark_writes():

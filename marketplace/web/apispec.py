@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from marketplace.core.accounts import user_for_token
 from marketplace.core.models import ROLES
-from marketplace.core.schemas import validate
+from marketplace.core.schemas import validate_json
 from marketplace.errors import Forbidden, Unauthorized, ValidationFailed
 from marketplace.web import db
 
@@ -65,12 +65,11 @@ def api_route(bp: Blueprint, rule: str, methods=("GET",), roles=SIGNED_IN, summa
                 if actor.role not in spec.roles:
                     raise Forbidden()
             if body is not None:
-                data = request.get_json(silent=True)
-                if data is None:
+                if not request.is_json:
                     raise ValidationFailed("请求体应为 JSON 对象（Content-Type: application/json）",
                                            "the request body must be a JSON object (Content-Type: application/json)",
                                            field="body")
-                kw["data"] = validate(body, data)
+                kw["data"] = validate_json(body, request.get_data(cache=True))
             return fn(actor, **kw)
 
         bp.add_url_rule(rule, fn.__name__, wrapper, methods=list(methods))

@@ -67,7 +67,7 @@ def field_errors(exc: DomainError) -> dict:
 
 def page_args(per_page: int = 20) -> tuple[int, int]:
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100000 else 1
     return page, per_page
 
 

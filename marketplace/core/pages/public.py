@@ -25,7 +25,7 @@ def postings_page():
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
     education = request.args.get("education", "")
-    education = int(education) if education.isdigit() and int(education) <= 7 else None
+    education = int(education) if education in tuple("01234567") else None
     q = norm((request.args.get("q") or "").strip())[:100]
     page, per_page = page_args()
     rt = runtime()

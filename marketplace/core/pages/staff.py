@@ -110,7 +110,7 @@ def people_search():
     q = norm((request.args.get("q") or "").strip())[:100]
     district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
     education = request.args.get("education", "")
-    education = int(education) if education.isdigit() and int(education) <= 7 else None
+    education = int(education) if education in tuple("01234567") else None
     page, per_page = page_args()
     result = searching.search_profiles(db(), runtime(), current_user, q=q, district=district,
                                        education_min=education, page=page, per_page=per_page)
