@@ -192,9 +192,29 @@ class UserIn(Strict):
 
 
 class UserPatch(Strict):
+    """An admin's edit of an account: only the fields given change (``district`` and
+    ``organisation_id`` may be set to null)."""
     is_active: bool | None = None
     district: District | None = None
     display_name: Name | None = None
+    role: Literal["person", "employer", "agency", "caseworker", "organiser", "admin"] | None = None
+    organisation_id: Id | None = None
+
+
+class PasswordChange(Strict):
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
+
+
+class PasswordReset(Strict):
+    """An admin's temporary password, to be changed at the next login."""
+    password: Password
+
+
+class DuplicateResolution(Strict):
+    """A caseworker's decision on an ID number typed by two people, after seeing the ID card."""
+    resolution: Literal["kept_holder", "moved_to_profile"]
+    note: Text(500, 2)
 
 
 class PostingIn(Strict):
