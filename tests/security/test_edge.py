@@ -5,11 +5,15 @@ timestamp."""
 from __future__ import annotations
 
 import json
+import logging
+import socket
 
 import pytest
+from gunicorn.http.errors import InvalidRequestLine, LimitRequestHeaders, LimitRequestLine
 from sqlalchemy import select
 
 from marketplace.core.models import Profile
+from marketplace.web.serving import JsonErrorWorker
 from tests.web.test_foundation_api import profile_body
 from tests.web.test_pages import login
 
@@ -101,3 +105,29 @@ def test_forms_still_read_their_text_values(client, db, make):
                                          "district": "望花区", "education": "4"})
     assert r.status_code == 302
     assert db.scalar(select(Profile).where(Profile.user_id == user.id)).education == 4
+
+
+# --- finding 15: gunicorn's own refusals -----------------------------------------------
+
+@pytest.mark.parametrize("exc,status,code", [
+    (LimitRequestLine(5000, 4094), 400, "request_line_too_long"),
+    (LimitRequestHeaders("too many"), 431, "headers_too_large"),
+    (InvalidRequestLine("GET"), 400, "bad_request"),
+])
+def test_gunicorns_refusals_are_json_in_the_apis_error_shape(exc, status, code):
+    worker = object.__new__(JsonErrorWorker)  # handle_error needs only the log (no request was read)
+    worker.log = logging.getLogger("gunicorn.test")
+    ours, theirs = socket.socketpair()
+    try:
+        worker.handle_error(None, ours, ("203.0.113.9", 40000), exc)
+        ours.close()
+        raw = b""
+        while chunk := theirs.recv(65536):
+            raw += chunk
+    finally:
+        theirs.close()
+    head, body = raw.split(b"\r\n\r\n", 1)
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()) and b"Content-Type: application/json" in head
+    error = json.loads(body)["error"]
+    assert error["code"] == code and error["message"]["zh"] and error["message"]["en"]
+    assert b"<html" not in raw
