@@ -127,3 +127,16 @@ def test_behind_one_trusted_proxy_the_address_it_saw_counts(app, client, make):
 def test_bad_throttle_settings_stop_the_app_at_start(env, message):
     with pytest.raises(ConfigError, match=message):
         Config.from_env(env)
+
+
+def test_unknown_and_known_usernames_cost_one_password_hash_each(client, make, monkeypatch):
+    """Similar timing: the work done for a name that does not exist is the work done for
+    one that does (one hash check, the same throttle rows written)."""
+    make.user("person", username="realuser")
+    checks = []
+    real = accounts_module.check_password_hash
+    monkeypatch.setattr(accounts_module, "check_password_hash", lambda h, p: checks.append(h) or real(h, p))
+    for name in ("realuser", "nosuchuser"):
+        checks.clear()
+        assert _token(client, name, "guess", VICTIM).status_code == 401
+        assert len(checks) == 1
