@@ -66,8 +66,9 @@ def register_employer(session: Session, data: RegisterEmployer) -> User:
 def add_staff(session: Session, actor: User, data: StaffIn) -> User:
     if actor.role not in ("employer", "agency") or not actor.organisation_id:
         raise Forbidden()
+    # the colleague chose this password: the new member of staff replaces it at the first login
     user = _new_user(session, data.username, data.password, data.display_name, actor.role,
-                     organisation_id=actor.organisation_id, locale=actor.locale)
+                     organisation_id=actor.organisation_id, locale=actor.locale, must_change_password=True)
     audit.record(session, actor, "user", user.id, "add_staff", after={"organisation_id": actor.organisation_id})
     return user
 
@@ -251,8 +252,9 @@ def admin_create_user(session: Session, actor: User, data: UserIn) -> User:
     _require_admin(actor)
     if data.organisation_id is not None and session.get(Organisation, data.organisation_id) is None:
         raise NotFound("单位", "organisation")
+    # the admin chose this password: the person replaces it at the first login
     user = _new_user(session, data.username, data.password, data.display_name, data.role,
-                     district=data.district, organisation_id=data.organisation_id)
+                     district=data.district, organisation_id=data.organisation_id, must_change_password=True)
     audit.record(session, actor, "user", user.id, "create", after={"role": user.role, "district": user.district})
     return user
 

@@ -197,3 +197,20 @@ def test_the_admin_edits_an_account_and_it_is_audited(client, db, make):
 def test_only_admins_open_the_account_pages(client, make):
     login(client, make.user("caseworker"))
     assert client.get(f"/admin/users/{make.user('person').id}").status_code == 403
+
+
+def test_an_account_made_by_an_admin_or_a_colleague_chooses_its_own_password_first(client, make):
+    admin, hr = make.user("admin"), make.user("employer")
+    made = [client.post("/api/v1/admin/users", headers=make.token(admin),
+                        json={"username": "newcw", "password": "chosen-by-admin", "display_name": "新经办",
+                              "role": "caseworker", "district": "望花区"}),
+            client.post("/api/v1/organisations/me/staff", headers=make.token(hr),
+                        json={"username": "newhr", "password": "chosen-by-hr1", "display_name": "新人事"})]
+    assert [r.status_code for r in made] == [201, 201] and all(r.json["must_change_password"] for r in made)
+    for username, password in (("newcw", "chosen-by-admin"), ("newhr", "chosen-by-hr1")):
+        tok = client.post("/api/v1/auth/token", json={"username": username, "password": password}).json["token"]
+        h = {"Authorization": f"Bearer {tok}"}
+        assert client.get("/api/v1/applications", headers=h).json["error"]["code"] == "password_change_required"
+        r = client.post("/api/v1/auth/password", headers=h, json={"old_password": password, "new_password": "my-own-pass"})
+        assert client.get("/api/v1/applications", headers={"Authorization": f"Bearer {r.json['token']}"}).status_code \
+            == 200
