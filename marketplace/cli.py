@@ -100,10 +100,16 @@ def serve_processes(host: str, port: int, workers: int, threads: int) -> None:
     relay (Redis, or a file in the instance folder: ``services.fair_bus``)."""
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415  (one server or the other, on demand)
 
+    from marketplace.web import serving  # noqa: PLC0415  (gunicorn's worker: imports gunicorn, on demand)
+
     class _Server(BaseApplication):
         def load_config(self):
             for k, v in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                         "worker_class": "gthread", "timeout": 120, "graceful_timeout": 20, "keepalive": 5,
+                         "worker_class": "marketplace.web.serving.JsonErrorWorker", "timeout": 120,
+                         "limit_request_line": serving.LIMIT_REQUEST_LINE,
+                         "limit_request_fields": serving.LIMIT_REQUEST_FIELDS,
+                         "limit_request_field_size": serving.LIMIT_REQUEST_FIELD_SIZE,
+                         "graceful_timeout": 20, "keepalive": 5,
                          "accesslog": None, "errorlog": "-", "loglevel": "warning",
                          "post_worker_init": lambda worker: _warm_up(worker.wsgi)}.items():
                 self.cfg.set(k, v)

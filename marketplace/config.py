@@ -48,8 +48,20 @@ class Config:
     # real date in Fushun (marketplace.clock). Refused in production.
     TODAY: str = ""
     TOKEN_TTL_HOURS: int = 24 * 30
+    # a signed-in browser's session ends after this many hours (and at logout, server-side)
+    SESSION_HOURS: int = 12
+    # failed logins before further tries wait (1, 2, 4 ... s, at most LOGIN_MAX_DELAY_SECONDS):
+    # per username at one client address, per username from all addresses, per address
     LOGIN_MAX_FAILURES: int = 5
-    LOGIN_LOCK_MINUTES: int = 15
+    LOGIN_ACCOUNT_MAX_FAILURES: int = 50
+    LOGIN_ADDRESS_MAX_FAILURES: int = 20
+    # the longest the right password is ever kept waiting; failures are forgotten after a
+    # quiet period of LOGIN_QUIET_MINUTES
+    LOGIN_MAX_DELAY_SECONDS: int = 60
+    LOGIN_QUIET_MINUTES: int = 15
+    # reverse proxies in front of the app that append to X-Forwarded-For (0: none, the
+    # connection's address is the client's; the header is ignored, anyone could write it)
+    TRUSTED_PROXIES: int = 0
     PER_PAGE_MAX: int = 100
     # live fair pages: event streams open at once in one server process (each holds one of its
     # threads while open); beyond it a page polls. 0: half the process's threads
@@ -103,6 +115,16 @@ class Config:
             raise ConfigError("MARKETPLACE_SEARCH_CACHE_SECONDS must be 0 (no cache) or more")
         if self.CELERY_VISIBILITY_TIMEOUT < 1:
             raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
+        if not 0 <= self.TRUSTED_PROXIES <= 10:
+            raise ConfigError(f"MARKETPLACE_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+                              f"(0 to 10; 0 when clients connect directly), got {self.TRUSTED_PROXIES}")
+        if not 1 <= self.LOGIN_MAX_DELAY_SECONDS <= 300:
+            raise ConfigError("MARKETPLACE_LOGIN_MAX_DELAY_SECONDS must be 1 to 300: the right password is never kept "
+                              "out for long")
+        for name in ("LOGIN_MAX_FAILURES", "LOGIN_ACCOUNT_MAX_FAILURES", "LOGIN_ADDRESS_MAX_FAILURES",
+                     "LOGIN_QUIET_MINUTES", "SESSION_HOURS", "TOKEN_TTL_HOURS"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"MARKETPLACE_{name} must be at least 1")
         if self.PER_PAGE_MAX < 1:
             raise ConfigError("MARKETPLACE_PER_PAGE_MAX must be at least 1")
         if self.POLICY_SET not in list_policy_sets():

@@ -7,10 +7,14 @@ from flask import request
 import chinese
 from marketplace import clock
 from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching, verification
-from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
+from marketplace.core import id_duplicates as id_duplicates_ops
+from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, ROLES, STAGES
 from marketplace.core.schemas import (
     ApplicationIn,
     Credentials,
+    DuplicateResolution,
+    PasswordChange,
+    PasswordReset,
     PostingIn,
     ProfileIn,
     RegisterEmployer,
@@ -23,7 +27,7 @@ from marketplace.core.schemas import (
 )
 from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.policy import calculate_internship_json
-from marketplace.web import cipher, db, runtime, settings
+from marketplace.web import cipher, client_address, db, login_limits, runtime, settings
 from marketplace.web.api import bp, choice_arg, page_args, paged
 from marketplace.web.apispec import ANYONE, SIGNED_IN, api_route
 
@@ -50,14 +54,12 @@ def register_employer(actor, data):
 
 @api_route(bp, "/auth/token", ["POST"], ANYONE, "Exchange username and password for a bearer token", body=Credentials)
 def token(actor, data):
-    cfg = settings()
     try:
-        user = accounts.authenticate(db(), data.username, data.password, cfg.LOGIN_MAX_FAILURES,
-                                     cfg.LOGIN_LOCK_MINUTES)
+        user = accounts.authenticate(db(), data.username, data.password, client_address(), login_limits())
     except DomainError:
-        db().commit()  # the failed-login counter must survive the refusal (throttling)
+        accounts.keep_failed_login(db())  # the failure counts must survive the refusal (throttling)
         raise
-    tok, expires = accounts.issue_token(db(), user, cfg.TOKEN_TTL_HOURS)
+    tok, expires = accounts.issue_token(db(), user, settings().TOKEN_TTL_HOURS)
     return {"token": tok, "expires_at": expires.isoformat() + "Z", "user": accounts.user_to_dict(user)}, 201
 
 
@@ -65,6 +67,26 @@ def token(actor, data):
 def revoke(actor):
     accounts.revoke_token(db(), request.headers["Authorization"][7:].strip())
     return {"revoked": True}
+
+
+@api_route(bp, "/auth/password", ["POST"], SIGNED_IN,
+           "Change my password (the current one required); ends my other sessions and revokes all my tokens, "
+           "this one too: the answer carries a new token", body=PasswordChange)
+def change_password(actor, data):
+    try:
+        accounts.change_password(db(), actor, data.old_password, data.new_password, client_address(), login_limits())
+    except DomainError:
+        accounts.keep_failed_login(db())
+        raise
+    tok, expires = accounts.issue_token(db(), actor, settings().TOKEN_TTL_HOURS)
+    return {"changed": True, "token": tok, "expires_at": expires.isoformat() + "Z"}
+
+
+@api_route(bp, "/auth/logout-everywhere", ["POST"], SIGNED_IN,
+           "Log out everywhere: end all my browser sessions and revoke all my API tokens, this one too")
+def logout_everywhere(actor):
+    accounts.log_out_everywhere(db(), actor)
+    return {"signed_out": True}
 
 
 @api_route(bp, "/me", roles=SIGNED_IN, summary="The signed-in account")
@@ -82,9 +104,12 @@ def add_staff(actor, data):
 
 
 @api_route(bp, "/admin/users", roles=("admin",), summary="List accounts", paginated=True,
-           query={"role": ("string", "filter by role")})
+           query={"role": ("string", "filter by role"), "organisation_id": ("integer", "filter by organisation"),
+                  "district": ("string", "filter by district"), "q": ("string", "words in the username or name")})
 def admin_users(actor):
-    return paged(accounts.admin_list_users(db(), actor, request.args.get("role") or None), accounts.user_to_dict)
+    stmt = accounts.admin_list_users(db(), actor, choice_arg("role", ROLES), _int_arg("organisation_id", 1, 2**63 - 1),
+                                     choice_arg("district", DISTRICTS), chinese.normalize(request.args.get("q", ""))[:64])
+    return paged(stmt, accounts.user_to_dict)
 
 
 @api_route(bp, "/admin/users", ["POST"], ("admin",), "Create a staff account", body=UserIn)
@@ -92,10 +117,23 @@ def admin_create(actor, data):
     return accounts.user_to_dict(accounts.admin_create_user(db(), actor, data)), 201
 
 
-@api_route(bp, "/admin/users/<int:user_id>", ["PATCH"], ("admin",), "Activate, deactivate or edit an account",
-           body=UserPatch)
+@api_route(bp, "/admin/users/<int:user_id>", ["PATCH"], ("admin",),
+           "Edit an account: name, role, district, organisation, active (audited)", body=UserPatch)
 def admin_update(actor, user_id, data):
     return accounts.user_to_dict(accounts.admin_update_user(db(), actor, user_id, data))
+
+
+@api_route(bp, "/admin/users/<int:user_id>/password", ["POST"], ("admin",),
+           "Set a temporary password, to be changed at the next login; ends the account's sessions and tokens",
+           body=PasswordReset)
+def admin_reset_password(actor, user_id, data):
+    return accounts.user_to_dict(accounts.admin_reset_password(db(), actor, user_id, data.password))
+
+
+@api_route(bp, "/admin/users/<int:user_id>/sign-out", ["POST"], ("admin",),
+           "End every session and revoke every API token of an account")
+def admin_sign_out(actor, user_id):
+    return accounts.user_to_dict(accounts.admin_sign_out(db(), actor, user_id))
 
 
 # --- profiles -------------------------------------------------------------------------
@@ -146,6 +184,20 @@ def confirm_category(actor, profile_id, category):
     row = profiles.confirm_category(db(), actor, profile_id, category)
     return {"category": row.category, "confirmed_by_id": row.confirmed_by_id,
             "confirmed_at": row.confirmed_at.isoformat()}
+
+
+@api_route(bp, "/caseworker/id-duplicates", roles=("caseworker", "admin"), paginated=True,
+           summary="ID numbers typed by a person of my district that another profile holds, to resolve")
+def id_duplicates(actor):
+    return paged(id_duplicates_ops.open_duplicates(db(), actor),
+                 lambda d: id_duplicates_ops.duplicate_to_dict(d, cipher(), actor))
+
+
+@api_route(bp, "/caseworker/id-duplicates/<int:duplicate_id>/resolve", ["POST"], ("caseworker", "admin"),
+           "Resolve a duplicate ID number after seeing the ID card (audited)", body=DuplicateResolution)
+def resolve_id_duplicate(actor, duplicate_id, data):
+    dup = id_duplicates_ops.resolve(db(), cipher(), actor, duplicate_id, data.resolution, data.note)
+    return id_duplicates_ops.duplicate_to_dict(dup, cipher(), actor)
 
 
 # --- postings -------------------------------------------------------------------------
@@ -233,7 +285,7 @@ def _int_arg(name: str, lo: int, hi: int) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
+    if not (raw.isascii() and raw.isdigit()) or not lo <= int(raw) <= hi:
         raise ValidationFailed(f"{name} 应为 {lo} 到 {hi} 之间的整数", f"{name} must be a whole number from {lo} to {hi}",
                                field=name)
     return int(raw)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_
 
@@ -18,6 +18,8 @@ from marketplace.core.models import (
     BENEFIT_CATEGORIES,
     EDUCATION_LEVELS,
     Application,
+    AuditEntry,
+    IdNumberDuplicate,
     Posting,
     Profile,
     ProfileCategory,
@@ -27,7 +29,10 @@ from marketplace.core.models import (
 from marketplace.core.schemas import ProfileIn
 from marketplace.crypto import Cipher, mask_id_number, mask_phone
 from marketplace.db import after_commit
-from marketplace.errors import Conflict, Forbidden, NotFound
+from marketplace.errors import Conflict, Forbidden, NotFound, TooManyRequests
+
+#: how many times a day a person may type a new ID number on their profile
+ID_NUMBER_CHANGES_PER_DAY = 3
 
 
 def visible_profiles(actor: User | None) -> ColumnElement[bool]:
@@ -108,16 +113,42 @@ def _apply(session: Session, cipher: Cipher, profile: Profile, data: ProfileIn, 
     values = data.model_dump(exclude={"id_number", "phone", "categories"})
     for k, v in values.items():
         setattr(profile, k, v)
-    if data.id_number is not None:
-        h = cipher.blind_index(data.id_number)
-        clash = session.scalar(select(Profile.id).where(Profile.id_number_hash == h, Profile.id != profile.id))
-        if clash:
-            raise Conflict("该身份证号已登记在另一份档案中，请联系经办人", "this ID number is already registered "
-                           "on another profile; please contact a caseworker", field="id_number")
-        profile.id_number_enc, profile.id_number_hash = cipher.encrypt(data.id_number), h
+    if data.id_number is not None and data.id_number != cipher.decrypt(profile.id_number_enc):
+        _set_id_number(session, cipher, profile, data.id_number, actor)
     if data.phone is not None:
         profile.phone_enc, profile.phone_hash = cipher.encrypt(data.phone), cipher.blind_index(data.phone)
     _sync_categories(profile, data, actor)
+
+
+def _set_id_number(session: Session, cipher: Cipher, profile: Profile, id_number: str, actor: User) -> None:
+    """A new ID number on a profile. Typed by the person: whether another profile holds it
+    is never told to them (that answer, tried on made-up numbers, finds real people); the
+    number is saved without its lookup hash and a caseworker of the district resolves the
+    duplicate. Changes are limited per account per day. A caseworker at the desk is told."""
+    h = cipher.blind_index(id_number)
+    clash = session.scalar(select(Profile.id).where(Profile.id_number_hash == h, Profile.id != profile.id))
+    if actor.role == "person":
+        since = utcnow() - dt.timedelta(days=1)
+        changes = session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.actor_id == actor.id, AuditEntry.entity == "profile", AuditEntry.action == "id_number",
+            AuditEntry.at >= since))
+        if changes >= ID_NUMBER_CHANGES_PER_DAY:
+            raise TooManyRequests(f"身份证号每天最多修改 {ID_NUMBER_CHANGES_PER_DAY} 次，请明天再试或联系经办人",
+                                  f"the ID number may be changed {ID_NUMBER_CHANGES_PER_DAY} times a day; try again "
+                                  "tomorrow or ask a caseworker", field="id_number")
+        session.flush()  # a new profile gets its id
+        audit.record(session, actor, "profile", profile.id, "id_number")
+        for open_dup in session.scalars(select(IdNumberDuplicate).where(IdNumberDuplicate.profile_id == profile.id,
+                                                                       IdNumberDuplicate.resolution.is_(None))):
+            open_dup.resolution, open_dup.resolved_at = "withdrawn", utcnow()
+        if clash:
+            session.add(IdNumberDuplicate(profile_id=profile.id, holder_profile_id=clash))
+            profile.id_number_enc, profile.id_number_hash = cipher.encrypt(id_number), None
+            return
+    elif clash:
+        raise Conflict("该身份证号已登记在另一份档案中，请核对证件", "this ID number is already registered on "
+                       "another profile; check the ID card", field="id_number")
+    profile.id_number_enc, profile.id_number_hash = cipher.encrypt(id_number), h
 
 
 def _sync_categories(profile: Profile, data: ProfileIn, actor: User) -> None:

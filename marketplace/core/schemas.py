@@ -236,9 +236,29 @@ class UserIn(Strict):
 
 
 class UserPatch(Strict):
+    """An admin's edit of an account: only the fields given change (``district`` and
+    ``organisation_id`` may be set to null)."""
     is_active: bool | None = None
     district: District | None = None
     display_name: Name | None = None
+    role: Literal["person", "employer", "agency", "caseworker", "organiser", "admin"] | None = None
+    organisation_id: Id | None = None
+
+
+class PasswordChange(Strict):
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
+
+
+class PasswordReset(Strict):
+    """An admin's temporary password, to be changed at the next login."""
+    password: Password
+
+
+class DuplicateResolution(Strict):
+    """A caseworker's decision on an ID number typed by two people, after seeing the ID card."""
+    resolution: Literal["kept_holder", "moved_to_profile"]
+    note: Text(500, 2)
 
 
 class PostingIn(Strict):
@@ -399,17 +419,35 @@ def errors_to_details(exc: ValidationError) -> list[dict]:
     return out
 
 
+def _refusal(exc: ValidationError) -> ValidationFailed:
+    details = errors_to_details(exc)
+    return ValidationFailed(
+        "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
+        "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
+        field=details[0]["field"], details=details,
+    )
+
+
 def validate(schema: type[BaseModel], data) -> BaseModel:
-    """Validate ``data`` (a dict from JSON or a form) or raise ``ValidationFailed``."""
+    """Validate ``data`` (a dict from a form, whose values are all text) or raise
+    ``ValidationFailed``. Forms are read leniently: their "4" is a number."""
     if not isinstance(data, dict):
         raise ValidationFailed("请求体应为 JSON 对象", "the request body must be a JSON object", field="body")
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        details = errors_to_details(exc)
-        first = details[0]
-        raise ValidationFailed(
-            "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
-            "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
-            field=first["field"], details=details,
-        ) from None
+        raise _refusal(exc) from None
+
+
+def validate_json(schema: type[BaseModel], raw: bytes) -> BaseModel:
+    """Validate a JSON request body strictly (pydantic's strict mode): a number is a JSON
+    number, never ``true`` or the text "１２"; a date is a "YYYY-MM-DD" string, never a
+    timestamp; a yes/no is ``true``/``false``. The API's clients are programs: what they
+    send is taken as typed or refused, naming the field."""
+    try:
+        return schema.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
+            raise ValidationFailed("请求体应为 JSON 对象", "the request body must be a JSON object",
+                                   field="body") from None
+        raise _refusal(exc) from None

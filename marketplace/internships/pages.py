@@ -23,7 +23,7 @@ from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
 from marketplace.internships.schemas import ContractIn, HireClaimIn, InsuranceIn, IntroductionIn
 from marketplace.web import db
-from marketplace.web.forms import field_errors, message, page_args, require_role
+from marketplace.web.forms import field_errors, local_url, message, page_args, require_role
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("internships", __name__, template_folder="templates")
@@ -466,5 +466,4 @@ def export(fmt):
 @login_required
 def read(notification_id):
     notifications.mark_read(db(), current_user, notification_id)
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/")
-                    and not request.form.get("back", "").startswith("//") else url_for("pages.home"))
+    return redirect(local_url(request.form.get("back"), url_for("pages.home")))

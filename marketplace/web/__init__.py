@@ -6,17 +6,19 @@ is a success and rolls back otherwise, then sends the tasks the services queued.
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Flask, current_app, g, request
-from flask_login import LoginManager, current_user
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
 from marketplace import clock
-from marketplace.core.models import User
+from marketplace.core import accounts
 from marketplace.db import mark_writing, take_after_commit, unmark_writing
+from marketplace.errors import DomainError
 from marketplace.web import i18n
 from marketplace.web.errors import error_response, register_error_handlers
 
@@ -44,6 +46,43 @@ def settings():
     return current_app.config["MARKETPLACE"]
 
 
+def client_address() -> str:
+    """The client's address: the connection's, or, behind ``TRUSTED_PROXIES`` reverse
+    proxies, the one the outermost trusted proxy saw (each proxy appends the address it
+    was called from to X-Forwarded-For; entries left of that are the client's own words)."""
+    n = settings().TRUSTED_PROXIES
+    direct = request.remote_addr or "unknown"
+    if n == 0:
+        return direct
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    return hops[-n][:64] if len(hops) >= n else direct
+
+
+def login_limits() -> accounts.LoginLimits:
+    cfg = settings()
+    return accounts.LoginLimits(cfg.LOGIN_MAX_FAILURES, cfg.LOGIN_ACCOUNT_MAX_FAILURES, cfg.LOGIN_ADDRESS_MAX_FAILURES,
+                                cfg.LOGIN_MAX_DELAY_SECONDS, cfg.LOGIN_QUIET_MINUTES)
+
+
+def sign_in(user) -> None:
+    """Start a server-side session for ``user`` in this browser (the cookie holds its key)."""
+    session.clear()  # nothing from before the login carries over (session fixation)
+    key = accounts.start_session(db(), user, settings().SESSION_HOURS)
+    login_user(user)
+    session["sid"] = key
+
+
+def sign_out() -> None:
+    """End this browser's session on the server: the cookie, replayed, is worth nothing."""
+    accounts.end_session(db(), session.get("sid"))
+    logout_user()
+    session.clear()
+
+
+def session_key() -> str | None:
+    return session.get("sid")
+
+
 def dispatch(tasks) -> None:
     send = current_app.extensions["send_task"]
     for name, args in tasks:
@@ -52,7 +91,11 @@ def dispatch(tasks) -> None:
 
 class _IdConverter(IntegerConverter):
     """``<int:...>`` in every route: ids fit the database's 64-bit integers, so a huge
-    number is a plain 404 instead of an overflow deep in the driver."""
+    number is a plain 404 instead of an overflow deep in the driver; and they are ASCII
+    digits only (``\\d`` would also match full-width ``１２`` and ``int()`` would read it
+    as 12: one record with many addresses)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
@@ -69,6 +112,31 @@ def carries_personal_data() -> bool:
     return request.path.startswith("/api/") or bool(current_user and current_user.is_authenticated)
 
 
+#: JSON bodies nest at most this deep; the deepest the API takes is about 4 (a list of
+#: objects in an object). A 1,000-deep body would otherwise exhaust the parser's stack.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text ``raw`` opens more than ``limit`` arrays/objects inside each
+    other, found without parsing it (brackets inside strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
+#: the pages a person whose password an admin reset may still open
+_WHILE_PASSWORD_MUST_CHANGE = frozenset({"pages.change_password", "pages.logout", "pages.logout_everywhere", "static",
+                                         "pages.login"})
+
+
 def init_web(app: Flask) -> None:
     """Sessions, CSRF, sign-in, the commit after each request, security headers and error
     pages. Blueprints are registered by the app factory, which names every area."""
@@ -81,10 +149,25 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str):
-        if not user_id.isdigit():
+        key = session.get("sid")
+        if not (user_id.isascii() and user_id.isdigit()) or not isinstance(key, str):
             return None
-        user = db().get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        return accounts.user_for_session(db(), int(user_id), key)
+
+    @app.before_request
+    def _password_change_first():
+        # after an admin's reset the person chooses a new password before anything else
+        if (request.endpoint in _WHILE_PASSWORD_MUST_CHANGE or request.path.startswith("/api/")
+                or not current_user.is_authenticated or not current_user.must_change_password):
+            return None
+        return redirect(url_for("pages.change_password"))
+
+    @app.before_request
+    def _refuse_deep_json():
+        # one place for every JSON request, before any view or parser sees the body
+        if request.is_json and json_too_deep(request.get_data(cache=True)):
+            raise DomainError(f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）", f"the JSON body nests too deep (at most "
+                              f"{MAX_JSON_DEPTH} levels)", field="body", code="too_deep")
 
     @app.before_request
     def _mark_writes():

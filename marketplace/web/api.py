@@ -20,7 +20,7 @@ def page_args() -> tuple[int, int]:
         raw = request.args.get(name)
         if raw is None or raw == "":
             return default
-        if not raw.isdigit() or not (lo <= int(raw) <= hi):
+        if not (raw.isascii() and raw.isdigit()) or not (lo <= int(raw) <= hi):
             raise ValidationFailed(f"{name} 应为 {lo} 到 {hi} 之间的整数", f"{name} must be a whole number from {lo} "
                                    f"to {hi}", field=name)
         return int(raw)

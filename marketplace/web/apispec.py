@@ -12,12 +12,14 @@ from pydantic import BaseModel
 
 from marketplace.core.accounts import user_for_token
 from marketplace.core.models import ROLES
-from marketplace.core.schemas import validate
+from marketplace.core.schemas import validate_json
 from marketplace.errors import Forbidden, Unauthorized, ValidationFailed
 from marketplace.web import db
 
 ANYONE = ("anonymous",) + ROLES
 SIGNED_IN = ROLES
+#: what a token whose account must change its password (an admin reset it) may still call
+_WHILE_PASSWORD_MUST_CHANGE = frozenset({"api.change_password", "api.revoke", "api.logout_everywhere", "api.me"})
 
 
 @dataclass
@@ -64,13 +66,17 @@ def api_route(bp: Blueprint, rule: str, methods=("GET",), roles=SIGNED_IN, summa
                                        "a valid bearer token is required (Authorization: Bearer …)")
                 if actor.role not in spec.roles:
                     raise Forbidden()
+            if actor is not None and actor.must_change_password and spec.endpoint not in _WHILE_PASSWORD_MUST_CHANGE:
+                refusal = Forbidden("管理员已重置您的密码，请先修改密码（POST /api/v1/auth/password）",
+                                    "an administrator reset your password: change it first (POST /api/v1/auth/password)")
+                refusal.code = "password_change_required"
+                raise refusal
             if body is not None:
-                data = request.get_json(silent=True)
-                if data is None:
+                if not request.is_json:
                     raise ValidationFailed("请求体应为 JSON 对象（Content-Type: application/json）",
                                            "the request body must be a JSON object (Content-Type: application/json)",
                                            field="body")
-                kw["data"] = validate(body, data)
+                kw["data"] = validate_json(body, request.get_data(cache=True))
             return fn(actor, **kw)
 
         bp.add_url_rule(rule, fn.__name__, wrapper, methods=list(methods))

@@ -3,6 +3,7 @@ refusals shown beside their fields, the page number, the role check, form-value 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import request, url_for
 from flask_login import current_user
@@ -67,7 +68,7 @@ def field_errors(exc: DomainError) -> dict:
 
 def page_args(per_page: int = 20) -> tuple[int, int]:
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100000 else 1
     return page, per_page
 
 
@@ -85,3 +86,19 @@ def _split(value: str) -> list[str]:
 
 def _opt(value):
     return value if value not in ("", None) else None
+
+
+def local_url(target: str | None, fallback: str) -> str:
+    """Where to send the browser after a form: ``target`` (a ``next`` field, a ``back``
+    field or the ``Referer`` header) only if it is a page of this site, reduced to its path
+    and query, else ``fallback``. The one check for every redirect to a requested place:
+    another host, another scheme, ``//host``, ``/\\host`` and hidden control characters
+    (which browsers drop or read as slashes) all fall back."""
+    if not target or len(target) > 2000 or "\\" in target or any(ord(c) < 0x21 or ord(c) == 0x7f for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc) and (parts.scheme not in ("http", "https") or parts.netloc != request.host):
+        return fallback
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return fallback
+    return parts.path + ("?" + parts.query if parts.query else "")

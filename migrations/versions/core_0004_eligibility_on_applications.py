@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'core_0004_eligibility'
-down_revision = '0003'
+down_revision = 'core_0004_auth'
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision = 'internships_0004_claimfacts'
-down_revision = 'internships_0003'
+down_revision = 'internships_0004_intro'
 branch_labels = None
 depends_on = None
 

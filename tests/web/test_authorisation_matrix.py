@@ -39,7 +39,14 @@ from sqlalchemy import select
 
 import marketplace.app  # noqa: F401  (registers every area's routes)
 from marketplace import clock
-from marketplace.core.models import Application, ApplicationEvent, OrganisationVerification, ProfileCategory, utcnow
+from marketplace.core.models import (
+    Application,
+    ApplicationEvent,
+    IdNumberDuplicate,
+    OrganisationVerification,
+    ProfileCategory,
+    utcnow,
+)
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
@@ -61,7 +68,7 @@ DEFAULT_IDS = {"posting_id": "posting_a", "profile_id": "prof_a", "application_i
                "fair_id": "fair", "booth_id": "booth_a", "interview_id": "iv_a", "agreement_id": "ag_a",
                "claim_id": "claim_a", "notification_id": "note_a", "registration_id": "reg_a",
                "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a",
-               "introduction_id": "intro_a", "organisation_id": "org_p"}
+               "introduction_id": "intro_a", "organisation_id": "org_p", "duplicate_id": "dup_a"}
 
 
 def row(codes: str, body=None, bodies=None, ids=None, lists=None) -> dict:
@@ -104,6 +111,9 @@ MATRIX: dict[str, dict] = {
     "POST /auth/token":                                 row("o    o    o    o    o    o    o    o    o",
         body=lambda w: {"username": w.person.username, "password": "secret-pass-1"}),
     "DELETE /auth/token":                               row("d    o    o    o    o    o    o    o    o"),
+    "POST /auth/password":                              row("d    o    o    o    o    o    o    o    o",
+        body=lambda w: {"old_password": "secret-pass-1", "new_password": "secret-pass-2"}),
+    "POST /auth/logout-everywhere":                     row("d    o    o    o    o    o    o    o    o"),
     "GET /me":                                          row("d    o    o    o    o    o    o    o    o"),
     "POST /organisations/me/staff":                     row("d    d    o    o    o    d    d    d    d",
         body=lambda w: {"username": "newstaff", "password": "secret-pass-9", "display_name": "新人事"}),
@@ -133,6 +143,9 @@ MATRIX: dict[str, dict] = {
                         "district": "望花区"}),
     "PATCH /admin/users/<int:user_id>":                 row("d    d    d    d    d    d    d    d    o",
         body=lambda w: {"display_name": "改名"}),
+    "POST /admin/users/<int:user_id>/password":         row("d    d    d    d    d    d    d    d    o",
+        body=lambda w: {"password": "temporary-9"}),
+    "POST /admin/users/<int:user_id>/sign-out":         row("d    d    d    d    d    d    d    d    o"),
     "GET /me/data":                                     row("d    o    d    d    d    d    d    d    d"),
     "POST /me/delete":                                  row("d    o    d    d    d    d    d    d    d",
         body=lambda w: {"password": "secret-pass-1"}),
@@ -156,6 +169,12 @@ MATRIX: dict[str, dict] = {
     "POST /profiles/<int:profile_id>/categories/<category>/confirm":
                                                         row("d    d    d    d    d    o    h    d    o"),
     "GET /profiles/<int:profile_id>/recommendations":   row("d    o    d    d    d    o    h    d    o"),
+    # person A typed an ID number that another profile holds: the queue of 望花区's caseworkers
+    "GET /caseworker/id-duplicates":                    row("d    d    d    d    d    o    e    d    o",
+        lists=("dup_a",)),
+    "POST /caseworker/id-duplicates/<int:duplicate_id>/resolve":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"resolution": "kept_holder", "note": "看过身份证原件"}),
 
     # -------------------- postings and applications (organisation A's)
     #                                                        anon pers hr_a hr_b agcy cw_x cw_y orgr admn
@@ -447,9 +466,10 @@ def world(app, db, make, cipher):
     pl_a = Placement(profile_id=prof_p.id, posting_id=pw_a.id, district="望花区", placed_by_id=cw_x.id, start_on=start,
                      term_months=6, end_on=add_months(start, 6), temporary=True, fund=FUND)
     note_a = Notification(user_id=person.id, kind="matrix", key="matrix:1", text_zh="测试通知", text_en="a notice")
+    dup_a = IdNumberDuplicate(profile_id=prof_a.id, holder_profile_id=prof_p.id)
     intro_a = Introduction(organisation_id=org_c.id, profile_id=prof_a.id, posting_id=posting_b.id,
                            created_by_id=users["agency"].id, note="数据录入经验")
-    db.add_all([ref_a, pl_a, note_a, intro_a])
+    db.add_all([ref_a, pl_a, note_a, intro_a, dup_a])
 
     # fairs: the organiser's fair, A's approved booth with A's job, person A checked in and interviewed
     fair = Fair(organiser_id=users["organiser"].id, name="抚顺市春季双选会", mode="both", held_on=TODAY,
@@ -469,7 +489,7 @@ def world(app, db, make, cipher):
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
                           app_i=app_i, ag_a=ag_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
                           pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
-                          org_a=org_a, org_p=org_p, vr_p=vr_p)
+                          org_a=org_a, org_p=org_p, vr_p=vr_p, dup_a=dup_a)
     extra.clear()
     extra.update(saved)
 

@@ -244,13 +244,11 @@ def test_pagination_and_bad_page_arguments(client, make):
 
 
 def test_login_is_throttled_after_repeated_failures(client, make):
-    user = make.user("person", username="victim")
+    make.user("person", username="victim")
     for _ in range(5):
         assert client.post("/api/v1/auth/token", json={"username": "victim", "password": "wrong"}).status_code == 401
     r = client.post("/api/v1/auth/token", json={"username": "victim", "password": "secret-pass-1"})
-    assert r.status_code == 429 and "minutes" in r.json["error"]["message"]["en"]
-    make.s.refresh(user)
-    assert user.locked_until is not None
+    assert r.status_code == 429 and "seconds" in r.json["error"]["message"]["en"]  # a short wait (tests/security)
 
 
 def test_openapi_documents_every_route(client, app):

@@ -56,6 +56,11 @@ def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
             urllib.request.urlopen(base + "/api/v1/search/postings?kind=nonsense", timeout=30)
         assert bad.value.code == 422
         bad.value.close()
+        # a request line over gunicorn's limit: refused before the app, still in the API's JSON shape
+        with pytest.raises(urllib.error.HTTPError) as long_line:
+            urllib.request.urlopen(base + "/api/v1/search/postings?q=" + "x" * 5000, timeout=30)
+        assert long_line.value.code == 400 and long_line.value.headers["Content-Type"].startswith("application/json")
+        assert json.load(long_line.value)["error"]["code"] == "request_line_too_long"
     finally:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)

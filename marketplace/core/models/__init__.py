@@ -1,6 +1,6 @@
 """The shared core's models (accounts, organisations, postings, profiles, applications,
 audit, task outbox), one module per aggregate. Each area keeps its own in ``<area>/models.py``."""
-from marketplace.core.models.account import ROLES, ApiToken, User
+from marketplace.core.models.account import ROLES, ApiToken, LoginThrottle, User, WebSession
 from marketplace.core.models.application import OPEN_STAGES, STAGES, Application, ApplicationEvent
 from marketplace.core.models.audit import AuditEntry
 from marketplace.core.models.base import DISTRICTS, EDUCATION_EN, EDUCATION_LEVELS, Base, utcnow
@@ -13,10 +13,10 @@ from marketplace.core.models.organisation import (
 )
 from marketplace.core.models.outbox import TaskOutbox
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
-from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, Profile, ProfileCategory
+from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, IdNumberDuplicate, Profile, ProfileCategory
 
 __all__ = [
-    "ROLES", "ApiToken", "User", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
+    "ROLES", "ApiToken", "LoginThrottle", "User", "WebSession", "IdNumberDuplicate", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
     "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
     "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",

@@ -31,10 +31,10 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     #: deactivated accounts cannot log in and their tokens stop working
     is_active: Mapped[bool] = mapped_column(default=True)
-    #: consecutive failed logins, for throttling
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    #: no login accepted before this moment (UTC)
-    locked_until: Mapped[dt.datetime | None]
+    #: set by an admin's password reset: the account must choose a new password before anything else
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: when the password was last set (UTC); null for accounts made before this was kept
+    password_changed_at: Mapped[dt.datetime | None]
     #: when the account was made (UTC)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -67,3 +67,38 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime]
 
     user = relationship("User")
+
+
+class WebSession(Base):
+    """A signed-in browser. The session cookie carries a random key whose hash is here;
+    logging out deletes the row, so a copied or replayed cookie is worth nothing after it."""
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the signed-in account
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: sha256 of the key in the cookie; the key itself is never stored
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: sign-in time (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the session is refused after this moment (UTC)
+    expires_at: Mapped[dt.datetime]
+
+    user = relationship("User")
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per typed username (whether or not the account exists) and per
+    client address; past a few failures each further try waits a little longer, never more
+    than the configured maximum delay."""
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of "user:<username>" or "addr:<client address>"
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: failed logins since the last success or quiet period
+    failures: Mapped[int] = mapped_column(default=0)
+    #: the last failure (UTC); failures older than the quiet period are forgotten
+    last_failure_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: no login is tried for this key before this moment (UTC)
+    blocked_until: Mapped[dt.datetime | None]

@@ -95,3 +95,29 @@ class ProfileCategory(Base):
 
     profile = relationship("Profile", back_populates="categories")
     confirmed_by = relationship("User")
+
+
+class IdNumberDuplicate(Base):
+    """A person typed an ID number that another profile already holds. The person is told
+    nothing (their profile is saved as if the number were new, without the lookup hash);
+    a caseworker of the person's district meets them with the ID card and resolves it."""
+    __tablename__ = "id_number_duplicates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the profile whose owner typed the number
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    #: the profile that already held the number
+    holder_profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    #: when it was typed (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: open until resolved: kept_holder, moved_to_profile, or withdrawn (the person typed another number)
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    #: the caseworker who resolved it (null when withdrawn)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when it was resolved (UTC)
+    resolved_at: Mapped[dt.datetime | None]
+    #: what the caseworker checked (the ID card seen, the call made)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    profile = relationship("Profile", foreign_keys=[profile_id])
+    holder = relationship("Profile", foreign_keys=[holder_profile_id])

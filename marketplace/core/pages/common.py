@@ -3,14 +3,12 @@ second). Thin views: parse the form, call an operation, render. A refused form i
 again with each problem beside its field, in the person's language, and nothing is saved."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import Blueprint, url_for
 
 import chinese
 from marketplace.core import applications
 from marketplace.core.models import OPEN_STAGES
-from marketplace.web.forms import education_name, name_of, page_url
+from marketplace.web.forms import education_name, local_url, name_of, page_url
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("pages", __name__, template_folder="../templates")
@@ -37,9 +35,7 @@ def norm(text: str) -> str:
 
 
 def safe_next(target: str | None) -> str:
-    if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+    return local_url(target, url_for("pages.home"))
 
 
 def lang_text(d: dict | None) -> str:

@@ -2,8 +2,6 @@
 applications and the stage moves, recommendations."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -110,8 +108,7 @@ def move_stage(application_id):
         if exc.status == 404:
             raise
         flash(message(exc), "error")
-        return redirect(request.referrer if safe_next(urlparse(request.referrer or "").path) != url_for("pages.home")
-                        else url_for("pages.home")), 303
+        return redirect(safe_next(request.referrer)), 303
     flash(_("Moved to: %(s)s", s=name_of("stage", app.stage)), "ok")
     if current_user.role == "person":
         return redirect(url_for("pages.my_applications"))

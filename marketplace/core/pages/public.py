@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from marketplace import clock
 from marketplace.core import accounts, applications, eligibility, screens, searching
@@ -11,8 +11,8 @@ from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
 from marketplace.core.pages.common import bp, lang_text, norm, safe_next
 from marketplace.core.pages.verification import ask_form_data
 from marketplace.core.schemas import RegisterEmployer, RegisterPerson, validate
-from marketplace.errors import DomainError
-from marketplace.web import db, runtime, settings
+from marketplace.errors import DomainError, ValidationFailed
+from marketplace.web import client_address, db, login_limits, runtime, session_key, sign_in, sign_out
 from marketplace.web.forms import education_name, field_errors, message, options, page_args, require_role
 from marketplace.web.i18n import current_lang
 
@@ -27,7 +27,7 @@ def postings_page():
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
     education = request.args.get("education", "")
-    education = int(education) if education.isdigit() and int(education) <= 7 else None
+    education = int(education) if education in tuple("01234567") else None
     q = norm((request.args.get("q") or "").strip())[:100]
     page, per_page = page_args()
     rt = runtime()
@@ -76,22 +76,51 @@ def apply(posting_id):
 def login():
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next"), username="")
-    cfg = settings()
     try:
         user = accounts.authenticate(db(), request.form.get("username", ""), request.form.get("password", ""),
-                                     cfg.LOGIN_MAX_FAILURES, cfg.LOGIN_LOCK_MINUTES)
+                                     client_address(), login_limits())
     except DomainError as exc:
-        # The failed-login counter must be saved even though the page reports an error.
-        db().commit()
+        accounts.keep_failed_login(db())  # the failure counts must be saved although the page reports an error
         return render_template("login.html", error=message(exc), next=request.form.get("next"),
                                username=request.form.get("username", "")[:64]), exc.status
-    login_user(user)
+    sign_in(user)
+    if user.must_change_password:
+        flash(_("An administrator reset your password. Choose a new one to continue."), "warn")
+        return redirect(url_for("pages.change_password"))
     return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
+    return redirect(url_for("pages.home"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of this account (other browsers and phones too) and revoke its API tokens."""
+    accounts.log_out_everywhere(db(), current_user)
+    sign_out()
+    flash(_("You are logged out everywhere: on every device, and every API token is revoked."), "ok")
+    return redirect(url_for("pages.login"))
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if request.method == "GET":
+        return render_template("account/password.html", errors={})
+    f = request.form
+    try:
+        if f.get("new_password", "") != f.get("confirm_password", ""):
+            raise ValidationFailed("两次输入的新密码不一致", "the two new passwords differ", field="confirm_password")
+        accounts.change_password(db(), current_user, f.get("old_password", ""), f.get("new_password", ""),
+                                 client_address(), login_limits(), keep_session_key=session_key())
+    except DomainError as exc:
+        accounts.keep_failed_login(db())
+        return render_template("account/password.html", errors=field_errors(exc), error=message(exc)), exc.status
+    flash(_("Password changed. Your other sessions have ended and your API tokens are revoked."), "ok")
     return redirect(url_for("pages.home"))
 
 
@@ -113,7 +142,7 @@ def _register(employer: bool):
     except DomainError as exc:
         errors = {k.replace("organisation.", "organisation."): v for k, v in field_errors(exc).items()}
         return render_template("register.html", form=f, errors=errors, error=message(exc), **ctx), exc.status
-    login_user(user)
+    sign_in(user)
     return redirect(url_for("pages.my_profile" if not employer else "pages.employer_home"))
 
 

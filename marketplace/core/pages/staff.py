@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core import accounts, profiles, searching, verification
-from marketplace.core.models import CATEGORIES, DISTRICTS, EDUCATION_LEVELS
+from marketplace.core import accounts, id_duplicates, profiles, searching, verification
+from marketplace.core.models import CATEGORIES, DISTRICTS, EDUCATION_LEVELS, ROLES
 from marketplace.core.pages.common import bp, norm
 from marketplace.core.pages.person import _profile_ctx, _profile_form_data, _profile_form_from
-from marketplace.core.schemas import ProfileIn, UserIn, validate
+from marketplace.core.schemas import DuplicateResolution, ProfileIn, UserIn, UserPatch, validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.web import cipher, db, runtime
@@ -68,6 +68,34 @@ def caseworker_confirm(profile_id, category):
     return redirect(url_for("pages.caseworker_profile", profile_id=profile_id))
 
 
+@bp.get("/caseworker/id-duplicates")
+@login_required
+def caseworker_id_duplicates():
+    """ID numbers typed by people of the district that another profile already holds."""
+    require_role("caseworker", "admin")
+    page, per_page = page_args()
+    items, total = paginate(db(), id_duplicates.open_duplicates(db(), current_user), page, per_page)
+    items = [id_duplicates.duplicate_to_dict(d, cipher(), current_user) for d in items]
+    return render_template("caseworker/id_duplicates.html", items=items, total=total, page=page, per_page=per_page)
+
+
+@bp.post("/caseworker/id-duplicates/<int:duplicate_id>")
+@login_required
+def caseworker_resolve_id_duplicate(duplicate_id):
+    require_role("caseworker", "admin")
+    data = {"resolution": request.form.get("resolution", ""), "note": request.form.get("note", "")}
+    try:
+        d = validate(DuplicateResolution, data)
+        id_duplicates.resolve(db(), cipher(), current_user, duplicate_id, d.resolution, d.note)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("pages.caseworker_id_duplicates")), 303
+    flash(_("Duplicate ID number resolved."), "ok")
+    return redirect(url_for("pages.caseworker_id_duplicates"))
+
+
 # --- admin ----------------------------------------------------------------------------
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -89,10 +117,18 @@ def admin_users():
             return redirect(url_for("pages.admin_users"))
         except DomainError as exc:
             form, errors, error, status = f, field_errors(exc), message(exc), exc.status
+    a = request.args
+    org_arg = a.get("organisation_id", "")
+    filters = {"role": a.get("role") if a.get("role") in ROLES else None,
+               "organisation_id": int(org_arg) if org_arg.isascii() and org_arg.isdigit() and len(org_arg) < 18 else None,
+               "district": a.get("district") if a.get("district") in DISTRICTS else None,
+               "q": norm(a.get("q", "")).strip()[:64]}
     page, per_page = page_args(50)
-    items, total = paginate(s, accounts.admin_list_users(s, current_user), page, per_page)
+    items, total = paginate(s, accounts.admin_list_users(s, current_user, **filters), page, per_page)
     return render_template("admin/users.html", items=items, total=total, page=page, per_page=per_page, form=form,
-                           errors=errors, error=error, **ctx), status
+                           errors=errors, error=error, filters=filters, all_roles=[(k, name_of("role", k)) for k in ROLES],
+                           organisations=[(o.id, o.name) for o in accounts.admin_organisations(s, current_user)],
+                           **ctx), status
 
 
 @bp.post("/admin/users/<int:user_id>/toggle")
@@ -101,6 +137,57 @@ def admin_toggle(user_id):
     require_role("admin")
     accounts.admin_toggle_user(db(), current_user, user_id)
     return redirect(url_for("pages.admin_users"))
+
+
+def _admin_user_page(user, errors=None, error=None, status=200):
+    s = db()
+    return render_template("admin/user.html", u=user, errors=errors or {}, error=error,
+                           roles=[(k, name_of("role", k)) for k in ROLES], districts=[(d, d) for d in DISTRICTS],
+                           organisations=[(o.id, o.name) for o in accounts.admin_organisations(s, current_user)]), status
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def admin_user(user_id):
+    """An admin edits an account: name, role, district, organisation, active (audited)."""
+    require_role("admin")
+    s = db()
+    user = accounts.admin_get_user(s, current_user, user_id)
+    if request.method == "GET":
+        return _admin_user_page(user)
+    f = request.form
+    data = {"display_name": f.get("display_name", ""), "role": f.get("role", ""), "district": _opt(f.get("district")),
+            "organisation_id": _opt(f.get("organisation_id")), "is_active": f.get("is_active") == "1"}
+    try:
+        accounts.admin_update_user(s, current_user, user_id, validate(UserPatch, data))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _admin_user_page(user, field_errors(exc), message(exc), exc.status)
+    flash(_("Account saved."), "ok")
+    return redirect(url_for("pages.admin_user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/<any(password, 'sign-out'):action>")
+@login_required
+def admin_user_action(user_id, action):
+    """An admin sets a temporary password (changed at the next login) or signs the account
+    out everywhere; both end its sessions and revoke its API tokens."""
+    require_role("admin")
+    s = db()
+    try:
+        if action == "password":
+            accounts.admin_reset_password(s, current_user, user_id, request.form.get("password", ""))
+            flash(_("Temporary password set. The person must choose a new one at the next login."), "ok")
+        else:
+            accounts.admin_sign_out(s, current_user, user_id)
+            flash(_("Signed out everywhere: sessions ended and API tokens revoked."), "ok")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _admin_user_page(accounts.admin_get_user(s, current_user, user_id), field_errors(exc), message(exc),
+                                exc.status)
+    return redirect(url_for("pages.admin_user", user_id=user_id))
 
 
 @bp.get("/people")
@@ -112,7 +199,7 @@ def people_search():
     q = norm((request.args.get("q") or "").strip())[:100]
     district = request.args.get("district") if request.args.get("district") in DISTRICTS else None
     education = request.args.get("education", "")
-    education = int(education) if education.isdigit() and int(education) <= 7 else None
+    education = int(education) if education in tuple("01234567") else None
     page, per_page = page_args()
     result = searching.search_profiles(db(), runtime(), current_user, q=q, district=district,
                                        education_min=education, page=page, per_page=per_page)
