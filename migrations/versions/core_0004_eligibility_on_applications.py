@@ -1,7 +1,7 @@
 """core: the eligibility decision (R1, R8, R14) recorded on an application on its date
 
 Revision ID: core_0004_eligibility
-Revises: 0003
+Revises: core_0004_auth
 Create Date: 2026-12-07 00:10:00
 """
 from alembic import op

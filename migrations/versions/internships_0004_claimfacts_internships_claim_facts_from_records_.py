@@ -8,7 +8,7 @@ pending claim waits for the confirmations a new one needs, and paid ones show wh
 were paid on. Existing claims withhold nothing.
 
 Revision ID: internships_0004_claimfacts
-Revises: internships_0003
+Revises: internships_0004_intro
 Create Date: 2026-12-06 23:52:27.688372
 """
 import datetime as dt
