@@ -438,6 +438,30 @@ class Ranker:
 
     rank_postings_for = _rank_for_profile
 
+    def set_hub_reference(self, *, postings: Sequence[F.PostingData] = (), posting_vectors=None,
+                          profiles: Sequence[F.ProfileData] = (), profile_vectors=None) -> None:
+        """Hub scores for a one-sided ranker (the app's recommendations hold only postings, or
+        only people): ``profiles`` (with their vectors) stand for the people the postings are
+        ranked for, ``postings`` for the posts people are ranked for; a sample of a few dozen
+        of the other side is enough (``HUB_SAMPLE`` are used). Without a reference of at least
+        ``HUB_MIN_OTHERS`` documents the ranker's hub scores stay as they are."""
+        w = self.weights.copy()
+        w[FI["hub"]] = 0.0
+        if len(profiles) >= HUB_MIN_OTHERS and len(self.postings):
+            ref = [profiles[int(j)] for j in _sample(len(profiles))]
+            vecs = np.asarray(profile_vectors, dtype=np.float32)[_sample(len(profiles))]
+            SP = _query_pool(ProfilePool, ref, vecs, self)
+            m = np.mean([w @ pair_features(self.postings, None, SP, j, self.idf_post, self.idf_prof).T
+                         for j in range(len(SP))], axis=0)
+            self.postings.hub = (m - m.mean()).astype(np.float32)
+        if len(postings) >= HUB_MIN_OTHERS and len(self.profiles):
+            ref = [postings[int(j)] for j in _sample(len(postings))]
+            vecs = np.asarray(posting_vectors, dtype=np.float32)[_sample(len(postings))]
+            PP = _query_pool(PostingPool, ref, vecs, self)
+            m = np.mean([w @ pair_features(PP, j, self.profiles, None, self.idf_post, self.idf_prof).T
+                         for j in range(len(PP))], axis=0)
+            self.profiles.hub = (m - m.mean()).astype(np.float32)
+
     def posting_scores_for(self, profiles: Sequence[F.ProfileData], vectors) -> np.ndarray:
         """Scores of every posting of the pool for each of ``profiles`` (people not in the
         profile pool), one row per person in pool order, ``-inf`` where a hard filter excludes

@@ -80,3 +80,16 @@ def test_the_generic_post_is_the_hub_and_the_discount_moves_it_out_of_top_lists(
     without = appearances()
     r.weights = weights
     assert with_discount < without
+
+
+def test_a_one_sided_ranker_gets_the_same_hub_scores_from_a_reference_sample(dev_cache):
+    # the app's recommendations hold only postings: a sample of people gives them hub scores
+    d, both = evaluate.build(str(SECOND_FILE), cache=dev_cache)
+    only_posts = Ranker(both.postings.items, [], today=both.today, posting_vectors=both.postings.vectors,
+                        profile_vectors=np.zeros((0, both.postings.vectors.shape[1]), dtype=np.float32))
+    assert not only_posts.postings.hub.any()
+    only_posts.set_hub_reference(profiles=both.profiles.items, profile_vectors=both.profiles.vectors)
+    assert only_posts.postings.hub == pytest.approx(both.postings.hub, abs=1e-4)
+    first = only_posts.rank_postings_for(both.profiles.items[0], both.profiles.vectors[0], limit=10, explain=False)
+    assert [it.id for it in first.items] == [it.id for it in both.rank_postings(both.profiles.ids[0], limit=10,
+                                                                               explain=False).items]
