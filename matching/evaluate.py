@@ -8,7 +8,7 @@ the policy engine's eligibility decisions (``matching.devset``, from ``--policy-
 prints nDCG@10 (grades as gains), MRR and recall@10 (grade ≥ 2 relevant; queries without a
 grade-2+ item are left out of MRR and recall) for the full system, BM25 over character bigrams
 (lexical) and e5 cosine (vector), for profile→postings (``qrels``) and posting→profiles
-(``reverse_qrels``). ``--cv K`` also reports K-fold cross-validated system figures: weights
+(``reverse_qrels``), and per direction the system's gain over the better of the two baselines. ``--cv K`` also reports K-fold cross-validated system figures: weights
 refitted (``matching.tune``) on folds that do not contain the evaluated queries.
 """
 from __future__ import annotations
@@ -96,6 +96,12 @@ def run(d, ranker: Ranker) -> dict:
     return out
 
 
+def gains(out: dict) -> dict[str, float]:
+    """Per direction: system nDCG@10 minus the better of the lexical and vector baselines."""
+    return {direction: res["system"]["ndcg@10"] - max(res["lexical"]["ndcg@10"], res["vector"]["ndcg@10"])
+            for direction, res in out.items()}
+
+
 def run_with_search(d, ranker: Ranker, k: int) -> dict:
     """System figures when candidates come from the ``search`` embedded backend (hybrid, top
     ``k``) and the ranker reorders them: the composition a large deployment would use."""
@@ -134,13 +140,15 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     d, ranker = build(a.file, a.encoder, a.cache, policy=a.policy_set)
     out = run(d, ranker)
+    gain = gains(out)
     if a.json:
-        print(json.dumps(out))
+        print(json.dumps({**out, "gain_over_best_baseline": gain}))
         return 0
     for direction, res in out.items():
         print(direction)
         for mode, m in res.items():
             print(f"  {mode:8s} nDCG@10 {m['ndcg@10']:.4f}  MRR {m['mrr']:.4f}  recall@10 {m['recall@10']:.4f}")
+        print(f"  gain     nDCG@10 {gain[direction]:+.4f}  (system minus the better of lexical and vector)")
     if a.search_candidates:
         sc = run_with_search(d, ranker, a.search_candidates)
         print(f"system over search candidates (embedded backend, hybrid top {a.search_candidates})")

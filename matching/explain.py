@@ -71,6 +71,13 @@ def explain_pair(PP: PostingPool, pi: int, SP: ProfilePool, si: int, x: np.ndarr
         add(reasons, "occupation", "意向职位相符", "matches the wanted occupation")
     elif x[FI["title_exp"]] >= 0.5:
         add(reasons, "occupation", "有相关工作经历", "related work experience")
+    occ = float(x[FI["occ_fit"]])
+    if occ >= 1.0:
+        add(reasons, "same_occupation", f"职业分类相同（{post.occupation_code}）",
+            f"same occupation in the classification ({post.occupation_code})")
+    elif occ > 0:
+        level_zh, level_en = ("同一小类", "same minor group") if occ >= 0.7 else ("同一中类", "same middle group")
+        add(reasons, "related_occupation", f"职业分类相近（{level_zh}）", f"related occupation ({level_en})")
     if x[FI["major"]] >= 0.5:
         add(reasons, "major", f"专业对口（{person.major}）", f"relevant major ({person.major})")
     edu, edu_min = int(SP.edu[si]), int(PP.edu_min[pi])
@@ -93,6 +100,11 @@ def explain_pair(PP: PostingPool, pi: int, SP: ProfilePool, si: int, x: np.ndarr
         add(reasons, "wanted_place", "在意向区域", "in a wanted area")
     elif x[FI["place"]] < 0:
         add(gaps, "unwanted_place", "不在意向区域", "outside the wanted area")
+    if x[FI["home_lodging"]]:
+        if PP.offers_home[pi] and SP.wants_home[si]:
+            add(reasons, "home_based", "可居家办公，符合意向", "home-based work, as wanted")
+        else:
+            add(reasons, "lodging", "提供住宿，符合意向", "lodging provided, as wanted")
     if x[FI["local_miss"]]:
         add(gaps, "not_local", "岗位优先本地居民", "post prefers local residents")
     if x[FI["salary_short"]] > 0.05:

@@ -244,6 +244,11 @@ _LIVEIN_RE = re.compile(r"住在院内|住院内|住宿舍|吃住在|常驻|驻�
 _NIGHT_OK_RE = re.compile(r"(?:夜班|倒班|夜)(?:也)?(?:能|可以)?(?:接受|不怕|没问题|都能|可以)|倒班没问题|早晚班都能")
 _NIGHT_NO_RE = re.compile(r"白班|不(?:能|想|愿|上)[^，,。；]{0,3}夜班|夜班[^，,。；]{0,6}(?:顾不上|不行|不能|不方便|不考虑)")
 _LIVEIN_NO_RE = re.compile(r"晚上能回家|不住|回家住|不能住")
+# written place preferences: work from home, lodging provided (post) / wanted (person)
+_HOME_OFFER_RE = re.compile(r"居家办公|可居家|远程办公|在家办公|居家工作")
+_HOME_WANT_RE = re.compile(r"居家|在家(?:能|里)?(?:干|办公|做|工作)|能在家")
+_LODGING_OFFER_RE = re.compile(r"提供(?:员工)?(?:宿舍|住宿)|包吃包住|包吃住|包住|可住宿舍|免费住宿|管吃管住")
+_LODGING_WANT_RE = re.compile(r"(?:提供|能|可以)?(?:住宿|管住|包住)(?:更好|最好|优先)|能提供住宿|管吃住|需要住宿|要有宿舍")
 _OPTIONAL_RE = re.compile(r"优先|加分|为佳|者优|可培训|可带薪|均可|或正在|或已报名|入职后")
 
 
@@ -401,8 +406,12 @@ def desired_districts(text: str) -> int:
     t = districts()
     mask = 0
     text = chinese.normalize(text)
+    # a group word inside a district's name is not the group: 顺城区 holds 城区
+    bare = text
+    for d in sorted(t["districts"], key=len, reverse=True):
+        bare = bare.replace(d, "、")
     for word, members in t["groups"].items():
-        if word in text:
+        if word in bare:
             for d in members:
                 mask |= 1 << t["districts"].index(d)
     for i, d in enumerate(t["districts"]):
@@ -451,6 +460,9 @@ FEATURES = [
     "kind_intern",    # the post is an internship (only eligible graduates see it)
     "kind_pw",        # the post is public-welfare (only eligible people see it)
     "fresh",          # recency of the post (and profile), 0 when unknown
+    "occ_fit",        # occupation codes (classification 2022): same occupation 1, same minor group 0.7, same middle 0.4; 0 when a side has none
+    "hub",            # the candidate's hubness: its mean score against the other side's pool, centred (ranker.hub_scores)
+    "home_lodging",   # a written wish the post meets: home-based work (居家优先) or lodging (能提供住宿更好)
 ]
 FI = {f: i for i, f in enumerate(FEATURES)}
 

@@ -142,6 +142,19 @@ def _cat_bits(cats, registry: dict[str, int]) -> int:
     return m
 
 
+def occupation_number(code: str | None) -> int:
+    """A classification code ("4-12-01-01") as one integer (4120101): its minor group is
+    ``n // 100``, its middle group ``n // 10000``; -1 when absent or not of that shape."""
+    parts = (code or "").strip().split("-")
+    if len(parts) != 4 or not all(x.isdigit() for x in parts):
+        return -1
+    a, b, c, d = (int(x) for x in parts)
+    return ((a * 100 + b) * 100 + c) * 100 + d
+
+
+OCC_SLOTS = 3  # occupation codes kept per person (wanted and past jobs as the record lists them)
+
+
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -240,6 +253,12 @@ class PostingPool(Pool):
         self.prefers = np.array([_cat_bits(l.prefers, cat_registry) for l in L], dtype=np.int64)
         self.target = np.array([_cat_bits([group_key(p.target_group)], cat_registry) if p.target_group else 0
                                 for p in self.items], dtype=np.int64)
+        self.occ = np.array([occupation_number(p.occupation_code) for p in self.items], dtype=np.int64)
+        full = [f"{p.description} {p.requirements} {p.title}" for p in self.items]
+        self.offers_home = np.array([bool(F._HOME_OFFER_RE.search(t)) for t in full], dtype=bool)
+        self.offers_lodging = np.array([bool(F._LODGING_OFFER_RE.search(t)) for t in full], dtype=bool)
+        #: hub score (mean score against the other side's pool, centred), set by ranker.hub_scores
+        self.hub = np.zeros(n, dtype=np.float32)
         self.waiver_years = np.array([l.waiver[0] if l.waiver else np.inf for l in L], dtype=np.float32)
         self.waiver_level = np.array([l.waiver[2] if l.waiver else 99 for l in L], dtype=np.int8)
         # bigram sets
@@ -308,6 +327,16 @@ class ProfilePool(Pool):
         self.desired_salary = np.array([
             p.desired_salary if p.desired_salary else (F.parse_desired_salary(p.desired) or np.nan) for p in self.items
         ], dtype=np.float32)
+        occ = np.full((n, OCC_SLOTS), -1, dtype=np.int64)
+        for i, p in enumerate(self.items):
+            codes = [c for c in dict.fromkeys([*(p.occupation_codes or []), p.occupation_code]) if c]
+            nums = [x for x in (occupation_number(c) for c in codes) if x >= 0][:OCC_SLOTS]
+            occ[i, :len(nums)] = nums
+        self.occ = occ
+        wish = [f"{p.desired} {p.summary}" for p in self.items]
+        self.wants_home = np.array([bool(F._HOME_WANT_RE.search(t)) for t in wish], dtype=bool)
+        self.wants_lodging = np.array([bool(F._LODGING_WANT_RE.search(t)) for t in wish], dtype=bool)
+        self.hub = np.zeros(n, dtype=np.float32)
         self.accepts_intern = np.array(["见习" in p.desired or "实习" in p.desired for p in self.items], dtype=bool)
         self.exp_years = np.array([F.experience_years(f"{p.experience} {p.summary}") for p in self.items], dtype=np.float32)
         self.place_mask = np.array([F.desired_districts(F.desired_clause(p.desired)) for p in self.items], dtype=np.int64)

@@ -177,7 +177,10 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     commute = cm[h(SP.district), g(PP.district)]
     dt_ = F.districts()
     bonus = g(PP.shuttle) & (commute >= dt_["far_below"])
-    X[:, FI["commute"]] = np.minimum(1.0, commute + bonus * dt_["shuttle_bonus"])
+    # a written wish the post meets (home-based work, lodging): the commute no longer matters
+    wish_met = (g(PP.offers_home) & h(SP.wants_home)) | (g(PP.offers_lodging) & h(SP.wants_lodging))
+    X[:, FI["home_lodging"]] = wish_met
+    X[:, FI["commute"]] = np.where(wish_met, 1.0, np.minimum(1.0, commute + bonus * dt_["shuttle_bonus"]))
     nd = len(F.districts()["districts"])
     pd_ = g(PP.district).astype(np.int64)
     bit = np.where(pd_ < nd, np.left_shift(np.int64(1), np.minimum(pd_, 62)), 0)
@@ -200,7 +203,65 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     X[:, FI["kind_intern"]] = kind == 1
     X[:, FI["kind_pw"]] = kind == 2
     X[:, FI["fresh"]] = 0.5 * g(PP.fresh) + 0.5 * h(SP.fresh)
+    X[:, FI["occ_fit"]] = occupation_fit(PP.occ[pi] if post_q else PP.occ, SP.occ if post_q else SP.occ[si])
+    X[:, FI["hub"]] = SP.hub if post_q else PP.hub
     return X
+
+
+#: occupation fit by the classification's hierarchy: same occupation, same minor group, same middle group
+OCC_LEVELS = (1.0, 0.7, 0.4)
+
+
+def occupation_fit(post_occ, person_occ) -> np.ndarray:
+    """Best hierarchy level between a post's occupation code and a person's (up to
+    ``pools.OCC_SLOTS``) codes, as numbers from ``pools.occupation_number`` (-1 absent).
+    One side is a single document, the other an array of candidates."""
+    post_occ = np.asarray(post_occ, dtype=np.int64)
+    person_occ = np.asarray(person_occ, dtype=np.int64)
+    a = post_occ[..., None] if post_occ.ndim else post_occ          # (n, 1) or scalar
+    b = person_occ                                                   # (n, K) or (K,)
+    ok = (a >= 0) & (b >= 0)
+    fit = np.where(a == b, OCC_LEVELS[0], np.where(a // 100 == b // 100, OCC_LEVELS[1],
+                   np.where(a // 10000 == b // 10000, OCC_LEVELS[2], 0.0)))
+    fit = np.where(ok, fit, 0.0)
+    return fit.max(axis=-1).astype(np.float32) if fit.ndim else np.float32(fit)
+
+
+HUB_SAMPLE = 64    # documents of the other side a hub score is averaged over
+HUB_MIN_OTHERS = 20  # fewer documents on the other side: no hub scores (too few to tell a hub from a fit)
+
+
+def _sample(n: int, k: int = HUB_SAMPLE) -> np.ndarray:
+    """A fixed, evenly spaced sample of ``k`` of ``n`` indices (all when ``n <= k``)."""
+    return np.unique(np.linspace(0, n - 1, min(k, n)).astype(np.int64)) if n else np.zeros(0, dtype=np.int64)
+
+
+def hub_scores(ranker: "Ranker") -> tuple[np.ndarray, np.ndarray]:
+    """Hubness of every posting and every person: the mean score (the ranker's weights without
+    the hub term) of the document against a sample of the other side's pool, minus the pool's
+    mean. A generic post ("储备干部, 多岗位轮岗": no requirement anyone misses, every
+    soft-skill word) scores fairly well against everyone, and so comes into many people's top
+    ten without fitting any of them; likewise a person who names no occupation. The ranker
+    subtracts half of the hub score: the ``hub`` weight −0.5 is CSLS's, whose score
+    2·s(x, y) − r(x) − r(y) ranks, for one query x, as s(x, y) − 0.5·r(y). The mean runs over
+    every pair, eligible or not: it describes the document, not who may apply."""
+    PP, SP = ranker.postings, ranker.profiles
+    w = ranker.weights.copy()
+    w[FI["hub"]] = 0.0
+
+    def centred(n_cand: int, n_other: int, features) -> np.ndarray:
+        if n_cand == 0 or n_other < HUB_MIN_OTHERS:
+            return np.zeros(n_cand, dtype=np.float32)
+        acc = np.zeros(n_cand, dtype=np.float64)
+        idx = _sample(n_other)
+        for j in idx:
+            acc += w @ features(int(j)).T
+        m = acc / len(idx)
+        return (m - m.mean()).astype(np.float32)
+
+    post = centred(len(PP), len(SP), lambda j: pair_features(PP, None, SP, j, ranker.idf_post, ranker.idf_prof))
+    prof = centred(len(SP), len(PP), lambda j: pair_features(PP, j, SP, None, ranker.idf_post, ranker.idf_prof))
+    return post, prof
 
 
 # ----------------------------------------------------------------- vectors
@@ -312,6 +373,8 @@ class Ranker:
         self.profiles.build_matrices()
         self.idf_post = self.postings.idf()
         self.idf_prof = self.profiles.idf()
+        # hub scores need both sides (evaluation, fairs, placements); a one-sided ranker has none
+        self.postings.hub, self.profiles.hub = hub_scores(self)
 
     def _encoder(self) -> Encoder:
         if self.encoder is None:
@@ -374,6 +437,30 @@ class Ranker:
         return RankedPage(items=items, total=total, offset=offset, limit=limit, excluded=int(keep.sum()) - total)
 
     rank_postings_for = _rank_for_profile
+
+    def set_hub_reference(self, *, postings: Sequence[F.PostingData] = (), posting_vectors=None,
+                          profiles: Sequence[F.ProfileData] = (), profile_vectors=None) -> None:
+        """Hub scores for a one-sided ranker (the app's recommendations hold only postings, or
+        only people): ``profiles`` (with their vectors) stand for the people the postings are
+        ranked for, ``postings`` for the posts people are ranked for; a sample of a few dozen
+        of the other side is enough (``HUB_SAMPLE`` are used). Without a reference of at least
+        ``HUB_MIN_OTHERS`` documents the ranker's hub scores stay as they are."""
+        w = self.weights.copy()
+        w[FI["hub"]] = 0.0
+        if len(profiles) >= HUB_MIN_OTHERS and len(self.postings):
+            ref = [profiles[int(j)] for j in _sample(len(profiles))]
+            vecs = np.asarray(profile_vectors, dtype=np.float32)[_sample(len(profiles))]
+            SP = _query_pool(ProfilePool, ref, vecs, self)
+            m = np.mean([w @ pair_features(self.postings, None, SP, j, self.idf_post, self.idf_prof).T
+                         for j in range(len(SP))], axis=0)
+            self.postings.hub = (m - m.mean()).astype(np.float32)
+        if len(postings) >= HUB_MIN_OTHERS and len(self.profiles):
+            ref = [postings[int(j)] for j in _sample(len(postings))]
+            vecs = np.asarray(posting_vectors, dtype=np.float32)[_sample(len(postings))]
+            PP = _query_pool(PostingPool, ref, vecs, self)
+            m = np.mean([w @ pair_features(PP, j, self.profiles, None, self.idf_post, self.idf_prof).T
+                         for j in range(len(PP))], axis=0)
+            self.profiles.hub = (m - m.mean()).astype(np.float32)
 
     def posting_scores_for(self, profiles: Sequence[F.ProfileData], vectors) -> np.ndarray:
         """Scores of every posting of the pool for each of ``profiles`` (people not in the

@@ -35,11 +35,11 @@ FIXED = ("cos",)
 # caps such a person at grade 1 whatever else fits, so it must outweigh a full skill match
 # (skill_cov ≈ 1.2) plus a matching major (≈ 0.7) — a 大专 person with every skill must not
 # outrank a 本科 person with most skills on a 本科-only post. R9 tier 1 keeps a positive
-# priority. (lo, hi) per feature.
+# priority; the hub term is a discount. (lo, hi) per feature.
 BOUNDS = {
     "edu_below": (-10.0, -2.0), "local_miss": (-10.0, 0.0), "salary_short": (-10.0, 0.0), "exp_gap": (-10.0, 0.0),
     "lic_missing": (-10.0, 0.0), "shift_conflict": (-10.0, 0.0), "tier1": (0.2, 10.0),
-    "kind_intern": (-10.0, 10.0), "kind_pw": (-10.0, 10.0),
+    "kind_intern": (-10.0, 10.0), "kind_pw": (-10.0, 10.0), "hub": (-10.0, 0.0),
 }
 DEFAULT_BOUNDS = (0.0, 10.0)
 L2 = 0.002
