@@ -14,6 +14,7 @@ from marketplace.config import ROOT, Config
 from marketplace.core import api as core_api
 from marketplace.core import demo as core_demo
 from marketplace.core import pages as core_pages
+from marketplace.core import policy_api as core_policy_api
 from marketplace.crypto import Cipher
 from marketplace.db import Database
 from marketplace.fairs import api as fairs_api
@@ -38,7 +39,7 @@ from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
-AREA_API = (core_api, internships_api, welfare_api, fairs_api, privacy_api)
+AREA_API = (core_api, core_policy_api, internships_api, welfare_api, fairs_api, privacy_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.

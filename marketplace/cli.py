@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from jobs.outbox import flush
 from marketplace import create_app
 from marketplace.config import ROOT
-from marketplace.core import indexing
+from marketplace.core import indexing, policy_versions
 
 
 def upgrade_database(app: Flask) -> None:
@@ -20,6 +20,10 @@ def upgrade_database(app: Flask) -> None:
     with app.extensions["db"].engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+    # The bundled policy sets are the seed versions (idempotent; MARKETPLACE_POLICY_SET names
+    # the city's set only when none is chosen yet).
+    with app.extensions["db"].unit_of_work() as s:
+        policy_versions.seed_bundled(s, app.config["MARKETPLACE"].POLICY_SET)
 
 
 def init_app(app: Flask) -> None:

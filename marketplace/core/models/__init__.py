@@ -6,11 +6,12 @@ from marketplace.core.models.audit import AuditEntry
 from marketplace.core.models.base import DISTRICTS, EDUCATION_EN, EDUCATION_LEVELS, Base, utcnow
 from marketplace.core.models.organisation import ORG_TYPES, Organisation
 from marketplace.core.models.outbox import TaskOutbox
+from marketplace.core.models.policy import VERSION_STATUSES, PolicySetRecord, PolicyVersion
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
 from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, Profile, ProfileCategory
 
 __all__ = [
     "ROLES", "ApiToken", "User", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
-    "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
+    "STATUSES", "Posting", "TaskOutbox", "VERSION_STATUSES", "PolicySetRecord", "PolicyVersion", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
 ]
