@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 import chinese
+from marketplace import policies
 from marketplace.core import accounts, applications, postings, profiles, recommend, searching
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
 from marketplace.core.schemas import (
@@ -21,7 +22,6 @@ from marketplace.core.schemas import (
     UserPatch,
 )
 from marketplace.errors import DomainError, NotFound, ValidationFailed
-from marketplace import policies
 from marketplace.policy import PolicySetError, calculate_internship_json
 from marketplace.web import cipher, db, runtime, settings
 from marketplace.web.api import bp, choice_arg, page_args, paged

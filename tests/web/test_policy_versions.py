@@ -4,6 +4,8 @@ rule and field and saves nothing), previews, activates from a date, retires, and
 the city's set; the calculator answers with the city's set in force when a case names none."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from marketplace import policies
@@ -66,7 +68,6 @@ def test_a_draft_is_edited_previewed_activated_and_then_judges_events_from_its_d
     r = client.post(f"/api/v1/policy/sets/fushun-2020/versions/{n}/activate", json={"effective_from": "2020-06-02"},
                     headers=admin)
     assert r.status_code == 200 and r.json["status"] == "effective" and r.json["in_force"] is False
-    import datetime as dt
     assert policies.in_force(dt.date(2020, 6, 1), db).rule("R2").monthly_rate == 1500
     assert policies.in_force(dt.date(2020, 6, 2), db).rule("R2").monthly_rate == 1800
     assert policies.in_force(dt.date(2020, 6, 2), db).version == "2"
