@@ -97,10 +97,9 @@ def named(name: str, version: int | str | None = None, session=None) -> pol.Poli
     s = reg.get(name) if reg is not None else None
     if s is None:
         return _bundled(name)
-    try:
-        v = s.version(int(version))
-    except (TypeError, ValueError):
-        v = None
+    if not str(version).isdigit():  # a bundled file's own label (a record made without the database)
+        return _bundled(name)
+    v = s.version(int(version))
     if v is None:
         raise NotFound(f"政策集“{name}”的版本{version}", f"version {version} of policy set {name!r}")
     return v.policy()

@@ -32,7 +32,7 @@ def target_group_problem(profile: Profile, target_group: str | None,
     if not target_group:
         return None
     on = on or clock.today()
-    policy = policies.active()
+    policy = policies.in_force(on)  # the version in force on the application date
     try:
         decision = pol.check_targeted_application(
             policy, group=target_group, person_groups=eligibility.target_groups(policy, profile, on), on=on)
@@ -165,7 +165,7 @@ def _soe_offer_withdrawal(session: Session, app: Application, note: str):
     """R13 on moving an offer to rejected: an SOE withdrawing an offer to a graduate must give
     a reason (the note); returns the engine's decision when the withdrawal is reportable."""
     on = clock.today()
-    policy = policies.active()
+    policy = policies.in_force(on)
     posting = app.posting
     graduate = postings.aimed_at_graduates(posting, policy, on) or to_graduate(app.profile, on)
     decision = pol.check_soe_offer_withdrawal(policy, employer_is_soe=posting.organisation.org_type == "soe",
