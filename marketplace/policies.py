@@ -12,8 +12,9 @@ POLICY.md section 0). The accessors here answer with the pure engine's ``PolicyS
   the set's version in force today, for records made before versions were kept).
 * ``active()``: ``in_force(today)``, for callers that judge "now" (kept for compatibility).
 
-The session is the one given, else the request's (``flask.g.db_session``), else a
-short-lived one of the app's database. Without an app or any stored set (the pure CLI,
+The session is the one given, else the running job's or command's
+(``db.current_session()``), else the request's (``flask.g.db_session``), else a
+short-lived reading one of the app's database. Without an app or any stored set (the pure CLI,
 a bare worker), the bundled files are used, by ``MARKETPLACE_POLICY_SET``.
 """
 from __future__ import annotations
@@ -26,21 +27,24 @@ from marketplace import clock
 from marketplace import policy as pol
 from marketplace.config import Config
 from marketplace.core import policy_versions as pv
+from marketplace.db import current_session, writing
 from marketplace.errors import NotFound, ValidationFailed
 
 
 def _registry(session=None) -> pv.Registry | None:
+    session = session or current_session()
     if session is not None:
         return pv.registry(session)
     if not has_app_context():
         return None
     if "db_session" in g:
         return pv.registry(g.db_session)
-    s = current_app.extensions["db"].session()
-    try:
-        return pv.registry(s)
-    finally:
-        s.close()
+    with writing(False):  # a read beside whatever else holds SQLite's write lock
+        s = current_app.extensions["db"].session()
+        try:
+            return pv.registry(s)
+        finally:
+            s.close()
 
 
 def _bundled(name: str) -> pol.PolicySet:

@@ -234,20 +234,23 @@ def _shift(value, years: int, key: str = ""):
 
 def derive_training(document: dict, today: dt.date) -> dict:
     """The historical set moved to cover ``today``'s year: every date, window, deadline and
-    graduating-year cohort shifted by whole years (2020 -> this year); R7's epidemic-control
-    period, which in 2020 was half a year, covers the whole year so that R7 can be practised
-    on any day of it (its declared end is the next 1 January)."""
+    graduating-year cohort shifted by whole years (2020 -> this year). R7's epidemic-control
+    period cannot simply move (an application opens only once the period is declared ended):
+    in the training set it runs from half a year before ``today`` (or 1 January) to ``today``,
+    declared ended ``today``, so hires of the past months can be claimed for during the next
+    ``application_months``."""
     years = today.year - 2020
     doc = _shift(document, years)
     doc["title_zh"] = f"{TRAINING_LABEL_ZH}：{doc.get('title_zh', '')}（{today.year}年培训版）"
     doc["title_en"] = f"{TRAINING_LABEL_EN}: {doc.get('title_en', '')} ({today.year} training copy)"
     doc["notes"] = [f"Training set derived on {today.isoformat()} from {document.get('name')}: every date moved "
-                    f"by {years} year(s); R7's window is the whole year {today.year}. NOT the city's policy."] + list(
+                    f"by {years} year(s); R7's epidemic period ends on {today.isoformat()}. NOT the city's policy."] + list(
                         document.get("notes", []))
     r7 = doc["rules"]["R7"]
     for entry in (r7 if isinstance(r7, list) else [r7]):
-        entry["window"] = {"from": f"{today.year}-01-01", "to": f"{today.year}-12-31"}
-        entry["epidemic_declared_end"] = f"{today.year + 1}-01-01"
+        start = min(dt.date(today.year, 1, 1), today - dt.timedelta(days=183))
+        entry["window"] = {"from": start.isoformat(), "to": today.isoformat()}
+        entry["epidemic_declared_end"] = today.isoformat()
     return doc
 
 
