@@ -26,6 +26,7 @@ from marketplace.internships import demo as internships_demo
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
+from marketplace.internships import repricing as internships_repricing
 from marketplace.privacy import api as privacy_api
 from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
@@ -62,6 +63,8 @@ def connect_hooks() -> None:
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)
+    hooks.policy_version_effective.connect(internships_repricing.on_policy_version_effective)
+    hooks.policy_preview.connect(internships_repricing.preview_policy)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:
