@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from marketplace import hooks
 from marketplace import policy as pol
 from marketplace.core import policy_admin
-from marketplace.core import policy_versions as pv
 from marketplace.core.models import User
 
 
@@ -86,7 +85,3 @@ def preview(session: Session, actor: User, name: str, number: int, today: dt.dat
             "training": s.training, "parameters": parameter_changes(in_force.document, v.document),
             "calculator": calculator_cases(candidate, current, day), "recorded": recorded,
             "changed_recorded": sum(1 for r in recorded if r.get("changed"))}
-
-
-def registry_of(session: Session) -> pv.Registry:
-    return pv.registry(session)
