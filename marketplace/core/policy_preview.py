@@ -2,9 +2,9 @@
 decisions answered under the version and under the version in force, side by side, with
 the differences marked (``changed``), and the parameters that differ.
 
-The sample cases of the calculator are placed around the candidate's own dates (an
-internship started four months before the day it takes effect, six months agreed), so the
-preview shows what the version changes where it applies. The recorded decisions come from
+The sample cases of the calculator are placed before the candidate's first day (an
+internship of six months started seven months before it), so their outcomes fall inside the
+windows of the year the version is made for. The recorded decisions come from
 the areas (``hooks.policy_preview``; internships: agreements and claims)."""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _answer(ps: pol.PolicySet, agreement: pol.InternshipAgreement, outcome: pol.
 
 
 def calculator_cases(candidate: pol.PolicySet, current: pol.PolicySet, day: dt.date) -> list[dict]:
-    start = pol.add_months(day, -4)
+    start = pol.add_months(day, -7)  # every outcome lies before the day, inside the year's windows
     agreement = pol.InternshipAgreement(start, 6, None)
     end = pol.agreed_end(start, 6)
     cases = [("finished", pol.Outcome(pol.FINISHED), "见习期满", "finished"),

@@ -70,6 +70,7 @@ def test_decisions_come_from_the_installations_policy_set_and_name_it(app, clien
         r = client.post(f"/api/v1/welfare/profiles/{p.id}/hard-to-employ",
                         json={"basis": "registered", "note": "认定证明 2024-7"}, headers=make.token(cw))
         assert r.status_code == 201 and r.json["ground"]["policy_set"] == "fushun-2020-any-early"
+        assert r.json["ground"]["policy_version"] == "1"  # the version that made the decision is kept
         r = client.post(f"/api/v1/welfare/postings/{post.id}/placements",
                         json={"profile_id": p.id, "fund": "employment_subsidy_fund"}, headers=make.token(cw))
         assert r.status_code == 201
