@@ -58,7 +58,7 @@ def decisions(session: Session, profiles: Sequence[Profile], on: dt.date,
               policy: pol.PolicySet | None = None) -> dict[int, dict]:
     """The engine's decisions about each person on ``on``, as ``ProfileData`` fields
     (``policy``: the active set unless given, e.g. read in the request for a background build)."""
-    policy = policy or policies.active()
+    policy = policy or policies.in_force(on, session)  # the version in force on the day judged
     welfare: dict = {}
     for answer in hooks.ask(hooks.public_welfare_decisions, session, profiles=list(profiles), on=on):
         welfare.update(answer)
