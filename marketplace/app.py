@@ -14,6 +14,7 @@ from marketplace.config import ROOT, Config
 from marketplace.core import api as core_api
 from marketplace.core import demo as core_demo
 from marketplace.core import pages as core_pages
+from marketplace.core import policy_api as core_policy_api
 from marketplace.core import verification_api
 from marketplace.crypto import Cipher
 from marketplace.db import Database
@@ -27,6 +28,7 @@ from marketplace.internships import demo as internships_demo
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
+from marketplace.internships import repricing as internships_repricing
 from marketplace.privacy import api as privacy_api
 from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
@@ -40,7 +42,7 @@ from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
-AREA_API = (core_api, verification_api, internships_api, welfare_api, fairs_api, privacy_api)
+AREA_API = (core_api, verification_api, core_policy_api, internships_api, welfare_api, fairs_api, privacy_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
@@ -65,6 +67,8 @@ def connect_hooks() -> None:
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)
+    hooks.policy_version_effective.connect(internships_repricing.on_policy_version_effective)
+    hooks.policy_preview.connect(internships_repricing.preview_policy)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

@@ -10,9 +10,11 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 
 from jobs.outbox import flush
-from marketplace import create_app
+from marketplace import create_app, policies
 from marketplace.config import ROOT
-from marketplace.core import indexing
+from marketplace.core import indexing, policy_versions
+from marketplace.errors import DomainError
+from marketplace.policy import PolicySetError, calculate_internship_json
 
 
 def upgrade_database(app: Flask) -> None:
@@ -20,6 +22,10 @@ def upgrade_database(app: Flask) -> None:
     with app.extensions["db"].engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+    # The bundled policy sets are the seed versions (idempotent; MARKETPLACE_POLICY_SET names
+    # the city's set only when none is chosen yet).
+    with app.extensions["db"].unit_of_work() as s:
+        policy_versions.seed_bundled(s, app.config["MARKETPLACE"].POLICY_SET)
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +43,30 @@ def init_app(app: Flask) -> None:
         click.echo(json.dumps(result, ensure_ascii=False))
         if result["loaded"]:
             _reindex(("posting", "profile"))
+
+    @app.cli.group("policy")
+    def policy_group():
+        """The app's policy sets (stored versions; ``python -m marketplace.policy`` reads the files)."""
+
+    @policy_group.command("internship")
+    @click.argument("file", type=click.File("rb"), default="-")
+    def policy_internship(file):
+        """The internship-subsidy calculator on the app's stored versions: a case naming no set is
+        judged by the city's set in force on its outcome date; each answer names set and version."""
+        try:
+            data = json.loads(file.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            click.echo(json.dumps({"error": f"input is not valid JSON: {exc}"}))
+            raise SystemExit(2) from None
+        with current_app.extensions["db"].unit_of_work(write=False) as s:
+            def resolve(name, on):
+                try:
+                    return policies.version_on(name, on, s) if name else policies.in_force(on, s)
+                except DomainError as exc:
+                    raise PolicySetError(exc.message_en) from None
+            result, ok = calculate_internship_json(data, resolve=resolve)
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        raise SystemExit(0 if ok else 1)
 
     @app.cli.command("reindex")
     @click.option("--type", "doc_type", type=click.Choice(["posting", "profile", "all"]), default="all")

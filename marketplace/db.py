@@ -28,6 +28,14 @@ from search.sqlite_util import enable_wal
 
 #: True while the current request or job is expected to write (SQLite: BEGIN IMMEDIATE).
 _writing: ContextVar[bool] = ContextVar("marketplace_db_writing", default=False)
+#: The session of the job or command running in this context (``unit_of_work``), for the
+#: few seams that read without being handed one (``marketplace.policies``).
+_current: ContextVar[Session | None] = ContextVar("marketplace_db_session", default=None)
+
+
+def current_session() -> Session | None:
+    """The session of the unit of work running in this context, if any."""
+    return _current.get()
 
 
 @contextmanager
@@ -101,6 +109,7 @@ class Database:
         write lock, so the site's own writes go on meanwhile."""
         s = self.session()
         token = _writing.set(write)
+        current = _current.set(s)
         try:
             yield s
             s.commit()
@@ -109,6 +118,7 @@ class Database:
             raise
         finally:
             s.close()
+            _current.reset(current)
             _writing.reset(token)
 
 

@@ -17,6 +17,11 @@ Two kinds:
 Events
 - ``hired(session, application, actor, on)``: an application reached 已入职 on the business
   date ``on``. Welfare ends the person's open unemployment registration.
+- ``policy_version_effective(session, set_name, version, effective_from, actor, today)``: an
+  admin made a version of a policy set effective from ``effective_from`` (core.policy_admin;
+  also asked, as a question, for its answers). Internships re-prices the unpaid claims
+  it recorded under that set for events from that date and answers what changed, listing
+  paid ones whose amount differs as a top-up or an overpayment due.
 - ``person_deleted(session, profile, user, former_name)``: a person's data is being erased;
   each area clears or anonymises what it holds of them, including every free text the
   person wrote and texts naming them (``former_name``; the profile already carries the
@@ -39,6 +44,10 @@ Questions
 - ``public_welfare_decisions(session, profiles, on) -> {profile_id: {"eligible", "reason_zh",
   "reason_en", "tier"}}``: R8 eligibility for public-welfare posts and the R9 tier (None when
   not eligible) of each core Profile on date ``on`` (welfare, from its records), for matching.
+- ``policy_preview(session, set_name, candidate, current, effective_from, limit) -> list[dict]``:
+  recorded decisions of an area under the set, answered under the ``candidate`` PolicySet
+  and the ``current`` one (callables ``on -> PolicySet``), for the admin's preview
+  (internships: agreements' entitlements and claims' amounts).
 - ``internship_figures(session, months) -> {"YYYY-MM": {"internships": int,
   "subsidy_approved": Decimal}}``: internships started and subsidy approved per month
   (internships), for the welfare dashboard.
@@ -54,6 +63,8 @@ _signals = Namespace()
 hired = _signals.signal("hired")
 #: A person's account and profile are being erased (privacy).
 person_deleted = _signals.signal("person_deleted")
+#: A version of a policy set became effective (core.policy_admin); answers: what was re-priced.
+policy_version_effective = _signals.signal("policy_version_effective")
 
 # --- questions
 person_export = _signals.signal("person_export")
@@ -63,6 +74,7 @@ application_notes = _signals.signal("application_notes")
 claims_to_review = _signals.signal("claims_to_review")
 public_welfare_decisions = _signals.signal("public_welfare_decisions")
 internship_figures = _signals.signal("internship_figures")
+policy_preview = _signals.signal("policy_preview")
 
 
 def ask(signal: Signal, session, **kwargs) -> list:

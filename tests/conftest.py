@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
-from marketplace import create_app
+from marketplace import clock, create_app
 from marketplace.cli import upgrade_database
-from marketplace.core import indexing
+from marketplace.core import indexing, policy_admin
 from marketplace.core.accounts import issue_token
 from marketplace.core.models import Organisation, OrganisationVerification, Posting, Profile, ProfileCategory, User
 from marketplace.db import make_engine
@@ -96,6 +96,15 @@ def db(app):
 @pytest.fixture
 def client(app, db):
     return app.test_client()
+
+
+@pytest.fixture
+def city_set(db, make):
+    """``city_set("fushun-2020-any-early")``: the admin makes that set the city's in force
+    (as the policy administrator does in the app; rolled back with the test)."""
+    def choose(name: str):
+        policy_admin.set_city_default(db, make.user("admin"), name, clock.today())
+    return choose
 
 
 @pytest.fixture

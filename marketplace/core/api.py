@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 import chinese
-from marketplace import clock
+from marketplace import clock, policies
 from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching, verification
 from marketplace.core import id_duplicates as id_duplicates_ops
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, ROLES, STAGES
@@ -26,7 +26,7 @@ from marketplace.core.schemas import (
     UserPatch,
 )
 from marketplace.errors import DomainError, NotFound, ValidationFailed
-from marketplace.policy import calculate_internship_json
+from marketplace.policy import PolicySetError, calculate_internship_json
 from marketplace.web import cipher, client_address, db, login_limits, runtime, settings
 from marketplace.web.api import bp, choice_arg, page_args, paged
 from marketplace.web.apispec import ANYONE, SIGNED_IN, api_route
@@ -352,8 +352,21 @@ def internship_subsidy(actor):
     data = request.get_json(silent=True)
     if data is None:
         raise ValidationFailed("请求体应为 JSON 对象或列表", "the body must be a JSON object or a list of them", field="body")
-    result, ok = calculate_internship_json(data)
+    result, ok = calculate_internship_json(data, resolve=policy_resolver())
     return result, (200 if ok else 422)
+
+
+def policy_resolver():
+    """The app's sets for the calculator: a named set in its version in force on the case's
+    outcome date, or the city's set in force then when the case names none."""
+    session = db()
+
+    def resolve(name, on):
+        try:
+            return policies.version_on(name, on, session) if name else policies.in_force(on, session)
+        except DomainError as exc:
+            raise PolicySetError(exc.message_en) from None
+    return resolve
 
 
 # --- matching -------------------------------------------------------------------------

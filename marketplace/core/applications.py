@@ -189,7 +189,7 @@ def _soe_offer_withdrawal(session: Session, app: Application, note: str):
     """R13 on moving an offer to rejected: an SOE withdrawing an offer to a graduate must give
     a reason (the note); returns the engine's decision when the withdrawal is reportable."""
     on = clock.today()
-    policy = policies.active()
+    policy = policies.in_force(on)
     posting = app.posting
     graduate = postings.aimed_at_graduates(posting, policy, on) or to_graduate(app.profile, on)
     decision = pol.check_soe_offer_withdrawal(policy, employer_is_soe=posting.organisation.org_type == "soe",

@@ -3,9 +3,16 @@
 with employers, staff, caseworkers and applications around it, so that the first page
 a newcomer sees is alive. All people and employers are fictional.
 
-Demo accounts (password ``demo12345`` for all): ``admin``, ``caseworker`` (望花区) and one
-caseworker per district (``cw1``…``cw8``), ``organiser``, ``employer`` (HR of an
-internship base), ``hr01``…, ``graduate`` (a 2021 graduate), ``p01``…``p40``.
+Demo accounts (password ``demo12345`` for all): ``admin`` (also the policy administrator),
+``caseworker`` (望花区) and one caseworker per district (``cw1``…``cw8``), ``organiser``,
+``employer`` (HR of an internship base in 望花区, so ``caseworker`` reviews its claims),
+``hr01``…, ``graduate`` (a graduating-year student of next year's cohort), ``p01``…``p40``.
+
+The demo lives in the present: the development set's people were written in 2020, so their
+birth dates, graduation years and unemployment dates are moved by the years between 2020
+and the business date of the load, and the demo installs the training policy set derived
+from ``fushun-2020`` for the current year (``core.policy_versions.install_training``,
+labelled 演示/培训用，非本市现行政策) as the city's set in force.
 """
 from __future__ import annotations
 
@@ -20,7 +27,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from marketplace import clock
-from marketplace.core import verification
+from marketplace.core import policy_versions, verification
 from marketplace.core.models import (
     DISTRICTS,
     Application,
@@ -89,7 +96,9 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
     if session.scalar(select(User.id).where(User.username == "admin")):
         return {"loaded": False, "reason": "demo data already present"}
     today = today or clock.today()
+    years = today.year - 2020  # the development set was written in 2020
     data = json.loads(DATA.read_text(encoding="utf-8"))
+    policy_versions.install_training(session, today)
     pw = generate_password_hash(PASSWORD)
 
     def user(username, name, role, **kw):
@@ -113,6 +122,8 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
     first_internship = next(p["employer"] for p in data["postings"] if p["kind"] == "internship")
     for i, (name, kinds) in enumerate(kinds_by_employer.items(), 1):
         district = next(p["district"] for p in data["postings"] if p["employer"] == name)
+        if name == first_internship:
+            district = "望花区"  # the demo employer's claims are reviewed by the demo ``caseworker``
         org = Organisation(name=name, org_type=_org_type(name, kinds), district=district, credit_code=_credit_code(name),
                            industry=_industry(next(p["title"] for p in data["postings"] if p["employer"] == name)),
                            is_internship_base="internship" in kinds,
@@ -157,7 +168,7 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
     first_graduate = next(s["id"] for s in data["profiles"] if "graduate_2021" in s["category"])
     for n, s in enumerate(data["profiles"], 1):
         h = _h(s["id"])
-        birth = dt.date(s["birth_year"], 1 + h % 12, 1 + (h >> 8) % 28)
+        birth = dt.date(s["birth_year"] + years, 1 + h % 12, 1 + (h >> 8) % 28)
         username = "graduate" if s["id"] == first_graduate else f"p{n:02d}"
         u = user(username, s.get("name") or f"求职者{n:02d}", "person")
         session.flush()
@@ -168,13 +179,13 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
             id_number_enc=cipher.encrypt(idn), id_number_hash=cipher.blind_index(idn), phone_enc=cipher.encrypt(phone),
             phone_hash=cipher.blind_index(phone), hukou_place="湖北省武汉市" if "hubei_origin" in s["category"] else "辽宁省抚顺市",
             district=s["district"], education=EDU.get(s["education"], 0), major=s.get("major") or "",
-            graduation_year=s.get("graduation_year"), skills=s.get("skills", []), experience=s.get("experience", ""),
+            graduation_year=s["graduation_year"] + years if s.get("graduation_year") else None, skills=s.get("skills", []), experience=s.get("experience", ""),
             summary=s.get("summary", ""), desired_jobs=s.get("desired", ""), published=True)
         u.display_name = prof.name
         for c in s["category"]:
             if c in CATEGORY_MAP and not any(x.category == CATEGORY_MAP[c] for x in prof.categories):
-                since = dt.date.fromisoformat(s["unemployed_since"]) if c == "registered_unemployed" and \
-                    s.get("unemployed_since") else None
+                since = _years_later(dt.date.fromisoformat(s["unemployed_since"]), years) \
+                    if c == "registered_unemployed" and s.get("unemployed_since") else None
                 prof.categories.append(ProfileCategory(
                     category=CATEGORY_MAP[c], since_on=since, detail="自主就业退役士兵" if c == "veteran" else "",
                     confirmed_by_id=caseworkers[s["district"]].id, confirmed_at=published))
@@ -200,6 +211,13 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict
     session.flush()
     return {"loaded": True, "organisations": len(orgs), "postings": len(postings), "profiles": len(profiles),
             "applications": count}
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"

@@ -123,7 +123,7 @@ def decide_people(session, profiles: Sequence[Profile], on: dt.date,
                   policy: pol.PolicySet | None = None) -> dict[int, PersonDecisions]:
     """Each person's facts gathered from the records for date ``on``, decided by the engine
     (``policy``: the set in force unless given). One question to the areas for all of them."""
-    policy = policy or policies.active()
+    policy = policy or policies.in_force(on, session)  # the version in force on the date judged
     welfare: dict = {}
     if session is not None:
         for answer in hooks.ask(hooks.public_welfare_decisions, session, profiles=list(profiles), on=on):
@@ -230,7 +230,7 @@ def _r14(policy: pol.PolicySet, group: str, facts: PersonDecisions) -> Ruling:
 def verdict(facts: PersonDecisions, kind: str, target_group: str | None,
             policy: pol.PolicySet | None = None) -> Verdict:
     """The answer for a post of ``kind`` (targeted at ``target_group``) from the person's decisions."""
-    policy = policy or policies.named(facts.policy_set)
+    policy = policy or policies.version_on(facts.policy_set, facts.on)
     rulings = []
     if kind == "internship":
         rulings.append(Ruling("R1", facts.r1.allowed, facts.r1.reason_zh, facts.r1.reason_en))
@@ -245,7 +245,7 @@ def verdict(facts: PersonDecisions, kind: str, target_group: str | None,
 def for_postings(session, profile: Profile, posts: Sequence[Posting], on: dt.date,
                  policy: pol.PolicySet | None = None) -> dict[int, Verdict]:
     """One person's verdict for each of ``posts`` on ``on`` (their decisions gathered once)."""
-    policy = policy or policies.active()
+    policy = policy or policies.in_force(on)
     facts = decide_people(session, [profile], on, policy)[profile.id]
     return {p.id: verdict(facts, p.kind, p.target_group or None, policy) for p in posts}
 
@@ -259,7 +259,7 @@ def for_person(session, actor, posts, on: dt.date) -> dict[int, dict]:
     profile = session.scalar(select(Profile).where(Profile.user_id == actor.id))
     if profile is None:
         return {}
-    policy = policies.active()
+    policy = policies.in_force(on)
     facts = decide_people(session, [profile], on, policy)[profile.id]
     get = (lambda p, k: p.get(k)) if isinstance(posts[0], dict) else getattr
     return {get(p, "id"): verdict(facts, get(p, "kind"), get(p, "target_group") or None, policy).to_json() for p in posts}

@@ -74,7 +74,7 @@ def aimed_at_graduates(posting: Posting, policy: pol.PolicySet, on: dt.date) -> 
 def _check_publication(session: Session, posting: Posting, today: dt.date) -> None:
     """R14 (target group and its cap of places) and R13 (SOE graduate postings) for a posting
     that is, or is about to be, published."""
-    policy = policies.active()
+    policy = policies.in_force(today, session)
     if posting.target_group:
         places = session.scalar(select(func.coalesce(func.sum(Posting.headcount), 0)).where(
             Posting.status == "published", Posting.target_group == posting.target_group,

@@ -26,7 +26,7 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
         return {"loaded": False, "reason": "demo fair already present"}
     fair = Fair(organiser_id=organiser.id, name=NAME, mode="both", held_on=today, venue="抚顺市人力资源市场一楼大厅",
                 slots=["09:00-09:30", "09:30-10:00", "10:00-10:30", "10:30-11:00"], status="open",
-                description="面向2020届高校毕业生和登记失业人员的现场及网络双选会。")
+                description=f"面向{today.year}届高校毕业生和登记失业人员的现场及网络双选会。")
     session.add(fair)
     session.flush()
     others = list(session.scalars(select(User).where(User.role == "employer", User.id != employer.id,

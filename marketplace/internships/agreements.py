@@ -16,6 +16,10 @@ here (**[choice]**):
 * Another subsidised internship of the same person occupies ``[start, end)`` where end is
   the outcome date once ended, else the extended end E'.
 * The rate is the set's R2 rate on the start date, kept on the agreement.
+* Versions (POLICY.md section 0): the agreement keeps the set and the version in force on
+  its start date (R1, the rate); the entitlement is decided by the version in force on the
+  outcome date (the contract date for R4) and keeps that version; while it runs, what it
+  has earned is judged by the version in force on the day asked (:func:`policy_of`).
 * Outcome dates may not lie in the future (an employer records what happened).
 * "Current entitlement" of a running internship is ``earned_to_date`` (served time so far);
   the first full-period day is found by asking the engine for each day from S on whether a
@@ -28,7 +32,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from marketplace import policies
 from marketplace import policy as pol
@@ -67,6 +71,14 @@ def to_policy(ag: InternshipAgreement, before: dt.date | None = None,
     its = tuple(pol.Interruption(i.from_on, i.to_on, i.reason) for i in ag.interruptions
                 if before is None or i.from_on < before) + extra
     return pol.InternshipAgreement(ag.start_on, ag.period_months, Decimal(ag.monthly_rate), its)
+
+
+def policy_of(ag: InternshipAgreement, on: dt.date | None = None) -> pol.PolicySet:
+    """The version that judges ``ag`` on ``on``: once ended, the one that decided its entitlement."""
+    session = object_session(ag)
+    if ag.status != "active" and ag.entitlement_policy_version:
+        return policies.named(ag.policy_set, ag.entitlement_policy_version, session)
+    return policies.version_on(ag.policy_set, on, session)
 
 
 def full_end(ps: pol.PolicySet, ag: InternshipAgreement) -> dt.date:
@@ -199,7 +211,7 @@ def create_agreement(session: Session, actor: User, policy_name: str, applicatio
                        field="application_id")
     if today is not None and start_on > today + dt.timedelta(days=366):
         raise ValidationFailed("开始日期太远", "the start date is too far ahead", field="start_on")
-    ps = policies.named(policy_name)
+    ps = policies.version_on(policy_name, start_on, session)  # the version in force on the start date
     period = period_months or app.posting.period_months or 6
     # Lock the person: one subsidised internship at a time is counted under this lock.
     profile = session.get(Profile, app.profile_id, with_for_update=True)
@@ -227,7 +239,7 @@ def create_agreement(session: Session, actor: User, policy_name: str, applicatio
     ag = InternshipAgreement(application_id=app.id, profile_id=profile.id, organisation_id=org.id,
                              posting_id=app.posting_id, start_on=start_on, period_months=period,
                              monthly_rate=r2.monthly_rate, status="active", graduate=profile.education >= 4,
-                             policy_set=ps.name, created_by_id=actor.id)
+                             policy_set=ps.name, policy_version=ps.version, created_by_id=actor.id)
     session.add(ag)
     session.flush()
     audit.record(session, actor, "internship_agreement", ag.id, "create", after=_snapshot(ag),
@@ -243,7 +255,7 @@ def record_interruption(session: Session, actor: User, agreement_id: int, from_o
         raise Conflict("见习已结束，不能再记录中断", "the internship has ended; no more interruptions", field="from_on")
     if last_day_off < from_on:
         raise ValidationFailed("最后一天不能早于开始日期", "the last day off cannot be before the first", field="to_on")
-    ps = policies.named(ag.policy_set)
+    ps = policies.named(ag.policy_set, ag.policy_version, session)  # R3's reasons of the start date
     new = pol.Interruption.from_last_day_off(from_on, last_day_off, reason)
     try:
         pol.internship_entitlement(ps, to_policy(ag, extra=(new,)), pol.Outcome(pol.FINISHED))
@@ -270,7 +282,7 @@ def end_agreement(session: Session, actor: User, agreement_id: int, kind: str, o
         raise Conflict("见习已结束", "the internship has already ended", field="kind")
     if on is not None and on > today:
         raise ValidationFailed("日期不能晚于今天", "the date cannot be later than today", field="outcome_on")
-    ps = policies.named(ag.policy_set)
+    ps = policies.version_on(ag.policy_set, on or today, session)  # the version in force on the outcome (contract) date
     try:
         ent = pol.internship_entitlement(ps, to_policy(ag), pol.Outcome(kind, on, ag.graduate))
     except pol.CaseError as exc:
@@ -281,6 +293,7 @@ def end_agreement(session: Session, actor: User, agreement_id: int, kind: str, o
     before = _snapshot(ag)
     ag.status, ag.outcome_on = ent.outcome, ent.outcome_date
     ag.entitlement, ag.entitlement_rule = ent.entitlement, ent.rule
+    ag.entitlement_policy_version = ps.version
     ag.entitlement_reason_zh, ag.entitlement_reason_en = ent.reason_zh, ent.reason_en
     session.flush()
     audit.record(session, actor, "internship_agreement", ag.id, ent.outcome, before=before, after=_snapshot(ag),
@@ -342,7 +355,8 @@ def agreement_to_dict(ps: pol.PolicySet, ag: InternshipAgreement, today: dt.date
         "id": ag.id, "status": ag.status, "application_id": ag.application_id, "posting_id": ag.posting_id,
         "organisation": {"id": ag.organisation_id, "name": ag.organisation.name},
         "intern": {"profile_id": ag.profile_id, "name": ag.profile.name},
-        "policy_set": ag.policy_set, "start_on": ag.start_on.isoformat(), "period_months": ag.period_months,
+        "policy_set": ag.policy_set, "policy_version": ag.policy_version,
+        "entitlement_policy_version": ag.entitlement_policy_version, "start_on": ag.start_on.isoformat(), "period_months": ag.period_months,
         "monthly_rate": pol.format_money(ag.monthly_rate), "graduate": ag.graduate,
         "agreed_end": r["agreed_end"].isoformat(), "extended_end": r["extended_end"].isoformat(),
         "outcome_on": ag.outcome_on.isoformat() if ag.outcome_on else None,

@@ -38,7 +38,7 @@ READERS = EMPLOYER + REVIEWER
 
 
 def _agreement(ag) -> dict:
-    return internships.agreement_to_dict(policies.named(ag.policy_set), ag, clock.today())
+    return internships.agreement_to_dict(internships.policy_of(ag, clock.today()), ag, clock.today())
 
 
 @api_route(bp, "/internships/agreements", roles=READERS, summary="Internship agreements I may see", paginated=True,

@@ -23,6 +23,9 @@ Amounts come from ``marketplace.policy`` only. Readings (**[choice]**):
   other: claiming both is flagged for the reviewer (not refused).
 * Caseworkers review the claims of units registered in their own district (a person's own
   R15 claim: of the person's district).
+* Each claim is priced by the version of the set in force on its event date (internship:
+  the outcome date, or the day claimed while running; R6/R7: the hire date; R15: the day
+  applied) and keeps that set and version (``policy_set``, ``policy_version``).
 * Rows are locked (``SELECT … FOR UPDATE``) while amounts are counted, and each hiring,
   referral or R15 claim holds a unique key while not rejected, so concurrent approvals or a
   double submission pay once.
@@ -50,6 +53,7 @@ from marketplace.internships.agreements import (
     full_end,
     get_agreement,
     not_eligible,
+    policy_of,
     visible_rows,
     visible_to,
 )
@@ -71,7 +75,23 @@ __all__ = ["COUNTED", "GRANTED", "HIRE_KINDS", "KIND_NAMES", "STATE_NAMES"]
 
 
 def _snapshot(c: SubsidyClaim) -> dict:
-    return {"state": c.state, "amount": str(c.amount), "rule": c.rule}
+    return {"state": c.state, "amount": str(c.amount), "rule": c.rule, "policy_set": c.policy_set,
+            "policy_version": c.policy_version}
+
+
+def priced_by(c: SubsidyClaim, ps: pol.PolicySet) -> None:
+    """The claim keeps the set and version that priced it."""
+    c.policy_set, c.policy_version = ps.name, ps.version
+
+
+def event_on(c: SubsidyClaim, today: dt.date) -> dt.date:
+    """The date that picks the version judging a claim (POLICY.md section 0)."""
+    if c.kind == "internship":
+        ag = c.agreement
+        return ag.outcome_on if ag is not None and ag.outcome_on else (c.period_to_on or today)
+    if c.kind == hubei.KIND:
+        return c.submitted_on or today
+    return parse_date(c.facts, "hire_on") or today
 
 
 # --- visibility ------------------------------------------------------------------------
@@ -159,12 +179,13 @@ def create_internship_claim(session: Session, actor: User, agreement_id: int, to
     if actor.role not in EMPLOYER_ROLES:
         raise Forbidden("只有见习单位可以申领见习补贴", "only the internship unit can claim the internship subsidy")
     ag = get_agreement(session, actor, agreement_id, lock=True)  # counted under this lock: pays once
-    ps = policies.named(ag.policy_set)
+    ps = policy_of(ag, ag.outcome_on or today)
     if submit:
         _deadline(ps, today)
     c = SubsidyClaim(kind="internship", organisation_id=ag.organisation_id, profile_id=ag.profile_id,
                      agreement_id=ag.id, state="draft", created_by_id=actor.id)
     _fill_internship(session, ps, ag, c, today)
+    priced_by(c, ps)
     session.add(c)
     session.flush()
     audit.record(session, actor, "subsidy_claim", c.id, "create", after=_snapshot(c), reason=c.reason_zh)
@@ -243,7 +264,6 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
         introduction = introductions.for_referral_claim(session, actor, app)
     if app.stage != "hired":
         raise Conflict("该申请尚未录用", "this application is not a hire", field="application_id")
-    ps = policies.named(policy_name)
     # Finding 3: the hire date, contract and social insurance come from the records; a claim
     # that states other values is refused, naming the rule and the record it contradicts.
     rec = hire_facts(session, app, kind)
@@ -253,6 +273,7 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
         raise ValidationFailed("录用日期晚于今天", "the recorded hire date is later than today", field="hire_on")
     if typed.get("funding_source"):
         facts["funding_source"] = typed["funding_source"]
+    ps = policies.version_on(policy_name, rec["hire_on"], session)  # the version in force on the hire date
     if introduction is not None:  # the caseworker sees which introduction the claim rests on
         facts["introduction_id"] = introduction.id
         facts["introduced_on"] = introductions.local_date(introduction.created_at)
@@ -265,6 +286,7 @@ def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str
     c.application = app
     decision = decide(session, ps, c, today)
     _apply_decision(c, decision)
+    priced_by(c, ps)
     _add_once(session, actor, c, Conflict("该录用已申领过此项补贴", "this hire already has a claim for this subsidy",
                                           field="application_id"))
     if submit:
@@ -301,7 +323,7 @@ def create_hubei_claim(session: Session, actor: User, policy_name: str, today: d
         raise Forbidden("湖北籍高校毕业生补贴由本人或经办人员申领",
                         "the Hubei graduates' subsidy is claimed by the person or by a caseworker")
     session.get(Profile, profile.id, with_for_update=True)  # counted under this lock: paid once
-    ps = policies.named(policy_name)
+    ps = policies.version_on(policy_name, today, session)  # in force on the day applied
     c = SubsidyClaim(kind=hubei.KIND, organisation_id=None, profile_id=profile.id, state="draft",
                      facts={"college": hubei.facts_of(profile)["college"]}, created_by_id=actor.id)
     c.profile = profile
@@ -309,6 +331,7 @@ def create_hubei_claim(session: Session, actor: User, policy_name: str, today: d
     if not d.allowed:
         raise not_eligible(d, field="profile_id")
     _apply_decision(c, d)
+    priced_by(c, ps)
     c.once_key = f"{hubei.KIND}:{profile.id}"
     _add_once(session, actor, c, Conflict("该求职者已申领过此项补贴", "this person already has a claim for this subsidy",
                                           field="profile_id"))
@@ -352,6 +375,7 @@ def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, t
     if c.kind == "internship":
         if refill:
             _fill_internship(session, ps, c.agreement, c, today)
+            priced_by(c, ps)
     else:
         d = decide(session, ps, c, today)
         late = _late_only(ps, c, d, today)
@@ -359,6 +383,7 @@ def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, t
             raise not_eligible(d)
         if refill or late:
             _apply_decision(c, d)
+            priced_by(c, ps)
         if late:
             # Refused "in principle": it goes to a caseworker, who may accept it with a
             # recorded justification; the amount is what it would pay if accepted.
@@ -391,9 +416,9 @@ def submit_claim(session: Session, actor: User, claim_id: int, policy_name: str,
     c = get_claim(session, actor, claim_id, lock=True)
     if c.agreement_id:
         get_agreement(session, actor, c.agreement_id, lock=True)
-        ps = policies.named(c.agreement.policy_set)
+        ps = policy_of(c.agreement, c.agreement.outcome_on or today)
     else:
-        ps = policies.named(policy_name)
+        ps = policies.version_on(c.policy_set or policy_name, event_on(c, today), session)
     if c.state != "draft":
         raise Conflict("该申领已提交", "this claim was already submitted", field="state")
     _submit(session, actor, c, ps, today)

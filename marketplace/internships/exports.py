@@ -23,7 +23,12 @@ def money(v) -> Decimal:
 
 EXPORT_HEADER = ["申领编号 claim", "补贴类别 kind", "状态 state", "申领单位 claimant", "统一社会信用代码 credit code",
                  "姓名 name", "身份证号（脱敏）ID (masked)", "金额（元）amount (yuan)", "规则 rule", "提交日期 submitted",
-                 "审批时间 decided", "疑点 flags"]
+                 "审批时间 decided", "疑点 flags", "政策集及版本 policy set version"]
+
+
+def priced_label(c: SubsidyClaim) -> str:
+    """The set and version that priced a claim, as pages and exports show it."""
+    return f"{c.policy_set} v{c.policy_version}" if c.policy_set and c.policy_version else ""
 
 
 def export_rows(session: Session, cipher: Cipher, stmt, actor: User | None = None) -> list[list]:
@@ -35,7 +40,7 @@ def export_rows(session: Session, cipher: Cipher, stmt, actor: User | None = Non
                      mask_id_number(cipher.decrypt(c.profile.id_number_enc)), money(c.amount), c.rule,
                      c.submitted_on.isoformat() if c.submitted_on else "",
                      c.decided_at.strftime("%Y-%m-%d %H:%M") if c.decided_at else "",
-                     "；".join(f["zh"] for f in c.flags or [])])
+                     "；".join(f["zh"] for f in c.flags or []), priced_label(c)])
     if actor is not None:
         audit.record(session, actor, "subsidy_claim", None, "export", after={"rows": len(rows)},
                      reason="导出申领清单（身份证号已脱敏）")
@@ -60,7 +65,7 @@ def claim_to_dict(c: SubsidyClaim) -> dict:
             "agreement_id": c.agreement_id, "application_id": c.application_id,
             "period_from_on": c.period_from_on.isoformat() if c.period_from_on else None,
             "period_to_on": c.period_to_on.isoformat() if c.period_to_on else None,
-            "top_up": c.top_up, "rule": c.rule, "reason_zh": c.reason_zh, "reason_en": c.reason_en,
+            "top_up": c.top_up, "rule": c.rule, "policy_set": c.policy_set, "policy_version": c.policy_version, "reason_zh": c.reason_zh, "reason_en": c.reason_en,
             "facts": c.facts, "flags": c.flags or [],
             "withheld": pol.format_money(money(c.withheld)),
             "payable": pol.format_money(money(c.amount) - money(c.withheld)),

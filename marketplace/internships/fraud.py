@@ -46,7 +46,7 @@ def fraud_flags(session: Session, c: SubsidyClaim) -> list[dict]:
         if ag.organisation_id != c.organisation_id:
             flags.append(flag("not_employed", "申领单位不是该见习协议的见习单位",
                                "the claimant is not the unit of this internship agreement"))
-        ps = policies.named(ag.policy_set)
+        ps = policies.named(ag.policy_set, ag.policy_version, session)
         mine = pol.DateRange(ag.start_on, occupied_until(ps, ag))
         for o in agreements:
             if o.id != ag.id and mine.overlaps(pol.DateRange(o.start_on, occupied_until(ps, o))):

@@ -59,6 +59,10 @@ class InternshipAgreement(Base):
     graduate: Mapped[bool] = mapped_column(default=True)
     #: name of the policy set that judges this agreement
     policy_set: Mapped[str] = mapped_column(String(64))
+    #: the set's version in force on the start date, which decided R1 and the rate (null: made before versions)
+    policy_version: Mapped[str | None] = mapped_column(String(16))
+    #: the set's version that decided the entitlement (R2/R4) on the outcome date
+    entitlement_policy_version: Mapped[str | None] = mapped_column(String(16))
     #: the entitlement once ended (null while active: it is then computed to date)
     entitlement: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     #: the rule that decided the entitlement (R2, R4)
@@ -129,6 +133,10 @@ class SubsidyClaim(Base):
     top_up: Mapped[bool] = mapped_column(default=False)
     #: the rule of the policy decision (R2, R4, R6, R7)
     rule: Mapped[str] = mapped_column(String(8), default="")
+    #: the policy set that priced the claim (null: made before versions were kept)
+    policy_set: Mapped[str | None] = mapped_column(String(64))
+    #: the set's version that priced it (the version in force on the claim's event date)
+    policy_version: Mapped[str | None] = mapped_column(String(16))
     #: the decision's reason, in Chinese
     reason_zh: Mapped[str] = mapped_column(Text, default="")
     #: the decision's reason, in English

@@ -93,7 +93,7 @@ def dashboard():
     ps = policies.named(policies.active_name())
     page, per_page = page_args()
     items, total = paginate(s, internships.agreements_for(current_user), page, per_page)
-    rows = [internships.dashboard_row(policies.named(a.policy_set), a, day) for a in items]
+    rows = [internships.dashboard_row(internships.policy_of(a, day), a, day) for a in items]
     return render_template("internships/dashboard.html", rows=rows, total=total, page=page, per_page=per_page,
                            hires=internships.hires_without_agreement(s, current_user), today=day, policy=ps,
                            notes=notifications.notifications_for(s, current_user))
@@ -120,7 +120,7 @@ def agreement(agreement_id):
     require_role(*EMPLOYER, *REVIEWER)
     s, day = db(), clock.today()
     ag = internships.get_agreement(s, current_user, agreement_id)
-    ps = policies.named(ag.policy_set)
+    ps = internships.policy_of(ag, day)
     history = internships.agreement_history(s, ag)
     claim_list = claims.claims_of_agreement(s, ag)
     return render_template("internships/agreement.html", ag=ag, row=internships.dashboard_row(ps, ag, day),

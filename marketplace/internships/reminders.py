@@ -20,7 +20,7 @@ def run_reminders(session: Session, today: dt.date, days_before_end: int = 14, n
     to the district's caseworkers of agreements without claims. Safe to run twice."""
     made = {"ending": 0, "one_third": 0, "no_claim": 0}
     for ag in session.scalars(select(InternshipAgreement).order_by(InternshipAgreement.id)):
-        ps = policies.named(ag.policy_set)
+        ps = policies.named(ag.policy_set, ag.policy_version, session)
         staff = list(session.scalars(select(User.id).where(User.organisation_id == ag.organisation_id,
                                                            User.is_active.is_(True))))
         link = f"/employer/internships/{ag.id}"

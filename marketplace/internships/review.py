@@ -26,7 +26,8 @@ def review_decision(session: Session, c: SubsidyClaim, policy_name: str, today: 
     """What the policy engine says now, for the reviewer: the rule, amount and why."""
     if c.kind == "internship":
         ag = c.agreement
-        ps = policies.named(ag.policy_set)
+        ps = (policies.named(c.policy_set, c.policy_version, session) if c.policy_version
+              else policies.named(ag.policy_set, None, session))
         upto = c.period_to_on or today
         ent = entitlement_now(ps, ag, upto if ag.status == "active" else today)
         granted = total(session, SubsidyClaim.agreement_id == ag.id, SubsidyClaim.state.in_(GRANTED),
@@ -39,7 +40,9 @@ def review_decision(session: Session, c: SubsidyClaim, policy_name: str, today: 
               f"yuan, at most {pol.format_money(room)} yuan can be approved")
         return {"rule": ent.rule, "allowed": ok, "amount": room, "reason_zh": zh, "reason_en": en,
                 "entitlement": ent.entitlement}
-    ps = policies.named(policy_name)
+    # the version that priced the claim (a correction re-prices it: hooks.policy_version_effective)
+    ps = (policies.named(c.policy_set, c.policy_version, session) if c.policy_version
+          else policies.named(policy_name, None, session))
     d = decide(session, ps, c, c.submitted_on or today, granted_only=True)
     return {"rule": d.rule, "allowed": d.allowed, "amount": money(d.amount) if d.amount is not None else None,
             "reason_zh": d.reason_zh, "reason_en": d.reason_en, "entitlement": None}

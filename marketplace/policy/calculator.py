@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable, Optional
 
 from marketplace.policy.dates import parse_iso_date
 from marketplace.policy.errors import CaseError, PolicyError, PolicySetError
@@ -42,21 +42,35 @@ OUTCOME_FIELDS = {"kind", "date", "graduate"}
 INTERRUPTION_FIELDS = {"from", "to", "reason"}
 
 
-def calculate_internship_json(obj: Any, sets_dir: str | None = None) -> tuple[Any, bool]:
+#: ``resolve(name or None, outcome date) -> PolicySet``: where a caller keeps its sets
+#: elsewhere (the app: versions in the database, the city's set when the case names none).
+Resolver = Callable[[Optional[str], date], Any]
+
+
+def calculate_internship_json(obj: Any, sets_dir: str | None = None,
+                              resolve: Resolver | None = None) -> tuple[Any, bool]:
     """Answer one case (a dict) or a list of cases; ``ok`` is False if any case failed."""
     if isinstance(obj, list):
-        results = [answer_case(case, sets_dir) for case in obj]
+        results = [answer_case(case, sets_dir, resolve) for case in obj]
         return results, all("error" not in r for r in results)
-    result = answer_case(obj, sets_dir)
+    result = answer_case(obj, sets_dir, resolve)
     return result, "error" not in result
 
 
-def answer_case(case: Any, sets_dir: str | None = None) -> dict[str, Any]:
-    """One case → the contract's output object or ``{"error": ...}``."""
+def answer_case(case: Any, sets_dir: str | None = None, resolve: Resolver | None = None) -> dict[str, Any]:
+    """One case → the contract's output object or ``{"error": ...}``. With ``resolve``, a
+    case may omit ``policy_set`` and the answer says which set and version judged it."""
     try:
+        if resolve is not None and isinstance(case, dict) and case.get("policy_set") is None:
+            case = dict(case, policy_set="\0")  # named by the resolver below
         policy_name, agreement, outcome, retention = parse_case(case)
-        policy = load_policy_set(policy_name, sets_dir)
-        return internship_entitlement(policy, agreement, outcome, retention).to_json()
+        if resolve is None:
+            policy = load_policy_set(policy_name, sets_dir)
+            return internship_entitlement(policy, agreement, outcome, retention).to_json()
+        policy = resolve(None if policy_name == "\0" else policy_name, outcome.on or agreement.start)
+        answer = internship_entitlement(policy, agreement, outcome, retention).to_json()
+        answer["policy_set"] = {"name": policy.name, "version": policy.version}
+        return answer
     except (OverflowError, ValueError):
         # Only date arithmetic past year 9999 gets here: the input was parsed already.
         return {"error": "start: dates run past the calendar's range (years 1–9999)"}

@@ -22,19 +22,23 @@ STAFF = ("caseworker", "admin")
 EXPIRING_DAYS = 30
 
 
-def policy(name: str | None = None):
-    """The set in force (``MARKETPLACE_POLICY_SET``), or the set a record names."""
-    return policies.named(name) if name else policies.active()
+def policy(name: str | None = None, version: str | None = None, on: dt.date | None = None, session=None):
+    """The city's set in its version in force on ``on`` (default today), or the set (and
+    version) a record names."""
+    if name:
+        return policies.named(name, version, session)
+    return policies.active() if on is None and session is None else policies.in_force(on, session)
 
 
 def named_set(recorded: dict | None):
-    """The set a recorded decision names (``policy_set``), else the set in force."""
-    return policy((recorded or {}).get("policy_set"))
+    """The set and version a recorded decision names (``policy_set``, ``policy_version``), else the set in force."""
+    recorded = recorded or {}
+    return policy(recorded.get("policy_set"), recorded.get("policy_version"))
 
 
 def stamped(decision: Decision, pset) -> dict:
-    """A decision as kept with a record, naming the set that made it."""
-    return {**decision.to_json(), "policy_set": pset.name}
+    """A decision as kept with a record, naming the set and version that made it."""
+    return {**decision.to_json(), "policy_set": pset.name, "policy_version": pset.version}
 
 
 # ------------------------------------------------------------------ access

@@ -17,7 +17,7 @@ def public_welfare_decisions(session: Session, profiles, on: dt.date, **_kw) -> 
     """``hooks.public_welfare_decisions``: for each profile, R8 eligibility for public-welfare
     posts (a caseworker's hard-to-employ status, or the reference conditions holding on
     ``on``; not past the statutory retirement age, R11) and the R9 tier when eligible."""
-    pset = policy()
+    pset = policy(on=on, session=session)  # the version in force on the date judged
     out = {}
     for profile in profiles:
         reg = open_registration(session, profile.id)

@@ -29,7 +29,7 @@ def intern_server(tmp_path_factory):
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(instance), "SECRET_KEY": "browser-test-secret",
                       "extra": {"TODAY": "2020-03-01"}})
     upgrade_database(app)
-    with app.extensions["db"].unit_of_work() as s:
+    with app.app_context(), app.extensions["db"].unit_of_work() as s:  # the demo dated on the pinned business date
         demo.load(s, app.extensions["cipher"])
         load_demo_extras(s, app.extensions["cipher"])
         hr = s.scalar(select(User).where(User.username == "employer"))

@@ -52,17 +52,12 @@ def test_outside_the_r4_window_served_time_is_paid_and_the_reason_says_so(api, w
     assert "R4 not in force on 2021-05-20" in out["decision"]["reason"]
 
 
-def test_a_policy_set_that_pays_any_early_contract_in_full(app, api, world, on_day):
-    cfg = app.config["MARKETPLACE"]
-    saved = cfg.POLICY_SET
-    cfg.POLICY_SET = "fushun-2020-any-early"
-    try:
-        on_day("2020-08-01")
-        out = _run(api, world, "2020-03-01", 6, "contract", "2020-05-01")
-        assert out["policy_set"] == "fushun-2020-any-early"
-        assert out["entitlement"] == "9000.00" and out["rule"] == "R4"
-    finally:
-        cfg.POLICY_SET = saved
+def test_a_policy_set_that_pays_any_early_contract_in_full(app, api, world, on_day, city_set):
+    city_set("fushun-2020-any-early")  # the policy administrator's choice of the city's set
+    on_day("2020-08-01")
+    out = _run(api, world, "2020-03-01", 6, "contract", "2020-05-01")
+    assert out["policy_set"] == "fushun-2020-any-early"
+    assert out["entitlement"] == "9000.00" and out["rule"] == "R4"
 
 
 def test_a_finished_date_before_the_extended_end_is_answered_as_left(api, world, on_day):

@@ -211,6 +211,23 @@ MATRIX: dict[str, dict] = {
     "GET /search/profiles":                             row("d    d    o    o    o    o    o    d    o"),
     "POST /policy/internship-subsidy":                  row("o    o    o    o    o    o    o    o    o",
         body=lambda w: CALCULATOR_CASE),
+    # policy sets (the seeded fushun-2020, version 1): anyone signed in reads; only the admin changes
+    # (version 1 is effective: the admin's edit/activate/retire are refused with 409, which is authorised)
+    "GET /policy/sets":                                 row("d    o    o    o    o    o    o    o    o"),
+    "GET /policy/sets/<name>/versions/<int:version>":   row("d    o    o    o    o    o    o    o    o"),
+    "POST /policy/sets/<name>/versions":                row("d    d    d    d    d    d    d    d    o",
+        body=lambda w: {"from_version": 1}),
+    "PUT /policy/sets/<name>/versions/<int:version>":   row("d    d    d    d    d    d    d    d    o",
+        body=lambda w: {"rules": {}}),
+    "POST /policy/sets/<name>/versions/<int:version>/preview":
+                                                        row("d    d    d    d    d    d    d    d    o"),
+    "POST /policy/sets/<name>/versions/<int:version>/activate":
+                                                        row("d    d    d    d    d    d    d    d    o",
+        body=lambda w: {"effective_from": INTERNSHIPS_TODAY.isoformat()}),
+    "POST /policy/sets/<name>/versions/<int:version>/retire":
+                                                        row("d    d    d    d    d    d    d    d    o"),
+    "POST /policy/city-default":                        row("d    d    d    d    d    d    d    d    o",
+        body=lambda w: {"name": "fushun-2020"}),
 
     # -------------------- fairs (the organiser's fair; organisation A's approved booth; person A checked in, with a
     #                      confirmed interview there)
@@ -501,6 +518,8 @@ def _url(key: str, entry: dict, w) -> str:
     def value(m) -> str:
         if m.group(1) == "category":
             return "disabled"
+        if m.group(1) in ("name", "version"):  # the seeded policy set and its first version
+            return {"name": "fushun-2020", "version": "1"}[m.group(1)]
         return str(getattr(w, names[m.group(1)]).id)
 
     url = "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", value, rule)

@@ -26,7 +26,9 @@ def test_api_and_command_agree_and_bad_cases_are_refused_one_by_one(client):
     assert good["entitlement"] == "9000.00" and "period" in refused["error"]
     cli = subprocess.run([sys.executable, "-m", "marketplace.policy", "internship"], input=json.dumps([CASE, bad]),
                          capture_output=True, text=True)
-    assert cli.returncode != 0 and json.loads(cli.stdout) == r.json
+    # the API also says which stored version judged the case; the command reads the bundled file
+    assert good.pop("policy_set") == {"name": "fushun-2020", "version": "1"}
+    assert cli.returncode != 0 and json.loads(cli.stdout) == [good, refused]
 
 
 def test_not_json_is_a_clear_422(client):

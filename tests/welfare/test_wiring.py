@@ -60,24 +60,23 @@ def test_a_tier_one_person_ranks_above_a_better_fitting_tier_two(client, db, mak
     assert "lower priority tier" in q[1]["reason"]["en"]
 
 
-def test_decisions_come_from_the_installations_policy_set_and_name_it(app, client, db, make, cw):
+def test_decisions_come_from_the_installations_policy_set_and_name_it(app, client, db, make, cw, city_set):
     today = clock.today()
     post = make.posting(kind="public_welfare", skills=["保洁"], temporary=True, term_months=6, headcount=2)
     p, _ = registered(db, make, cw, today, name="甲", hte=False, skills=("保洁",))
     q, _ = registered(db, make, cw, today, name="乙", skills=("保洁",))
-    cfg = app.config["MARKETPLACE"]
-    saved = cfg.POLICY_SET
-    cfg.POLICY_SET = "fushun-2020-any-early"
+    city_set("fushun-2020-any-early")
     try:
         r = client.post(f"/api/v1/welfare/profiles/{p.id}/hard-to-employ",
                         json={"basis": "registered", "note": "认定证明 2024-7"}, headers=make.token(cw))
         assert r.status_code == 201 and r.json["ground"]["policy_set"] == "fushun-2020-any-early"
+        assert r.json["ground"]["policy_version"] == "1"  # the version that made the decision is kept
         r = client.post(f"/api/v1/welfare/postings/{post.id}/placements",
                         json={"profile_id": p.id, "fund": "employment_subsidy_fund"}, headers=make.token(cw))
         assert r.status_code == 201
         assert {d["policy_set"] for d in r.json["decisions"]} == {"fushun-2020-any-early"}
     finally:
-        cfg.POLICY_SET = saved
+        city_set("fushun-2020")
     r = client.post(f"/api/v1/welfare/postings/{post.id}/placements",
                     json={"profile_id": q.id, "fund": "employment_subsidy_fund"}, headers=make.token(cw))
     assert r.status_code == 201 and {d["policy_set"] for d in r.json["decisions"]} == {"fushun-2020"}

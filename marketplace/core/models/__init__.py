@@ -12,6 +12,7 @@ from marketplace.core.models.organisation import (
     OrganisationVerification,
 )
 from marketplace.core.models.outbox import TaskOutbox
+from marketplace.core.models.policy import VERSION_STATUSES, PolicySetRecord, PolicyVersion
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
 from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, IdNumberDuplicate, Profile, ProfileCategory
 
@@ -19,5 +20,5 @@ __all__ = [
     "ROLES", "ApiToken", "LoginThrottle", "User", "WebSession", "IdNumberDuplicate", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
     "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
-    "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
+    "STATUSES", "Posting", "TaskOutbox", "VERSION_STATUSES", "PolicySetRecord", "PolicyVersion", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
 ]
