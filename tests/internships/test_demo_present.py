@@ -33,6 +33,14 @@ def _token(client, username):
     return {"Authorization": f"Bearer {r.json['token']}"}
 
 
+def _caseworker_checks(client, cw, application_id):
+    """The caseworker checks the hire's labour contract and social insurance against the paperwork."""
+    for record in ("contract", "insurance"):
+        r = client.post(f"/api/v1/internships/hires/{application_id}/confirmation", headers=cw,
+                        json={"record": record, "note": "核对了劳动合同原件和社保缴费记录"})
+        assert r.status_code == 200, r.json
+
+
 def test_the_demos_subsidy_journeys_work_on_todays_date(demo_app):
     app, result = demo_app
     client = app.test_client()
@@ -57,14 +65,26 @@ def test_the_demos_subsidy_journeys_work_on_todays_date(demo_app):
     assert claim.json["policy_version"] == "1"
     queue = client.get("/api/v1/internships/claims?state=submitted", headers=cw).json["items"]
     assert claim.json["id"] in [c["id"] for c in queue]
+    # the unit's record of the agreement (start, period, early contract) is confirmed by someone who
+    # does not benefit from it before the claim on it is approved: here the caseworker, who says what was checked
+    r = client.post(f"/api/v1/internships/claims/{claim.json['id']}/approve", json={"note": "材料齐全"}, headers=cw)
+    assert r.status_code == 422 and r.json["error"]["code"] == "unconfirmed_facts", r.json
+    r = client.post(f"/api/v1/internships/agreements/{ag_id}/confirmation", headers=cw,
+                    json={"note": "核对了见习协议原件和劳动合同"})
+    assert r.status_code == 200, r.json
     r = client.post(f"/api/v1/internships/claims/{claim.json['id']}/approve", json={"note": "材料齐全"}, headers=cw)
     assert r.status_code == 200 and r.json["state"] == "approved", r.json
 
     hire = result["internships"]["r6_hire"]
-    r6 = client.post("/api/v1/internships/hire-claims", headers=hr, json={
-        "kind": "hiring_r6", "application_id": hire, "contract_on": (today - dt.timedelta(days=11)).isoformat(),
-        "contract_months": 24, "monthly_social_insurance": "800.00", "social_insurance_paid": True})
+    # the employer records the contract and declares the social insurance; the claim is built on them
+    r = client.post(f"/api/v1/internships/hires/{hire}/contract", headers=hr,
+                    json={"signed_on": (today - dt.timedelta(days=11)).isoformat(), "months": 24})
+    assert r.status_code == 201, r.json
+    r = client.post(f"/api/v1/internships/hires/{hire}/insurance", headers=hr, json={"monthly_amount": "800.00"})
+    assert r.status_code == 201, r.json
+    r6 = client.post("/api/v1/internships/hire-claims", headers=hr, json={"kind": "hiring_r6", "application_id": hire})
     assert r6.status_code == 201 and r6.json["rule"] == "R6", r6.json
+    _caseworker_checks(client, cw, hire)
     r = client.post(f"/api/v1/internships/claims/{r6.json['id']}/approve", json={"note": "核对社保记录"}, headers=cw)
     assert r.status_code == 200 and r.json["state"] == "approved", r.json
 
@@ -74,10 +94,10 @@ def test_the_demos_subsidy_journeys_work_on_todays_date(demo_app):
             note="经机构推荐录用")))
         assert staff.organisation.district == "望花区"
         app_id = hired.id
-    r7 = client.post("/api/v1/internships/hire-claims", headers=agency, json={
-        "kind": "referral_r7", "application_id": app_id, "contract_months": 12,
-        "makeup_insurance_on": today.isoformat()})
+    r7 = client.post("/api/v1/internships/hire-claims", headers=agency,
+                     json={"kind": "referral_r7", "application_id": app_id})
     assert r7.status_code == 201 and r7.json["rule"] == "R7", r7.json
+    _caseworker_checks(client, cw, app_id)
     r = client.post(f"/api/v1/internships/claims/{r7.json['id']}/approve", json={"note": "已核"},
                     headers=cw)
     assert r.status_code == 200 and r.json["state"] == "approved", r.json
