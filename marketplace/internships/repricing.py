@@ -9,8 +9,9 @@ and ``hooks.policy_preview``, connected in ``marketplace.app``).
   re-decided: an ended agreement's entitlement, and the amount of each unpaid claim (draft,
   submitted) re-priced under it, keeping the new version. Granted claims (approved, paid) are
   not changed: what is now due (a top-up, or an overpayment to recover) is recorded in the
-  audit log (``policy_correction_due``) and answered, for the overpayment records that the
-  claims' recovery work keeps.
+  audit log (``policy_correction_due``) and answered; an overpayment also becomes an
+  overpayment record (``overpayments.record``), offset against the unit's next claim or
+  recovered like any other.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from marketplace import policy as pol
 from marketplace.core import audit
 from marketplace.core.models import User
 from marketplace.errors import DomainError
+from marketplace.internships import overpayments
 from marketplace.internships.agreements import to_policy
 from marketplace.internships.claims import (
     COUNTED,
@@ -92,6 +94,9 @@ def _due(session: Session, actor: User | None, c: SubsidyClaim, new: Decimal, wh
     audit.record(session, actor, "subsidy_claim", c.id, "policy_correction_due",
                  before={"amount": str(c.amount), "policy_version": c.policy_version},
                  after={"amount": str(money(new)), "due": str(diff), "kind": kind}, reason=why)
+    if diff < 0 and actor is not None:  # paid too much under the corrected rules: an overpayment record (issue 13)
+        overpayments.record(session, actor, c, -diff, c.rule or "", "policy_version", why,
+                            "a corrected version of the policy set lowered the amount below what was granted")
     return {"claim_id": c.id, "state": c.state, "recorded": _fmt(c.amount), "repriced": _fmt(new), "due": _fmt(diff),
             "kind": kind}
 
