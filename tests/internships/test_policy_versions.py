@@ -14,13 +14,17 @@ R4_ANY_EARLY = {"window": {"from": "2020-01-01", "to": "2020-12-31"}, "threshold
                 "below_threshold": "full_period", "otherwise": "full_period", "retention_uplift": None}
 
 
-def _claim(api, hr, application_id, contract_on):
+def _claim(cw, hr, application_id, contract_on):
+    """The unit records the agreement and its early contract and claims; the caseworker confirms
+    the unit's record (issue 13: approval waits for it)."""
     ag = hr.post("/internships/agreements", {"application_id": application_id, "start_on": "2020-03-01",
                                              "period_months": 6}).json
     r = hr.post(f"/internships/agreements/{ag['id']}/outcome", {"kind": "contract", "on": contract_on})
     assert r.status_code == 200, r.json
     c = hr.post("/internships/claims", {"agreement_id": ag["id"]})
     assert c.status_code == 201, c.json
+    r = cw.post(f"/internships/agreements/{ag['id']}/confirmation", {"note": "核对了见习协议和劳动合同原件"})
+    assert r.status_code == 200, r.json
     return c.json
 
 
@@ -39,7 +43,7 @@ def test_a_decision_keeps_its_version_and_a_new_one_uses_the_version_in_force(ap
     admin = api(world.admin)
     admin.client_put = lambda url, body: client.put("/api/v1" + url, json=body, headers=admin.h)
     on_day("2020-06-01")
-    first = _claim(api, hr, world.app.id, "2020-05-01")  # 123 of 184 days left: served time under v1
+    first = _claim(cw, hr, world.app.id, "2020-05-01")  # 123 of 184 days left: served time under v1
     assert (first["amount"], first["rule"], first["policy_version"]) == ("2983.70", "R2", "1")
     assert cw.post(f"/internships/claims/{first['id']}/approve", {"note": "ok"}).status_code == 200
 
@@ -48,7 +52,7 @@ def test_a_decision_keeps_its_version_and_a_new_one_uses_the_version_in_force(ap
     assert (kept["amount"], kept["policy_version"]) == ("2983.70", "1")
 
     on_day("2020-06-15")
-    second = _claim(api, hr, hire(db, make, world.org, world.hr).id, "2020-06-15")
+    second = _claim(cw, hr, hire(db, make, world.org, world.hr).id, "2020-06-15")
     assert (second["amount"], second["rule"], second["policy_version"]) == ("9000.00", "R4", "2")
 
 
@@ -57,10 +61,10 @@ def test_a_correction_from_a_past_date_reprices_unpaid_claims_and_records_what_i
     hr, cw, admin = api(world.hr), api(world.cw), api(world.admin)
     admin.client_put = lambda url, body: client.put("/api/v1" + url, json=body, headers=admin.h)
     on_day("2020-06-01")
-    paid = _claim(api, hr, world.app.id, "2020-05-01")
+    paid = _claim(cw, hr, world.app.id, "2020-05-01")
     assert cw.post(f"/internships/claims/{paid['id']}/approve", {"note": "ok"}).status_code == 200
     assert cw.post(f"/internships/claims/{paid['id']}/pay").status_code == 200
-    pending = _claim(api, hr, hire(db, make, world.org, world.hr).id, "2020-05-10")
+    pending = _claim(cw, hr, hire(db, make, world.org, world.hr).id, "2020-05-10")
     assert pending["state"] == "submitted" and pending["rule"] == "R2"
 
     n = admin.post("/policy/sets/fushun-2020/versions", {"from_version": 1}).json["version"]
