@@ -1,5 +1,9 @@
 """Input schemas (pydantic) shared by the JSON API and the HTML forms.
 
+Over 400 lines because it is the one edge of core: every core input (accounts, organisations
+and their verification, postings, profiles, applications) is declared and checked here, so
+forms and API share one definition; the areas keep their own schemas.
+
 This is the edge: every string is normalised here once (NFKC, traditional → simplified,
 white space collapsed) and every field is checked, so services receive clean values.
 ``validate(schema, data)`` turns pydantic's errors into ``ValidationFailed`` with one
