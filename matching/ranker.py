@@ -236,6 +236,13 @@ def _sample(n: int, k: int = HUB_SAMPLE) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(k, n)).astype(np.int64)) if n else np.zeros(0, dtype=np.int64)
 
 
+def hub_sample(n: int) -> list[int]:
+    """Positions (in a pool's order) of the documents a hub score is averaged over: what a
+    caller with a one-sided ranker loads and passes to ``Ranker.set_hub_reference``, so the
+    reference is the same sample a two-sided ranker would take of the whole pool."""
+    return [int(i) for i in _sample(n)]
+
+
 def hub_scores(ranker: "Ranker") -> tuple[np.ndarray, np.ndarray]:
     """Hubness of every posting and every person: the mean score (the ranker's weights without
     the hub term) of the document against a sample of the other side's pool, minus the pool's
