@@ -197,7 +197,7 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     X[:, FI["salary_short"]] = np.where(kind == 1, np.where(intern_counts, short, 0.0), short)
     pexp = g(PP.exp_years)
     X[:, FI["exp_gap"]] = (pexp > 0) & (h(SP.exp_years) < pexp)
-    X[:, FI["shift_conflict"]] = (g(PP.night) & h(SP.no_night)) | (g(PP.livein) & h(SP.no_livein))
+    X[:, FI["shift_conflict"]] = np.maximum(g(PP.night) * h(SP.no_night), g(PP.livein) & h(SP.no_livein))
     X[:, FI["prefers"]] = (g(PP.prefers) & h(SP.cats)) != 0
     X[:, FI["tier1"]] = (kind == 2) & h(SP.tier1)
     X[:, FI["kind_intern"]] = kind == 1
