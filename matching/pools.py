@@ -350,7 +350,7 @@ class ProfilePool(Pool):
                 near[i] = cm[wanted].max(axis=0)
         self.place_near = near
         both = [f"{p.desired} {p.summary} {p.experience}" for p in self.items]
-        self.no_night = np.array([bool(F._NIGHT_NO_RE.search(t)) and not F._NIGHT_OK_RE.search(t) for t in both], dtype=bool)
+        self.no_night = np.array([F.night_refusal(t) for t in both], dtype=np.float32)
         self.no_livein = np.array([bool(F._LIVEIN_NO_RE.search(t)) for t in both], dtype=bool)
         self.fresh = np.array([
             math.exp(-max(0, (today - p.updated_on).days) / 90.0) if p.updated_on else 0.0 for p in self.items

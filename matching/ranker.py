@@ -197,7 +197,7 @@ def pair_features(PP: PostingPool, pi, SP: ProfilePool, si, idf_post=None, idf_p
     X[:, FI["salary_short"]] = np.where(kind == 1, np.where(intern_counts, short, 0.0), short)
     pexp = g(PP.exp_years)
     X[:, FI["exp_gap"]] = (pexp > 0) & (h(SP.exp_years) < pexp)
-    X[:, FI["shift_conflict"]] = (g(PP.night) & h(SP.no_night)) | (g(PP.livein) & h(SP.no_livein))
+    X[:, FI["shift_conflict"]] = np.maximum(g(PP.night) * h(SP.no_night), g(PP.livein) & h(SP.no_livein))
     X[:, FI["prefers"]] = (g(PP.prefers) & h(SP.cats)) != 0
     X[:, FI["tier1"]] = (kind == 2) & h(SP.tier1)
     X[:, FI["kind_intern"]] = kind == 1
@@ -234,6 +234,13 @@ HUB_MIN_OTHERS = 20  # fewer documents on the other side: no hub scores (too few
 def _sample(n: int, k: int = HUB_SAMPLE) -> np.ndarray:
     """A fixed, evenly spaced sample of ``k`` of ``n`` indices (all when ``n <= k``)."""
     return np.unique(np.linspace(0, n - 1, min(k, n)).astype(np.int64)) if n else np.zeros(0, dtype=np.int64)
+
+
+def hub_sample(n: int) -> list[int]:
+    """Positions (in a pool's order) of the documents a hub score is averaged over: what a
+    caller with a one-sided ranker loads and passes to ``Ranker.set_hub_reference``, so the
+    reference is the same sample a two-sided ranker would take of the whole pool."""
+    return [int(i) for i in _sample(n)]
 
 
 def hub_scores(ranker: "Ranker") -> tuple[np.ndarray, np.ndarray]:

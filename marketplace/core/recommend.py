@@ -28,7 +28,7 @@ from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile, visible_profiles
 from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
-from matching import Ranker
+from matching import Ranker, embed_postings, embed_profiles, hub_sample
 
 __all__ = ["posting_data", "profile_data", "recommendations", "candidates", "note_profile_change"]
 
@@ -95,15 +95,45 @@ def _fingerprint(session: Session, model) -> tuple:
     return count, session.scalar(select(func.max(model.updated_at)))
 
 
+def _open_postings(s: Session, today: dt.date) -> list[Posting]:
+    stmt = select(Posting).where(Posting.status == "published").options(selectinload(Posting.organisation))
+    return [p for p in s.scalars(stmt.order_by(Posting.id)) if p.is_open(today)]
+
+
+def _people_reference(s: Session, rt, today: dt.date, policy):
+    """The sample of people a posting's hub score is averaged over (``matching.hub_sample``
+    of everyone, in id order: the sample a two-sided ranker over the same pool takes), with
+    their vectors; the app's rankers are one-sided, so without it production would rank
+    without the hub discount that ``matching.evaluate`` measures (issue 17, item 3)."""
+    ids = list(s.scalars(select(Profile.id).order_by(Profile.id)))
+    pick = [ids[i] for i in hub_sample(len(ids))]
+    rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories))
+                          .where(Profile.id.in_(pick)).order_by(Profile.id)))
+    ref = profiles_data(s, rows, today, policy)
+    return ref, embed_profiles(ref, rt.encoder)
+
+
+def _postings_reference(s: Session, rt, today: dt.date):
+    """The sample of open postings a person's hub score is averaged over, with their vectors."""
+    rows = _open_postings(s, today)
+    ref = [posting_data(rows[i], today) for i in hub_sample(len(rows))]
+    return ref, embed_postings(ref, rt.encoder)
+
+
 def _postings_ranker(session: Session, rt, today: dt.date):
-    stmt = select(Posting).where(Posting.status == "published")
+    """Open postings, with hub scores from a sample of the people (``_people_reference``).
+    The hub scores are refreshed whenever the ranker is rebuilt: when a posting changes, and
+    at least daily (``today`` is in the fingerprint)."""
     count, newest = _fingerprint(session, Posting)
     key = ("postings", count, newest, today)
+    policy = policies.active()  # read here: a large pool is built in a thread without the app
 
     def build(s: Session):
-        rows = [p for p in s.scalars(stmt.options(selectinload(Posting.organisation)).order_by(Posting.id))
-                if p.is_open(today)]
-        return Ranker([posting_data(p, today) for p in rows], [], encoder=rt.encoder, today=today)
+        ranker = Ranker([posting_data(p, today) for p in _open_postings(s, today)], [], encoder=rt.encoder,
+                        today=today)
+        people, vectors = _people_reference(s, rt, today, policy)
+        ranker.set_hub_reference(profiles=people, profile_vectors=vectors)
+        return ranker
 
     return _cached_ranker(rt, key, count, build, session)
 
@@ -120,14 +150,19 @@ def _visible_people(actor: User, posting: Posting):
 
 
 def _profiles_ranker(session: Session, rt, today: dt.date):
-    """One ranker over everyone; each request restricts it to the ids its actor may see."""
+    """One ranker over everyone; each request restricts it to the ids its actor may see.
+    Hub scores from a sample of the open postings (``_postings_reference``), refreshed when a
+    profile changes and at least daily."""
     count, newest = _fingerprint(session, Profile)
     key = ("profiles", count, (newest, _profile_generation[0]), today)
     policy = policies.active()  # read here: a large pool is built in a thread without the app
 
     def build(s: Session):
         rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
-        return Ranker([], profiles_data(s, rows, today, policy), encoder=rt.encoder, today=today)
+        ranker = Ranker([], profiles_data(s, rows, today, policy), encoder=rt.encoder, today=today)
+        posts, vectors = _postings_reference(s, rt, today)
+        ranker.set_hub_reference(postings=posts, posting_vectors=vectors)
+        return ranker
 
     return _cached_ranker(rt, key, count, build, session)
 

@@ -18,12 +18,13 @@ from tests.matching.conftest import DEV_FILE, ROOT
 SECOND_FILE = ROOT / "matching" / "data" / "graded-2.json"
 
 # (file, direction): (system nDCG@10 floor, floor of the gain over the better baseline)
-# measured: dev 0.911 / 0.915 (gains 0.065 / 0.079); second set 0.945 / 0.883 (gains 0.092 / 0.049)
+# measured (issue 17, branch match17): dev 0.919 / 0.920 (gains 0.072 / 0.084); second set 0.949 / 0.884
+# (gains 0.096 / 0.050)
 FLOORS = {
-    (DEV_FILE, "profile_to_posting"): (0.89, 0.04),
-    (DEV_FILE, "posting_to_profile"): (0.89, 0.05),
-    (SECOND_FILE, "profile_to_posting"): (0.92, 0.07),
-    (SECOND_FILE, "posting_to_profile"): (0.86, 0.025),
+    (DEV_FILE, "profile_to_posting"): (0.90, 0.05),
+    (DEV_FILE, "posting_to_profile"): (0.90, 0.06),
+    (SECOND_FILE, "profile_to_posting"): (0.93, 0.075),
+    (SECOND_FILE, "posting_to_profile"): (0.86, 0.03),
 }
 
 

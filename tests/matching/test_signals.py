@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from matching import evaluate
-from matching.features import FI, desired_districts, districts
+from matching.features import FI, desired_districts, districts, night_refusal, parse_limits
 from matching.pools import occupation_number
 from matching.ranker import Ranker, occupation_fit
 from tests.matching.conftest import ROOT, TODAY, posting, profile
@@ -93,3 +93,22 @@ def test_a_one_sided_ranker_gets_the_same_hub_scores_from_a_reference_sample(dev
     first = only_posts.rank_postings_for(both.profiles.items[0], both.profiles.vectors[0], limit=10, explain=False)
     assert [it.id for it in first.items] == [it.id for it in both.rank_postings(both.profiles.ids[0], limit=10,
                                                                                explain=False).items]
+
+
+def test_a_post_that_says_it_has_no_night_shift_is_not_a_night_post():
+    assert parse_limits(posting(description="门诊白班，不上夜班，每周轮休一天。")).night is False
+    assert parse_limits(posting(description="长白班和两班倒可选。")).night is False
+    assert parse_limits(posting(description="实行三班倒，夜班有补贴。")).night is True
+
+
+def test_a_day_shift_preference_counts_half_a_ruled_out_night_shift(encoder):
+    # rubric: a shift pattern ruled out lowers one step; "白班优先" is a preference, not a refusal
+    assert night_refusal("护士；白班优先；3000以上") == 0.5
+    assert night_refusal("孩子小，夜班实在顾不上") == 1.0
+    assert night_refusal("夜班也不怕") == 0.0
+    clinic = posting(id="clinic", title="口腔诊所护士", description="配合医生诊疗。门诊白班，不上夜班。")
+    ward = posting(id="ward", title="住院部护士", description="临床护理，实行三班倒，夜班有补贴。")
+    nurse = profile(id="n", desired="护士，诊所、门诊都行，白班优先", skills=["护士执业证"])
+    r = Ranker([clinic, ward], [nurse], encoder=encoder, today=TODAY)
+    feats = {it.id: it.features["shift_conflict"] for it in r.rank_postings("n", limit=2).items}
+    assert feats == {"clinic": 0.0, "ward": 0.5}

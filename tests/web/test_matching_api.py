@@ -2,9 +2,14 @@
 respected, every place with its reasons; and only for those entitled to see it."""
 from __future__ import annotations
 
+import pytest
+
 from marketplace import clock
-from marketplace.core.models import User
+from marketplace.core import recommend
+from marketplace.core.matchdata import posting_data, profiles_data
+from marketplace.core.models import Posting, Profile, User
 from marketplace.internships import agreements
+from matching import Ranker
 
 
 def _user(make, profile):
@@ -151,3 +156,50 @@ def test_r14_a_targeted_post_is_not_offered_outside_its_group_and_says_why(clien
     assert "R14" in refusal["zh"] and "R14" in refusal["en"]
     mine = client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(_user(make, person)))
     assert "事业单位管理岗" not in [i["posting"]["title"] for i in mine.json["items"] if i["eligible"]]
+
+
+_JOBS = [("电焊工", ["电焊", "氩弧焊"]), ("厨师", ["炒菜", "面点"]), ("保安员", ["巡逻", "监控"]),
+         ("会计", ["总账", "纳税申报"]), ("快递员", ["派件", "驾驶"]), ("护理员", ["照护", "喂饭"])]
+
+
+def test_production_rankings_carry_the_same_hub_discount_as_the_evaluation(client, make):
+    # issue 17, item 3: the evaluated system is the one users get. The app's rankers hold one
+    # side only; each takes its hub scores from a sample of the other side, so a person's
+    # recommendations and a posting's candidates score exactly as matching.evaluate's
+    # two-sided ranker over the same records scores them, hub discount included.
+    org = make.org(district="望花区")
+    hr = make.user("employer", organisation=org)
+    for i in range(20):  # both sides need at least matching.ranker.HUB_MIN_OTHERS documents
+        title, skills = _JOBS[i % 6]
+        make.posting(organisation=org, created_by=hr, title=title, skills=skills, district=("望花区", "新抚区")[i % 2],
+                     description=f"招聘{title}，{'、'.join(skills)}。")
+    generic = make.posting(organisation=org, created_by=hr, title="储备干部（多岗位轮岗）", skills=["沟通", "吃苦耐劳", "团队合作"],
+                           description="多岗位轮岗，沟通能力强，吃苦耐劳，有团队合作精神，电焊、厨房、保安、会计、快递、护理均可。")
+    people = [make.profile(name=f"人{i}", desired_jobs=_JOBS[i % 6][0], skills=_JOBS[i % 6][1],
+                           summary=f"做过{_JOBS[i % 6][0]}") for i in range(24)]
+    today = clock.today()
+    s = make.s
+    posts = [posting_data(p, today) for p in s.query(Posting).order_by(Posting.id) if p.is_open(today)]
+    profs = profiles_data(s, list(s.query(Profile).order_by(Profile.id)), today)
+    both = Ranker(posts, profs, encoder=make.runtime.encoder, today=today)   # what matching.evaluate builds
+    assert both.postings.hub.any() and both.profiles.hub.any()
+
+    prod_posts = recommend._postings_ranker(s, make.runtime, today)
+    prod_people = recommend._profiles_ranker(s, make.runtime, today)
+    assert prod_posts.postings.hub == pytest.approx(both.postings.hub, abs=1e-4)
+    assert prod_people.profiles.hub == pytest.approx(both.profiles.hub, abs=1e-4)
+
+    person = people[0]
+    r = client.get(f"/api/v1/profiles/{person.id}/recommendations", headers=make.token(_user(make, person)))
+    assert r.status_code == 200, r.json
+    expected = both.rank_postings(str(person.id), limit=20, explain=False).items
+    assert [i["posting"]["id"] for i in r.json["items"]] == [int(e.id) for e in expected]
+    assert [i["score"] for i in r.json["items"]] == pytest.approx([e.score for e in expected], abs=1e-3)
+    hub_of_generic = dict(zip(both.postings.ids, both.postings.hub))[str(generic.id)]
+    assert hub_of_generic != 0.0  # the generic post's score carries its discount in production too
+
+    r = client.get(f"/api/v1/postings/{generic.id}/candidates?per_page=30", headers=make.token(hr))
+    assert r.status_code == 200, r.json
+    expected = both.rank_profiles(str(generic.id), limit=30, explain=False).items
+    assert [i["profile"]["id"] for i in r.json["items"]] == [int(e.id) for e in expected]
+    assert [i["score"] for i in r.json["items"]] == pytest.approx([e.score for e in expected], abs=1e-3)
