@@ -12,9 +12,9 @@ from jobs.celery_app import init_celery
 from marketplace import cli, clock, hooks
 from marketplace.config import ROOT, Config
 from marketplace.core import api as core_api
+from marketplace.core import contact_api, contact_privacy, verification_api
 from marketplace.core import demo as core_demo
 from marketplace.core import pages as core_pages
-from marketplace.core import verification_api
 from marketplace.crypto import Cipher
 from marketplace.db import Database
 from marketplace.fairs import api as fairs_api
@@ -40,7 +40,7 @@ from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
-AREA_API = (core_api, verification_api, internships_api, welfare_api, fairs_api, privacy_api)
+AREA_API = (core_api, verification_api, contact_api, internships_api, welfare_api, fairs_api, privacy_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
@@ -60,7 +60,9 @@ def connect_hooks() -> None:
     hooks.person_export.connect(internships_privacy.export_person)
     hooks.person_export.connect(welfare_privacy.export_person)
     hooks.person_export.connect(fairs_privacy.export_person)
+    hooks.person_export.connect(contact_privacy.export_person)
     hooks.person_deleted.connect(internships_privacy.forget_person)
+    hooks.person_deleted.connect(contact_privacy.forget_person)
     hooks.person_deleted.connect(fairs_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)

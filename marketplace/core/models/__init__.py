@@ -4,6 +4,13 @@ from marketplace.core.models.account import ROLES, ApiToken, LoginThrottle, User
 from marketplace.core.models.application import OPEN_STAGES, STAGES, Application, ApplicationEvent
 from marketplace.core.models.audit import AuditEntry
 from marketplace.core.models.base import DISTRICTS, EDUCATION_EN, EDUCATION_LEVELS, Base, utcnow
+from marketplace.core.models.contact import (
+    INTERVIEW_STATUSES,
+    PURPOSES,
+    ApplicationInterview,
+    ApplicationMessage,
+    ContactLog,
+)
 from marketplace.core.models.organisation import (
     MAY_ACT,
     ORG_TYPES,
@@ -19,5 +26,6 @@ __all__ = [
     "ROLES", "ApiToken", "LoginThrottle", "User", "WebSession", "IdNumberDuplicate", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
     "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
+    "INTERVIEW_STATUSES", "PURPOSES", "ApplicationInterview", "ApplicationMessage", "ContactLog",
     "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
 ]
