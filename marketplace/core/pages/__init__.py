@@ -1,7 +1,7 @@
 """The core's HTML pages, one blueprint ``pages`` in four modules: public, person,
 employer, staff (caseworker, admin, people search). Importing the package registers them.
 ``_norm`` stays importable here for the areas' pages that use it (chinese.normalize)."""
-from marketplace.core.pages import employer, person, public, staff, verification  # noqa: F401  (registers the routes)
+from marketplace.core.pages import contact, employer, person, public, staff, verification  # noqa: F401  (registers the routes)
 from marketplace.core.pages.common import bp
 from marketplace.core.pages.common import norm as _norm
 
