@@ -24,6 +24,7 @@ from marketplace.fairs import privacy as fairs_privacy
 from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
+from marketplace.internships import outreach as internships_outreach
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
@@ -57,6 +58,7 @@ def connect_hooks() -> None:
     hooks.claims_to_review.connect(internships_receivers.claims_to_review)
     hooks.application_notes.connect(internships_receivers.application_notes)
     hooks.internship_figures.connect(internships_receivers.internship_figures)
+    hooks.policy_findings.connect(internships_outreach.policy_findings)
     hooks.person_export.connect(internships_privacy.export_person)
     hooks.person_export.connect(welfare_privacy.export_person)
     hooks.person_export.connect(fairs_privacy.export_person)

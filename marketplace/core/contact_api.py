@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Response
 
-from marketplace.core import contact, interviews, messages
-from marketplace.core.contact_schemas import InterviewAnswerIn, InterviewIn, MessageIn, RevealIn
+from marketplace.core import contact, interviews, messages, outreach
+from marketplace.core.contact_schemas import InterviewAnswerIn, InterviewIn, MessageIn, OutreachIn, RevealIn
 from marketplace.web import cipher, db
-from marketplace.web.api import bp
+from marketplace.web.api import bp, choice_arg
 from marketplace.web.apispec import api_route
 
 EMPLOYER = ("employer", "agency")
@@ -64,3 +64,21 @@ def list_messages(actor, application_id):
            "Write a short message on the application's thread (the other side is told)", body=MessageIn)
 def send_message(actor, application_id, data):
     return messages.message_to_dict(messages.send(db(), actor, application_id, data.body)), 201
+
+
+@api_route(bp, "/me/outreach", roles=SIDES, summary="Whether I am told what I may qualify for (政策找人)")
+def my_outreach(actor):
+    return {"opt_out": outreach.opted_out(db(), actor)}
+
+
+@api_route(bp, "/me/outreach", ["POST"], SIDES, "Stop (or restart) being told what I may qualify for",
+           body=OutreachIn)
+def set_my_outreach(actor, data):
+    return {"opt_out": outreach.set_opt_out(db(), actor, data.opt_out)}
+
+
+@api_route(bp, "/caseworker/outreach", roles=("caseworker", "admin"),
+           summary="政策找人: per rule, who in my district may qualify and what they were told",
+           query={"rule": ("string", "R1, R4, R6, R8 or R9")})
+def outreach_desk(actor):
+    return outreach.desk(db(), actor, choice_arg("rule", outreach.RULES))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from marketplace.core import contact, interviews, messages
-from marketplace.core.models import Application, ApplicationInterview, ApplicationMessage, ContactLog
+from marketplace.core.models import Application, ApplicationInterview, ApplicationMessage, ContactLog, PolicyOutreach
 
 
 def export_person(session, profile, cipher) -> dict:
@@ -20,7 +20,10 @@ def export_person(session, profile, cipher) -> dict:
                            .order_by(ApplicationMessage.id))
     return {"who_saw_my_contact": contact.log_for_person(session, profile),
             "application_interviews": [interviews.interview_to_dict(iv) for iv in ivs],
-            "application_messages": [dict(messages.message_to_dict(m), application_id=m.application_id) for m in msgs]}
+            "application_messages": [dict(messages.message_to_dict(m), application_id=m.application_id) for m in msgs],
+            "policy_outreach": [{"rule": r.rule, "told": r.told, "text_zh": r.text_zh, "text_en": r.text_en,
+                                 "at": r.created_at.isoformat()} for r in session.scalars(
+                select(PolicyOutreach).where(PolicyOutreach.profile_id == profile.id).order_by(PolicyOutreach.id))]}
 
 
 def forget_person(session, profile, user, former_name) -> None:

@@ -40,3 +40,8 @@ class InterviewAnswerIn(Strict):
 
 class MessageIn(Strict):
     body: Text(MESSAGE_MAX, 1)
+
+
+class OutreachIn(Strict):
+    #: true: do not tell me what I may qualify for (政策找人)
+    opt_out: bool

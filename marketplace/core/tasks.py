@@ -7,7 +7,7 @@ import datetime as dt
 from celery import shared_task
 
 from jobs.runtime import database, runtime
-from marketplace.core import indexing, interviews
+from marketplace.core import indexing, interviews, outreach
 
 
 @shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
@@ -41,3 +41,12 @@ def interview_reminders(now: str | None = None) -> int:
     moment = dt.datetime.fromisoformat(now) if now else None
     with database().unit_of_work() as s:
         return interviews.send_reminders(s, moment)
+
+
+@shared_task(name="marketplace.core_policy_outreach", time_limit=1800, soft_time_limit=1700)
+def policy_outreach(on: str | None = None) -> dict:
+    """政策找人, daily: tell people and employers what they may qualify for (``core.outreach``).
+    Idempotent: a unique (rule, subject, recipient, decision) row is the lock."""
+    today = dt.date.fromisoformat(on) if on else None
+    with database().unit_of_work() as s:
+        return outreach.run(s, today)

@@ -227,6 +227,11 @@ MATRIX: dict[str, dict] = {
     "GET /applications/<int:application_id>/messages":  row("d    o    o    h    h    d    d    d    d"),
     "POST /applications/<int:application_id>/messages": row("d    o    o    h    h    d    d    d    d",
         body=lambda w: {"body": "您好"}),
+    # 政策找人: each person and employer's staff choose for themselves; caseworkers list their district's findings
+    "GET /me/outreach":                                 row("d    o    o    o    o    d    d    d    d"),
+    "POST /me/outreach":                                row("d    o    o    o    o    d    d    d    d",
+        body=lambda w: {"opt_out": True}),
+    "GET /caseworker/outreach":                         row("d    d    d    d    d    o    o    d    o"),
     "GET /search/postings":                             row("o    o    o    o    o    o    o    o    o"),
     "GET /search/profiles":                             row("d    d    o    o    o    o    o    d    o"),
     "POST /policy/internship-subsidy":                  row("o    o    o    o    o    o    o    o    o",

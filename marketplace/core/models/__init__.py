@@ -19,6 +19,7 @@ from marketplace.core.models.organisation import (
     OrganisationVerification,
 )
 from marketplace.core.models.outbox import TaskOutbox
+from marketplace.core.models.outreach import OutreachOptOut, PolicyOutreach
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
 from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, IdNumberDuplicate, Profile, ProfileCategory
 
@@ -26,6 +27,6 @@ __all__ = [
     "ROLES", "ApiToken", "LoginThrottle", "User", "WebSession", "IdNumberDuplicate", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
     "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
-    "INTERVIEW_STATUSES", "PURPOSES", "ApplicationInterview", "ApplicationMessage", "ContactLog",
+    "OutreachOptOut", "PolicyOutreach", "INTERVIEW_STATUSES", "PURPOSES", "ApplicationInterview", "ApplicationMessage", "ContactLog",
     "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
 ]
