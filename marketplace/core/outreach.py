@@ -8,7 +8,7 @@ and have not used, with the rule id, the reason and the next step:
 - R9 (the same answers): a person in the first priority tier (zero-employment family, or less than
   five years from retirement): the open public-welfare posts they rank first for;
 - what other areas find, through ``hooks.policy_findings`` (internships: R4, an intern's
-  one-third date is near).
+  one-third date is near; R6, a hire the hiring subsidy grants and nobody has claimed).
 
 Each finding is told once per rule, subject, recipient and decision (a unique row in
 ``policy_outreach`` is the lock, so a second run tells nothing twice); a changed decision is

@@ -110,3 +110,32 @@ def test_the_employer_is_told_when_an_interns_one_third_date_is_near(db, make, d
     outreach.run(db, dt.date(2020, 6, 20))
     texts = _told(db, hr)
     assert len(texts) == 1 and "R4" in texts[0] and "李见习" in texts[0]
+
+
+def test_an_employer_that_hired_someone_r6_grants_is_told_until_it_claims(client, db, make, day):
+    day("2020-06-01")  # R6 is in force until 2020-12-31
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr)
+    p = make.profile(name="王应届", education=5, graduation_year=2020, categories=("graduating_year_graduate",))
+    hire = Application(posting_id=post.id, profile_id=p.id, stage="hired")
+    hire.events.append(ApplicationEvent(from_stage="offer", to_stage="hired", actor_id=hr.id,
+                                        at=dt.datetime(2020, 3, 1, 2, 0)))
+    db.add(hire)
+    db.flush()
+    outreach.run(db, dt.date(2020, 6, 1))
+    assert _told(db, hr) == []  # no contract or insurance on record yet: nothing R6 can grant
+    h = make.token(hr)
+    assert client.post(f"/api/v1/internships/hires/{hire.id}/contract", headers=h,
+                       json={"signed_on": "2020-03-01", "months": 12, "note": "合同原件"}).status_code < 300
+    assert client.post(f"/api/v1/internships/hires/{hire.id}/insurance", headers=h,
+                       json={"monthly_amount": "800.00", "note": "缴费记录"}).status_code < 300
+    outreach.run(db, dt.date(2020, 6, 1))
+    (text,) = _told(db, hr)
+    assert "R6" in text and "王应届" in text and "2400.00" in text
+    r = client.post("/api/v1/internships/hire-claims", headers=h, json={
+        "kind": "hiring_r6", "application_id": hire.id, "contract_on": "2020-03-01", "contract_months": 12,
+        "monthly_social_insurance": "800.00", "submit": False})
+    assert r.status_code == 201, r.json
+    outreach.run(db, dt.date(2020, 7, 2))
+    assert len(_told(db, hr)) == 1  # claimed: not told again
