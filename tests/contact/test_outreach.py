@@ -139,3 +139,19 @@ def test_an_employer_that_hired_someone_r6_grants_is_told_until_it_claims(client
     assert r.status_code == 201, r.json
     outreach.run(db, dt.date(2020, 7, 2))
     assert len(_told(db, hr)) == 1  # claimed: not told again
+
+
+def test_the_caseworker_page_lists_per_rule_and_the_person_opts_out_on_a_page(client, db, make, day):
+    make.org(internship_base=True)
+    grad = make.user("person")
+    make.profile(user=grad, name="新毕业生", education=5, graduation_year=2023)
+    outreach.run(db, dt.date(2024, 3, 1))
+    cw = make.user("caseworker", district="望花区")
+    client.post("/login", data={"username": cw.username, "password": "secret-pass-1"})
+    page = client.get("/caseworker/outreach?rule=R1").text
+    assert "新毕业生" in page and "R1" in page and "政策找人" in page
+    client.get("/logout")
+    client.post("/login", data={"username": grad.username, "password": "secret-pass-1"})
+    assert client.post("/me/outreach", data={"opt_out": "1"}).status_code == 303
+    assert 'value="1" checked' in client.get("/me/outreach").text
+    assert outreach.opted_out(db, grad)

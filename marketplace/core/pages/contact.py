@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core import applications, contact, interviews, messages
+from marketplace.core import applications, contact, interviews, messages, outreach
 from marketplace.core.contact_schemas import InterviewAnswerIn, InterviewIn, MessageIn, RevealIn
 from marketplace.core.models import PURPOSES
 from marketplace.core.pages.common import bp
@@ -133,3 +133,24 @@ def reveal_phone(profile_id):
             errors = field_errors(exc)
     return render_template("contact/reveal.html", profile_id=profile_id, purposes=purposes, revealed=revealed,
                            errors=errors, limit=contact.REVEALS_PER_DAY), (422 if errors else 200)
+
+
+@bp.get("/caseworker/outreach")
+@login_required
+def outreach_desk():
+    require_role("caseworker", "admin")
+    rule = request.args.get("rule") if request.args.get("rule") in outreach.RULES else None
+    view = outreach.desk(db(), current_user, rule)
+    return render_template("contact/outreach_desk.html", view=view, rule=rule, rules=outreach.RULES,
+                           zh=current_lang() == "zh")
+
+
+@bp.route("/me/outreach", methods=["GET", "POST"])
+@login_required
+def my_outreach():
+    require_role("person", "employer", "agency")
+    if request.method == "POST":
+        outreach.set_opt_out(db(), current_user, request.form.get("opt_out") == "1")
+        flash(_("Saved."), "ok")
+        return redirect(url_for("pages.my_outreach"), 303)
+    return render_template("contact/outreach_me.html", opted_out=outreach.opted_out(db(), current_user))
