@@ -132,7 +132,7 @@ def reveal_phone(profile_id):
                 raise
             errors = field_errors(exc)
     return render_template("contact/reveal.html", profile_id=profile_id, purposes=purposes, revealed=revealed,
-                           errors=errors, limit=contact.REVEALS_PER_DAY), (422 if errors else 200)
+                           errors=errors, limit=contact.REVEALS_PER_DAY, zh=current_lang() == "zh"), (422 if errors else 200)
 
 
 @bp.get("/caseworker/outreach")
