@@ -39,6 +39,11 @@ def fingerprint(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
+def _bare(rule: str, reason: str) -> str:
+    """The engine's reason without its leading rule id (the text names the rule once)."""
+    return reason[len(rule):].lstrip() if reason.startswith(rule) else reason
+
+
 def _open_posts(session: Session, kind: str, on: dt.date) -> int:
     return sum(1 for p in session.scalars(select(Posting).where(Posting.kind == kind, Posting.status == "published"))
                if p.is_open(on))
@@ -62,19 +67,19 @@ def people_findings(session: Session, on: dt.date) -> list[dict]:
         base = {"subject": f"profile:{p.id}", "profile_id": p.id, "user_id": p.user_id, "district": p.district}
         if f.r1.allowed and not _used(session, p, "internship"):
             out.append(dict(base, rule="R1", decision=fingerprint(f.r1.reason_zh), link="/postings?kind=internship",
-                            zh=f"您可能符合就业见习条件（R1）：{f.r1.reason_zh}。下一步：现有 {interns} 个见习岗位可申请。",
-                            en=f"You may qualify for a subsidised internship (R1): {f.r1.reason_en}. Next step: "
+                            zh=f"您可能符合就业见习条件（R1）：{_bare('R1', f.r1.reason_zh)}。下一步：现有 {interns} 个见习岗位可申请。",
+                            en=f"You may qualify for a subsidised internship (R1): {_bare('R1', f.r1.reason_en)}. Next step: "
                                f"{interns} internship posts are open to apply to."))
         if f.r8_allowed and not _used(session, p, "public_welfare"):
             out.append(dict(base, rule="R8", decision=fingerprint(*f.r8_reason), link="/me/profile",
-                            zh=f"您可能可以参照就业困难人员享受相关政策（R8）：{f.r8_reason[0]}。下一步：请联系您的经办人确认。",
-                            en=f"You may be treated like a hard-to-employ person (R8): {f.r8_reason[1]}. Next step: "
+                            zh=f"您可能可以参照就业困难人员享受相关政策（R8）：{_bare('R8', f.r8_reason[0])}。下一步：请联系您的经办人确认。",
+                            en=f"You may be treated like a hard-to-employ person (R8): {_bare('R8', f.r8_reason[1])}. Next step: "
                                "ask your caseworker to confirm."))
         if f.r8_allowed and f.tier == 1 and not _used(session, p, "public_welfare"):
             why = f.tier_reason or ("R9 第1优先层级", "R9 priority tier 1")
             out.append(dict(base, rule="R9", decision=fingerprint(f.tier, *why), link="/postings?kind=public_welfare",
-                            zh=f"您在公益性岗位安置中优先（R9）：{why[0]}。下一步：现有 {welfare} 个公益性岗位，您排在第一优先层级。",
-                            en=f"You come first for public-welfare posts (R9): {why[1]}. Next step: {welfare} "
+                            zh=f"您在公益性岗位安置中优先（R9）：{_bare('R9', why[0])}。下一步：现有 {welfare} 个公益性岗位，您排在第一优先层级。",
+                            en=f"You come first for public-welfare posts (R9): {_bare('R9', why[1])}. Next step: {welfare} "
                                "public-welfare posts are open and you are in the first priority tier."))
     return out
 
