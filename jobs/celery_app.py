@@ -28,6 +28,11 @@ BEAT_SCHEDULE = {
     "welfare-follow-ups": {"task": "marketplace.welfare_create_follow_ups", "schedule": 24 * 3600.0},
     # Internships: reminders and caseworker notices, daily; unique keys make a rerun create nothing.
     "internship-reminders": {"task": "marketplace.internships_reminders", "schedule": 24 * 3600.0},
+    # Application interviews: the day-before reminder, hourly (an interview accepted late in the
+    # day before still gets one); reminded_at makes a rerun send nothing twice.
+    "interview-reminders": {"task": "marketplace.core_interview_reminders", "schedule": 3600.0},
+    # 政策找人: daily; each finding is told once (a unique row), each rule at most monthly per recipient.
+    "policy-outreach": {"task": "marketplace.core_policy_outreach", "schedule": 24 * 3600.0},
 }
 
 

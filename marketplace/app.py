@@ -12,10 +12,10 @@ from jobs.celery_app import init_celery
 from marketplace import cli, clock, hooks
 from marketplace.config import ROOT, Config
 from marketplace.core import api as core_api
+from marketplace.core import contact_api, contact_privacy, verification_api
 from marketplace.core import demo as core_demo
 from marketplace.core import pages as core_pages
 from marketplace.core import policy_api as core_policy_api
-from marketplace.core import verification_api
 from marketplace.crypto import Cipher
 from marketplace.db import Database
 from marketplace.fairs import api as fairs_api
@@ -25,6 +25,7 @@ from marketplace.fairs import privacy as fairs_privacy
 from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
+from marketplace.internships import outreach as internships_outreach
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
@@ -42,7 +43,8 @@ from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
-AREA_API = (core_api, verification_api, core_policy_api, internships_api, welfare_api, fairs_api, privacy_api)
+AREA_API = (core_api, verification_api, core_policy_api, contact_api, internships_api, welfare_api, fairs_api,
+            privacy_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
@@ -59,10 +61,13 @@ def connect_hooks() -> None:
     hooks.claims_to_review.connect(internships_receivers.claims_to_review)
     hooks.application_notes.connect(internships_receivers.application_notes)
     hooks.internship_figures.connect(internships_receivers.internship_figures)
+    hooks.policy_findings.connect(internships_outreach.policy_findings)
     hooks.person_export.connect(internships_privacy.export_person)
     hooks.person_export.connect(welfare_privacy.export_person)
     hooks.person_export.connect(fairs_privacy.export_person)
+    hooks.person_export.connect(contact_privacy.export_person)
     hooks.person_deleted.connect(internships_privacy.forget_person)
+    hooks.person_deleted.connect(contact_privacy.forget_person)
     hooks.person_deleted.connect(fairs_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)

@@ -51,6 +51,10 @@ Questions
 - ``internship_figures(session, months) -> {"YYYY-MM": {"internships": int,
   "subsidy_approved": Decimal}}``: internships started and subsidy approved per month
   (internships), for the welfare dashboard.
+- ``policy_findings(session, on) -> list[dict]``: what an area's records say a person or an
+  organisation may qualify for and has not used on ``on`` (政策找人; internships: R4's
+  one-third date near), each ``{"rule", "subject", "decision", "user_id", "district", "zh",
+  "en", "link"}`` (+ ``profile_id`` / ``organisation_id``); ``core.outreach`` tells them.
 """
 from __future__ import annotations
 
@@ -75,6 +79,7 @@ claims_to_review = _signals.signal("claims_to_review")
 public_welfare_decisions = _signals.signal("public_welfare_decisions")
 internship_figures = _signals.signal("internship_figures")
 policy_preview = _signals.signal("policy_preview")
+policy_findings = _signals.signal("policy_findings")
 
 
 def ask(signal: Signal, session, **kwargs) -> list:

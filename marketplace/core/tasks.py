@@ -2,10 +2,12 @@
 Explicit names, ids as arguments, reload inside, idempotent, time-limited."""
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
 from jobs.runtime import database, runtime
-from marketplace.core import indexing
+from marketplace.core import indexing, interviews, outreach
 
 
 @shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
@@ -30,3 +32,21 @@ def index_profile(self, profile_id: int) -> str:
         return result
     except Exception as exc:
         raise self.retry(exc=exc)
+
+
+@shared_task(name="marketplace.core_interview_reminders", time_limit=300, soft_time_limit=240)
+def interview_reminders(now: str | None = None) -> int:
+    """The day-before reminder of accepted application interviews (hourly). Idempotent: each
+    interview's ``reminded_at`` (taken under a row lock) and the notification's unique key."""
+    moment = dt.datetime.fromisoformat(now) if now else None
+    with database().unit_of_work() as s:
+        return interviews.send_reminders(s, moment)
+
+
+@shared_task(name="marketplace.core_policy_outreach", time_limit=1800, soft_time_limit=1700)
+def policy_outreach(on: str | None = None) -> dict:
+    """政策找人, daily: tell people and employers what they may qualify for (``core.outreach``).
+    Idempotent: a unique (rule, subject, recipient, decision) row is the lock."""
+    today = dt.date.fromisoformat(on) if on else None
+    with database().unit_of_work() as s:
+        return outreach.run(s, today)

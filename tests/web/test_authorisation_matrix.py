@@ -42,6 +42,7 @@ from marketplace import clock
 from marketplace.core.models import (
     Application,
     ApplicationEvent,
+    ApplicationInterview,
     IdNumberDuplicate,
     OrganisationVerification,
     ProfileCategory,
@@ -207,6 +208,30 @@ MATRIX: dict[str, dict] = {
     # the employer moves it forward; the person may only withdraw
     "POST /applications/<int:application_id>/stage":    row("d    o    o    h    h    d    d    d    d",
         body=lambda w: {"stage": "screening"}, bodies={"person": lambda w: {"stage": "withdrawn"}}),
+    # contact (issue 15.2): A's staff open their applicant's profile and phone through the application; the
+    # caseworker of the person's district reveals a phone for a purpose; interviews and messages are the two sides'
+    "GET /applications/<int:application_id>/applicant": row("d    d    o    h    h    d    d    d    d"),
+    "POST /profiles/<int:profile_id>/phone":            row("d    d    d    d    d    o    h    d    d",
+        body=lambda w: {"purpose": "follow_up"}),
+    "GET /applications/<int:application_id>/interviews":
+                                                        row("d    o    o    h    h    d    d    d    d"),
+    "POST /applications/<int:application_id>/interviews":
+                                                        row("d    d    o    h    h    d    d    d    d",
+        body=lambda w: {"options": [w.aiv_a.options[0]], "place": "甲公司三楼会议室"}),
+    "POST /applications/<int:application_id>/interviews/<int:interview_id>/answer":
+                                                        row("d    o    d    d    d    d    d    d    d",
+        ids={"interview_id": "aiv_a"}, body=lambda w: {"answer": "reschedule", "note": "想换个时间"}),
+    "GET /applications/<int:application_id>/interviews/<int:interview_id>.ics":
+                                                        row("d    o    o    h    h    d    d    d    d",
+        ids={"interview_id": "aiv_a"}),
+    "GET /applications/<int:application_id>/messages":  row("d    o    o    h    h    d    d    d    d"),
+    "POST /applications/<int:application_id>/messages": row("d    o    o    h    h    d    d    d    d",
+        body=lambda w: {"body": "您好"}),
+    # 政策找人: each person and employer's staff choose for themselves; caseworkers list their district's findings
+    "GET /me/outreach":                                 row("d    o    o    o    o    d    d    d    d"),
+    "POST /me/outreach":                                row("d    o    o    o    o    d    d    d    d",
+        body=lambda w: {"opt_out": True}),
+    "GET /caseworker/outreach":                         row("d    d    d    d    d    o    o    d    o"),
     "GET /search/postings":                             row("o    o    o    o    o    o    o    o    o"),
     "GET /search/profiles":                             row("d    d    o    o    o    o    o    d    o"),
     "POST /policy/internship-subsidy":                  row("o    o    o    o    o    o    o    o    o",
@@ -502,7 +527,13 @@ def world(app, db, make, cipher):
                      requested_by="person", status="confirmed", slot=0, score=0.5)
     db.add(iv_a)
     db.flush()
-    yield SimpleNamespace(users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
+    # an interview A's HR proposed on person A's application, accepted for a time next week
+    next_week = (clock.now_utc() + dt.timedelta(days=7)).replace(microsecond=0)
+    aiv_a = ApplicationInterview(application_id=app_a.id, options=[next_week.isoformat()], place="甲公司三楼会议室",
+                                 proposed_by_id=hr_a.id, status="accepted", starts_at=next_week)
+    db.add(aiv_a)
+    db.flush()
+    yield SimpleNamespace(aiv_a=aiv_a, users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
                           app_i=app_i, ag_a=ag_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
                           pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
