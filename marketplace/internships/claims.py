@@ -1,7 +1,9 @@
 """Subsidy claims (R5): internship subsidies, hiring subsidies (R6, R7), agency referral
 subsidies (R7) and the Hubei-origin graduates' one-time subsidy (R15); their review by
 caseworkers. Fraud checks are in ``fraud``, exports and the JSON form in ``exports``,
-reminders in ``reminders``; R15's facts in ``hubei``.
+reminders in ``reminders``; R15's facts in ``hubei``. Over 400 lines because the five kinds
+of claim share one life cycle (create, decide, submit, price under a policy version) that
+reads best in one place; the facts they rest on are in ``facts`` and ``changes``.
 
 Amounts come from ``marketplace.policy`` only. Readings (**[choice]**):
 
