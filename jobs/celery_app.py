@@ -4,7 +4,8 @@ every instance knows them).
 Embedded default (no ``MARKETPLACE_CELERY_BROKER_URL``): tasks run eagerly in the
 process that sends them, right after the commit, so one machine needs no broker.
 Scale-out: a Redis or RabbitMQ URL; workers run ``celery -A jobs.worker worker`` and
-beat runs ``celery -A jobs.worker beat``.
+beat runs ``celery -A jobs.worker beat``. On the embedded default the same schedule is run
+by a thread in each server process (``jobs.embedded_beat``), locked in the database.
 
 Tasks are sent only after the database commit (``marketplace.web`` does it). If the
 broker is down, the send is recorded in the ``task_outbox`` table instead, and the
@@ -28,6 +29,9 @@ BEAT_SCHEDULE = {
     "welfare-follow-ups": {"task": "marketplace.welfare_create_follow_ups", "schedule": 24 * 3600.0},
     # Internships: reminders and caseworker notices, daily; unique keys make a rerun create nothing.
     "internship-reminders": {"task": "marketplace.internships_reminders", "schedule": 24 * 3600.0},
+    # Notifications: SMS and e-mails due (held for quiet hours or throttling, retries after a
+    # failure); a message is claimed by a conditional update, so overlapping runs send it once.
+    "notifications-deliver-due": {"task": "marketplace.notifications_deliver_due", "schedule": 60.0},
 }
 
 

@@ -27,6 +27,8 @@ from marketplace.internships import demo as internships_demo
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
+from marketplace.notifications import api as notifications_api
+from marketplace.notifications import pages as notifications_pages
 from marketplace.privacy import api as privacy_api
 from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
@@ -40,11 +42,12 @@ from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
-AREA_API = (core_api, verification_api, internships_api, welfare_api, fairs_api, privacy_api)
+AREA_API = (core_api, verification_api, internships_api, welfare_api, fairs_api, privacy_api, notifications_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
-AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
+AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp,
+              notifications_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
-CATALOGUES = ("core", "internships", "welfare", "fairs")
+CATALOGUES = ("core", "internships", "welfare", "fairs", "notifications")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
 DEMO_LOADERS = (("fairs", fairs_demo.load), ("internships", internships_demo.load),
                 ("welfare", welfare_demo.load))
