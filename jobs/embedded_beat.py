@@ -52,24 +52,27 @@ def _take(database, task: str, interval: float, now: dt.datetime) -> bool:
     return won == 1
 
 
-def run_due(app, now: dt.datetime | None = None) -> list[str]:
+def run_due(app, now: dt.datetime | None = None) -> dict[str, str]:
     """Run every beat entry whose interval has passed (and that no other process took);
-    returns the task names run. Each task runs in the app's context, as a worker would."""
+    returns {task name: 'ok' | 'failed'} of those run. Each task runs in the app's context,
+    as a worker would."""
     now = now or clock.now_utc()
-    ran = []
+    ran: dict[str, str] = {}
     database, celery = app.extensions["db"], app.extensions["celery"]
     for entry in BEAT_SCHEDULE.values():
         task, interval = entry["task"], float(entry["schedule"])
         if not _take(database, task, interval, now):
             continue
+        ran[task] = "failed"
         try:
             with app.app_context():
                 result = celery.tasks[task].apply(args=entry.get("args", ()))
             if result.failed():
                 log.error("periodic task %s failed: %s", task, result.result)
+            else:
+                ran[task] = "ok"
         except Exception:  # one task's failure never stops the others or the thread
             log.exception("periodic task %s failed", task)
-        ran.append(task)
     return ran
 
 

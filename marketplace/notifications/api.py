@@ -1,6 +1,7 @@
 """The notification centre and settings over ``/api/v1`` (every signed-in role)."""
 from __future__ import annotations
 
+from marketplace.errors import DomainError
 from marketplace.notifications import contacts, service
 from marketplace.notifications.schemas import ChannelsIn, CodeIn, ContactIn
 from marketplace.web import cipher, db
@@ -49,5 +50,9 @@ def add_contact(actor, data: ContactIn):
 @api_route(bp, "/notifications/contacts/confirm", ["POST"], SIGNED_IN, "Confirm a phone or e-mail with its code",
            body=CodeIn)
 def confirm_contact(actor, data: CodeIn):
-    contacts.confirm(db(), actor, data.channel, data.code)
+    try:
+        contacts.confirm(db(), actor, data.channel, data.code)
+    except DomainError:
+        contacts.keep_failures(db())  # wrong codes count although the answer is a refusal
+        raise
     return contacts.settings_view(db(), cipher(), actor)

@@ -123,6 +123,12 @@ def confirm(session: Session, actor: User, channel: str, code: str, now: dt.date
     return c
 
 
+def keep_failures(session: Session) -> None:
+    """Commit the wrong-code count although the request is refused (it is the limit on
+    guessing); the one commit outside the request's own, as ``accounts.keep_failed_login``."""
+    session.commit()
+
+
 def settings_view(session: Session, cipher, actor: User) -> dict:
     """What the settings page shows: the choice and each address (masked) and its state."""
     row = choice(session, actor.id)

@@ -80,5 +80,7 @@ def settings():
         else:
             return redirect(url_for("notifications.settings"))
     except DomainError as exc:
+        if action == "confirm":
+            contacts.keep_failures(db())  # wrong codes count although the answer is a refusal
         return _settings(field_errors(exc), message(exc), exc.status)
     return redirect(url_for("notifications.settings"))
