@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace import clock
 from marketplace.errors import DomainError
 from marketplace.notifications import contacts, registry, service
 from marketplace.web import cipher, db
@@ -32,7 +33,8 @@ def bell_count():
 @login_required
 def centre():
     lang = current_lang()
-    items = [service.to_dict(n, lang) for n in service.centre(db(), current_user, 100)]
+    items = [dict(service.to_dict(n, lang), shown_at=clock.local_time(n.created_at, "%Y-%m-%d %H:%M"))
+             for n in service.centre(db(), current_user, 100)]
     return render_template("notifications/centre.html", items=items)
 
 
