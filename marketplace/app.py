@@ -29,6 +29,7 @@ from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
 from marketplace.notifications import api as notifications_api
 from marketplace.notifications import pages as notifications_pages
+from marketplace.notifications import privacy as notifications_privacy
 from marketplace.privacy import api as privacy_api
 from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
@@ -65,6 +66,8 @@ def connect_hooks() -> None:
     hooks.person_export.connect(fairs_privacy.export_person)
     hooks.person_deleted.connect(internships_privacy.forget_person)
     hooks.person_deleted.connect(fairs_privacy.forget_person)
+    hooks.person_export.connect(notifications_privacy.export_person)
+    hooks.person_deleted.connect(notifications_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)
