@@ -83,6 +83,7 @@ def last_runs(database) -> dict[str, dt.datetime | None]:
 
 def start(app, tick: float = TICK_SECONDS) -> threading.Thread | None:
     """Start the thread once per process for this app, unless a broker (and its beat) is configured."""
+    app = app._get_current_object() if hasattr(app, "_get_current_object") else app  # `flask serve` passes current_app
     config = app.config["MARKETPLACE"]
     if config.CELERY_BROKER_URL or not config.EMBEDDED_BEAT:
         return None

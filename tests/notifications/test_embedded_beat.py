@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from flask import current_app
+
 from jobs import embedded_beat
 from jobs.celery_app import BEAT_SCHEDULE
 from marketplace import create_app
@@ -31,7 +33,8 @@ def test_serve_starts_the_beat_thread_which_runs_every_task(tmp_path):
     app = create_app({"ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'beat.db'}", "SECRET_KEY": "t",
                       "INSTANCE_DIR": str(tmp_path)})
     upgrade_database(app)
-    thread = embedded_beat.start(app, tick=0.1)
+    with app.app_context():  # as `flask serve` calls it: with the current_app proxy
+        thread = embedded_beat.start(current_app, tick=0.1)
     assert thread is not None and embedded_beat.start(app) is None  # once per process and app
     try:
         deadline = time.time() + 30
