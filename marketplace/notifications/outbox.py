@@ -88,6 +88,10 @@ def _claim(database, message_id: int, now: dt.datetime, config) -> OutboxMessage
             return None
         if msg.not_before > now:
             return None
+        if msg.state == "sending" and msg.attempts >= MAX_ATTEMPTS:
+            # a sender that died mid-send every time (not a SendFailed): stop, for the operator
+            msg.state, msg.last_error = "failed", msg.last_error or "no answer from the sender"
+            return None
         held = quiet_until(msg.channel, now)
         if held is None:
             held = _throttled_until(s, msg, now, config.NOTIFY_MAX_PER_HOUR)

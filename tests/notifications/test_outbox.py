@@ -236,3 +236,19 @@ def test_the_periodic_task_delivers_what_is_due(app, db, make, cipher, smtp_conf
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+
+
+def test_a_message_whose_sender_died_is_retried_after_ten_minutes_then_given_up(app, db, make, cipher):
+    person = make.user("person")
+    msg = outbox.queue(db, person.id, "email", "died:1", cipher.encrypt("a@example.com"), "s", "b", now=NOON)
+    msg.state, msg.claimed_at, msg.attempts = "sending", NOON, 1
+    db.flush()
+    database, cfg = app.extensions["db"], app.config["MARKETPLACE"]
+    assert outbox.deliver_due(database, cipher, cfg, NOON + dt.timedelta(minutes=5)) == {}
+    assert outbox.deliver_due(database, cipher, cfg, NOON + dt.timedelta(minutes=11)) == {"sent": 1}
+    msg2 = outbox.queue(db, person.id, "email", "died:2", cipher.encrypt("a@example.com"), "s", "b", now=NOON)
+    msg2.state, msg2.claimed_at, msg2.attempts = "sending", NOON, outbox.MAX_ATTEMPTS
+    db.flush()
+    assert outbox.deliver(database, cipher, cfg, msg2.id, NOON + dt.timedelta(minutes=11)) == "skipped"
+    db.refresh(msg2)
+    assert msg2.state == "failed"
