@@ -4,7 +4,8 @@ every instance knows them).
 Embedded default (no ``MARKETPLACE_CELERY_BROKER_URL``): tasks run eagerly in the
 process that sends them, right after the commit, so one machine needs no broker.
 Scale-out: a Redis or RabbitMQ URL; workers run ``celery -A jobs.worker worker`` and
-beat runs ``celery -A jobs.worker beat``.
+beat runs ``celery -A jobs.worker beat``. On the embedded default the same schedule is run
+by a thread in each server process (``jobs.embedded_beat``), locked in the database.
 
 Tasks are sent only after the database commit (``marketplace.web`` does it). If the
 broker is down, the send is recorded in the ``task_outbox`` table instead, and the
@@ -33,6 +34,9 @@ BEAT_SCHEDULE = {
     "interview-reminders": {"task": "marketplace.core_interview_reminders", "schedule": 3600.0},
     # 政策找人: daily; each finding is told once (a unique row), each rule at most monthly per recipient.
     "policy-outreach": {"task": "marketplace.core_policy_outreach", "schedule": 24 * 3600.0},
+    # Notifications: SMS and e-mails due (held for quiet hours or throttling, retries after a
+    # failure); a message is claimed by a conditional update, so overlapping runs send it once.
+    "notifications-deliver-due": {"task": "marketplace.notifications_deliver_due", "schedule": 60.0},
 }
 
 

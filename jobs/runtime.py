@@ -32,3 +32,14 @@ def runtime():
     """The search backend and encoder holder of this process."""
     app = _app()
     return app.extensions["runtime"] if app is not None else _worker_resources()[3]
+
+
+def cipher():
+    """The data key's cipher of this process (personal data at rest)."""
+    app = _app()
+    return app.extensions["cipher"] if app is not None else _worker_resources()[2]
+
+
+def config():
+    app = _app()
+    return app.config["MARKETPLACE"] if app is not None else _worker_resources()[0]

@@ -9,9 +9,10 @@ from jobs.runtime import database
 from marketplace.core import tasks as core_tasks
 from marketplace.fairs import tasks as fairs_tasks
 from marketplace.internships import tasks as internships_tasks
+from marketplace.notifications import tasks as notifications_tasks
 from marketplace.welfare import tasks as welfare_tasks
 
-AREA_TASKS = (core_tasks, internships_tasks, welfare_tasks, fairs_tasks)
+AREA_TASKS = (core_tasks, internships_tasks, welfare_tasks, fairs_tasks, notifications_tasks)
 
 
 @shared_task(name="marketplace.flush_outbox", bind=True, time_limit=120)

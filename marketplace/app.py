@@ -30,6 +30,9 @@ from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
 from marketplace.internships import repricing as internships_repricing
+from marketplace.notifications import api as notifications_api
+from marketplace.notifications import pages as notifications_pages
+from marketplace.notifications import privacy as notifications_privacy
 from marketplace.privacy import api as privacy_api
 from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
@@ -44,11 +47,12 @@ from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
 AREA_API = (core_api, verification_api, core_policy_api, contact_api, internships_api, welfare_api, fairs_api,
-            privacy_api)
+            privacy_api, notifications_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
-AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp)
+AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp,
+              notifications_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
-CATALOGUES = ("core", "internships", "welfare", "fairs")
+CATALOGUES = ("core", "internships", "welfare", "fairs", "notifications")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
 DEMO_LOADERS = (("fairs", fairs_demo.load), ("internships", internships_demo.load),
                 ("welfare", welfare_demo.load))
@@ -69,6 +73,8 @@ def connect_hooks() -> None:
     hooks.person_deleted.connect(internships_privacy.forget_person)
     hooks.person_deleted.connect(contact_privacy.forget_person)
     hooks.person_deleted.connect(fairs_privacy.forget_person)
+    hooks.person_export.connect(notifications_privacy.export_person)
+    hooks.person_deleted.connect(notifications_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 
+from jobs import embedded_beat
 from jobs.outbox import flush
 from marketplace import create_app, policies
 from marketplace.config import ROOT
@@ -117,6 +118,7 @@ def default_workers() -> int:
 
 
 def _warm_up(app: Flask) -> None:
+    embedded_beat.start(app)  # periodic tasks without a broker (one process runs each, by a DB lock)
     backend = app.extensions["runtime"].backend
     if hasattr(backend, "warm_up"):  # load the index into memory before the first request
         backend.warm_up()

@@ -66,6 +66,27 @@ class Config:
     # live fair pages: event streams open at once in one server process (each holds one of its
     # threads while open); beyond it a page polls. 0: half the process's threads
     FAIR_STREAM_MAX: int = 0
+    # messages beyond the page (marketplace.notifications): log (write them to the log) | smtp
+    EMAIL_SENDER: str = "log"
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 25
+    SMTP_FROM: str = ""
+    SMTP_USER: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_STARTTLS: int = 0
+    # log | tencent (Tencent Cloud SMS, API 3.0 SendSms)
+    SMS_SENDER: str = "log"
+    TENCENT_SECRET_ID: str = ""
+    TENCENT_SECRET_KEY: str = ""
+    TENCENT_SMS_APP_ID: str = ""
+    TENCENT_SMS_SIGN_NAME: str = ""
+    TENCENT_SMS_TEMPLATE_ID: str = ""
+    # at most this many SMS and e-mails to one person per hour; more wait for the next hour
+    NOTIFY_MAX_PER_HOUR: int = 6
+    # the site's address, for links in SMS and e-mails
+    SITE_URL: str = "http://localhost:8000"
+    # run the periodic tasks (beat) inside `flask serve` when there is no broker: 1 | 0
+    EMBEDDED_BEAT: int = 1
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -138,6 +159,24 @@ class Config:
             if self.ENV == "production":
                 raise ConfigError("MARKETPLACE_TODAY pins the business date for training installations; "
                                   "unset it in production")
+        if self.EMAIL_SENDER not in ("log", "smtp"):
+            raise ConfigError(f"MARKETPLACE_EMAIL_SENDER must be log or smtp, got {self.EMAIL_SENDER!r}")
+        if self.EMAIL_SENDER == "smtp" and not (self.SMTP_HOST and self.SMTP_FROM):
+            raise ConfigError("MARKETPLACE_SMTP_HOST and MARKETPLACE_SMTP_FROM are required when "
+                              "MARKETPLACE_EMAIL_SENDER=smtp")
+        if not 1 <= self.SMTP_PORT <= 65535:
+            raise ConfigError(f"MARKETPLACE_SMTP_PORT must be a port number, got {self.SMTP_PORT}")
+        if self.SMS_SENDER not in ("log", "tencent"):
+            raise ConfigError(f"MARKETPLACE_SMS_SENDER must be log or tencent, got {self.SMS_SENDER!r}")
+        if self.SMS_SENDER == "tencent":
+            missing = [n for n in ("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_APP_ID",
+                                   "TENCENT_SMS_SIGN_NAME", "TENCENT_SMS_TEMPLATE_ID") if not getattr(self, n)]
+            if missing:
+                raise ConfigError("MARKETPLACE_SMS_SENDER=tencent needs " + ", ".join(f"MARKETPLACE_{n}" for n in missing))
+        if self.NOTIFY_MAX_PER_HOUR < 1:
+            raise ConfigError("MARKETPLACE_NOTIFY_MAX_PER_HOUR must be at least 1")
+        if not self.SITE_URL.startswith(("http://", "https://")):
+            raise ConfigError(f"MARKETPLACE_SITE_URL must start with http:// or https://, got {self.SITE_URL!r}")
         if self.FAIR_STREAM_MAX < 0:
             raise ConfigError("MARKETPLACE_FAIR_STREAM_MAX must be 0 (half the server's threads) or a positive number "
                               "of streams per server process")

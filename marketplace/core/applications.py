@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, object_session
 
 from marketplace import clock, hooks, policies
 from marketplace import policy as pol
-from marketplace.core import audit, eligibility, postings, verification
+from marketplace.core import audit, eligibility, notices, postings, verification
 from marketplace.core.models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import can_view, get_profile, my_profile, visible_profiles
@@ -62,6 +62,7 @@ def apply(session: Session, actor: User, posting_id: int, note: str = "", today:
     taken = Conflict("您已申请过该岗位", "you have already applied to this posting", field="posting")
     app = _create(session, actor, posting, profile, "applied", note, taken, "create")
     eligibility.record(app, verdict)
+    notices.application_received(session, app)
     return app
 
 
@@ -96,7 +97,9 @@ def invite(session: Session, actor: User, posting_id: int, profile_id: int, note
     if not verdict.allowed:  # an employer may not invite someone who could not apply
         raise eligibility.refusal(verdict, field="profile")
     taken = Conflict("此人已在该岗位的申请或邀请中", "this person already applied or was invited", field="profile")
-    return _create(session, actor, posting, profile, "invited", note, taken, "invite")
+    app = _create(session, actor, posting, profile, "invited", note, taken, "invite")
+    notices.stage_changed(session, app, actor, None, "invited", note)
+    return app
 
 
 def _visible(session: Session, actor: User, app: Application) -> bool:
@@ -168,6 +171,9 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
     session.flush()
     audit.record(session, actor, "application", app.id, "stage", before={"stage": current}, after={"stage": stage},
                  reason=note)
+    notices.stage_changed(session, app, actor, current, stage, note)
+    if current == "invited" and stage == "applied":
+        notices.application_received(session, app)  # an accepted invitation is an application
     if withdrawal is not None:
         # R13: an SOE's withdrawn offer to a graduate is reported, with its reason
         audit.record(session, actor, "application", app.id, "soe_offer_withdrawal", before={"stage": current},

@@ -19,7 +19,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, object_session
 
 from marketplace import clock
-from marketplace.core import audit
+from marketplace.core import audit, notices
 from marketplace.core.models import MAY_ACT, Organisation, OrganisationVerification, Posting, User, utcnow
 from marketplace.core.schemas import ReasonIn, VerificationAsk, VerifyIn
 from marketplace.db import after_commit
@@ -203,6 +203,7 @@ def verify(session: Session, actor: User, organisation_id: int, data: VerifyIn) 
     session.flush()
     audit.record(session, actor, "organisation", org.id, "verify", before=before,
                  after=dict(_facts(org), verification_status="verified", request_id=req.id), reason=data.checked)
+    notices.organisation_decided(session, org, True, request_id=req.id)
     return req
 
 
@@ -224,6 +225,7 @@ def refuse(session: Session, actor: User, organisation_id: int, data: ReasonIn) 
     audit.record(session, actor, "organisation", org.id, "refuse_verification", before=before,
                  after=dict(_facts(org), verification_status=org.verification_status, request_id=req.id),
                  reason=data.reason)
+    notices.organisation_decided(session, org, False, data.reason, request_id=req.id)
     return req
 
 

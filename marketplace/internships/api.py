@@ -1,12 +1,11 @@
 """JSON API of the internships area: agreements, interruptions, outcomes, claims (R15 too),
-review, exports, and the notification centre (the shared ``marketplace.notifications``
-service; its endpoints sit here until that area has its own API). Thin views: parse, call
-an operation, serialise."""
+review, exports (the notification centre is ``marketplace.notifications.api``). Thin views:
+parse, call an operation, serialise."""
 from __future__ import annotations
 
 from flask import Response, request
 
-from marketplace import clock, notifications, policies
+from marketplace import clock, policies
 from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
 from marketplace.internships import changes, claims, exports, facts, introductions, overpayments, review
@@ -27,10 +26,9 @@ from marketplace.internships.schemas import (
     RecoveryIn,
     RejectIn,
 )
-from marketplace.notifications.service import to_dict as notification_to_dict
 from marketplace.web import cipher, db
 from marketplace.web.api import bp, choice_arg, paged
-from marketplace.web.apispec import SIGNED_IN, api_route
+from marketplace.web.apispec import api_route
 
 EMPLOYER = ("employer", "agency")
 REVIEWER = ("caseworker", "admin")
@@ -277,14 +275,3 @@ def export_response(actor, fmt: str, state: str | None, kind: str | None) -> Res
 def export_subsidy_claims(actor):
     fmt = choice_arg("format", ("csv", "xlsx")) or "csv"
     return export_response(actor, fmt, choice_arg("state", CLAIM_STATES), choice_arg("kind", CLAIM_KINDS))
-
-
-@api_route(bp, "/notifications", roles=SIGNED_IN, summary="My notifications, unread first")
-def my_notifications(actor):
-    return {"items": [notification_to_dict(n) for n in notifications.notifications_for(db(), actor, 100)]}
-
-
-@api_route(bp, "/notifications/<int:notification_id>/read", ["POST"], SIGNED_IN, "Mark a notification read")
-def read_notification(actor, notification_id):
-    n = notifications.mark_read(db(), actor, notification_id)
-    return {"id": n.id, "read_at": n.read_at.isoformat()}

@@ -47,7 +47,7 @@ from marketplace.core import audit
 from marketplace.core.models import Application, Organisation, Posting, Profile, User
 from marketplace.core.profiles import get_profile, my_profile
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.internships import hubei, introductions, overpayments
+from marketplace.internships import hubei, introductions, notices, overpayments
 from marketplace.internships.agreements import (
     EMPLOYER_ROLES,
     REVIEW_ROLES,
@@ -367,6 +367,7 @@ def move(session: Session, actor: User, c: SubsidyClaim, to: str, reason: str = 
     c.state = to
     session.flush()
     audit.record(session, actor, "subsidy_claim", c.id, to, before=before, after=_snapshot(c), reason=reason)
+    notices.claim_moved(session, actor, c, to, reason)
 
 
 def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, today: dt.date,

@@ -153,6 +153,14 @@ MATRIX: dict[str, dict] = {
     "GET /notifications":                               row("d    o    e    e    e    e    e    e    e",
         lists=("note_a",)),
     "POST /notifications/<int:notification_id>/read":   row("d    o    h    h    h    h    h    h    h"),
+    "POST /notifications/read-all":                     row("d    o    o    o    o    o    o    o    o"),
+    "GET /notifications/settings":                      row("d    o    o    o    o    o    o    o    o"),
+    "PUT /notifications/settings":                      row("d    o    o    o    o    o    o    o    o",
+        body=lambda w: {"sms": False, "email": False}),
+    "POST /notifications/contacts":                     row("d    o    o    o    o    o    o    o    o",
+        body=lambda w: {"channel": "email", "address": "someone@example.com"}),
+    "POST /notifications/contacts/confirm":             row("d    o    o    o    o    o    o    o    o",
+        body=lambda w: {"channel": "email", "code": "000000"}),
 
     # -------------------- profiles (person A's: 望花区, not published, applied to organisation A's job)
     #                                                        anon pers hr_a hr_b agcy cw_x cw_y orgr admn
