@@ -28,6 +28,7 @@ BEAT_SCHEDULE = {
     "welfare-follow-ups": {"task": "marketplace.welfare_create_follow_ups", "schedule": 24 * 3600.0},
     # Internships: reminders and caseworker notices, daily; unique keys make a rerun create nothing.
     "internship-reminders": {"task": "marketplace.internships_reminders", "schedule": 24 * 3600.0},
+    "internship-evidence-purge": {"task": "marketplace.internships_evidence_purge", "schedule": 24 * 3600.0},
 }
 
 

@@ -28,6 +28,8 @@ from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
 from marketplace.internships import documents as internships_documents
+from marketplace.internships import evidence as internships_evidence
+from marketplace.internships import evidence_pages as internships_evidence_pages
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
 from marketplace.internships import receivers as internships_receivers
@@ -48,7 +50,7 @@ from marketplace.welfare import registrations as welfare_registrations
 AREA_API = (core_api, verification_api, internships_api, welfare_api, fairs_api, privacy_api, documents_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp,
-              documents_pages.bp)
+              documents_pages.bp, internships_evidence_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
 CATALOGUES = ("core", "internships", "welfare", "fairs", "documents")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
@@ -68,6 +70,7 @@ def connect_hooks() -> None:
     hooks.person_export.connect(fairs_privacy.export_person)
     hooks.person_deleted.connect(internships_privacy.forget_person)
     hooks.person_deleted.connect(fairs_privacy.forget_person)
+    hooks.person_deleted.connect(internships_evidence.on_person_deleted)  # kept, caseworkers only
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)

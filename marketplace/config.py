@@ -66,6 +66,10 @@ class Config:
     # live fair pages: event streams open at once in one server process (each holds one of its
     # threads while open); beyond it a page polls. 0: half the process's threads
     FAIR_STREAM_MAX: int = 0
+    # claim evidence (考勤, contracts, social-insurance records) is the unit's record of public
+    # money: kept this many years after its upload, even after the person asks for deletion
+    # (then shown to caseworkers only), and removed at the end (internships.evidence)
+    EVIDENCE_RETENTION_YEARS: int = 5
     extra: dict = field(default_factory=dict)
 
     @classmethod

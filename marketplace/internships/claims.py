@@ -42,7 +42,7 @@ from marketplace.core import audit
 from marketplace.core.models import Application, Organisation, Posting, Profile, User
 from marketplace.core.profiles import get_profile, my_profile
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.internships import hubei, introductions, overpayments
+from marketplace.internships import evidence, hubei, introductions, overpayments
 from marketplace.internships.agreements import (
     EMPLOYER_ROLES,
     REVIEW_ROLES,
@@ -346,6 +346,7 @@ def move(session: Session, actor: User, c: SubsidyClaim, to: str, reason: str = 
 
 def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, today: dt.date,
             refill: bool = True) -> None:
+    evidence.require(session, c, ps)  # the papers the set lists for this kind, named when missing
     late = False
     if c.kind in ("internship", "hiring_r6"):
         _deadline(ps, today)  # R7 has its own application window instead
@@ -394,7 +395,7 @@ def submit_claim(session: Session, actor: User, claim_id: int, policy_name: str,
         ps = policies.named(c.agreement.policy_set)
     else:
         ps = policies.named(policy_name)
-    if c.state != "draft":
+    if c.state not in ("draft", "rejected"):  # a refused claim is answered by resubmitting it
         raise Conflict("该申领已提交", "this claim was already submitted", field="state")
     _submit(session, actor, c, ps, today)
     return c
