@@ -37,6 +37,7 @@ BEAT_SCHEDULE = {
     # Notifications: SMS and e-mails due (held for quiet hours or throttling, retries after a
     # failure); a message is claimed by a conditional update, so overlapping runs send it once.
     "notifications-deliver-due": {"task": "marketplace.notifications_deliver_due", "schedule": 60.0},
+    "internship-evidence-purge": {"task": "marketplace.internships_evidence_purge", "schedule": 24 * 3600.0},
 }
 
 

@@ -9,7 +9,7 @@ import logging
 from flask import Flask
 
 from jobs.celery_app import init_celery
-from marketplace import cli, clock, hooks
+from marketplace import cli, clock, documents, hooks
 from marketplace.config import ROOT, Config
 from marketplace.core import api as core_api
 from marketplace.core import contact_api, contact_privacy, verification_api
@@ -18,13 +18,19 @@ from marketplace.core import pages as core_pages
 from marketplace.core import policy_api as core_policy_api
 from marketplace.crypto import Cipher
 from marketplace.db import Database
+from marketplace.documents import api as documents_api
+from marketplace.documents import pages as documents_pages
 from marketplace.fairs import api as fairs_api
 from marketplace.fairs import demo as fairs_demo
+from marketplace.fairs import documents as fairs_documents
 from marketplace.fairs import pages as fairs_pages
 from marketplace.fairs import privacy as fairs_privacy
 from marketplace.fairs import receivers as fairs_receivers
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
+from marketplace.internships import documents as internships_documents
+from marketplace.internships import evidence as internships_evidence
+from marketplace.internships import evidence_pages as internships_evidence_pages
 from marketplace.internships import outreach as internships_outreach
 from marketplace.internships import pages as internships_pages
 from marketplace.internships import privacy as internships_privacy
@@ -40,6 +46,7 @@ from marketplace.web import api as web_api
 from marketplace.web import csrf, init_web
 from marketplace.welfare import api as welfare_api
 from marketplace.welfare import demo as welfare_demo
+from marketplace.welfare import documents as welfare_documents
 from marketplace.welfare import pages as welfare_pages
 from marketplace.welfare import privacy as welfare_privacy
 from marketplace.welfare import receivers as welfare_receivers
@@ -47,12 +54,12 @@ from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
 AREA_API = (core_api, verification_api, core_policy_api, contact_api, internships_api, welfare_api, fairs_api,
-            privacy_api, notifications_api)
+            privacy_api, notifications_api, documents_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp,
-              notifications_pages.bp)
+              notifications_pages.bp, documents_pages.bp, internships_evidence_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
-CATALOGUES = ("core", "internships", "welfare", "fairs", "notifications")
+CATALOGUES = ("core", "internships", "welfare", "fairs", "notifications", "documents")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
 DEMO_LOADERS = (("fairs", fairs_demo.load), ("internships", internships_demo.load),
                 ("welfare", welfare_demo.load))
@@ -80,6 +87,16 @@ def connect_hooks() -> None:
     hooks.first_approaches.connect(fairs_receivers.first_approaches)
     hooks.policy_version_effective.connect(internships_repricing.on_policy_version_effective)
     hooks.policy_preview.connect(internships_repricing.preview_policy)
+    hooks.person_deleted.connect(internships_evidence.on_person_deleted)  # kept, caseworkers only
+    # printable documents: each area's kinds with the shared documents service
+    documents.register("internship_agreement", internships_documents.agreement)
+    documents.register("internship_claim", internships_documents.internship_claim)
+    documents.register("hire_claim", internships_documents.hire_claim)
+    documents.register("referral_letter", welfare_documents.referral_letter)
+    documents.register("placement_notice", welfare_documents.placement_notice)
+    documents.register("unemployment_certificate", welfare_documents.unemployment_certificate,
+                       verify=welfare_documents.verify_certificate)
+    documents.register("fair_report", fairs_documents.fair_report)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

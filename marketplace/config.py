@@ -87,6 +87,10 @@ class Config:
     SITE_URL: str = "http://localhost:8000"
     # run the periodic tasks (beat) inside `flask serve` when there is no broker: 1 | 0
     EMBEDDED_BEAT: int = 1
+    # claim evidence (考勤, contracts, social-insurance records) is the unit's record of public
+    # money: kept this many years after its upload, even after the person asks for deletion
+    # (then shown to caseworkers only), and removed at the end (internships.evidence)
+    EVIDENCE_RETENTION_YEARS: int = 5
     extra: dict = field(default_factory=dict)
 
     @classmethod

@@ -8,7 +8,7 @@ from flask import Response, request
 from marketplace import clock, policies
 from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
-from marketplace.internships import changes, claims, exports, facts, introductions, overpayments, review
+from marketplace.internships import changes, claims, evidence, exports, facts, introductions, overpayments, review
 from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, OVERPAYMENT_STATES
 from marketplace.internships.schemas import (
     AgreementIn,
@@ -235,6 +235,36 @@ def subsidy_claim(actor, claim_id):
                          "reason_en": d["reason_en"],
                          "amount": None if d["amount"] is None else str(d["amount"])}
     return out
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>/evidence", roles=READERS,
+           summary="The evidence a claim carries (考勤, contract, social-insurance record)")
+def claim_evidence(actor, claim_id):
+    return {"items": evidence.list_for(db(), actor, claim_id)}
+
+
+@api_route(bp, "/internships/claims/<int:claim_id>/evidence", ["POST"], EMPLOYER,
+           "Upload evidence (multipart: kind, file; PDF, JPEG or PNG up to 10 MB)")
+def upload_claim_evidence(actor, claim_id):
+    request.max_content_length = 2 * evidence.MAX_BYTES  # this form only; above 10 MB the refusal names the file
+    upload = request.files.get("file")
+    try:
+        data = upload.read(evidence.MAX_BYTES + 1) if upload else b""
+    finally:
+        for f in request.files.values():  # large parts are spooled to temporary files
+            f.close()
+    ev = evidence.upload(db(), actor, claim_id, request.form.get("kind", ""), upload.filename if upload else "", data)
+    return evidence.to_dict(ev), 201
+
+
+@api_route(bp, "/internships/evidence/<int:evidence_id>", roles=READERS,
+           summary="One paper of a claim's evidence, for the claim's unit and its caseworkers")
+def claim_evidence_file(actor, evidence_id):
+    ev, data = evidence.get_file(db(), actor, evidence_id)
+    ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[ev.content_type]
+    return Response(data, mimetype=ev.content_type, headers={
+        "Content-Disposition": f'attachment; filename="evidence-{ev.id}.{ext}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @api_route(bp, "/internships/claims/<int:claim_id>/submit", ["POST"], EMPLOYER, "Submit a draft claim")

@@ -47,7 +47,7 @@ from marketplace.core import audit
 from marketplace.core.models import Application, Organisation, Posting, Profile, User
 from marketplace.core.profiles import get_profile, my_profile
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.internships import hubei, introductions, notices, overpayments
+from marketplace.internships import evidence, hubei, introductions, notices, overpayments
 from marketplace.internships.agreements import (
     EMPLOYER_ROLES,
     REVIEW_ROLES,
@@ -372,6 +372,7 @@ def move(session: Session, actor: User, c: SubsidyClaim, to: str, reason: str = 
 
 def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, today: dt.date,
             refill: bool = True) -> None:
+    evidence.require(session, c, ps)  # the papers the set lists for this kind, named when missing
     late = False
     if c.kind in ("internship", "hiring_r6"):
         _deadline(ps, today)  # R7 has its own application window instead
@@ -422,7 +423,7 @@ def submit_claim(session: Session, actor: User, claim_id: int, policy_name: str,
         ps = policy_of(c.agreement, c.agreement.outcome_on or today)
     else:
         ps = policies.version_on(c.policy_set or policy_name, event_on(c, today), session)
-    if c.state != "draft":
+    if c.state not in ("draft", "rejected"):  # a refused claim is answered by resubmitting it
         raise Conflict("该申领已提交", "this claim was already submitted", field="state")
     _submit(session, actor, c, ps, today)
     return c

@@ -330,3 +330,40 @@ class Overpayment(Base):
     organisation = relationship("Organisation")
     profile = relationship("Profile")
     claim = relationship("SubsidyClaim")
+
+
+class ClaimEvidence(Base):
+    """A paper a claim carries (考勤, the labour contract, the social-insurance payment record:
+    ``marketplace.policy.policy_set.EVIDENCE_KINDS``), uploaded by the claiming unit. The file
+    lies outside the web root under a random name (``internships.evidence``); it is the
+    unit's record of public money, kept until ``retain_until_on`` even after the person asks
+    for deletion (then shown to caseworkers only), and removed at that date."""
+    __tablename__ = "claim_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the claim it supports
+    claim_id: Mapped[int] = mapped_column(ForeignKey("subsidy_claims.id"), index=True)
+    #: attendance, labour_contract or social_insurance
+    kind: Mapped[str] = mapped_column(String(32))
+    #: the random file name under the instance's evidence folder (never the uploaded name)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the name the uploader's file had, shown to readers only
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    #: application/pdf, image/jpeg or image/png, decided from the content
+    content_type: Mapped[str] = mapped_column(String(32))
+    #: bytes stored
+    size: Mapped[int]
+    #: SHA-256 of the stored bytes
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: who uploaded it
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: uploaded (UTC)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: kept until this date (upload date + the retention period), then removed
+    retain_until_on: Mapped[dt.date]
+    #: the person asked for deletion: caseworkers only from then on
+    restricted: Mapped[bool] = mapped_column(default=False)
+    #: the file was removed at the end of the retention period (the row stays as the record of it)
+    removed_at: Mapped[dt.datetime | None]
+
+    claim = relationship("SubsidyClaim")

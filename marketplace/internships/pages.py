@@ -17,7 +17,7 @@ from marketplace.core.schemas import validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.internships import agreements as internships
-from marketplace.internships import changes, claims, facts, introductions, overpayments
+from marketplace.internships import changes, claims, evidence, facts, introductions, overpayments
 from marketplace.internships import review as claim_review
 from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
@@ -206,7 +206,8 @@ def my_claims():
     owed = overpayments.listed(s, current_user)
     return render_template("internships/claims.html", items=items, total=total, page=page, per_page=per_page,
                            hires=hires, kinds=kinds, funds=funds, form=form, errors=errors, records=records,
-                           overpayments=owed, notes=notifications.notifications_for(s, current_user)), status
+                           overpayments=owed, notes=notifications.notifications_for(s, current_user),
+                           papers=evidence.papers_for(s, current_user, items)), status
 
 
 @bp.post("/employer/hires/<int:application_id>/<any(contract, insurance):record>")

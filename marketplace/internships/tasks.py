@@ -8,6 +8,7 @@ from celery import shared_task
 
 from jobs.runtime import database
 from marketplace import clock
+from marketplace.internships import evidence
 from marketplace.internships import reminders as internship_reminders
 
 
@@ -18,3 +19,12 @@ def reminders(on: str | None = None) -> dict:
     today = dt.date.fromisoformat(on) if on else clock.today()
     with database().unit_of_work() as s:
         return internship_reminders.run_reminders(s, today)
+
+
+@shared_task(name="marketplace.internships_evidence_purge", time_limit=600, soft_time_limit=540)
+def evidence_purge(on: str | None = None) -> dict:
+    """Removes claim evidence whose retention period has ended. Idempotent: a removed paper
+    is marked and skipped, so two beats at once remove nothing twice."""
+    today = dt.date.fromisoformat(on) if on else clock.today()
+    with database().unit_of_work() as s:
+        return {"removed": evidence.purge(s, today)}

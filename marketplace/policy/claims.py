@@ -22,7 +22,7 @@ CLAIM_TRANSITIONS = {
     "draft": ("submitted",),
     "submitted": ("approved", "rejected"),
     "approved": ("paid",),
-    "rejected": (),
+    "rejected": ("submitted",),  # answered: the unit adds what was missing and resubmits
     "paid": (),
 }
 

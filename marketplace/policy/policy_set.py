@@ -23,7 +23,7 @@ parser would sit in two files.)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -41,6 +41,17 @@ SERVED = "served"
 #: R7: introductions an HR agency may record per day when the set does not say
 DEFAULT_INTRODUCTION_DAILY_LIMIT = 20
 R4_SIDES = (FULL_PERIOD, SERVED)
+#: Evidence a claim may have to carry (top-level ``claim_evidence`` of a set), with its names.
+EVIDENCE_KINDS = {"attendance": ("考勤记录", "attendance records"),
+                  "labour_contract": ("劳动合同", "labour contract"),
+                  "social_insurance": ("社会保险缴费记录", "social-insurance payment record")}
+#: Claim kinds a set's ``claim_evidence`` may name.
+CLAIM_KIND_CODES = ("internship", "hiring_r6", "epidemic_r7", "referral_r7", "hubei_graduate")
+#: What a set that does not list ``claim_evidence`` requires: nothing. The sets written before
+#: uploads existed keep their meaning (claims in progress under them are not blocked after the
+#: fact); a city that requires papers lists them, e.g. ``{"internship": ["attendance"],
+#: "hiring_r6": ["labour_contract", "social_insurance"]}`` (sets/README.md).
+DEFAULT_CLAIM_EVIDENCE: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 # ---------------------------------------------------------------- parameter types
@@ -252,6 +263,12 @@ class PolicySet:
     source: str
     notes: tuple[str, ...]
     rules: Mapping[str, tuple[Any, ...]]
+    #: evidence each claim kind must carry before it is submitted (``claim_evidence``)
+    claim_evidence: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CLAIM_EVIDENCE)
+
+    def evidence_required(self, claim_kind: str) -> tuple[str, ...]:
+        """The evidence codes (``EVIDENCE_KINDS``) a claim of ``claim_kind`` must carry."""
+        return self.claim_evidence.get(claim_kind, ())
 
     def versions(self, rule: str) -> tuple[Any, ...]:
         try:
@@ -550,6 +567,23 @@ def _check_disjoint(rules: _Reader, rule: str, versions: list[Any]) -> None:
             raise rules.fail(rule, "versions have overlapping windows")
 
 
+def _claim_evidence(top: _Reader) -> Mapping[str, tuple[str, ...]]:
+    """The optional top-level ``claim_evidence``: {claim kind: [evidence code, ...]}."""
+    raw = top.raw("claim_evidence", optional=True, default=None)
+    if raw is None:
+        return DEFAULT_CLAIM_EVIDENCE
+    if not isinstance(raw, dict):
+        raise top.fail("claim_evidence", "expected an object {claim kind: [evidence, ...]}")
+    out = {}
+    for kind, codes in raw.items():
+        if kind not in CLAIM_KIND_CODES:
+            raise top.fail(f"claim_evidence.{kind}", f"unknown claim kind (one of {', '.join(CLAIM_KIND_CODES)})")
+        if not isinstance(codes, list) or not all(c in EVIDENCE_KINDS for c in codes) or len(set(codes)) != len(codes):
+            raise top.fail(f"claim_evidence.{kind}", f"expected a list of distinct codes from {', '.join(EVIDENCE_KINDS)}")
+        out[kind] = tuple(codes)
+    return MappingProxyType(out)
+
+
 def parse_policy_set(data: Any, origin: str = "<policy set>") -> PolicySet:
     """Validate a decoded JSON document and build a PolicySet, or raise PolicySetError."""
     top = _Reader(data, "$", origin)
@@ -562,8 +596,9 @@ def parse_policy_set(data: Any, origin: str = "<policy set>") -> PolicySet:
     rules = top.child("rules")
     parsed = {rule: _versions(rules, rule) for rule in RULE_PARSERS}
     rules.done()
+    evidence = _claim_evidence(top)
     policy = PolicySet(name, version, top.str("title_zh"), top.str("title_en"),
-                       top.str("source", optional=True), tuple(notes), MappingProxyType(parsed))
+                       top.str("source", optional=True), tuple(notes), MappingProxyType(parsed), evidence)
     top.done()
     return policy
 

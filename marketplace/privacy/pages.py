@@ -7,12 +7,18 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from marketplace import clock
 from marketplace.errors import DomainError
 from marketplace.privacy import operations as privacy
 from marketplace.web import cipher, db
 from marketplace.web.forms import message, require_role
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
+
+
+def _retention_years() -> int:
+    """How long claim evidence outlives a deletion (``internships.evidence``), for the notice."""
+    return clock.current_config().EVIDENCE_RETENTION_YEARS
 
 
 @bp.route("/me/data", methods=["GET", "POST"])
@@ -24,11 +30,11 @@ def my_data():
             body = json.dumps(privacy.export(db(), cipher(), current_user), ensure_ascii=False, indent=2)
             return Response(body, mimetype="application/json",
                             headers={"Content-Disposition": "attachment; filename=my-data.json"})
-        return render_template("person/data.html")
+        return render_template("person/data.html", retention_years=_retention_years())
     try:
         privacy.delete_account(db(), current_user, request.form.get("password", ""))
     except DomainError as exc:
-        return render_template("person/data.html", error=message(exc)), exc.status
+        return render_template("person/data.html", error=message(exc), retention_years=_retention_years()), exc.status
     logout_user()
     flash(_("Your account and personal data were deleted."), "ok")
     return redirect(url_for("pages.home"))

@@ -31,6 +31,7 @@ import csv
 import datetime as dt
 import io
 import re
+import secrets
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -52,7 +53,8 @@ from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims as internship_claims
-from marketplace.internships.models import Introduction, Overpayment
+from marketplace.internships import evidence
+from marketplace.internships.models import ClaimEvidence, Introduction, Overpayment, SubsidyClaim
 from marketplace.notifications.models import Notification
 from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
@@ -69,7 +71,8 @@ DEFAULT_IDS = {"posting_id": "posting_a", "profile_id": "prof_a", "application_i
                "fair_id": "fair", "booth_id": "booth_a", "interview_id": "iv_a", "agreement_id": "ag_a",
                "claim_id": "claim_a", "notification_id": "note_a", "registration_id": "reg_a",
                "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a",
-               "introduction_id": "intro_a", "organisation_id": "org_p", "duplicate_id": "dup_a"}
+               "introduction_id": "intro_a", "organisation_id": "org_p", "duplicate_id": "dup_a",
+               "evidence_id": "ev_a"}
 
 
 def row(codes: str, body=None, bodies=None, ids=None, lists=None) -> dict:
@@ -375,6 +378,10 @@ MATRIX: dict[str, dict] = {
     "GET /introductions/agencies":                      row("d    d    d    d    d    o    o    d    o"),
     "GET /internships/claims/<int:claim_id>":           row("d    d    o    h    h    o    h    d    o"),
     "POST /internships/claims/<int:claim_id>/submit":   row("d    d    o    h    h    d    d    d    d"),
+    # evidence: the claim's unit and its district's caseworkers; the unit uploads (claim_a is submitted: 409)
+    "GET /internships/claims/<int:claim_id>/evidence":  row("d    d    o    h    h    o    h    d    o"),
+    "POST /internships/claims/<int:claim_id>/evidence": row("d    d    o    h    h    d    d    d    d"),
+    "GET /internships/evidence/<int:evidence_id>":      row("d    d    o    h    h    o    h    d    o"),
     "POST /internships/claims/<int:claim_id>/approve":  row("d    d    d    d    d    o    h    d    o",
         body=lambda w: {"note": "材料齐全"}),
     "POST /internships/claims/<int:claim_id>/reject":   row("d    d    d    d    d    o    h    d    o",
@@ -433,6 +440,30 @@ MATRIX: dict[str, dict] = {
         body=lambda w: {"channel": "phone", "note": "电话联系，本人仍在求职"}),
     # city-wide figures without personal data: every caseworker
     "GET /welfare/dashboard":                           row("d    d    d    d    d    o    o    d    o"),
+
+    # -------------------- documents (PDF): the record's own access rule decides (its 404 or 403)
+    #                                                        anon pers hr_a hr_b agcy cw_x cw_y orgr admn
+    "GET /documents/internship_agreement/<int:record_id>.pdf":
+                                                        row("d    h    o    h    h    o    h    h    o",
+        ids={"record_id": "ag_a"}),
+    "GET /documents/internship_claim/<int:record_id>.pdf":
+                                                        row("d    h    o    h    h    o    h    h    o",
+        ids={"record_id": "claim_a"}),
+    "GET /documents/hire_claim/<int:record_id>.pdf":    row("d    h    o    h    h    o    h    h    o",
+        ids={"record_id": "hc_a"}),
+    # caseworkers' letters: staff only (403 for the rest), of the person's district (404 for the other)
+    "GET /documents/referral_letter/<int:record_id>.pdf":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        ids={"record_id": "ref_a"}),
+    "GET /documents/placement_notice/<int:record_id>.pdf":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        ids={"record_id": "pl_a"}),
+    # the person's own certificate, or printed for them by their district's caseworker
+    "GET /documents/unemployment_certificate/<int:record_id>.pdf":
+                                                        row("d    o    h    h    h    o    h    h    o",
+        ids={"record_id": "reg_a"}),
+    "GET /documents/fair_report/<int:record_id>.pdf":   row("d    d    d    d    d    d    d    o    o",
+        ids={"record_id": "fair"}),
 }
 
 
@@ -501,6 +532,17 @@ def world(app, db, make, cipher):
     db.flush()
     ag_a = internships.create_agreement(db, hr_a, "fushun-2020", app_i.id, dt.date(2020, 3, 1), 6, INTERNSHIPS_TODAY)
     claim_a = internship_claims.create_internship_claim(db, hr_a, ag_a.id, INTERNSHIPS_TODAY, submit=True)
+    # a hire claim (R6) of organisation A on person A's job, as a draft (for its printed form)
+    hc_a = SubsidyClaim(kind="hiring_r6", organisation_id=org_a.id, profile_id=prof_a.id, application_id=app_a.id,
+                        amount=Decimal("1000.00"), rule="R6", reason_zh="测试", created_by_id=hr_a.id)
+    db.add(hc_a)
+    with app.app_context():  # a stored paper of claim A (the instance folder is the app's)
+        stored = secrets.token_hex(16)
+        (evidence.folder() / stored).write_bytes(b"%PDF-1.4\n%%EOF\n")
+    ev_a = ClaimEvidence(claim_id=claim_a.id, kind="attendance", stored_name=stored, original_name="考勤.pdf",
+                         content_type="application/pdf", size=15, sha256="0" * 64, uploaded_by_id=hr_a.id,
+                         retain_until_on=TODAY + dt.timedelta(days=365))
+    db.add(ev_a)
     op_a = Overpayment(organisation_id=org_a.id, profile_id=prof_i.id, claim_id=claim_a.id, agreement_id=ag_a.id,
                        rule="R2", amount=Decimal("100.00"), outstanding=Decimal("100.00"), cause="outcome")
     db.add(op_a)
@@ -543,7 +585,7 @@ def world(app, db, make, cipher):
     db.flush()
     yield SimpleNamespace(aiv_a=aiv_a, users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
-                          app_i=app_i, ag_a=ag_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
+                          app_i=app_i, ag_a=ag_a, claim_a=claim_a, hc_a=hc_a, ev_a=ev_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
                           pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
                           org_a=org_a, org_p=org_p, vr_p=vr_p, dup_a=dup_a)
     extra.clear()
@@ -593,7 +635,8 @@ def test_matrix(client, make, world, key, who):
     build = entry["bodies"].get(who, entry["body"])
     r = client.open(_url(key, entry, world), method=method, headers=headers,
                     json=build(world) if build is not None else None)
-    said = (r.status_code, r.json if r.is_json else r.get_data(as_text=True)[:200])
+    said = (r.status_code, r.json if r.is_json else r.mimetype if r.mimetype == "application/pdf"
+            else r.get_data(as_text=True)[:200])
     assert r.status_code < 500, said
     if expected == "deny":
         assert r.status_code == (401 if user is None else 403), said
