@@ -63,6 +63,9 @@ def connect_hooks() -> None:
     hooks.person_deleted.connect(internships_privacy.forget_person)
     hooks.person_deleted.connect(fairs_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
+    hooks.hire_reversed.connect(welfare_registrations.on_hire_reversed)
+    hooks.hire_reversed.connect(fairs_receivers.on_hire_reversed)
+    hooks.hire_reversal_blockers.connect(internships_receivers.hire_reversal_blockers)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)
 

@@ -17,6 +17,7 @@ from marketplace.core.schemas import (
     PasswordReset,
     PostingIn,
     ProfileIn,
+    ReasonIn,
     RegisterEmployer,
     RegisterPerson,
     StaffIn,
@@ -277,6 +278,12 @@ def get_application(actor, application_id):
 def move_stage(actor, application_id, data):
     app = applications.move_stage(db(), actor, application_id, data.stage, data.note)
     return applications.application_to_dict(app)
+
+
+@api_route(bp, "/applications/<int:application_id>/reverse", ["POST"], ("employer", "agency"),
+           "Undo the last stage move (已入职 included) with a reason", body=ReasonIn)
+def reverse_stage(actor, application_id, data):
+    return applications.application_to_dict(applications.reverse_stage(db(), actor, application_id, data.reason))
 
 
 # --- search ---------------------------------------------------------------------------

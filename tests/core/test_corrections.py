@@ -7,10 +7,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from marketplace import clock
+from marketplace import clock, hooks
 from marketplace.core import applications
 from marketplace.core.models import AuditEntry, Posting
 from marketplace.notifications.models import Notification
+from marketplace.welfare import registrations
+from marketplace.welfare.models import Registration
 
 
 def login(client, user, password="secret-pass-1"):
@@ -136,3 +138,102 @@ def test_the_api_edit_returns_updated_at_and_another_organisation_cannot_edit(cl
     assert client.put(f"/api/v1/postings/{posting.id}", json=body, headers=make.token(other)).status_code == 404
     r = client.put(f"/api/v1/postings/{posting.id}", json=body, headers=make.token(hr))
     assert r.status_code == 200 and r.json["title"] == "电焊工夜班" and r.json["updated_at"]
+
+
+# --- reversing a stage move, a hire included -------------------------------------------------
+
+def _move(db, hr, app, *stages):
+    for st in stages:
+        applications.move_stage(db, hr, app.id, st, "")
+    db.commit()
+
+
+def test_an_employer_reverses_a_mistaken_hire_the_place_is_free_and_the_registration_reopened(client, db, make):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    posting = make.posting(organisation=org, headcount=1)
+    cw = make.user("caseworker", district="望花区")
+    person, other = make.user("person"), make.user("person")
+    profile = make.profile(user=person)
+    make.profile(user=other, name="李四")
+    reg = registrations.register(db, cw, profile_id=profile.id, basis="residence", district="望花区",
+                                 registered_on=clock.today() - dt.timedelta(days=200), today=clock.today())
+    app = applications.apply(db, person, posting.id, "")
+    app2 = applications.apply(db, other, posting.id, "")
+    _move(db, hr, app, "offer", "hired")
+    db.refresh(reg)
+    assert reg.ended_on is not None and reg.end_reason == "hired_in_system"
+    login(client, hr)
+    page = client.get(f"/employer/postings/{posting.id}")
+    assert 'data-test="reverse"' in page.text and "撤销：改回已录用通知" in page.text
+    r = client.post(f"/employer/applications/{app.id}/reverse", data={"reason": "误点了入职"})
+    assert r.status_code == 302, r.text
+    db.expire_all()
+    assert db.get(type(app), app.id).stage == "offer"
+    reg = db.get(Registration, reg.id)
+    assert reg.ended_on is None and reg.end_reason is None
+    assert any(c.category == "registered_unemployed" for c in reg.profile.categories)
+    [reopen] = _audits(db, "registration", reg.id, "reopen")
+    assert reopen.after["gap"]["reopened_on"] == clock.today().isoformat() and "误点了入职" in reopen.reason
+    [entry] = _audits(db, "application", app.id, "stage_reversed")
+    assert (entry.before, entry.after, entry.reason, entry.actor_id) == ({"stage": "hired"}, {"stage": "offer"},
+                                                                         "误点了入职", hr.id)
+    assert any("改回已录用通知" in n.text_zh and "误点了入职" in n.text_zh for n in _notes(db, person))
+    _move(db, hr, app2, "hired")  # the one place is free again
+    assert db.get(type(app2), app2.id).stage == "hired"
+
+
+def test_a_reversal_needs_a_reason_and_only_the_employer_makes_one(client, db, make):
+    hr, posting, person, _profile, app = _world(db, make)
+    _move(db, hr, app, "interview")
+    h = make.token(hr)
+    r = client.post(f"/api/v1/applications/{app.id}/reverse", json={"reason": ""}, headers=h)
+    assert r.status_code == 422 and r.json["error"]["field"] == "reason"
+    r = client.post(f"/api/v1/applications/{app.id}/reverse", json={"reason": "面试安排错了"}, headers=make.token(person))
+    assert r.status_code == 403
+    other = make.user("employer")
+    db.commit()
+    r = client.post(f"/api/v1/applications/{app.id}/reverse", json={"reason": "面试安排错了"},
+                    headers=make.token(other))
+    assert r.status_code == 404
+    db.expire_all()
+    assert db.get(type(app), app.id).stage == "interview"
+    r = client.post(f"/api/v1/applications/{app.id}/reverse", json={"reason": "面试安排错了"}, headers=h)
+    assert r.status_code == 200 and r.json["stage"] == "applied"
+    # nothing more to undo: the application was made by the person
+    r = client.post(f"/api/v1/applications/{app.id}/reverse", json={"reason": "再撤销"}, headers=h)
+    assert r.status_code == 409 and r.json["error"]["field"] == "stage"
+
+
+def test_a_reversed_reversal_never_climbs_back_to_the_hire(db, make):
+    hr, posting, person, _profile, app = _world(db, make)
+    _move(db, hr, app, "screening", "offer", "hired")
+    applications.reverse_stage(db, hr, app.id, "误操作")
+    assert app.stage == "offer"
+    applications.reverse_stage(db, hr, app.id, "录用通知也发错了")
+    assert app.stage == "screening"
+    assert applications.reversible_to(app) == "applied"
+
+
+def test_a_rejection_is_undone_and_a_withdrawal_is_the_persons_until_hired(client, db, make):
+    hr, posting, person, _profile, app = _world(db, make)
+    _move(db, hr, app, "rejected")
+    applications.reverse_stage(db, hr, app.id, "拒错人了")
+    assert app.stage == "applied"
+    db.commit()
+    h = make.token(person)
+    r = client.post(f"/api/v1/applications/{app.id}/stage", json={"stage": "withdrawn", "note": "已找到工作"}, headers=h)
+    assert r.status_code == 200 and r.json["stage"] == "withdrawn"
+    r = client.post(f"/api/v1/applications/{app.id}/reverse", json={"reason": "想撤销撤回"}, headers=make.token(hr))
+    assert r.status_code == 409  # the person's withdrawal is theirs
+    hr2, posting2, person2, _p2, app2 = _world(db, make)
+    _move(db, hr2, app2, "hired")
+    r = client.post(f"/api/v1/applications/{app2.id}/stage", json={"stage": "withdrawn"}, headers=make.token(person2))
+    assert r.status_code == 409
+
+
+def test_every_receiver_of_hired_answers_hire_reversed(app):
+    """Issue 15: whatever an area does on a hire, it undoes on its reversal."""
+    hired_modules = {r.__module__ for r in hooks.hired.receivers_for(None)}
+    reversed_modules = {r.__module__ for r in hooks.hire_reversed.receivers_for(None)}
+    assert hired_modules and hired_modules <= reversed_modules

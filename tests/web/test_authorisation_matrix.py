@@ -207,6 +207,9 @@ MATRIX: dict[str, dict] = {
     # the employer moves it forward; the person may only withdraw
     "POST /applications/<int:application_id>/stage":    row("d    o    o    h    h    d    d    d    d",
         body=lambda w: {"stage": "screening"}, bodies={"person": lambda w: {"stage": "withdrawn"}}),
+    # issue 15: the employer undoes its last move, with a reason (nothing to undo on app_a: 409)
+    "POST /applications/<int:application_id>/reverse":  row("d    d    o    h    h    d    d    d    d",
+        body=lambda w: {"reason": "误操作"}),
     "GET /search/postings":                             row("o    o    o    o    o    o    o    o    o"),
     "GET /search/profiles":                             row("d    d    o    o    o    o    o    d    o"),
     "POST /policy/internship-subsidy":                  row("o    o    o    o    o    o    o    o    o",

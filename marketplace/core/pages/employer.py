@@ -23,6 +23,7 @@ from marketplace.web.forms import (
     education_name,
     field_errors,
     message,
+    name_of,
     options,
     page_args,
     require_role,
@@ -222,3 +223,20 @@ def employer_invite(posting_id, profile_id):
         return redirect(url_for("pages.employer_candidates", posting_id=posting_id)), 303
     flash(_("Invitation sent. The person will see it under My applications."), "ok")
     return redirect(url_for("pages.employer_candidates", posting_id=posting_id))
+
+
+@bp.post("/employer/applications/<int:application_id>/reverse")
+@login_required
+def reverse_stage(application_id):
+    """Undo the last stage move of an application (已入职 included) with a reason (issue 15)."""
+    require_role("employer", "agency")
+    try:
+        app = applications.reverse_stage(db(), current_user, application_id,
+                                         request.form.get("reason", "").strip()[:1000])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(request.referrer or url_for("pages.employer_home")), 303
+    flash(_("Moved back to: %(s)s", s=name_of("stage", app.stage)), "ok")
+    return redirect(url_for("pages.employer_posting", posting_id=app.posting_id))
