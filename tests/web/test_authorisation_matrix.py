@@ -51,7 +51,7 @@ from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims as internship_claims
-from marketplace.internships.models import Introduction, Overpayment
+from marketplace.internships.models import InternshipInterruption, Introduction, Overpayment
 from marketplace.notifications.models import Notification
 from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
@@ -66,6 +66,7 @@ INTERNSHIPS_TODAY = dt.date(2020, 6, 1)  # the internships API judges 2020 rules
 # What a URL parameter names unless the row says otherwise (attributes of the world below).
 DEFAULT_IDS = {"posting_id": "posting_a", "profile_id": "prof_a", "application_id": "app_a", "user_id": "person",
                "fair_id": "fair", "booth_id": "booth_a", "interview_id": "iv_a", "agreement_id": "ag_a",
+               "interruption_id": "it_a",
                "claim_id": "claim_a", "notification_id": "note_a", "registration_id": "reg_a",
                "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a",
                "introduction_id": "intro_a", "organisation_id": "org_p", "duplicate_id": "dup_a"}
@@ -271,6 +272,14 @@ MATRIX: dict[str, dict] = {
     "POST /internships/agreements/<int:agreement_id>/interruptions":
                                                         row("d    d    o    h    h    o    h    d    o",
         body=lambda w: {"from_on": "2020-04-01", "last_day_off": "2020-04-10", "reason": "sick_leave"}),
+    # issue 15: correcting or deleting an interruption, with the reason
+    "PUT /internships/agreements/<int:agreement_id>/interruptions/<int:interruption_id>":
+                                                        row("d    d    o    h    h    o    h    d    o",
+        body=lambda w: {"from_on": "2020-04-01", "last_day_off": "2020-04-05", "reason": "sick_leave",
+                        "note": "病假条更正"}),
+    "POST /internships/agreements/<int:agreement_id>/interruptions/<int:interruption_id>/delete":
+                                                        row("d    d    o    h    h    o    h    d    o",
+        body=lambda w: {"note": "录错了"}),
     "POST /internships/agreements/<int:agreement_id>/outcome":
                                                         row("d    d    o    h    h    o    h    d    o",
         body=lambda w: {"kind": "left", "on": "2020-05-31"}),
@@ -454,6 +463,9 @@ def world(app, db, make, cipher):
     db.flush()
     ag_a = internships.create_agreement(db, hr_a, "fushun-2020", app_i.id, dt.date(2020, 3, 1), 6, INTERNSHIPS_TODAY)
     claim_a = internship_claims.create_internship_claim(db, hr_a, ag_a.id, INTERNSHIPS_TODAY, submit=True)
+    it_a = InternshipInterruption(agreement_id=ag_a.id, from_on=dt.date(2020, 4, 1), to_on=dt.date(2020, 4, 3),
+                                  reason="sick_leave", created_by_id=hr_a.id)
+    db.add(it_a)
     op_a = Overpayment(organisation_id=org_a.id, profile_id=prof_i.id, claim_id=claim_a.id, agreement_id=ag_a.id,
                        rule="R2", amount=Decimal("100.00"), outstanding=Decimal("100.00"), cause="outcome")
     db.add(op_a)
@@ -490,7 +502,7 @@ def world(app, db, make, cipher):
     db.flush()
     yield SimpleNamespace(users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
-                          app_i=app_i, ag_a=ag_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
+                          app_i=app_i, ag_a=ag_a, it_a=it_a, claim_a=claim_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
                           pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
                           org_a=org_a, org_p=org_p, vr_p=vr_p, dup_a=dup_a)
     extra.clear()
