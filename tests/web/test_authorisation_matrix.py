@@ -225,6 +225,13 @@ MATRIX: dict[str, dict] = {
         body=lambda w: {"name": "秋季双选会", "mode": "both", "held_on": TODAY.isoformat(), "venue": "抚顺市人才市场",
                         "slots": ["09:00-09:30", "09:30-10:00"]}),
     "GET /fairs/<int:fair_id>":                         row("d    o    o    o    o    o    o    o    o"),
+    # issue 15: corrections before the fair (the world's fair is today: a 409 for those allowed)
+    "PUT /fairs/<int:fair_id>":                         row("d    d    d    d    d    d    d    o    o",
+        body=lambda w: {"name": "春季双选会", "mode": "both", "held_on": TODAY.isoformat(), "venue": "抚顺市人才市场",
+                        "slots": ["09:00-09:30"], "reason": "更正"}),
+    "POST /fairs/<int:fair_id>/booths/<int:booth_id>/cancel":
+                                                        row("d    d    o    h    h    d    d    o    o",
+        body=lambda w: {"reason": "单位无法到场"}),
     "POST /fairs/<int:fair_id>/close":                  row("d    d    d    d    d    d    d    o    o"),
     # organisation A's posting: A's HR may bring it (its booth is approved already: 409); B and the agency may not
     "POST /fairs/<int:fair_id>/booths":                 row("d    d    o    r    r    d    d    d    d",
