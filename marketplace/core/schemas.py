@@ -317,6 +317,12 @@ class ApplicationIn(Strict):
     note: Text(1000) = ""
 
 
+class ReopenIn(Strict):
+    """Extend a published posting or reopen a closed one (issue 15); no date: open-ended."""
+    close_on: dt.date | None = None
+    reason: Text(500) = ""
+
+
 class StageIn(Strict):
     stage: Literal[STAGES]  # type: ignore[valid-type]
     note: Text(1000) = ""

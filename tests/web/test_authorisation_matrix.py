@@ -192,6 +192,8 @@ MATRIX: dict[str, dict] = {
         body=lambda w: POSTING_BODY),
     "POST /postings/<int:posting_id>/publish":          row("d    d    o    h    h    d    d    d    d",
         ids={"posting_id": "draft_a"}),
+    "POST /postings/<int:posting_id>/reopen":           row("d    d    o    h    h    d    d    d    d",
+        body=lambda w: {"close_on": None, "reason": "延长招聘"}),
     "POST /postings/<int:posting_id>/close":            row("d    d    o    h    h    d    d    d    d"),
     "POST /postings/<int:posting_id>/applications":     row("d    o    d    d    d    d    d    d    d",
         ids={"posting_id": "intern_a"}, body=lambda w: {"note": "我想申请"}),

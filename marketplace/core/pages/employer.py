@@ -179,13 +179,12 @@ def employer_posting(posting_id):
                            per_page=per_page, notes=view.notes, views=view.eligibility, text=lang_text)
 
 
-@bp.post("/employer/postings/<int:posting_id>/<any(publish, close):action>")
+@bp.post("/employer/postings/<int:posting_id>/<any(publish):action>")
 @login_required
 def posting_action(posting_id, action):
+    """Publishing (closing asks for a confirmation on its own page, ``close_posting``)."""
     require_role("employer", "agency")
     try:
-        if action == "close":  # closing is confirmed on its own page
-            return redirect(url_for("pages.close_posting", posting_id=posting_id))
         postings.publish_posting(db(), current_user, posting_id)
     except DomainError as exc:
         if exc.status == 404:
