@@ -237,3 +237,16 @@ def test_every_receiver_of_hired_answers_hire_reversed(app):
     hired_modules = {r.__module__ for r in hooks.hired.receivers_for(None)}
     reversed_modules = {r.__module__ for r in hooks.hire_reversed.receivers_for(None)}
     assert hired_modules and hired_modules <= reversed_modules
+
+
+def test_the_api_extends_a_posting_and_refuses_a_past_closing_date(client, db, make):
+    hr, posting, person, _profile, _app = _world(db, make)
+    h = make.token(hr)
+    db.commit()
+    past = (clock.today() - dt.timedelta(days=1)).isoformat()
+    r = client.post(f"/api/v1/postings/{posting.id}/reopen", json={"close_on": past}, headers=h)
+    assert r.status_code == 422 and r.json["error"]["field"] == "close_on"
+    later = (clock.today() + dt.timedelta(days=60)).isoformat()
+    r = client.post(f"/api/v1/postings/{posting.id}/reopen", json={"close_on": later, "reason": "延长招聘"}, headers=h)
+    assert r.status_code == 200 and r.json["close_on"] == later and r.json["status"] == "published"
+    assert any(later in n.text_zh for n in _notes(db, person))
