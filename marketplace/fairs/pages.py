@@ -388,7 +388,24 @@ def report(fair_id):
 @login_required
 def employer_fairs():
     require_role(*EMPLOYER)
-    return render_template("fairs/employer_fairs.html", **booths.employer_fairs_page(db(), current_user))
+    return render_template("fairs/employer_fairs.html", today=clock.today(),
+                           **booths.employer_fairs_page(db(), current_user))
+
+
+@bp.post("/employer/fairs/<int:fair_id>/booths/<int:booth_id>/cancel")
+@login_required
+def employer_cancel_booth(fair_id, booth_id):
+    """The employer withdraws its own booth before the fair, with the reason (issue 15)."""
+    require_role(*EMPLOYER)
+    try:
+        corrections.cancel_booth(db(), current_user, fair_id, booth_id, (request.form.get("reason") or "")[:500])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("fairs.employer_fairs")), 303
+    flash(_("Booth cancelled."), "ok")
+    return redirect(url_for("fairs.employer_fairs"))
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth")

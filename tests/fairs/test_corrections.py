@@ -124,3 +124,19 @@ def test_the_organiser_edits_a_fair_and_cancels_a_booth_on_its_pages(client, db,
     r = client.post(f"/organiser/fairs/{fair.id}/booths/{booth['id']}/cancel", data={"reason": "展位撤展"})
     assert r.status_code == 302
     assert "已取消" in client.get(f"/organiser/fairs/{fair.id}").text
+
+
+def test_an_employer_cancels_its_own_booth_on_its_fairs_page(client, db, fair_world):
+    fair = _tomorrow(db, fair_world)
+    booth = fair_world["booths"][0]
+    a = fair_world["people"][0]
+    _iv(db, fair, booth, a, 1)
+    r = client.post("/login", data={"username": booth["hr"].username, "password": "secret-pass-1"})
+    assert r.status_code == 302
+    assert 'data-test="cancel-my-booth"' in client.get("/employer/fairs").text
+    other = fair_world["booths"][1]
+    assert client.post(f"/employer/fairs/{fair.id}/booths/{other['id']}/cancel",
+                       data={"reason": "不是我的"}).status_code == 404
+    r = client.post(f"/employer/fairs/{fair.id}/booths/{booth['id']}/cancel", data={"reason": "人手不足"})
+    assert r.status_code == 302
+    assert any("人手不足" in n.text_zh for n in _told(db, a))
