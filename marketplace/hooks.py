@@ -22,6 +22,11 @@ Events
   also asked, as a question, for its answers). Internships re-prices the unpaid claims
   it recorded under that set for events from that date and answers what changed, listing
   paid ones whose amount differs as a top-up or an overpayment due.
+- ``hire_reversed(session, application, actor, on, to_stage, reason)``: an employer reversed
+  a hire (已入职 back to ``to_stage``) on ``on``, with its reason (issue 15). Every receiver of
+  ``hired`` answers it, undoing what the hire caused: welfare reopens the unemployment
+  registration the hire ended (the gap recorded); fairs takes the hire back from the booth's
+  interview outcome. The headcount place (and so any R14 targeted place) is freed by the stage.
 - ``person_deleted(session, profile, user, former_name)``: a person's data is being erased;
   each area clears or anonymises what it holds of them, including every free text the
   person wrote and texts naming them (``former_name``; the profile already carries the
@@ -39,6 +44,9 @@ Questions
 - ``application_notes(session, applications) -> dict[application_id, dict]``: notes an area
   adds to an employer's list of applicants (internships: the agency that introduced them, and
   ``agreement_start_on``, the date ``core.eligibility`` judges a hire's eligibility again on).
+- ``hire_reversal_blockers(session, application) -> list[(zh, en)]``: what rests on a hire
+  and must be corrected before the hire can be reversed (internships: its agreement, the
+  subsidy claims on it), each as a reason; an empty answer lets the reversal go on.
 - ``claims_to_review(session, actor, limit) -> (list, total)``: subsidy claims waiting for
   this caseworker (internships), for the welfare desk.
 - ``public_welfare_decisions(session, profiles, on) -> {profile_id: {"eligible", "reason_zh",
@@ -65,6 +73,8 @@ _signals = Namespace()
 # --- events
 #: An application reached 已入职 (hired).
 hired = _signals.signal("hired")
+#: A hire was reversed (issue 15): each receiver of ``hired`` undoes what it did.
+hire_reversed = _signals.signal("hire_reversed")
 #: A person's account and profile are being erased (privacy).
 person_deleted = _signals.signal("person_deleted")
 #: A version of a policy set became effective (core.policy_admin); answers: what was re-priced.
@@ -76,6 +86,7 @@ first_approaches = _signals.signal("first_approaches")
 hire_follow_up = _signals.signal("hire_follow_up")
 application_notes = _signals.signal("application_notes")
 claims_to_review = _signals.signal("claims_to_review")
+hire_reversal_blockers = _signals.signal("hire_reversal_blockers")
 public_welfare_decisions = _signals.signal("public_welfare_decisions")
 internship_figures = _signals.signal("internship_figures")
 policy_preview = _signals.signal("policy_preview")

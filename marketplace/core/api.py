@@ -17,8 +17,10 @@ from marketplace.core.schemas import (
     PasswordReset,
     PostingIn,
     ProfileIn,
+    ReasonIn,
     RegisterEmployer,
     RegisterPerson,
+    ReopenIn,
     StaffIn,
     StageIn,
     Strict,
@@ -229,7 +231,8 @@ def get_posting(actor, posting_id):
 @api_route(bp, "/postings/<int:posting_id>", ["PUT"], EMPLOYER, "Replace a posting's fields",
            body=PostingIn)
 def update_posting(actor, posting_id, data):
-    return postings.posting_to_dict(postings.update_posting(db(), actor, posting_id, data))
+    return postings.posting_to_dict(postings.update_posting(db(), actor, posting_id, data,
+                                                            reason=request.args.get("reason", "")[:500]))
 
 
 @api_route(bp, "/postings/<int:posting_id>/publish", ["POST"], EMPLOYER, "Publish a draft posting")
@@ -240,6 +243,13 @@ def publish_posting(actor, posting_id):
 @api_route(bp, "/postings/<int:posting_id>/close", ["POST"], EMPLOYER, "Close a posting")
 def close_posting(actor, posting_id):
     return postings.posting_to_dict(postings.close_posting(db(), actor, posting_id))
+
+
+@api_route(bp, "/postings/<int:posting_id>/reopen", ["POST"], EMPLOYER,
+           "Extend a published posting or reopen a closed one with a new closing date (not in the past)",
+           body=ReopenIn)
+def reopen_posting(actor, posting_id, data):
+    return postings.posting_to_dict(postings.reopen_posting(db(), actor, posting_id, data.close_on, data.reason))
 
 
 # --- applications ---------------------------------------------------------------------
@@ -277,6 +287,12 @@ def get_application(actor, application_id):
 def move_stage(actor, application_id, data):
     app = applications.move_stage(db(), actor, application_id, data.stage, data.note)
     return applications.application_to_dict(app)
+
+
+@api_route(bp, "/applications/<int:application_id>/reverse", ["POST"], ("employer", "agency"),
+           "Undo the last stage move (已入职 included) with a reason", body=ReasonIn)
+def reverse_stage(actor, application_id, data):
+    return applications.application_to_dict(applications.reverse_stage(db(), actor, application_id, data.reason))
 
 
 # --- search ---------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from marketplace.core import audit, eligibility, notices, postings, verification
 from marketplace.core.models import OPEN_STAGES, Application, ApplicationEvent, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import can_view, get_profile, my_profile, visible_profiles
-from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound
+from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
+from marketplace.notifications.service import notify
 
 FORWARD = ("applied", "screening", "interview", "offer", "hired")
 
@@ -203,6 +204,80 @@ def _soe_offer_withdrawal(session: Session, app: Application, note: str):
     if not decision.allowed:
         raise NotEligible(decision.reason_zh, decision.reason_en, field="note")
     return decision if decision.details.get("reportable") else None
+
+
+# --- corrections (issue 15): reversing a stage move, withdrawing --------------------------
+# (kept apart from the forward moves above; the contact work adds interviews and messages
+# elsewhere in this module)
+
+STAGE_ZH = {"invited": "已邀请", "applied": "已申请", "screening": "筛选中", "interview": "面试", "offer": "已录用通知",
+            "hired": "已入职", "rejected": "未通过", "withdrawn": "已撤回"}  # as marketplace.web.forms names them
+
+
+#: the note of a reversal's event begins with it (``reversible_to`` walks back over them)
+REVERSAL_MARK = "撤销 / reversed"
+
+
+def reversible_to(app: Application) -> str | None:
+    """The stage the last move came from, when an employer may undo it: the last event was an
+    employer's move (not the person's withdrawal or acceptance) out of a stage it can return to."""
+    if app.stage in ("withdrawn", "invited", "applied"):
+        return None
+    moves: list[ApplicationEvent] = []  # forward moves still in force: a reversal takes the last one off
+    for e in app.events:
+        if e.note.startswith(REVERSAL_MARK):
+            if moves:
+                moves.pop()
+        else:
+            moves.append(e)
+    if not moves or moves[-1].to_stage != app.stage or moves[-1].from_stage in (None, "invited"):
+        return None
+    return moves[-1].from_stage
+
+
+def reverse_stage(session: Session, actor: User, application_id: int, reason: str) -> Application:
+    """An employer undoes its last stage move — 已入职 and 未录用 included — with a reason.
+
+    A hire is reversed only when nothing rests on it: the areas name what must be corrected
+    first (``hooks.hire_reversal_blockers``: internships' agreement and claims) and the
+    reversal is refused with those reasons. A reversed hire sends ``hooks.hire_reversed``: the
+    areas undo what ``hired`` caused (welfare reopens the registration, fairs the booth's
+    outcome); the place it took on the posting is free again since hires are counted by stage.
+    The person is told; the audit keeps before, after and the reason."""
+    if actor.role not in ("employer", "agency"):
+        raise Forbidden("只有用人单位可以撤销状态变更", "only the employer can reverse a stage move")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("撤销须说明理由", "a reversal needs a reason", field="reason")
+    app = get_application(session, actor, application_id)
+    session.refresh(app, with_for_update=True)
+    current = app.stage
+    target = reversible_to(app)
+    if target is None:
+        raise Conflict(f"当前状态（{STAGE_ZH.get(current, current)}）没有可撤销的变更",
+                       f"there is no move to reverse at this stage ({current})", field="stage")
+    today = clock.today()
+    if current == "hired":
+        blockers = [b for answer in hooks.ask(hooks.hire_reversal_blockers, session, application=app)
+                    for b in answer]
+        if blockers:
+            raise Conflict("不能撤销入职：" + "；".join(zh for zh, _ in blockers),
+                           "the hire cannot be reversed: " + "; ".join(en for _, en in blockers), field="stage")
+    app.stage = target
+    app.events.append(ApplicationEvent(from_stage=current, to_stage=target, actor_id=actor.id,
+                                       note=f"{REVERSAL_MARK}: {reason}"))
+    if current == "hired":
+        hooks.hire_reversed.send(session, application=app, actor=actor, on=today, to_stage=target, reason=reason)
+    session.flush()
+    audit.record(session, actor, "application", app.id, "stage_reversed", before={"stage": current},
+                 after={"stage": target}, reason=reason)
+    if app.profile.user_id:
+        title = app.posting.title
+        notify(session, app.profile.user_id, "application_stage", f"application:{app.id}:reversed:{len(app.events)}",
+               f"您申请的“{title}”状态由{STAGE_ZH.get(current, current)}改回{STAGE_ZH.get(target, target)}：{reason}",
+               f"Your application to \"{title}\" went back from {current} to {target}: {reason}",
+               "/me/applications")
+    return app
 
 
 def applications_for(actor: User, posting_id: int | None = None, stage: str | None = None):

@@ -27,10 +27,20 @@ from marketplace import clock, policies
 from marketplace import policy as pol
 from marketplace.core import audit, eligibility, verification
 from marketplace.core.hiring_conditions import prior_internship_required
-from marketplace.core.models import EDUCATION_LEVELS, Organisation, Posting, User, utcnow
+from marketplace.core.models import (
+    EDUCATION_LEVELS,
+    OPEN_STAGES,
+    Application,
+    Organisation,
+    Posting,
+    Profile,
+    User,
+    utcnow,
+)
 from marketplace.core.schemas import PostingIn
 from marketplace.db import after_commit
 from marketplace.errors import Conflict, Forbidden, NotEligible, NotFound, ValidationFailed
+from marketplace.notifications.service import notify
 
 
 def _require_employer(actor: User) -> None:
@@ -117,23 +127,105 @@ def own_posting(session: Session, actor: User, posting_id: int, lock: bool = Fal
     return posting
 
 
-def update_posting(session: Session, actor: User, posting_id: int, data: PostingIn) -> Posting:
-    posting = own_posting(session, actor, posting_id)
+#: the fields whose change applicants are told of (issue 15: title, pay, place, requirements, dates)
+MATERIAL = ("title", "salary_min", "salary_max", "district", "requirements", "education_min", "skills",
+            "hiring_conditions", "open_on", "close_on", "period_months", "stipend", "term_months")
+_FIELD_NAMES = {"title": ("岗位名称", "title"), "salary_min": ("薪酬", "pay"), "salary_max": ("薪酬", "pay"),
+                "district": ("工作地点", "place"), "requirements": ("任职要求", "requirements"),
+                "education_min": ("学历要求", "education"), "skills": ("技能要求", "skills"),
+                "hiring_conditions": ("录用条件", "conditions of hiring"), "open_on": ("日期", "dates"),
+                "close_on": ("截止日期", "closing date"), "period_months": ("见习期限", "period"),
+                "stipend": ("见习补贴", "stipend"), "term_months": ("岗位期限", "term")}
+
+
+def _values(posting: Posting) -> dict:
+    """The editable fields as JSON-ready values (the audit's before and after)."""
+    out = {}
+    for k in PostingIn.model_fields:
+        v = getattr(posting, k, None)
+        out[k] = v.isoformat() if isinstance(v, dt.date) else (str(v) if v is not None and not isinstance(
+            v, (int, str, bool, list, float)) else (list(v) if isinstance(v, list) else v))
+    return out
+
+
+def _notify_applicants(session: Session, posting: Posting, zh: str, en: str, what: str) -> int:
+    """Tell the people with an open application (``OPEN_STAGES``) to the posting; returns how many."""
+    rows = session.execute(select(Application.id, Profile.user_id).join(Profile, Application.profile_id == Profile.id)
+                           .where(Application.posting_id == posting.id, Application.stage.in_(OPEN_STAGES),
+                                  Profile.user_id.is_not(None))).all()
+    stamp = clock.now_utc().strftime("%Y%m%d%H%M%S%f")
+    for app_id, user_id in rows:
+        notify(session, user_id, "posting_changed", f"posting:{posting.id}:{what}:{stamp}", zh, en,
+               f"/postings/{posting.id}")
+    return len(rows)
+
+
+def update_posting(session: Session, actor: User, posting_id: int, data: PostingIn, reason: str = "") -> Posting:
+    """Edit any field of a draft or published posting, validated as on creation (and, when
+    published, as on publication; a published posting's closing date cannot be in the past:
+    close it instead). The audit keeps each changed field's before and after and the reason;
+    people with an open application are told of a material change (``MATERIAL``); a published
+    posting is re-indexed after the commit (recommendations follow its ``updated_at``)."""
+    posting = own_posting(session, actor, posting_id, lock=True)
     if posting.status == "closed":
-        raise Conflict("岗位已关闭，不能修改", "the posting is closed and cannot be changed", field="status")
+        raise Conflict("岗位已关闭，不能修改；可以重新开放", "the posting is closed and cannot be changed; reopen it "
+                       "first", field="status")
     if data.kind != posting.kind:
         raise Conflict("岗位类型发布后不能更改，请新建岗位", "a posting's kind cannot change; create a new posting",
                        field="kind")
     _check_kind_allowed(session, actor, data)
-    _check_target_group(data, clock.today())
+    today = clock.today()
+    _check_target_group(data, today)
+    if posting.status == "published" and data.close_on is not None and data.close_on < today:
+        raise ValidationFailed("已发布岗位的截止日期不能早于今天；如需停止招聘请关闭岗位",
+                               "a published posting cannot close before today; close it instead", field="close_on")
+    before = _values(posting)
     for k, v in data.model_dump().items():
         setattr(posting, k, v)
     if posting.status == "published":
-        _check_publication(session, posting, clock.today())
+        _check_publication(session, posting, today)
+    posting.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "posting", posting.id, "update", after={"title": posting.title})
+    after = _values(posting)
+    changed = [k for k in after if after[k] != before.get(k)]
+    audit.record(session, actor, "posting", posting.id, "update", before={k: before.get(k) for k in changed},
+                 after={k: after[k] for k in changed}, reason=reason)
+    material = [k for k in changed if k in MATERIAL]
+    if material and posting.status == "published":
+        zh_names = "、".join(dict.fromkeys(_FIELD_NAMES[k][0] for k in material))
+        en_names = ", ".join(dict.fromkeys(_FIELD_NAMES[k][1] for k in material))
+        _notify_applicants(session, posting, f"您申请的岗位“{posting.title}”修改了{zh_names}",
+                           f"The posting \"{posting.title}\" you applied to changed its {en_names}", "changed")
     if posting.status == "published":
         after_commit(session, "marketplace.index_posting", posting.id)
+    return posting
+
+
+def reopen_posting(session: Session, actor: User, posting_id: int, close_on: dt.date | None,
+                   reason: str = "") -> Posting:
+    """A closed posting published again (or a published one extended) with a new closing date
+    that is not in the past; the publication rules are judged again (R13, R14 places)."""
+    posting = own_posting(session, actor, posting_id, lock=True)
+    verification.require_verified(actor)
+    today = clock.today()
+    if close_on is not None and close_on < today:
+        raise ValidationFailed("新的截止日期不能早于今天", "the new closing date cannot be before today", field="close_on")
+    if posting.status == "draft":
+        raise Conflict("草稿岗位请直接发布", "a draft is published, not reopened", field="status")
+    before = {"status": posting.status, "close_on": posting.close_on.isoformat() if posting.close_on else None}
+    posting.close_on = close_on
+    if posting.status == "closed":
+        _check_publication(session, posting, today)
+        posting.status = "published"
+    posting.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "posting", posting.id, "reopen", before=before,
+                 after={"status": posting.status, "close_on": close_on.isoformat() if close_on else None}, reason=reason)
+    when_zh = close_on.isoformat() if close_on else "不限"
+    when_en = close_on.isoformat() if close_on else "no closing date"
+    _notify_applicants(session, posting, f"岗位“{posting.title}”重新开放，截止日期：{when_zh}",
+                       f"The posting \"{posting.title}\" is open again, closing on: {when_en}", "reopened")
+    after_commit(session, "marketplace.index_posting", posting.id)
     return posting
 
 
@@ -146,7 +238,8 @@ def publish_posting(session: Session, actor: User, posting_id: int, today: dt.da
     if posting.status == "closed":
         raise Conflict("岗位已关闭，不能再发布", "a closed posting cannot be published again", field="status")
     if posting.close_on and posting.close_on < today:
-        raise Conflict("截止日期已过，请先修改截止日期", "the closing date has passed; change close_on first",
+        raise Conflict("截止日期已过，请先修改截止日期（岗位页的“修改岗位”）",
+                       "the closing date has passed; change the closing date first (Edit posting)",
                        field="close_on")
     _check_publication(session, posting, today)
     posting.status = "published"
@@ -158,14 +251,18 @@ def publish_posting(session: Session, actor: User, posting_id: int, today: dt.da
     return posting
 
 
-def close_posting(session: Session, actor: User, posting_id: int) -> Posting:
-    posting = own_posting(session, actor, posting_id)
+def close_posting(session: Session, actor: User, posting_id: int, reason: str = "") -> Posting:
+    posting = own_posting(session, actor, posting_id, lock=True)
     if posting.status != "closed":
         before = posting.status
         posting.status = "closed"
+        posting.updated_at = utcnow()
         session.flush()
         audit.record(session, actor, "posting", posting.id, "close", before={"status": before},
-                     after={"status": "closed"})
+                     after={"status": "closed"}, reason=reason)
+        if before == "published":
+            _notify_applicants(session, posting, f"您申请的岗位“{posting.title}”已停止招聘",
+                               f"The posting \"{posting.title}\" you applied to has closed", "closed")
         after_commit(session, "marketplace.index_posting", posting.id)
     return posting
 
@@ -216,4 +313,5 @@ def posting_to_dict(p: Posting) -> dict:
         "temporary": p.temporary, "term_months": p.term_months, "occupation_code": p.occupation_code,
         "organisation": {"id": p.organisation.id, "name": p.organisation.name, "org_type": p.organisation.org_type},
         "published_at": p.published_at.isoformat() if p.published_at else None,
+        "updated_at": p.updated_at.isoformat() if p.updated_at else None,
     }

@@ -30,6 +30,7 @@ from marketplace.core.schemas import ProfileIn
 from marketplace.crypto import Cipher, mask_id_number, mask_phone
 from marketplace.db import after_commit
 from marketplace.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from marketplace.notifications.service import notify
 
 #: how many times a day a person may type a new ID number on their profile
 ID_NUMBER_CHANGES_PER_DAY = 3
@@ -205,10 +206,45 @@ def caseworker_save_profile(session: Session, cipher: Cipher, actor: User, profi
         raise Forbidden(f"您只能管理{actor.district}的档案", f"you may only manage profiles in {actor.district}")
     _apply(session, cipher, profile, data, actor)
     session.flush()
+    after = _summary(profile)
     audit.record(session, actor, "profile", profile.id, "create" if before is None else "correct",
-                 before=before, after=_summary(profile), reason=reason)
+                 before=before, after=after, reason=reason)
+    if before is not None and before != after and profile.user_id:
+        _tell_corrected(session, profile, before, after, reason)
     after_commit(session, "marketplace.index_profile", profile.id)
     return profile
+
+
+_SUMMARY_NAMES = {"name": ("姓名", "name"), "district": ("所在区", "district"), "education": ("学历", "education"),
+                  "skills": ("技能", "skills"), "published": ("公开设置", "visibility"),
+                  "categories": ("人员类别", "categories")}
+
+
+def _tell_corrected(session: Session, profile: Profile, before: dict, after: dict, reason: str) -> None:
+    """Issue 15: the person is told what a caseworker corrected on their profile, and why."""
+    changed = [k for k in after if before.get(k) != after[k]]
+    zh = "、".join(_SUMMARY_NAMES[k][0] for k in changed if k in _SUMMARY_NAMES)
+    en = ", ".join(_SUMMARY_NAMES[k][1] for k in changed if k in _SUMMARY_NAMES)
+    why_zh, why_en = (f"，理由：{reason}", f"; reason: {reason}") if reason else ("", "")
+    stamp = clock.now_utc().strftime("%Y%m%d%H%M%S%f")
+    notify(session, profile.user_id, "profile_corrected", f"profile:{profile.id}:corrected:{stamp}",
+           f"经办人员更正了您的档案：{zh}{why_zh}", f"A caseworker corrected your profile: {en}{why_en}", "/me/profile")
+
+
+def corrections_of(session: Session, profile: Profile, limit: int = 20) -> list[dict]:
+    """A caseworker's corrections of this profile, newest first, as the person's page lists
+    them: when, what changed (before → after) and why."""
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.entity == "profile", AuditEntry.entity_id == profile.id,
+                                                    AuditEntry.action == "correct")
+                           .order_by(AuditEntry.id.desc()).limit(limit))
+    out = []
+    for e in rows:
+        before, after = e.before or {}, e.after or {}
+        changes = [{"field": k, "zh": _SUMMARY_NAMES.get(k, (k, k))[0], "en": _SUMMARY_NAMES.get(k, (k, k))[1],
+                    "before": before.get(k), "after": after.get(k)} for k in after if before.get(k) != after.get(k)]
+        if changes:
+            out.append({"at": e.at, "reason": e.reason, "changes": changes})
+    return out
 
 
 def confirm_category(session: Session, actor: User, profile_id: int, category: str) -> ProfileCategory:

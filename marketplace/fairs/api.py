@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Response, current_app
 
 from marketplace.errors import NotFound
-from marketplace.fairs import booths, checkin, interviews, live, report
+from marketplace.fairs import booths, checkin, corrections, interviews, live, report
 from marketplace.fairs.schemas import (
     AllocateIn,
+    BoothCancelIn,
     BoothDecisionIn,
     BoothIn,
     CheckInIn,
+    FairEditIn,
     FairIn,
     InterviewOutcomeIn,
     InterviewRequestIn,
@@ -47,6 +49,19 @@ def fair_api_get_fair(actor, fair_id):
     d = booths.fair_to_dict(fair)
     d["booths"] = [booths.booth_to_dict(b) for b in booths.booths_of(db(), fair.id, "approved")]
     return d
+
+
+@api_route(bp, "/fairs/<int:fair_id>", ["PUT"], ORGANISER, "Correct a fair before it starts (slots an edit "
+           "removes send their interviews back to requests; the holders are told)", body=FairEditIn)
+def fair_api_edit_fair(actor, fair_id, data):
+    return booths.fair_to_dict(corrections.edit_fair(db(), actor, fair_id, data, data.reason))
+
+
+@api_route(bp, "/fairs/<int:fair_id>/booths/<int:booth_id>/cancel", ["POST"], ORGANISER + EMPLOYER,
+           "Cancel a booth before the fair, with the reason (the people with interviews there are told)",
+           body=BoothCancelIn)
+def fair_api_cancel_booth(actor, fair_id, booth_id, data):
+    return booths.booth_to_dict(corrections.cancel_booth(db(), actor, fair_id, booth_id, data.reason))
 
 
 @api_route(bp, "/fairs/<int:fair_id>/close", ["POST"], ORGANISER, "Close a fair (no more booths, registrations or "

@@ -16,7 +16,7 @@ from marketplace.core.models.base import Base, utcnow
 
 FAIR_MODES = ("onsite", "online", "both")
 FAIR_STATUSES = ("open", "closed")
-BOOTH_STATUSES = ("applied", "approved", "rejected")
+BOOTH_STATUSES = ("applied", "approved", "rejected", "cancelled")
 INTERVIEW_STATUSES = ("requested", "confirmed", "cancelled", "done")
 INTERVIEW_OUTCOMES = ("intent", "offer", "hired", "not_suitable")
 CHECKIN_METHODS = ("qr", "id_number", "phone", "online")
@@ -60,7 +60,7 @@ class Booth(Base):
     fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id", ondelete="CASCADE"), index=True)
     #: the employer at the booth
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    #: applied, approved or rejected (by the organiser)
+    #: applied, approved or rejected (by the organiser), or cancelled (issue 15)
     status: Mapped[str] = mapped_column(String(10), default="applied", index=True)
     #: ids of the organisation's published postings brought to the fair
     posting_ids: Mapped[list] = mapped_column(default=list)

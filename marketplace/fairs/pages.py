@@ -32,10 +32,10 @@ from marketplace import clock
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, NotFound, ValidationFailed
-from marketplace.fairs import booths, checkin, interviews, live
+from marketplace.fairs import booths, checkin, corrections, interviews, live
 from marketplace.fairs import bus as fair_bus
 from marketplace.fairs import report as fair_report
-from marketplace.fairs.schemas import BoothIn, CheckInIn, FairIn
+from marketplace.fairs.schemas import BoothIn, CheckInIn, FairEditIn, FairIn
 from marketplace.web import cipher, db, runtime
 from marketplace.web.forms import _opt, field_errors, message, name_of, page_args, require_role
 from marketplace.web.i18n import current_lang
@@ -48,7 +48,8 @@ ORGANISER = ("organiser", "admin")
 EMPLOYER = ("employer", "agency")
 
 MODES = {"onsite": ("现场", "on-site"), "online": ("网络", "online"), "both": ("现场+网络", "on-site and online")}
-BOOTH_STATUS = {"applied": ("待审核", "applied"), "approved": ("已批准", "approved"), "rejected": ("未批准", "rejected")}
+BOOTH_STATUS = {"applied": ("待审核", "applied"), "approved": ("已批准", "approved"), "rejected": ("未批准", "rejected"),
+                "cancelled": ("已取消", "cancelled")}
 IV_STATUS = {"requested": ("待安排", "requested"), "confirmed": ("已确认", "confirmed"),
              "cancelled": ("已取消", "cancelled"), "done": ("已面试", "done")}
 METHODS = {"qr": ("二维码", "QR code"), "id_number": ("身份证号", "ID number"), "phone": ("手机号", "phone"),
@@ -240,13 +241,58 @@ def organiser_fairs():
                            modes=[(k, _pick(v)) for k, v in MODES.items()]), status
 
 
+@bp.route("/organiser/fairs/<int:fair_id>/edit", methods=["GET", "POST"])
+@login_required
+def organiser_edit_fair(fair_id):
+    """Correct a fair before it starts (issue 15): a removed slot's interviews go back to requests."""
+    require_role(*ORGANISER)
+    s = db()
+    fair = booths.own_fair(s, current_user, fair_id)
+    form = {"name": fair.name, "mode": fair.mode, "held_on": fair.held_on.isoformat(), "venue": fair.venue,
+            "slots": ", ".join(fair.slots), "description": fair.description}
+    errors, error, status = {}, None, 200
+    if request.method == "POST":
+        f = request.form
+        data = {"name": f.get("name", ""), "mode": f.get("mode", "onsite"), "held_on": f.get("held_on", ""),
+                "venue": f.get("venue", ""), "description": f.get("description", ""), "reason": f.get("reason", ""),
+                "slots": [x.strip() for x in (f.get("slots") or "").replace("，", ",").split(",") if x.strip()]}
+        try:
+            corrections.edit_fair(s, current_user, fair_id, validate(FairEditIn, data), data["reason"])
+            flash(_("Fair updated. People whose interview slot was removed were told."), "ok")
+            return redirect(url_for("fairs.organiser_fair", fair_id=fair_id))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            form, errors, error, status = f, field_errors(exc), message(exc), exc.status
+    return render_template("fairs/organiser_edit.html", fair=fair, form=form, errors=errors, error=error,
+                           modes=[(k, _pick(v)) for k, v in MODES.items()]), status
+
+
+@bp.post("/organiser/fairs/<int:fair_id>/booths/<int:booth_id>/cancel")
+@login_required
+def organiser_cancel_booth(fair_id, booth_id):
+    """Cancel a booth before the fair, with the reason; the people with interviews there are told."""
+    require_role(*ORGANISER)
+    back = url_for("fairs.organiser_fair", fair_id=fair_id)
+    try:
+        corrections.cancel_booth(db(), current_user, fair_id, booth_id, (request.form.get("reason") or "")[:500])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(back), 303
+    flash(_("Booth cancelled."), "ok")
+    return redirect(back)
+
+
 @bp.get("/organiser/fairs/<int:fair_id>")
 @login_required
 def organiser_fair(fair_id):
     require_role(*ORGANISER)
     page = booths.organiser_fair_page(db(), current_user, fair_id)
     statuses = page.pop("statuses")
-    return render_template("fairs/organiser_fair.html", counts={k: statuses.count(k) for k in IV_STATUS}, **page)
+    return render_template("fairs/organiser_fair.html", counts={k: statuses.count(k) for k in IV_STATUS},
+                           today=clock.today(), **page)
 
 
 @bp.post("/organiser/fairs/<int:fair_id>/booths/<int:booth_id>")
@@ -342,7 +388,24 @@ def report(fair_id):
 @login_required
 def employer_fairs():
     require_role(*EMPLOYER)
-    return render_template("fairs/employer_fairs.html", **booths.employer_fairs_page(db(), current_user))
+    return render_template("fairs/employer_fairs.html", today=clock.today(),
+                           **booths.employer_fairs_page(db(), current_user))
+
+
+@bp.post("/employer/fairs/<int:fair_id>/booths/<int:booth_id>/cancel")
+@login_required
+def employer_cancel_booth(fair_id, booth_id):
+    """The employer withdraws its own booth before the fair, with the reason (issue 15)."""
+    require_role(*EMPLOYER)
+    try:
+        corrections.cancel_booth(db(), current_user, fair_id, booth_id, (request.form.get("reason") or "")[:500])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("fairs.employer_fairs")), 303
+    flash(_("Booth cancelled."), "ok")
+    return redirect(url_for("fairs.employer_fairs"))
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth")

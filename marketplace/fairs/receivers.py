@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace.core import audit
 from marketplace.fairs.models import Interview
 
 
@@ -24,3 +25,20 @@ def first_approaches(session: Session, pairs, **_) -> dict[tuple[int, int], dt.d
         .where(Interview.profile_id.in_(profile_ids), Interview.posting_id.in_(posting_ids))
         .group_by(Interview.profile_id, Interview.posting_id))
     return {(pr, po): at for pr, po, at in rows if (pr, po) in pairs}
+
+
+#: the booth's outcome that matches the stage a reversed hire went back to
+_OUTCOME_FOR_STAGE = {"offer": "offer", "interview": "intent"}
+
+
+def on_hire_reversed(session: Session, application, actor=None, on=None, to_stage: str = "", reason: str = "",
+                     **_) -> None:
+    """``hooks.hire_reversed``: a fair interview whose outcome made this hire no longer counts
+    as a hire (the fair's report counts hires from outcomes): its outcome follows the stage
+    the application went back to (offer, intent, or none), and the hire's subsidy note goes."""
+    for iv in session.scalars(select(Interview).where(Interview.application_id == application.id,
+                                                      Interview.outcome == "hired")):
+        before = {"outcome": iv.outcome}
+        iv.outcome, iv.subsidy_note = _OUTCOME_FOR_STAGE.get(to_stage), ""
+        audit.record(session, actor, "fair_interview", iv.id, "hire_reversed", before=before,
+                     after={"outcome": iv.outcome}, reason=reason)

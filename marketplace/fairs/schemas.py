@@ -20,6 +20,9 @@ def _check_slots(v: list[str]) -> list[str]:
             raise PydanticCustomError("slot", "each slot is written HH:MM-HH:MM with the end after the start")
     if len(set(v)) != len(v) or v != sorted(v):
         raise PydanticCustomError("slots_order", "slots must be in time order, each once")
+    for a, b in zip(v, v[1:]):  # issue 15: one slot ends before the next begins
+        if a[6:] > b[:5]:
+            raise PydanticCustomError("slots_overlap", "slots must not overlap: {a} and {b}", {"a": a, "b": b})
     return v
 
 
@@ -34,6 +37,15 @@ class FairIn(Strict):
     venue: Text(200) = ""
     slots: Slots
     description: Text(2000) = ""
+
+
+class FairEditIn(FairIn):
+    """A correction of a fair before it starts (issue 15), with the reason."""
+    reason: Text(500) = ""
+
+
+class BoothCancelIn(Strict):
+    reason: Text(500, 1)
 
 
 class BoothIn(Strict):

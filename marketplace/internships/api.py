@@ -8,7 +8,17 @@ from flask import Response, request
 from marketplace import clock, policies
 from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
-from marketplace.internships import changes, claims, evidence, exports, facts, introductions, overpayments, review
+from marketplace.internships import (
+    changes,
+    claims,
+    evidence,
+    exports,
+    facts,
+    interruptions,
+    introductions,
+    overpayments,
+    review,
+)
 from marketplace.internships.models import AGREEMENT_STATUSES, CLAIM_KINDS, CLAIM_STATES, OVERPAYMENT_STATES
 from marketplace.internships.schemas import (
     AgreementIn,
@@ -22,6 +32,7 @@ from marketplace.internships.schemas import (
     InternshipClaimIn,
     InterruptionIn,
     IntroductionIn,
+    NoteIn,
     OutcomeIn,
     RecoveryIn,
     RejectIn,
@@ -65,6 +76,22 @@ def internship_agreement(actor, agreement_id):
 def record_internship_interruption(actor, agreement_id, data):
     changes.record_interruption(db(), actor, agreement_id, data.from_on, data.last_day_off, data.reason, data.note)
     return _agreement(internships.get_agreement(db(), actor, agreement_id)), 201
+
+
+@api_route(bp, "/internships/agreements/<int:agreement_id>/interruptions/<int:interruption_id>", ["PUT"], READERS,
+           "Correct an interruption (issue 15): the note says why; a correction lowering a granted "
+           "entitlement is the caseworker's", body=InterruptionIn)
+def edit_internship_interruption(actor, agreement_id, interruption_id, data):
+    interruptions.edit_interruption(db(), actor, agreement_id, interruption_id, data.from_on, data.last_day_off,
+                                    data.reason, data.note)
+    return _agreement(internships.get_agreement(db(), actor, agreement_id))
+
+
+@api_route(bp, "/internships/agreements/<int:agreement_id>/interruptions/<int:interruption_id>/delete", ["POST"],
+           READERS, "Delete an interruption recorded by mistake, with the reason (issue 15)", body=NoteIn)
+def delete_internship_interruption(actor, agreement_id, interruption_id, data):
+    interruptions.delete_interruption(db(), actor, agreement_id, interruption_id, data.note)
+    return _agreement(internships.get_agreement(db(), actor, agreement_id))
 
 
 @api_route(bp, "/internships/agreements/<int:agreement_id>/outcome", ["POST"], READERS,

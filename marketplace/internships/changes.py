@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from marketplace import policies
+from marketplace import clock, policies
 from marketplace import policy as pol
 from marketplace.core import audit
 from marketplace.core.models import Application, User
@@ -83,6 +83,8 @@ def record_interruption(session: Session, actor: User, agreement_id: int, from_o
                         reason: str, note: str = ""):
     ag = agreements.get_agreement(session, actor, agreement_id, lock=True)
     note = _note(actor, note)
+    if from_on > clock.today():  # issue 15: a future-dated pause would block the agreement's outcome
+        raise ValidationFailed("中断不能晚于今天开始", "an interruption cannot start after today", field="from_on")
     new = pol.Interruption.from_last_day_off(from_on, last_day_off, reason) if last_day_off >= from_on else None
     lowered = None
     if new is not None and ag.status == "active":

@@ -17,7 +17,7 @@ from marketplace.core.schemas import validate
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.internships import agreements as internships
-from marketplace.internships import changes, claims, evidence, facts, introductions, overpayments
+from marketplace.internships import changes, claims, evidence, facts, interruptions, introductions, overpayments
 from marketplace.internships import review as claim_review
 from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
@@ -142,6 +142,37 @@ def interruption(agreement_id):
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Interruption recorded."), "ok")
+    return redirect(back)
+
+
+@bp.post("/employer/internships/<int:agreement_id>/interruptions/<int:interruption_id>")
+@login_required
+def interruption_edit(agreement_id, interruption_id):
+    """Correct an interruption, with the reason (issue 15)."""
+    require_role(*EMPLOYER, *REVIEWER)
+    back = url_for("internships.agreement", agreement_id=agreement_id)
+    try:
+        interruptions.edit_interruption(db(), current_user, agreement_id, interruption_id, _date("from_on"),
+                                        _date("last_day_off"), request.form.get("reason", ""),
+                                        request.form.get("note", "")[:500])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Interruption corrected."), "ok")
+    return redirect(back)
+
+
+@bp.post("/employer/internships/<int:agreement_id>/interruptions/<int:interruption_id>/delete")
+@login_required
+def interruption_delete(agreement_id, interruption_id):
+    """Delete an interruption recorded by mistake, with the reason (issue 15)."""
+    require_role(*EMPLOYER, *REVIEWER)
+    back = url_for("internships.agreement", agreement_id=agreement_id)
+    try:
+        interruptions.delete_interruption(db(), current_user, agreement_id, interruption_id,
+                                          request.form.get("note", "")[:500])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("Interruption deleted."), "ok")
     return redirect(back)
 
 

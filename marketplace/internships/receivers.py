@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
@@ -27,6 +27,25 @@ def hire_follow_up(session: Session, application: Application, **_) -> str | Non
     if ag is not None:
         return f"internship agreement #{ag}"
     return f"internship hire: application #{application.id} awaits its agreement (R1)"
+
+
+def hire_reversal_blockers(session: Session, application: Application, **_) -> list[tuple[str, str]] | None:
+    """``hooks.hire_reversal_blockers``: the internship agreement made from this hire and the
+    subsidy claims resting on it (not rejected), each a reason the hire cannot be reversed until
+    it is corrected (a caseworker ends or corrects the agreement; a claim is withdrawn or rejected)."""
+    out = []
+    ag = session.scalar(select(InternshipAgreement).where(InternshipAgreement.application_id == application.id))
+    if ag is not None:
+        out.append((f"见习协议#{ag.id}以此次录用为依据，请先由经办人员更正该协议",
+                    f"internship agreement #{ag.id} rests on this hire; have a caseworker correct it first"))
+    conds = [SubsidyClaim.application_id == application.id]
+    if ag is not None:
+        conds.append(SubsidyClaim.agreement_id == ag.id)
+    for c in session.scalars(select(SubsidyClaim).where(or_(*conds), SubsidyClaim.state != "rejected")
+                             .order_by(SubsidyClaim.id)):
+        out.append((f"补贴申领#{c.id}（{c.state}）以此次录用为依据，请先撤回或更正该申领",
+                    f"subsidy claim #{c.id} ({c.state}) rests on this hire; withdraw or correct it first"))
+    return out or None
 
 
 def claims_to_review(session: Session, actor: User, limit: int = 10, **_) -> tuple[list, int]:

@@ -24,6 +24,11 @@ class InterruptionIn(Strict):
     note: Text(500) = ""
 
 
+class NoteIn(Strict):
+    """Why a record is deleted (issue 15: an interruption)."""
+    note: Text(500, 1)
+
+
 class OutcomeIn(Strict):
     kind: Literal["finished", "contract", "left"]
     on: dt.date | None = None

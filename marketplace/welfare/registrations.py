@@ -205,6 +205,33 @@ def on_hired(session: Session, application: Application, actor: User | None, on:
         audit.record(session, actor, "registration", reg.id, "end", after=_reg_summary(reg), reason=reg.end_note)
 
 
+def on_hire_reversed(session: Session, application: Application, actor: User | None, on: dt.date, reason: str = "",
+                     **_kw) -> None:
+    """Receiver of ``hooks.hire_reversed``: the registration this hire ended (``on_hired``) is
+    reopened, as the hire never was; the days it stood closed are recorded in the audit log
+    (the gap: from the hire's end date to the reversal). Nothing is reopened when the person
+    has registered again since (that registration stands)."""
+    with session.no_autoflush:
+        reg = session.scalar(select(Registration).where(
+            Registration.profile_id == application.profile_id, Registration.end_reason == "hired_in_system",
+            Registration.end_note.startswith(f"application #{application.id},")).order_by(Registration.id.desc()))
+        if reg is None or reg.ended_on is None:
+            return
+        gap = {"closed_from": reg.ended_on.isoformat(), "reopened_on": on.isoformat(),
+               "days": max((on - reg.ended_on).days, 0)}
+        if open_registration(session, application.profile_id) is not None:
+            audit.record(session, actor, "registration", reg.id, "hire_reversed_not_reopened",
+                         after={**_reg_summary(reg), "gap": gap},
+                         reason=f"application #{application.id} hire reversed: {reason}; a newer registration is open")
+            return
+        before = _reg_summary(reg)
+        reg.ended_on, reg.end_reason, reg.end_note, reg.ended_by_id = None, None, "", None
+        _mirror_category(reg.profile, reg)
+        audit.record(session, actor, "registration", reg.id, "reopen", before=before,
+                     after={**_reg_summary(reg), "gap": gap},
+                     reason=f"application #{application.id} hire reversed: {reason}")
+
+
 def registration_to_dict(reg: Registration) -> dict:
     return {"id": reg.id, "profile_id": reg.profile_id, "name": reg.profile.name, **_reg_summary(reg),
             "confirmed_by_id": reg.confirmed_by_id, "original_retirement_age": reg.original_retirement_age,

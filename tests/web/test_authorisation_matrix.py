@@ -54,7 +54,13 @@ from marketplace.idcodes import credit_code_check_char
 from marketplace.internships import agreements as internships
 from marketplace.internships import claims as internship_claims
 from marketplace.internships import evidence
-from marketplace.internships.models import ClaimEvidence, Introduction, Overpayment, SubsidyClaim
+from marketplace.internships.models import (
+    ClaimEvidence,
+    InternshipInterruption,
+    Introduction,
+    Overpayment,
+    SubsidyClaim,
+)
 from marketplace.notifications.models import Notification
 from marketplace.policy import add_months
 from marketplace.web.apispec import ROUTES
@@ -69,6 +75,7 @@ INTERNSHIPS_TODAY = dt.date(2020, 6, 1)  # the internships API judges 2020 rules
 # What a URL parameter names unless the row says otherwise (attributes of the world below).
 DEFAULT_IDS = {"posting_id": "posting_a", "profile_id": "prof_a", "application_id": "app_a", "user_id": "person",
                "fair_id": "fair", "booth_id": "booth_a", "interview_id": "iv_a", "agreement_id": "ag_a",
+               "interruption_id": "it_a",
                "claim_id": "claim_a", "notification_id": "note_a", "registration_id": "reg_a",
                "status_id": "hte_a", "referral_id": "ref_a", "placement_id": "pl_a", "follow_up_id": "fu_a",
                "introduction_id": "intro_a", "organisation_id": "org_p", "duplicate_id": "dup_a",
@@ -203,6 +210,8 @@ MATRIX: dict[str, dict] = {
         body=lambda w: POSTING_BODY),
     "POST /postings/<int:posting_id>/publish":          row("d    d    o    h    h    d    d    d    d",
         ids={"posting_id": "draft_a"}),
+    "POST /postings/<int:posting_id>/reopen":           row("d    d    o    h    h    d    d    d    d",
+        body=lambda w: {"close_on": None, "reason": "延长招聘"}),
     "POST /postings/<int:posting_id>/close":            row("d    d    o    h    h    d    d    d    d"),
     "POST /postings/<int:posting_id>/applications":     row("d    o    d    d    d    d    d    d    d",
         ids={"posting_id": "intern_a"}, body=lambda w: {"note": "我想申请"}),
@@ -243,6 +252,9 @@ MATRIX: dict[str, dict] = {
     "POST /me/outreach":                                row("d    o    o    o    o    d    d    d    d",
         body=lambda w: {"opt_out": True}),
     "GET /caseworker/outreach":                         row("d    d    d    d    d    o    o    d    o"),
+    # issue 15: the employer undoes its last move, with a reason (nothing to undo on app_a: 409)
+    "POST /applications/<int:application_id>/reverse":  row("d    d    o    h    h    d    d    d    d",
+        body=lambda w: {"reason": "误操作"}),
     "GET /search/postings":                             row("o    o    o    o    o    o    o    o    o"),
     "GET /search/profiles":                             row("d    d    o    o    o    o    o    d    o"),
     "POST /policy/internship-subsidy":                  row("o    o    o    o    o    o    o    o    o",
@@ -274,6 +286,13 @@ MATRIX: dict[str, dict] = {
         body=lambda w: {"name": "秋季双选会", "mode": "both", "held_on": TODAY.isoformat(), "venue": "抚顺市人才市场",
                         "slots": ["09:00-09:30", "09:30-10:00"]}),
     "GET /fairs/<int:fair_id>":                         row("d    o    o    o    o    o    o    o    o"),
+    # issue 15: corrections before the fair (the world's fair is today: a 409 for those allowed)
+    "PUT /fairs/<int:fair_id>":                         row("d    d    d    d    d    d    d    o    o",
+        body=lambda w: {"name": "春季双选会", "mode": "both", "held_on": TODAY.isoformat(), "venue": "抚顺市人才市场",
+                        "slots": ["09:00-09:30"], "reason": "更正"}),
+    "POST /fairs/<int:fair_id>/booths/<int:booth_id>/cancel":
+                                                        row("d    d    o    h    h    d    d    o    o",
+        body=lambda w: {"reason": "单位无法到场"}),
     "POST /fairs/<int:fair_id>/close":                  row("d    d    d    d    d    d    d    o    o"),
     # organisation A's posting: A's HR may bring it (its booth is approved already: 409); B and the agency may not
     "POST /fairs/<int:fair_id>/booths":                 row("d    d    o    r    r    d    d    d    d",
@@ -321,6 +340,14 @@ MATRIX: dict[str, dict] = {
     "POST /internships/agreements/<int:agreement_id>/interruptions":
                                                         row("d    d    o    h    h    o    h    d    o",
         body=lambda w: {"from_on": "2020-04-01", "last_day_off": "2020-04-10", "reason": "sick_leave"}),
+    # issue 15: correcting or deleting an interruption, with the reason
+    "PUT /internships/agreements/<int:agreement_id>/interruptions/<int:interruption_id>":
+                                                        row("d    d    o    h    h    o    h    d    o",
+        body=lambda w: {"from_on": "2020-04-01", "last_day_off": "2020-04-05", "reason": "sick_leave",
+                        "note": "病假条更正"}),
+    "POST /internships/agreements/<int:agreement_id>/interruptions/<int:interruption_id>/delete":
+                                                        row("d    d    o    h    h    o    h    d    o",
+        body=lambda w: {"note": "录错了"}),
     "POST /internships/agreements/<int:agreement_id>/outcome":
                                                         row("d    d    o    h    h    o    h    d    o",
         body=lambda w: {"kind": "left", "on": "2020-05-31"}),
@@ -543,6 +570,9 @@ def world(app, db, make, cipher):
                          content_type="application/pdf", size=15, sha256="0" * 64, uploaded_by_id=hr_a.id,
                          retain_until_on=TODAY + dt.timedelta(days=365))
     db.add(ev_a)
+    it_a = InternshipInterruption(agreement_id=ag_a.id, from_on=dt.date(2020, 4, 1), to_on=dt.date(2020, 4, 3),
+                                  reason="sick_leave", created_by_id=hr_a.id)
+    db.add(it_a)
     op_a = Overpayment(organisation_id=org_a.id, profile_id=prof_i.id, claim_id=claim_a.id, agreement_id=ag_a.id,
                        rule="R2", amount=Decimal("100.00"), outstanding=Decimal("100.00"), cause="outcome")
     db.add(op_a)
@@ -585,7 +615,7 @@ def world(app, db, make, cipher):
     db.flush()
     yield SimpleNamespace(aiv_a=aiv_a, users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
-                          app_i=app_i, ag_a=ag_a, claim_a=claim_a, hc_a=hc_a, ev_a=ev_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
+                          app_i=app_i, ag_a=ag_a, it_a=it_a, claim_a=claim_a, hc_a=hc_a, ev_a=ev_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
                           pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
                           org_a=org_a, org_p=org_p, vr_p=vr_p, dup_a=dup_a)
     extra.clear()

@@ -27,7 +27,7 @@ def _helpers():
             "stage_name": lambda k: name_of("stage", k), "org_type_name": lambda k: name_of("org_type", k),
             "category_name": lambda k: name_of("category", k), "role_name": lambda k: name_of("role", k),
             "education_name": education_name, "page_url": page_url, "next_stages": next_stages,
-            "open_stages": OPEN_STAGES}
+            "open_stages": OPEN_STAGES, "reversible_to": applications.reversible_to}
 
 
 def norm(text: str) -> str:

@@ -2,6 +2,8 @@
 applicants, recommended candidates and invitations."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +15,7 @@ from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS
 from marketplace.core.pages.common import bp, lang_text
 from marketplace.core.pages.verification import status_names
 from marketplace.core.schemas import PostingIn, validate
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.web import db, runtime
 from marketplace.web.forms import (
     _opt,
@@ -21,6 +23,7 @@ from marketplace.web.forms import (
     education_name,
     field_errors,
     message,
+    name_of,
     options,
     page_args,
     require_role,
@@ -56,17 +59,21 @@ def _posting_form_data(f) -> dict:
     return data
 
 
+def _posting_form_ctx(picked) -> dict:
+    zh = current_lang() == "zh"
+    groups = eligibility.known_target_groups(policies.active(), clock.today())
+    return {"kinds": options("kind"), "districts": [(d, d) for d in DISTRICTS],
+            "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS],
+            "target_groups": [("", _("none"))] + [(g.code, g.zh if zh else g.en) for g in groups],
+            "hiring_conditions": [(k, v[0] if zh else v[1]) for k, v in HIRING_CONDITIONS.items()],
+            "picked": picked}
+
+
 @bp.route("/employer/postings/new", methods=["GET", "POST"])
 @login_required
 def new_posting():
     require_role("employer", "agency")
-    zh = current_lang() == "zh"
-    groups = eligibility.known_target_groups(policies.active(), clock.today())
-    ctx = {"kinds": options("kind"), "districts": [(d, d) for d in DISTRICTS],
-           "educations": [(k, education_name(k)) for k in EDUCATION_LEVELS],
-           "target_groups": [("", _("none"))] + [(g.code, g.zh if zh else g.en) for g in groups],
-           "hiring_conditions": [(k, v[0] if zh else v[1]) for k, v in HIRING_CONDITIONS.items()],
-           "picked": request.form.getlist("hiring_conditions")}
+    ctx = _posting_form_ctx(request.form.getlist("hiring_conditions"))
     if request.method == "GET":
         return render_template("employer/posting_form.html", form={"district": current_user.organisation.district},
                                errors={}, **ctx)
@@ -86,6 +93,81 @@ def new_posting():
     return redirect(url_for("pages.employer_posting", posting_id=p.id))
 
 
+def _posting_form_values(p) -> dict:
+    """A posting's fields as the form shows them (strings, as a submitted form has them)."""
+    def s(v):
+        return "" if v is None else str(v)
+    return {"kind": p.kind, "title": p.title, "description": p.description, "requirements": p.requirements,
+            "skills": "，".join(p.skills or []), "education_min": s(p.education_min), "salary_min": s(p.salary_min),
+            "salary_max": s(p.salary_max), "headcount": s(p.headcount), "district": p.district,
+            "close_on": p.close_on.isoformat() if p.close_on else "", "target_group": p.target_group or "",
+            "for_graduates": "1" if p.for_graduates else "", "period_months": s(p.period_months),
+            "stipend": s(p.stipend), "temporary": "" if p.temporary is None else ("1" if p.temporary else "0"),
+            "term_months": s(p.term_months)}
+
+
+@bp.route("/employer/postings/<int:posting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_posting(posting_id):
+    """Edit any field of a draft or published posting (issue 15): validated as on creation,
+    the applicants told of a material change, the reason kept in the audit log."""
+    require_role("employer", "agency")
+    s = db()
+    p = postings.own_posting(s, current_user, posting_id)
+    if request.method == "GET":
+        ctx = _posting_form_ctx(list(p.hiring_conditions or []))
+        return render_template("employer/posting_form.html", form=_posting_form_values(p), errors={}, editing=p,
+                               **ctx)
+    ctx = _posting_form_ctx(request.form.getlist("hiring_conditions"))
+    try:
+        data = _posting_form_data(request.form)
+        data["kind"] = p.kind  # the kind is fixed once created
+        postings.update_posting(s, current_user, posting_id, validate(PostingIn, data),
+                                reason=request.form.get("reason", "").strip()[:500])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return render_template("employer/posting_form.html", form=request.form, errors=field_errors(exc),
+                               error=message(exc), editing=p, **ctx), exc.status
+    flash(_("Posting updated. People who applied were told of the change."), "ok")
+    return redirect(url_for("pages.employer_posting", posting_id=posting_id))
+
+
+@bp.route("/employer/postings/<int:posting_id>/close", methods=["GET", "POST"])
+@login_required
+def close_posting(posting_id):
+    """Closing asks for a confirmation first (the applicants are told it closed)."""
+    require_role("employer", "agency")
+    s = db()
+    p = postings.own_posting(s, current_user, posting_id)
+    if request.method == "GET" or request.form.get("confirm") != "1":
+        return render_template("employer/posting_close.html", p=p)
+    postings.close_posting(s, current_user, posting_id, reason=request.form.get("reason", "").strip()[:500])
+    flash(_("Posting closed."), "ok")
+    return redirect(url_for("pages.employer_posting", posting_id=posting_id))
+
+
+@bp.post("/employer/postings/<int:posting_id>/reopen")
+@login_required
+def reopen_posting(posting_id):
+    """Extend a published posting or reopen a closed one with a new closing date."""
+    require_role("employer", "agency")
+    raw = request.form.get("close_on", "").strip()
+    try:
+        try:
+            close_on = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise ValidationFailed("日期格式应为 YYYY-MM-DD", "a date is written YYYY-MM-DD", field="close_on") from None
+        postings.reopen_posting(db(), current_user, posting_id, close_on, reason=request.form.get("reason", "")[:500])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(url_for("pages.employer_posting", posting_id=posting_id)), 303
+    flash(_("Posting open until the new closing date."), "ok")
+    return redirect(url_for("pages.employer_posting", posting_id=posting_id))
+
+
 @bp.get("/employer/postings/<int:posting_id>")
 @login_required
 def employer_posting(posting_id):
@@ -97,12 +179,13 @@ def employer_posting(posting_id):
                            per_page=per_page, notes=view.notes, views=view.eligibility, text=lang_text)
 
 
-@bp.post("/employer/postings/<int:posting_id>/<any(publish, close):action>")
+@bp.post("/employer/postings/<int:posting_id>/<any(publish):action>")
 @login_required
 def posting_action(posting_id, action):
+    """Publishing (closing asks for a confirmation on its own page, ``close_posting``)."""
     require_role("employer", "agency")
     try:
-        (postings.publish_posting if action == "publish" else postings.close_posting)(db(), current_user, posting_id)
+        postings.publish_posting(db(), current_user, posting_id)
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -139,3 +222,20 @@ def employer_invite(posting_id, profile_id):
         return redirect(url_for("pages.employer_candidates", posting_id=posting_id)), 303
     flash(_("Invitation sent. The person will see it under My applications."), "ok")
     return redirect(url_for("pages.employer_candidates", posting_id=posting_id))
+
+
+@bp.post("/employer/applications/<int:application_id>/reverse")
+@login_required
+def reverse_stage(application_id):
+    """Undo the last stage move of an application (已入职 included) with a reason (issue 15)."""
+    require_role("employer", "agency")
+    try:
+        app = applications.reverse_stage(db(), current_user, application_id,
+                                         request.form.get("reason", "").strip()[:1000])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return redirect(request.referrer or url_for("pages.employer_home")), 303
+    flash(_("Moved back to: %(s)s", s=name_of("stage", app.stage)), "ok")
+    return redirect(url_for("pages.employer_posting", posting_id=app.posting_id))

@@ -74,7 +74,8 @@ def my_profile():
     s = db()
     p = profiles.my_profile(s, current_user)
     if request.method == "GET":
-        return render_template("person/profile.html", form=_profile_form_from(p), errors={}, **_profile_ctx(p))
+        return render_template("person/profile.html", form=_profile_form_from(p), errors={}, **_profile_ctx(p),
+                               corrections=profiles.corrections_of(s, p) if p else [])
     data = _profile_form_data(request.form)
     try:
         profiles.save_my_profile(s, cipher(), current_user, validate(ProfileIn, data))

@@ -46,7 +46,8 @@ def caseworker_profile(profile_id):
     if p is not None and not data["birth_on"]:
         data["birth_on"] = p.birth_on.isoformat()  # left blank: the date on file stays
     try:
-        p = profiles.caseworker_save_profile(s, cipher(), current_user, profile_id, validate(ProfileIn, data))
+        p = profiles.caseworker_save_profile(s, cipher(), current_user, profile_id, validate(ProfileIn, data),
+                                             reason=norm(request.form.get("reason", "")).strip()[:500])
     except DomainError as exc:
         if exc.status == 404:
             raise
