@@ -27,7 +27,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace import clock
+from marketplace import clock, policies
 from marketplace import policy as pol
 from marketplace.core import audit
 from marketplace.core.models import User, utcnow
@@ -163,11 +163,13 @@ def papers_for(session: Session, actor: User, claims: list[SubsidyClaim]) -> dic
         papers = [ev for ev in evidence_of(session, c) if _readable(actor, ev) and ev.removed_at is None]
         lacking: list[str] = []
         if c.state in OPEN_STATES:
-            name = c.agreement.policy_set if c.agreement is not None else clock.current_config().POLICY_SET
-            if name not in from_set:
-                from_set[name] = pol.load_policy_set(name)
+            # the version that priced the claim (stored in the database), else the city's set in force
+            key = (c.policy_set, c.policy_version)
+            if key not in from_set:
+                from_set[key] = (policies.named(c.policy_set, c.policy_version, session) if c.policy_set
+                                 else policies.in_force(None, session))
             have = {ev.kind for ev in papers}
-            lacking = [kind_name(k) for k in from_set[name].evidence_required(c.kind) if k not in have]
+            lacking = [kind_name(k) for k in from_set[key].evidence_required(c.kind) if k not in have]
         out[c.id] = {"papers": papers, "missing": lacking}
     return out
 

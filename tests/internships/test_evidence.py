@@ -16,7 +16,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from marketplace import policy as pol
-from marketplace.core.models import AuditEntry, User
+from marketplace.core import policy_versions
+from marketplace.core.models import AuditEntry, PolicySetRecord, User
 from marketplace.internships import evidence
 from marketplace.internships.models import ClaimEvidence
 from marketplace.policy import policy_set
@@ -28,15 +29,20 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def evidence_set(tmp_path, monkeypatch):
-    """The bundled sets, with fushun-2020 listing 考勤 for internship claims and the contract
-    and social-insurance record for R6 (as a city that requires papers writes it)."""
+def evidence_set(tmp_path, monkeypatch, db):
+    """fushun-2020 listing 考勤 for internship claims and the contract and social-insurance
+    record for R6 (as a city that requires papers writes it): as a bundled file, and as a
+    version stored in the app (the one claims are judged by), rolled back with the test."""
     for src in policy_set.SETS_DIR.glob("*.json"):
         data = json.loads(src.read_text(encoding="utf-8"))
         if data["name"] == "fushun-2020":
             data["claim_evidence"] = {"internship": ["attendance"], "hiring_r6": ["labour_contract", "social_insurance"]}
+            stored = {k: v for k, v in data.items() if k != "name"}
         (tmp_path / src.name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(policy_set, "SETS_DIR", tmp_path)
+    row = db.scalar(select(PolicySetRecord).where(PolicySetRecord.name == "fushun-2020"))
+    policy_versions.add_effective(db, row, stored, "test: papers required", dt.date(2000, 1, 1))
+    policy_versions.forget(db)
 
 
 def png(size=(40, 30), extra: bytes = b"") -> bytes:
