@@ -294,6 +294,8 @@ def _int_arg(name: str, lo: int, hi: int) -> int | None:
 def _search_page_dict(result, to_dict) -> dict:
     d = {"items": [to_dict(i) for i in result.items], "page": result.page, "per_page": result.per_page,
          "total": result.total, "facets": result.facets, "degraded": result.degraded}
+    if getattr(result, "exact_total", None) is not None:
+        d["exact_total"] = result.exact_total
     if result.notice:
         d["notice"] = {"zh": result.notice[0], "en": result.notice[1]}
     return d
@@ -305,13 +307,13 @@ def _search_page_dict(result, to_dict) -> dict:
                                   "district": ("string", "district"), "education": ("integer", "my education level 0-7"),
                                   "salary_min": ("integer", "pay at least this (yuan/month)"),
                                   "employer_type": ("string", "enterprise, soe, public_institution, social_org"),
-                                  "sort": ("string", "relevance or date")})
+                                  "sort": ("string", "relevance, date (newest) or pay (highest first)")})
 def search_postings(actor):
     page, per_page = page_args()
     req = searching.PostingSearch(
         q=_norm_q(request.args.get("q", "")), kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
         education_max=_int_arg("education", 0, 7), salary_min=_int_arg("salary_min", 0, 1_000_000),
-        employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", ("relevance", "date")) or "relevance",
+        employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", searching.SORTS) or "relevance",
         page=page, per_page=per_page)
     rt = runtime()
     result = searching.search_posting_cards(db(), rt, req)

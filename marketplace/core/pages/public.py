@@ -29,11 +29,15 @@ def postings_page():
     education = request.args.get("education", "")
     education = int(education) if education in tuple("01234567") else None
     q = norm((request.args.get("q") or "").strip())[:100]
+    salary = request.args.get("salary_min", "")
+    salary_min = int(salary) if salary.isascii() and salary.isdigit() and int(salary) <= 1_000_000 else None
+    sort = request.args.get("sort") if request.args.get("sort") in searching.SORTS else None
     page, per_page = page_args()
     rt = runtime()
     result = searching.search_postings(db(), rt, searching.PostingSearch(
-        q=q, kind=kind, district=district, education_max=education, page=page, per_page=per_page,
-        sort="relevance" if q else "date"))
+        q=q, kind=kind, district=district, education_max=education, salary_min=salary_min, page=page,
+        per_page=per_page, sort=sort or ("relevance" if q else "date")))
+    page = result.page  # a page past the last was answered with the last
     notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
     # a signed-in person sees, on each result, whether they may apply and why not (core.eligibility)
     actor = current_user if current_user.is_authenticated else None
@@ -42,7 +46,9 @@ def postings_page():
                            q=q, kind=kind, district=district, education=education, kinds=options("kind"),
                            districts=[(d, d) for d in DISTRICTS],
                            educations=[(k, education_name(k)) for k in EDUCATION_LEVELS if k],
-                           facets=result.facets, notice=notice)
+                           facets=result.facets, notice=notice, exact_total=result.exact_total,
+                           first_related=result.first_related, salary_min=salary_min, sort=sort or "",
+                           sorts=[("", _("Best match")), ("date", _("Newest")), ("pay", _("Highest pay"))])
 
 
 bp.add_url_rule("/postings", "postings", postings_page)
