@@ -28,6 +28,8 @@ BEAT_SCHEDULE = {
     "welfare-follow-ups": {"task": "marketplace.welfare_create_follow_ups", "schedule": 24 * 3600.0},
     # Internships: reminders and caseworker notices, daily; unique keys make a rerun create nothing.
     "internship-reminders": {"task": "marketplace.internships_reminders", "schedule": 24 * 3600.0},
+    # issue 17: new postings for saved searches; the task itself keeps it to one alert a day
+    "saved-search-alerts": {"task": "marketplace.saved_search_alerts", "schedule": 24 * 3600.0},
 }
 
 

@@ -6,7 +6,17 @@ from flask import request
 
 import chinese
 from marketplace import clock
-from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching, verification
+from marketplace.core import (
+    accounts,
+    applications,
+    eligibility,
+    postings,
+    profiles,
+    recommend,
+    saved_searches,
+    searching,
+    verification,
+)
 from marketplace.core import id_duplicates as id_duplicates_ops
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, ROLES, STAGES
 from marketplace.core.schemas import (
@@ -19,6 +29,7 @@ from marketplace.core.schemas import (
     ProfileIn,
     RegisterEmployer,
     RegisterPerson,
+    SavedSearchIn,
     StaffIn,
     StageIn,
     Strict,
@@ -320,6 +331,24 @@ def search_postings(actor):
     # a person's results say whether they may apply and why not (core.eligibility, as applying decides)
     verdicts = eligibility.for_person(db(), actor, result.items, clock.today())
     return _search_page_dict(result, lambda card: dict(card, eligibility=verdicts[card["id"]]) if verdicts else card)
+
+
+@api_route(bp, "/saved-searches", roles=("person",), summary="My saved posting searches")
+def my_saved_searches(actor):
+    return {"items": [saved_searches.to_dict(s) for s in saved_searches.saved_for(db(), actor)]}
+
+
+@api_route(bp, "/saved-searches", ["POST"], ("person",),
+           "Save a posting search: new matching postings are notified at most once a day", body=SavedSearchIn)
+def save_search(actor, data):
+    s = saved_searches.save(db(), actor, _norm_q(data.q), data.model_dump(exclude={"q"}))
+    return saved_searches.to_dict(s), 201
+
+
+@api_route(bp, "/saved-searches/<int:saved_id>", ["DELETE"], ("person",), "Stop a saved search")
+def delete_saved_search(actor, saved_id):
+    saved_searches.delete(db(), actor, saved_id)
+    return {"deleted": True}
 
 
 @api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),

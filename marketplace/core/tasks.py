@@ -2,10 +2,13 @@
 Explicit names, ids as arguments, reload inside, idempotent, time-limited."""
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
 from jobs.runtime import database, runtime
-from marketplace.core import indexing
+from marketplace import clock
+from marketplace.core import indexing, saved_searches
 
 
 @shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
@@ -30,3 +33,12 @@ def index_profile(self, profile_id: int) -> str:
         return result
     except Exception as exc:
         raise self.retry(exc=exc)
+
+
+@shared_task(name="marketplace.saved_search_alerts", time_limit=600, soft_time_limit=540)
+def saved_search_alerts(on: str | None = None) -> dict:
+    """Daily: tell people of new postings matching their saved searches (at most one alert a
+    day per saved search; a second run the same day sends nothing)."""
+    today = dt.date.fromisoformat(on) if on else clock.today()
+    with database().unit_of_work() as s:
+        return saved_searches.run_alerts(s, runtime(), today)

@@ -14,10 +14,12 @@ from marketplace.core.models.organisation import (
 from marketplace.core.models.outbox import TaskOutbox
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
 from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, IdNumberDuplicate, Profile, ProfileCategory
+from marketplace.core.models.saved_search import SavedSearch
 
 __all__ = [
     "ROLES", "ApiToken", "LoginThrottle", "User", "WebSession", "IdNumberDuplicate", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
     "DISTRICTS", "EDUCATION_EN", "EDUCATION_LEVELS", "Base", "utcnow", "ORG_TYPES", "Organisation", "KINDS",
     "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
     "STATUSES", "Posting", "TaskOutbox", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
+    "SavedSearch",
 ]
