@@ -56,3 +56,16 @@ def test_the_alert_task_is_scheduled_and_saved_searches_are_listed_and_deleted(c
     assert client.delete(f"/api/v1/saved-searches/{sid}", headers=make.token(other)).status_code == 404
     assert client.delete(f"/api/v1/saved-searches/{sid}", headers=make.token(person)).status_code == 200
     assert client.get("/api/v1/saved-searches", headers=make.token(person)).json["items"] == []
+
+
+def test_a_person_saves_the_search_from_the_page(client, make):
+    from tests.web.test_pages import login  # noqa: PLC0415
+
+    person = make.user("person")
+    login(client, person)
+    page = client.get("/postings?q=保洁&district=望花区&lang=zh").get_data(as_text=True)
+    assert 'data-test="save-search"' in page
+    r = client.post("/postings/save-search", data={"q": "保洁", "district": "望花区", "salary_min": "3000"})
+    assert r.status_code == 303 and "q=" in r.headers["Location"]
+    [saved] = client.get("/api/v1/saved-searches", headers=make.token(person)).json["items"]
+    assert saved["q"] == "保洁" and saved["filters"] == {"district": "望花区", "salary_min": 3000}
