@@ -10,18 +10,30 @@ search: the key carries the date and ``alerted_on`` records it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from urllib.parse import urlencode
 
+from pydantic import StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
 from marketplace.core import searching
 from marketplace.core.models import DISTRICTS, KINDS, Posting, SavedSearch, User
+from marketplace.core.schemas import Strict
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.notifications.service import notify
 
 MAX_PER_PERSON = 20
+
+
+class SavedSearchIn(Strict):
+    """A posting search to be told about: the words and the page's filters."""
+    q: Annotated[str, StringConstraints(max_length=100)] = ""
+    kind: str | None = None
+    district: str | None = None
+    education: int | None = None
+    salary_min: int | None = None
 FILTERS = ("kind", "district", "education", "salary_min")
 
 

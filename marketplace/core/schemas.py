@@ -98,15 +98,6 @@ class Credentials(Strict):
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
-class SavedSearchIn(Strict):
-    """A posting search to be told about (issue 17): the words and the page's filters."""
-    q: Annotated[str, StringConstraints(max_length=100)] = ""
-    kind: str | None = None
-    district: str | None = None
-    education: int | None = None
-    salary_min: int | None = None
-
-
 class CategoryIn(Strict):
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
     since_on: dt.date | None = None
