@@ -193,7 +193,8 @@ class SearchResult:
     word, so documents with any word are shown).
 
     ``exact_total`` counts the documents matching the query's words (every term, each
-    term or one of its synonyms); they come first in every sort order, so hits at
+    term or one of its synonyms); with ``Query.min_similarity`` set (the app's searches)
+    they come first in every sort order, so hits at
     positions ``>= exact_total`` (0-based over all pages) are *related*: found by
     meaning (a vector at ``Query.min_similarity`` or more) or by some of the words
     (``"relaxed"``). ``total`` counts both. Without query text both are the browse count."""

@@ -437,7 +437,7 @@ class ElasticsearchBackend(SearchBackend):
             total, agg_res = r["hits"]["total"]["value"], r.get("aggregations", {})
             # exact matches first, then the related ones, each in the asked order
             parts = [(exact_q, exact_total), ({"bool": {"must": [cand], "must_not": [exact_q]}}, None)] \
-                if exact_q is not None else [(cand, None)]
+                if exact_q is not None and query.min_similarity is not None else [(cand, None)]
             ranked, start, want = [], query.offset, query.per_page
             for part, n in parts:
                 if want <= 0:
@@ -469,7 +469,7 @@ class ElasticsearchBackend(SearchBackend):
                     fused = [(i, s, n + 1, None) for n, (i, s) in enumerate(lex)]
                 else:
                     fused = [(i, s, None, n + 1) for n, (i, s) in enumerate(vec)]
-                if exact_q is not None and vec:
+                if exact_q is not None and vec and query.min_similarity is not None:
                     er = self._call(self.es.search, index=alias, size=len(vec_ids), source=False,
                                     query={"bool": {"must": [text_q], "filter": [{"ids": {"values": vec_ids}},
                                                                                   *filters]}})

@@ -719,8 +719,11 @@ class EmbeddedBackend(SearchBackend):
             total = exact_total = c.execute(f"SELECT count(*) FROM ({cand_sql})", cand_params).fetchone()[0]
 
         # ranking: exact matches first in every order, then the related ones
+        # (only in "honest" mode, with a similarity threshold: matching's candidate pools,
+        # which set none, keep the plain fused order)
+        exact_first = use_lex and not relaxed and q.min_similarity is not None
         if q.sort in ("date", "pay") or (not use_lex and qv is None):
-            if use_lex and not relaxed:
+            if exact_first:
                 first, first_params = f"rowid IN ({lex_sql}) DESC, ", lex_params
             else:
                 first, first_params = "", []
@@ -745,7 +748,7 @@ class EmbeddedBackend(SearchBackend):
                 fused = [(r, s, i + 1, None) for i, (r, s) in enumerate(lex)]
             else:
                 fused = [(r, s, None, i + 1) for i, (r, s) in enumerate(vec)]
-            if use_lex and not relaxed:
+            if exact_first:
                 fused = ([f for f in fused if f[2] is not None or f[0] in exact_vec]
                          + [f for f in fused if f[2] is None and f[0] not in exact_vec])
             ranked = fused[q.offset : need]

@@ -8,7 +8,8 @@ encoder), loads the postings of the graded set the query file names (``"postings
 dev-set format) with the demo loader, indexes them, and asks the API each query (with its
 ``filters`` as query parameters). Prints nDCG@10 (grades as gains, unlisted postings 0)
 overall and per query kind, and checks honesty: a query no posting fits (empty ``grades``)
-must be answered with ``exact_total`` 0, and a query some posting fits must not be.
+must be answered with ``exact_total`` 0 and the page saying 没有找到与「…」匹配的岗位, and a
+query some posting fits must not be answered with ``exact_total`` 0.
 
 This module is a command-line tool over the whole app (it is allowed to import
 ``marketplace``: see ``.importlinter``); the ``search`` package itself never does.
@@ -69,8 +70,9 @@ def run(path: str | Path) -> dict:
             if grades:
                 row["ndcg10"] = ndcg(ranked, grades)
                 row["honest"] = body.get("exact_total") != 0
-            else:
-                row["honest"] = body.get("exact_total") == 0
+            else:  # the API says exact_total 0 and the page says nothing matches
+                page = client.get("/postings", query_string={**args, "lang": "zh"}).get_data(as_text=True)
+                row["honest"] = body.get("exact_total") == 0 and f"没有找到与「{item['q']}」匹配的岗位" in page
             rows.append(row)
         rt = app.extensions["runtime"]
         rt.close()
