@@ -38,6 +38,8 @@ BEAT_SCHEDULE = {
     # failure); a message is claimed by a conditional update, so overlapping runs send it once.
     "notifications-deliver-due": {"task": "marketplace.notifications_deliver_due", "schedule": 60.0},
     "internship-evidence-purge": {"task": "marketplace.internships_evidence_purge", "schedule": 24 * 3600.0},
+    # issue 17: new postings for saved searches; the task itself keeps it to one alert a day
+    "saved-search-alerts": {"task": "marketplace.saved_search_alerts", "schedule": 24 * 3600.0},
 }
 
 

@@ -25,7 +25,16 @@ STOPWORDS = frozenset(
     "我 想 找 要 求 的 了 在 有 和 或 及 与 能 会 是 做 份 个 一份 一个 一些 相关 方面 工作 岗位 职位 招聘 求职 "
     "应聘 寻找 希望 可以 附近 本地 优先 以上 左右 之类 什么 哪里 请问 有没有".split()
 )
-MAX_ALTERNATIVES = 6
+MAX_ALTERNATIVES = 16
+#: Colloquial wrapping around a job word (开车的活 → 开车, 找个看大门的工作 → 看大门): the
+#: head and tail are dropped from a chunk when something of two characters or more remains.
+_FILLER_HEAD = re.compile(r"^(?:我想找个|我想找份|我想找|我要找个?|想找个|想找份|想找|找个|找份|想干|想做|我想)")
+_FILLER_TAIL = re.compile(r"(?:的活儿?|的活计|的工作|的岗位|的差事|的事儿?|的工|活儿)$")
+
+
+def _trim_filler(chunk: str) -> str:
+    core = _FILLER_TAIL.sub("", _FILLER_HEAD.sub("", chunk))
+    return core if len(core) >= 2 else chunk
 
 
 @dataclass
@@ -100,6 +109,7 @@ def analyze_query(text: str) -> AnalyzedQuery:
     terms: list[Term] = []
     relaxed: list[Term] = []
     for chunk in chunks:
+        chunk = _trim_filler(chunk)
         han = len(_HAN_RE.findall(chunk))
         if han <= 4 or _is_dictionary_word(chunk) or chunk in chinese.synonym_groups():
             parts = [chunk]

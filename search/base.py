@@ -73,7 +73,7 @@ FIELD_SCHEMA: dict[str, dict[str, str]] = {
     },
 }
 
-SortOrder = Literal["relevance", "date"]
+SortOrder = Literal["relevance", "date", "pay"]
 Mode = Literal["hybrid", "lexical", "vector"]
 
 
@@ -146,13 +146,19 @@ class Query:
     per_page: int = 20
     mode: Mode = "hybrid"
     query_vector: Sequence[float] | None = None
+    #: vector candidates count (in ``total``) and show only at this cosine or more: a
+    #: meaning close enough to call a match (``search.quality.SIMILARITY_THRESHOLD``,
+    #: calibrated on both graded sets). ``None``: every vector candidate (the old way).
+    min_similarity: float | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` for a request no backend can answer."""
         if self.doc_type not in DOC_TYPES:
             raise ValueError(f"doc_type must be one of {DOC_TYPES}, not {self.doc_type!r}")
-        if self.sort not in ("relevance", "date"):
-            raise ValueError(f"sort must be 'relevance' or 'date', not {self.sort!r}")
+        if self.sort not in ("relevance", "date", "pay"):
+            raise ValueError(f"sort must be 'relevance', 'date' or 'pay', not {self.sort!r}")
+        if self.sort == "pay" and self.doc_type != "posting":
+            raise ValueError("sort 'pay' is for postings")
         if self.mode not in ("hybrid", "lexical", "vector"):
             raise ValueError(f"mode must be hybrid, lexical or vector, not {self.mode!r}")
         if self.page < 1 or not 1 <= self.per_page <= 1000:
@@ -184,7 +190,14 @@ class SearchResult:
     requested field to {value: count} over those documents (numbers and dates as
     their string form, booleans as ``"true"``/``"false"``). ``notes`` says what the
     backend did that a user may notice (e.g. ``"relaxed"``: no document had every
-    word, so documents with any word are shown)."""
+    word, so documents with any word are shown).
+
+    ``exact_total`` counts the documents matching the query's words (every term, each
+    term or one of its synonyms); with ``Query.min_similarity`` set (the app's searches)
+    they come first in every sort order, so hits at
+    positions ``>= exact_total`` (0-based over all pages) are *related*: found by
+    meaning (a vector at ``Query.min_similarity`` or more) or by some of the words
+    (``"relaxed"``). ``total`` counts both. Without query text both are the browse count."""
 
     hits: list[Hit]
     total: int
@@ -192,6 +205,7 @@ class SearchResult:
     page: int = 1
     per_page: int = 20
     notes: list[str] = field(default_factory=list)
+    exact_total: int | None = None
 
     @property
     def ids(self) -> list[str]:

@@ -402,7 +402,11 @@ class ElasticsearchBackend(SearchBackend):
                 knn["filter"] = filters
             r = self._call(self.es.search, index=alias, knn=knn, size=depth, source=False)
             vec = [(h["_id"], float(h["_score"])) for h in r["hits"]["hits"]]
+            if query.min_similarity is not None:  # ES scores cosine as (1 + cos) / 2
+                vec = [(i, s) for i, s in vec if 2 * s - 1 >= query.min_similarity]
         vec_ids = [i for i, _ in vec]
+        relaxed = "relaxed" in notes
+        exact_q = {"bool": {"must": [text_q], "filter": filters}} if use_lex and not relaxed else None
 
         # the candidate set as one query (for total, facets, date sort, browse)
         if use_lex and vec:
@@ -420,14 +424,33 @@ class ElasticsearchBackend(SearchBackend):
 
         ranked: list[tuple[str, float, int | None, int | None]]
         vec_rank = {i: n + 1 for n, i in enumerate(vec_ids)}
-        if query.sort == "date" or (not use_lex and qv is None):
-            r = self._call(
-                self.es.search, index=alias, query=cand, from_=query.offset, size=query.per_page, source=False,
-                sort=[{"updated_on": {"order": "desc", "missing": "_last"}}, {"id": "desc"}],
-                track_total_hits=True, aggs=aggs or None,
-            )
-            ranked = [(h["_id"], 0.0, None, vec_rank.get(h["_id"])) for h in r["hits"]["hits"]]
+        exact_total: int | None = None
+        if exact_q is not None:
+            exact_total = self._call(self.es.count, index=alias, query=exact_q)["count"]
+        elif aq is not None:
+            exact_total = 0
+        if query.sort in ("date", "pay") or (not use_lex and qv is None):
+            order = [{"updated_on": {"order": "desc", "missing": "_last"}}, {"id": "desc"}]
+            if query.sort == "pay":
+                order.insert(0, {"salary_max": {"order": "desc", "missing": "_last"}})
+            r = self._call(self.es.search, index=alias, query=cand, size=0, track_total_hits=True, aggs=aggs or None)
             total, agg_res = r["hits"]["total"]["value"], r.get("aggregations", {})
+            # exact matches first, then the related ones, each in the asked order
+            parts = [(exact_q, exact_total), ({"bool": {"must": [cand], "must_not": [exact_q]}}, None)] \
+                if exact_q is not None and query.min_similarity is not None else [(cand, None)]
+            ranked, start, want = [], query.offset, query.per_page
+            for part, n in parts:
+                if want <= 0:
+                    break
+                if n is not None and start >= n:
+                    start -= n
+                    continue
+                pr = self._call(self.es.search, index=alias, query=part, from_=start, size=want, source=False,
+                                sort=order)
+                got = [(h["_id"], 0.0, None, vec_rank.get(h["_id"])) for h in pr["hits"]["hits"]]
+                ranked.extend(got)
+                want -= len(got)
+                start = 0
         else:
             r = self._call(self.es.search, index=alias, query=cand, size=0, track_total_hits=True, aggs=aggs or None)
             total, agg_res = r["hits"]["total"]["value"], r.get("aggregations", {})
@@ -446,14 +469,23 @@ class ElasticsearchBackend(SearchBackend):
                     fused = [(i, s, n + 1, None) for n, (i, s) in enumerate(lex)]
                 else:
                     fused = [(i, s, None, n + 1) for n, (i, s) in enumerate(vec)]
+                if exact_q is not None and vec and query.min_similarity is not None:
+                    er = self._call(self.es.search, index=alias, size=len(vec_ids), source=False,
+                                    query={"bool": {"must": [text_q], "filter": [{"ids": {"values": vec_ids}},
+                                                                                  *filters]}})
+                    exact_vec = {h["_id"] for h in er["hits"]["hits"]}
+                    fused = ([f for f in fused if f[2] is not None or f[0] in exact_vec]
+                             + [f for f in fused if f[2] is None and f[0] not in exact_vec])
                 ranked = fused[query.offset : need]
+        if exact_total is None:
+            exact_total = int(total)
 
         facets = {}
         for f in query.facets:
             buckets = agg_res.get(f, {}).get("buckets", [])
             facets[f] = dict(sorted(((_bucket_key(b), b["doc_count"]) for b in buckets), key=lambda kv: (-kv[1], kv[0])))
         hits = [Hit(i, s, lr_, vr) for i, s, lr_, vr in ranked]
-        return SearchResult(hits, int(total), facets, query.page, query.per_page, notes)
+        return SearchResult(hits, int(total), facets, query.page, query.per_page, notes, exact_total)
 
 
 def _jsonable(v: Any) -> Any:

@@ -669,30 +669,38 @@ class EmbeddedBackend(SearchBackend):
         lex_sql = f"SELECT {fts}.rowid FROM {lex_from}"
         lex_params = [match_expr, *fparams]
 
-        # vector
+        # vector: only candidates at the similarity threshold or more count as matches
         vec: list[tuple[int, float]] = []
         if qv is not None:
             self._refresh_vectors(c)
             vec = self._vector_top(c, q.doc_type, qv, depth, conds, fparams)
+            if q.min_similarity is not None:
+                vec = [(r, s) for r, s in vec if s >= q.min_similarity]
         vec_ids = json.dumps([r for r, _ in vec])
+        relaxed = "relaxed" in notes
 
-        # total
+        # totals: lexical matches (every term: exact; any term: related), plus vector
+        # candidates that are not lexical matches (related)
         lex_total = 0
+        exact_vec: set[int] = set()  # vector candidates that are also exact matches
         if use_lex:
-            if vec:  # one pass: matches, and vector candidates among them (already filtered)
-                lex_total, overlap = c.execute(
-                    f"SELECT count(*), total(+{fts}.rowid IN (SELECT value FROM json_each(?))) FROM {lex_from}",
-                    (vec_ids, *lex_params),
-                ).fetchone()
-                total = lex_total + len(vec) - int(overlap)
+            lex_total = c.execute(f"SELECT count(*) FROM {lex_from}", lex_params).fetchone()[0]
+            if vec:
+                overlap = {r for (r,) in c.execute(
+                    f"SELECT value FROM json_each(?) WHERE value IN (SELECT {fts}.rowid FROM {lex_from})",
+                    (vec_ids, *lex_params))}
+                if not relaxed:
+                    exact_vec = overlap
+                total = lex_total + len(vec) - len(overlap)
             else:
-                total = lex_total = c.execute(f"SELECT count(*) FROM {lex_from}", lex_params).fetchone()[0]
+                total = lex_total
+            exact_total = 0 if relaxed else lex_total
         elif qv is not None:
-            total = len(vec)
+            total, exact_total = len(vec), 0
         elif aq is not None:
-            total = 0  # text without any searchable term (only punctuation)
+            total = exact_total = 0  # text without any searchable term (only punctuation)
         else:
-            total = None
+            total = exact_total = None
 
         # candidate set (for facets, date sort, browse)
         if use_lex and vec:
@@ -708,14 +716,22 @@ class EmbeddedBackend(SearchBackend):
             cand_sql = f"SELECT d.rowid FROM docs AS d WHERE d.doc_type=?{dwhere}"
             cand_params = [q.doc_type, *fparams]
         if total is None:
-            total = c.execute(f"SELECT count(*) FROM ({cand_sql})", cand_params).fetchone()[0]
+            total = exact_total = c.execute(f"SELECT count(*) FROM ({cand_sql})", cand_params).fetchone()[0]
 
-        # ranking
-        if q.sort == "date" or (not use_lex and qv is None):
+        # ranking: exact matches first in every order, then the related ones
+        # (only in "honest" mode, with a similarity threshold: matching's candidate pools,
+        # which set none, keep the plain fused order)
+        exact_first = use_lex and not relaxed and q.min_similarity is not None
+        if q.sort in ("date", "pay") or (not use_lex and qv is None):
+            if exact_first:
+                first, first_params = f"rowid IN ({lex_sql}) DESC, ", lex_params
+            else:
+                first, first_params = "", []
+            key = "f_salary_max IS NULL, f_salary_max DESC, " if q.sort == "pay" else ""
             rows = c.execute(
                 f"SELECT rowid FROM docs WHERE rowid IN ({cand_sql}) "
-                "ORDER BY sort_on IS NULL, sort_on DESC, rowid DESC LIMIT ? OFFSET ?",
-                (*cand_params, q.per_page, q.offset),
+                f"ORDER BY {first}{key}sort_on IS NULL, sort_on DESC, rowid DESC LIMIT ? OFFSET ?",
+                (*cand_params, *first_params, q.per_page, q.offset),
             ).fetchall()
             vec_rank = {r: i + 1 for i, (r, _) in enumerate(vec)}
             ranked = [(r, 0.0, None, vec_rank.get(r)) for (r,) in rows]
@@ -732,12 +748,15 @@ class EmbeddedBackend(SearchBackend):
                 fused = [(r, s, i + 1, None) for i, (r, s) in enumerate(lex)]
             else:
                 fused = [(r, s, None, i + 1) for i, (r, s) in enumerate(vec)]
+            if exact_first:
+                fused = ([f for f in fused if f[2] is not None or f[0] in exact_vec]
+                         + [f for f in fused if f[2] is None and f[0] not in exact_vec])
             ranked = fused[q.offset : need]
 
         ids = self._ids(c, [r[0] for r in ranked])
         hits = [Hit(ids[r], float(s), lr, vr) for r, s, lr, vr in ranked if r in ids]
         facets = self._facets(c, q.doc_type, q.facets, cand_sql, cand_params) if q.facets else {}
-        return SearchResult(hits, total, facets, q.page, q.per_page, notes)
+        return SearchResult(hits, total, facets, q.page, q.per_page, notes, exact_total)
 
     def _lex_top(self, c, fts, lex_from, join_from, tiers, n_matches, fparams, limit, offset) -> list[tuple[int, float]]:
         """Best lexical matches. At most :data:`RANK_MAX` matches: bm25 of the whole

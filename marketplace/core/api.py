@@ -1,12 +1,23 @@
 """The core's JSON API (accounts, profiles, postings, applications, search, recommendations)
-on the shared ``/api/v1`` blueprint. Thin views: parse, call an operation, serialise."""
+on the shared ``/api/v1`` blueprint. Thin views: parse, call an operation, serialise. Past 400 lines
+because it is one thin view per endpoint of the core (saved searches added the last three)."""
 from __future__ import annotations
 
 from flask import request
 
 import chinese
 from marketplace import clock, policies
-from marketplace.core import accounts, applications, eligibility, postings, profiles, recommend, searching, verification
+from marketplace.core import (
+    accounts,
+    applications,
+    eligibility,
+    postings,
+    profiles,
+    recommend,
+    saved_searches,
+    searching,
+    verification,
+)
 from marketplace.core import id_duplicates as id_duplicates_ops
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, ROLES, STAGES
 from marketplace.core.schemas import (
@@ -310,6 +321,8 @@ def _int_arg(name: str, lo: int, hi: int) -> int | None:
 def _search_page_dict(result, to_dict) -> dict:
     d = {"items": [to_dict(i) for i in result.items], "page": result.page, "per_page": result.per_page,
          "total": result.total, "facets": result.facets, "degraded": result.degraded}
+    if getattr(result, "exact_total", None) is not None:
+        d["exact_total"] = result.exact_total
     if result.notice:
         d["notice"] = {"zh": result.notice[0], "en": result.notice[1]}
     return d
@@ -321,19 +334,37 @@ def _search_page_dict(result, to_dict) -> dict:
                                   "district": ("string", "district"), "education": ("integer", "my education level 0-7"),
                                   "salary_min": ("integer", "pay at least this (yuan/month)"),
                                   "employer_type": ("string", "enterprise, soe, public_institution, social_org"),
-                                  "sort": ("string", "relevance or date")})
+                                  "sort": ("string", "relevance, date (newest) or pay (highest first)")})
 def search_postings(actor):
     page, per_page = page_args()
     req = searching.PostingSearch(
         q=_norm_q(request.args.get("q", "")), kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
         education_max=_int_arg("education", 0, 7), salary_min=_int_arg("salary_min", 0, 1_000_000),
-        employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", ("relevance", "date")) or "relevance",
+        employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", searching.SORTS) or "relevance",
         page=page, per_page=per_page)
     rt = runtime()
     result = searching.search_posting_cards(db(), rt, req)
     # a person's results say whether they may apply and why not (core.eligibility, as applying decides)
     verdicts = eligibility.for_person(db(), actor, result.items, clock.today())
     return _search_page_dict(result, lambda card: dict(card, eligibility=verdicts[card["id"]]) if verdicts else card)
+
+
+@api_route(bp, "/saved-searches", roles=("person",), summary="My saved posting searches")
+def my_saved_searches(actor):
+    return {"items": [saved_searches.to_dict(s) for s in saved_searches.saved_for(db(), actor)]}
+
+
+@api_route(bp, "/saved-searches", ["POST"], ("person",),
+           "Save a posting search: new matching postings are notified at most once a day", body=saved_searches.SavedSearchIn)
+def save_search(actor, data):
+    s = saved_searches.save(db(), actor, _norm_q(data.q), data.model_dump(exclude={"q"}))
+    return saved_searches.to_dict(s), 201
+
+
+@api_route(bp, "/saved-searches/<int:saved_id>", ["DELETE"], ("person",), "Stop a saved search")
+def delete_saved_search(actor, saved_id):
+    saved_searches.delete(db(), actor, saved_id)
+    return {"deleted": True}
 
 
 @api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),

@@ -91,13 +91,14 @@ def _industry(title: str) -> str:
     return "其他服务业"
 
 
-def load(session: Session, cipher: Cipher, today: dt.date | None = None) -> dict:
-    """Load the demo set once; a second call changes nothing and says so."""
+def load(session: Session, cipher: Cipher, today: dt.date | None = None, data_path: Path | None = None) -> dict:
+    """Load the demo set once; a second call changes nothing and says so. ``data_path``: another
+    file of the same format (``search.quality`` loads a graded set's postings this way)."""
     if session.scalar(select(User.id).where(User.username == "admin")):
         return {"loaded": False, "reason": "demo data already present"}
     today = today or clock.today()
     years = today.year - 2020  # the development set was written in 2020
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+    data = json.loads(Path(data_path or DATA).read_text(encoding="utf-8"))
     policy_versions.install_training(session, today)
     pw = generate_password_hash(PASSWORD)
 

@@ -28,6 +28,11 @@ from search import Query, Range, SearchUnavailable
 log = logging.getLogger(__name__)
 
 POSTING_FACETS = ("kind", "district", "education_min", "employer_type")
+#: A posting found only by meaning counts as a match (``total``, facets, shown as related)
+#: at this cosine or more between the query's and the posting's e5 vectors. Calibrated on
+#: both graded sets (matching-dev.json and graded-2.json: see search/README.md, "Honest totals").
+SIMILARITY_THRESHOLD = 0.90
+SORTS = ("relevance", "date", "pay")
 PROFILE_FACETS = ("district", "education", "categories")
 DEGRADED = ("搜索服务暂时不可用，以下为按时间排列的简单匹配结果",
             "search is temporarily unavailable; showing simple matches, newest first")
@@ -59,6 +64,19 @@ class SearchPage:
     degraded: bool = False
     notice: tuple[str, str] | None = None
     ranks: dict = field(default_factory=dict)  # id -> (lexical_rank, vector_rank)
+    exact_total: int | None = None  # matching the words or their synonyms; they come first
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_related(self) -> int | None:
+        """Index into ``items`` where related (not exact) results start, or ``None``."""
+        if self.exact_total is None:
+            return None
+        start = (self.page - 1) * self.per_page
+        return max(0, min(len(self.items), self.exact_total - start)) if self.exact_total - start < len(self.items) else None
 
 
 def _posting_filters(req: PostingSearch, today: dt.date) -> dict:
@@ -80,11 +98,21 @@ def _search_posting_index(session: Session, rt, req: PostingSearch, today: dt.da
     cannot even open degrades too)."""
     if req.kind is not None and req.kind not in KINDS:
         raise ValidationFailed("岗位类型不正确", "unknown posting kind", field="kind")
+    if req.sort not in SORTS:
+        raise ValidationFailed("排序方式不正确", "sort must be relevance, date or pay", field="sort")
     try:
         filters = _posting_filters(req, today)
-        return rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
-                               page=req.page, per_page=req.per_page),
-                         vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
+
+        def run(page: int):
+            return rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
+                                   page=page, per_page=req.per_page, min_similarity=SIMILARITY_THRESHOLD),
+                             vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
+        result = run(req.page)
+        last = max(1, -(-result.total // req.per_page))
+        if req.page > last:  # a page past the last shows the last
+            req.page = last
+            result = run(last)
+        return result
     except Exception as exc:  # the backend is down or broken: degrade, never fail the page
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):
             raise
@@ -110,7 +138,8 @@ def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | N
             continue
         items.append(p)
     return SearchPage(items, result.total, req.page, req.per_page, result.facets,
-                      ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits})
+                      ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits},
+                      exact_total=result.exact_total)
 
 
 # Each posting's API card (``posting_to_dict``), kept per process and used only while the
@@ -160,7 +189,8 @@ def search_posting_cards(session: Session, rt, req: PostingSearch, today: dt.dat
                           close_on=r.close_on.isoformat() if r.close_on else None,
                           organisation={"id": r.org_id, "name": r.org_name, "org_type": r.org_type}))
     return SearchPage(items, result.total, req.page, req.per_page, result.facets,
-                      ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits})
+                      ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits},
+                      exact_total=result.exact_total)
 
 
 def _looks_unavailable(exc: Exception) -> bool:
@@ -171,8 +201,14 @@ def _postings_from_db(session: Session, req: PostingSearch) -> SearchPage:
     stmt = public_postings(kind=req.kind, district=req.district, q=req.q or None, education_max=req.education_max)
     if req.salary_min is not None:
         stmt = stmt.where(Posting.salary_max >= req.salary_min)
+    if req.sort == "pay":
+        stmt = stmt.order_by(None).order_by(Posting.salary_max.desc().nulls_last(), Posting.id.desc())
     items, total = paginate(session, stmt, req.page, req.per_page)
-    return SearchPage(items, total, req.page, req.per_page, degraded=True, notice=DEGRADED)
+    last = max(1, -(-total // req.per_page))
+    if req.page > last:
+        req.page = last
+        items, total = paginate(session, stmt, last, req.per_page)
+    return SearchPage(items, total, req.page, req.per_page, degraded=True, notice=DEGRADED, exact_total=total)
 
 
 def search_profiles(session: Session, rt, actor: User, q: str = "", district: str | None = None,

@@ -7,7 +7,8 @@ import datetime as dt
 from celery import shared_task
 
 from jobs.runtime import database, runtime
-from marketplace.core import indexing, interviews, outreach
+from marketplace import clock
+from marketplace.core import indexing, interviews, outreach, saved_searches
 
 
 @shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
@@ -50,3 +51,12 @@ def policy_outreach(on: str | None = None) -> dict:
     today = dt.date.fromisoformat(on) if on else None
     with database().unit_of_work() as s:
         return outreach.run(s, today)
+
+
+@shared_task(name="marketplace.saved_search_alerts", time_limit=600, soft_time_limit=540)
+def saved_search_alerts(on: str | None = None) -> dict:
+    """Daily: tell people of new postings matching their saved searches (at most one alert a
+    day per saved search; a second run the same day sends nothing)."""
+    today = dt.date.fromisoformat(on) if on else clock.today()
+    with database().unit_of_work() as s:
+        return saved_searches.run_alerts(s, runtime(), today)

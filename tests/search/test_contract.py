@@ -281,3 +281,41 @@ def test_bad_input_is_refused(loaded):
         loaded.search(Query("posting", mode="vector"))
     with pytest.raises(ValueError):
         loaded.index([Document("x", "posting", "会计", vector=[1.0, 0.0])])  # 2 dims, index has 384
+
+
+# ------------------------------------------------------------------ honest totals (issue 17)
+def test_exact_total_counts_word_matches_and_they_come_first(loaded, embedder):
+    """``exact_total`` counts documents with the words (or their synonyms); a vector
+    candidate below ``min_similarity`` is not a match; matches come first in every order."""
+    text = "会计"
+    for sort in ("relevance", "date", "pay"):
+        res = loaded.search(Query("posting", text, query_vector=embedder.query(text), min_similarity=0.99,
+                                  sort=sort, facets=["kind"], per_page=50))
+        assert res.exact_total == 2 and res.total == 2, (sort, res.total)
+        assert set(res.ids[:2]) == {"p-acct", "p-acct-intern"}
+        assert sum(res.facets["kind"].values()) == 2  # facets count the matching documents only
+    # without a threshold every vector candidate counts (the old, dishonest total)
+    res = loaded.search(Query("posting", text, query_vector=embedder.query(text), per_page=50))
+    assert res.exact_total == 2 and res.total > 2
+
+
+def test_no_matching_word_gives_exact_total_zero(loaded, embedder):
+    text = "理发师"
+    res = loaded.search(Query("posting", text, query_vector=embedder.query(text), min_similarity=0.99))
+    assert res.exact_total == 0 and res.total == 0 and res.ids == []
+    res = loaded.search(Query("posting", text, query_vector=embedder.query(text), min_similarity=0.0))
+    assert res.exact_total == 0 and res.total == len(res.ids) > 0  # related by meaning only
+
+
+def test_relaxed_matches_are_related_not_exact(loaded):
+    res = loaded.search(Query("posting", "会计 飞行员", mode="lexical"))
+    assert res.notes == ["relaxed"] and res.exact_total == 0 and res.total >= 1
+
+
+def test_sort_by_pay_highest_first(loaded):
+    res = loaded.search(Query("posting", sort="pay", per_page=50))
+    pay = {d.id: d.fields.get("salary_max") for d in corpus.postings()}
+    got = [pay[i] for i in res.ids]
+    assert got == sorted(got, reverse=True) and res.exact_total == res.total == len(pay)
+    with pytest.raises(ValueError):
+        loaded.search(Query("profile", sort="pay"))

@@ -47,6 +47,7 @@ from marketplace.core.models import (
     IdNumberDuplicate,
     OrganisationVerification,
     ProfileCategory,
+    SavedSearch,
     utcnow,
 )
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
@@ -171,6 +172,13 @@ MATRIX: dict[str, dict] = {
         body=lambda w: {"channel": "email", "address": "someone@example.com"}),
     "POST /notifications/contacts/confirm":             row("d    o    o    o    o    o    o    o    o",
         body=lambda w: {"channel": "email", "code": "000000"}),
+    # saved searches are a job seeker's own
+    "GET /saved-searches":                              row("d    o    d    d    d    d    d    d    d",
+        lists=("saved_a",)),
+    "POST /saved-searches":                             row("d    o    d    d    d    d    d    d    d",
+        body=lambda w: {"q": "保洁"}),
+    "DELETE /saved-searches/<int:saved_id>":            row("d    o    d    d    d    d    d    d    d",
+        ids={"saved_id": "saved_a"}),
 
     # -------------------- profiles (person A's: 望花区, not published, applied to organisation A's job)
     #                                                        anon pers hr_a hr_b agcy cw_x cw_y orgr admn
@@ -591,7 +599,8 @@ def world(app, db, make, cipher):
     dup_a = IdNumberDuplicate(profile_id=prof_a.id, holder_profile_id=prof_p.id)
     intro_a = Introduction(organisation_id=org_c.id, profile_id=prof_a.id, posting_id=posting_b.id,
                            created_by_id=users["agency"].id, note="数据录入经验")
-    db.add_all([ref_a, pl_a, note_a, intro_a, dup_a])
+    saved_a = SavedSearch(user_id=person.id, q="保洁", filters={})
+    db.add_all([ref_a, pl_a, note_a, intro_a, dup_a, saved_a])
 
     # fairs: the organiser's fair, A's approved booth with A's job, person A checked in and interviewed
     fair = Fair(organiser_id=users["organiser"].id, name="抚顺市春季双选会", mode="both", held_on=TODAY,
@@ -616,7 +625,7 @@ def world(app, db, make, cipher):
     yield SimpleNamespace(aiv_a=aiv_a, users=users, person=person, phone_a=phone_a, prof_a=prof_a, prof_i=prof_i,
                           posting_a=posting_a, draft_a=draft_a, intern_a=intern_a, pw_a=pw_a, app_a=app_a,
                           app_i=app_i, ag_a=ag_a, it_a=it_a, claim_a=claim_a, hc_a=hc_a, ev_a=ev_a, op_a=op_a, reg_a=reg_a, hte_a=hte_a, fu_a=fu_a, ref_a=ref_a,
-                          pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
+                          pl_a=pl_a, prof_p=prof_p, intro_a=intro_a, note_a=note_a, saved_a=saved_a, fair=fair, booth_a=booth_a, iv_a=iv_a,
                           org_a=org_a, org_p=org_p, vr_p=vr_p, dup_a=dup_a)
     extra.clear()
     extra.update(saved)

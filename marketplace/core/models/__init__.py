@@ -23,6 +23,7 @@ from marketplace.core.models.outreach import OutreachOptOut, PolicyOutreach
 from marketplace.core.models.policy import VERSION_STATUSES, PolicySetRecord, PolicyVersion
 from marketplace.core.models.posting import KINDS, STATUSES, Posting
 from marketplace.core.models.profile import BENEFIT_CATEGORIES, CATEGORIES, IdNumberDuplicate, Profile, ProfileCategory
+from marketplace.core.models.saved_search import SavedSearch
 
 __all__ = [
     "ROLES", "ApiToken", "LoginThrottle", "User", "WebSession", "IdNumberDuplicate", "OPEN_STAGES", "STAGES", "Application", "ApplicationEvent", "AuditEntry",
@@ -30,4 +31,5 @@ __all__ = [
     "MAY_ACT", "VERIFICATION_STATUSES", "OrganisationVerification",
     "OutreachOptOut", "PolicyOutreach", "INTERVIEW_STATUSES", "PURPOSES", "ApplicationInterview", "ApplicationMessage", "ContactLog",
     "STATUSES", "Posting", "TaskOutbox", "VERSION_STATUSES", "PolicySetRecord", "PolicyVersion", "BENEFIT_CATEGORIES", "CATEGORIES", "Profile", "ProfileCategory",
+    "SavedSearch",
 ]

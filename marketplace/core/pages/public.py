@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import clock
-from marketplace.core import accounts, applications, eligibility, screens, searching
+from marketplace.core import accounts, applications, eligibility, saved_searches, screens, searching
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
 from marketplace.core.pages.common import bp, lang_text, norm, safe_next
 from marketplace.core.pages.verification import ask_form_data
@@ -29,11 +29,15 @@ def postings_page():
     education = request.args.get("education", "")
     education = int(education) if education in tuple("01234567") else None
     q = norm((request.args.get("q") or "").strip())[:100]
+    salary = request.args.get("salary_min", "")
+    salary_min = int(salary) if salary.isascii() and salary.isdigit() and int(salary) <= 1_000_000 else None
+    sort = request.args.get("sort") if request.args.get("sort") in searching.SORTS else None
     page, per_page = page_args()
     rt = runtime()
     result = searching.search_postings(db(), rt, searching.PostingSearch(
-        q=q, kind=kind, district=district, education_max=education, page=page, per_page=per_page,
-        sort="relevance" if q else "date"))
+        q=q, kind=kind, district=district, education_max=education, salary_min=salary_min, page=page,
+        per_page=per_page, sort=sort or ("relevance" if q else "date")))
+    page = result.page  # a page past the last was answered with the last
     notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
     # a signed-in person sees, on each result, whether they may apply and why not (core.eligibility)
     actor = current_user if current_user.is_authenticated else None
@@ -42,10 +46,36 @@ def postings_page():
                            q=q, kind=kind, district=district, education=education, kinds=options("kind"),
                            districts=[(d, d) for d in DISTRICTS],
                            educations=[(k, education_name(k)) for k in EDUCATION_LEVELS if k],
-                           facets=result.facets, notice=notice)
+                           facets=result.facets, notice=notice, exact_total=result.exact_total,
+                           first_related=result.first_related,
+                           can_save=actor is not None and actor.role == "person", salary_min=salary_min, sort=sort or "",
+                           sorts=[("", _("Best match")), ("date", _("Newest")), ("pay", _("Highest pay"))])
 
 
 bp.add_url_rule("/postings", "postings", postings_page)
+
+
+@bp.post("/postings/save-search")
+@login_required
+def save_search():
+    """Save the search on the page: new matching postings are notified at most once a day."""
+    require_role("person")
+    form = request.form
+    filters = {"kind": form.get("kind") or None, "district": form.get("district") or None}
+    for name in ("education", "salary_min"):
+        raw = form.get(name, "")
+        filters[name] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 else None
+    q = norm((form.get("q") or "").strip())
+    try:
+        saved_searches.save(db(), current_user, q, filters)
+    except DomainError as exc:
+        if exc.status >= 500:
+            raise
+        flash(message(exc), "error")
+    else:
+        flash(_("Search saved. We will tell you about new matching postings, at most once a day."), "ok")
+    back = {k: v for k, v in {"q": q, **filters}.items() if v not in (None, "")}
+    return redirect(url_for("pages.postings", **back)), 303
 
 
 @bp.get("/postings/<int:posting_id>")
