@@ -147,7 +147,7 @@ class Query:
     mode: Mode = "hybrid"
     query_vector: Sequence[float] | None = None
     #: vector candidates count (in ``total``) and show only at this cosine or more: a
-    #: meaning close enough to call a match (``search.quality.SIMILARITY_THRESHOLD``,
+    #: meaning close enough to call a match (``tools.search_quality.SIMILARITY_THRESHOLD``,
     #: calibrated on both graded sets). ``None``: every vector candidate (the old way).
     min_similarity: float | None = None
 

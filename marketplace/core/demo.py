@@ -93,7 +93,7 @@ def _industry(title: str) -> str:
 
 def load(session: Session, cipher: Cipher, today: dt.date | None = None, data_path: Path | None = None) -> dict:
     """Load the demo set once; a second call changes nothing and says so. ``data_path``: another
-    file of the same format (``search.quality`` loads a graded set's postings this way)."""
+    file of the same format (``tools.search_quality`` loads a graded set's postings this way)."""
     if session.scalar(select(User.id).where(User.username == "admin")):
         return {"loaded": False, "reason": "demo data already present"}
     today = today or clock.today()

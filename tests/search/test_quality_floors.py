@@ -1,7 +1,7 @@
 """CI floors for search quality through the API (issue 17): the committed graded queries
 (``search/data/queries-2.json``, over graded-2.json's postings, graded before the system ran
 on them) sent through ``GET /api/v1/search/postings`` on a fresh instance by
-``python -m search.quality``. Each floor is a few points under the figure measured when it was
+``python -m tools.search_quality``. Each floor is a few points under the figure measured when it was
 set (search/README.md); the honesty checks have no slack."""
 from __future__ import annotations
 

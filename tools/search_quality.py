@@ -1,7 +1,7 @@
 """Search quality through the real API: graded queries sent to ``GET /api/v1/search/postings``.
 
-    python -m search.quality search/data/queries-2.json [--json]
-    python -m search.quality --calibrate matching/data/graded-2.json ../shared/data/matching-dev.json
+    python -m tools.search_quality search/data/queries-2.json [--json]
+    python -m tools.search_quality --calibrate matching/data/graded-2.json ../shared/data/matching-dev.json
 
 Builds a fresh instance (a temporary SQLite database and search index, the app's own
 encoder), loads the postings of the graded set the query file names (``"postings"``, the
