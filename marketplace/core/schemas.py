@@ -1,7 +1,10 @@
 """Input schemas (pydantic) shared by the JSON API and the HTML forms.
 
-This is the edge: every string is normalised here once (NFKC, traditional → simplified,
-white space collapsed) and every field is checked, so services receive clean values.
+This is the edge: every field is checked here, so services receive clean values. Keys
+(usernames, ID numbers, phones, credit codes, skills) are normalised here (NFKC,
+traditional → simplified, white space collapsed); what people write (names, titles,
+descriptions, notes) is kept as written (``chinese.tidy``) and normalised only where it
+is searched, matched or compared.
 ``validate(schema, data)`` turns pydantic's errors into ``ValidationFailed`` with one
 entry per field, each in Chinese and English.
 """
@@ -33,6 +36,10 @@ from marketplace.idcodes import credit_code_problem, id_birth_date, id_number_pr
 
 def _norm(v):
     return chinese.normalize(v) if isinstance(v, str) else v
+
+
+def _tidy(v):
+    return chinese.tidy(v) if isinstance(v, str) else v
 
 
 def _norm_upper(v):
@@ -70,8 +77,19 @@ def _check_skills(v: list[str]) -> list[str]:
     return list(dict.fromkeys(s for s in v if s))
 
 
-Text = lambda n, min_len=0: Annotated[str, StringConstraints(min_length=min_len, max_length=n), BeforeValidator(_norm)]  # noqa: E731
-Name = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(_norm)]
+def raise_all(problems: list[tuple[str, str]]) -> None:
+    """Raise every problem a model validator found at once: one is raised as itself,
+    several as one ``several`` error that ``errors_to_details`` spreads back into one
+    entry per problem (pydantic stops a model validator at its first raise)."""
+    if len(problems) == 1:
+        raise PydanticCustomError(*problems[0])
+    if problems:
+        raise PydanticCustomError("several", "; ".join(m for _c, m in problems), {"problems": problems})
+
+
+# what people write is stored as written (chinese.tidy); keys are normalised where used
+Text = lambda n, min_len=0: Annotated[str, StringConstraints(min_length=min_len, max_length=n), BeforeValidator(_tidy)]  # noqa: E731
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(_tidy)]
 Skill = Annotated[str, StringConstraints(min_length=1, max_length=40), BeforeValidator(_norm)]
 Skills = Annotated[list[Skill], Field(max_length=30), AfterValidator(_check_skills)]
 IdNumber = Annotated[str, BeforeValidator(_norm_upper), AfterValidator(_check_id_number)]
@@ -289,27 +307,30 @@ class PostingIn(Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
+        # every problem at once (a salary error must not hide the period error)
+        problems = []
         if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
-            raise PydanticCustomError("salary_range", "salary_min must not exceed salary_max")
+            problems.append(("salary_range", "salary_min must not exceed salary_max"))
         self.hiring_conditions = list(dict.fromkeys(self.hiring_conditions))
         if self.open_on and self.close_on and self.open_on > self.close_on:
-            raise PydanticCustomError("date_range", "open_on must not be after close_on")
+            problems.append(("date_range", "open_on must not be after close_on"))
         if self.kind == "internship":
             if self.period_months is None:
-                raise PydanticCustomError("internship_period", "an internship needs period_months (3-12)")
+                problems.append(("internship_period", "an internship needs period_months (3-12)"))
             if self.stipend is None:
-                raise PydanticCustomError("internship_stipend", "an internship needs a monthly stipend")
+                problems.append(("internship_stipend", "an internship needs a monthly stipend"))
         elif self.period_months is not None or self.stipend is not None:
-            raise PydanticCustomError("not_internship", "period_months and stipend are for internships only")
+            problems.append(("not_internship", "period_months and stipend are for internships only"))
         if self.kind == "public_welfare":
             if self.temporary is None:
-                raise PydanticCustomError("pw_temporary", "a public-welfare post must say whether it is temporary")
+                problems.append(("pw_temporary", "a public-welfare post must say whether it is temporary"))
             if self.temporary and not (self.term_months and 3 <= self.term_months <= 6):
-                raise PydanticCustomError("pw_term", "a temporary public-welfare post has a term of 3-6 months")
+                problems.append(("pw_term", "a temporary public-welfare post has a term of 3-6 months"))
             if not self.temporary and self.term_months is None:
-                raise PydanticCustomError("pw_term_missing", "a public-welfare post needs term_months")
+                problems.append(("pw_term_missing", "a public-welfare post needs term_months"))
         elif self.temporary is not None or self.term_months is not None:
-            raise PydanticCustomError("not_public_welfare", "temporary and term_months are for public-welfare posts only")
+            problems.append(("not_public_welfare", "temporary and term_months are for public-welfare posts only"))
+        raise_all(problems)
         return self
 
 
@@ -345,7 +366,7 @@ _ZH = {
     "date_parsing": "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD",
-    "literal_error": "应为以下之一：{expected}",
+    "literal_error": "请从列表中选择",
     "greater_than_equal": "不能小于 {ge}",
     "less_than_equal": "不能大于 {le}",
     "decimal_parsing": "应为数字",
@@ -378,6 +399,9 @@ _ZH = {
     "base_since_without_base": "仅申请认定为见习基地时填写认定日期",
     "base_since_future": "见习基地认定日期不能晚于今天",
     "documents_needed": "请填写能证明所申请事项的材料名称（如见习基地认定文件及其文号）",
+    "slot": "每个时段写作“时:分-时:分”（如 09:00-09:30），结束晚于开始",
+    "slots_order": "时段须按时间顺序排列，且不能重复",
+    "one_of": "请只填写签到码、身份证号、手机号中的一项",
 }
 
 
@@ -400,23 +424,68 @@ def _field_name(loc, code: str) -> str:
     return name or "body"
 
 
+#: English for the checks written here, in words a person reads (pydantic's own messages
+#: are already plain English; these would otherwise name fields by their codes)
+_EN = {
+    "missing": "please fill this in",
+    "literal_error": "choose one from the list",
+    "extra_forbidden": "this field is not accepted",
+    "salary_range": "the lowest salary must not be above the highest",
+    "date_range": "the opening date must not be after the closing date",
+    "internship_period": "an internship needs an internship period (3-12 months)",
+    "internship_stipend": "an internship needs a monthly stipend",
+    "not_internship": "the internship period and stipend are for internships only",
+    "pw_temporary": "a public-welfare post must say whether it is temporary",
+    "pw_term": "a temporary public-welfare post has a term of 3-6 months",
+    "pw_term_missing": "a public-welfare post needs its term in months",
+    "not_public_welfare": "“temporary” and the term are for public-welfare posts only",
+    "base_since_without_base": "the recognition date is only for an organisation asking to be an internship base",
+    "base_since_future": "the internship-base recognition date cannot be in the future",
+    "staff_organisation": "employer and agency staff need an organisation",
+    "caseworker_district": "a caseworker account needs a district",
+    "slot": "write each slot as HH:MM-HH:MM (e.g. 09:00-09:30), the end after the start",
+    "one_of": "give exactly one of the check-in code, the ID number or the phone number",
+}
+_ZH_MISSING = "请填写此项"
+
+
 def errors_to_details(exc: ValidationError) -> list[dict]:
+    """One entry per problem (``field``, ``code``, ``message`` in zh and en). An empty
+    required input is "missing" however pydantic saw it (too short, not a number, not in
+    the list); messages never carry English into Chinese or codes into either."""
     out = []
     for e in exc.errors(include_url=False):
+        if e["type"] == "several":
+            for code, en in (e.get("ctx") or {}).get("problems", []):
+                out.append(_detail(e["loc"], code, {}, en))
+            continue
+        code = e["type"]
+        if code not in ("missing", "extra_forbidden") and e.get("input") in ("", None) and not _MODEL_ERROR_FIELD.get(code):
+            code = "missing"
         ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in (e.get("ctx") or {}).items()}
-        zh = _ZH.get(e["type"])
-        if zh:
-            try:
-                zh = zh.format(**ctx)
-            except (KeyError, IndexError):
-                pass
-        else:
-            zh = "输入不正确：" + e["msg"]
-        en = e["msg"]
-        if en.startswith("Value error, "):
-            en = en[len("Value error, "):]
-        out.append({"field": _field_name(e["loc"], e["type"]), "code": e["type"], "message": {"zh": zh, "en": en}})
-    return out
+        out.append(_detail(e["loc"], code, ctx, e["msg"]))
+    seen, unique = set(), []
+    for d in out:  # a reason once per field
+        key = (d["field"], d["message"]["zh"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def _detail(loc, code: str, ctx: dict, msg: str) -> dict:
+    zh = _ZH_MISSING if code == "missing" else _ZH.get(code)
+    if zh:
+        try:
+            zh = zh.format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    else:
+        zh = "输入不正确，请核对此项"
+    en = _EN.get(code) or msg
+    if en.startswith("Value error, "):
+        en = en[len("Value error, "):]
+    return {"field": _field_name(loc, code), "code": code, "message": {"zh": zh, "en": en}}
 
 
 def _refusal(exc: ValidationError) -> ValidationFailed:

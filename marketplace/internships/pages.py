@@ -23,7 +23,7 @@ from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
 from marketplace.internships.schemas import ContractIn, HireClaimIn, InsuranceIn, IntroductionIn
 from marketplace.web import db
-from marketplace.web.forms import field_errors, local_url, message, page_args, require_role
+from marketplace.web.forms import field_errors, local_url, message, page_args, require_role, whole_number
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("internships", __name__, template_folder="templates")
@@ -106,8 +106,8 @@ def create():
     try:
         period = request.form.get("period_months", "")
         ag = internships.create_agreement(
-            db(), current_user, policies.active_name(), int(request.form.get("application_id") or 0),
-            _date("start_on"), int(period) if period.isdigit() else None, clock.today())
+            db(), current_user, policies.active_name(), whole_number(request.form.get("application_id")) or 0,
+            _date("start_on"), whole_number(period), clock.today())
     except DomainError as exc:
         return _back(url_for("internships.dashboard"), exc)
     flash(_("Agreement signed. Record interruptions and the outcome on this page."), "ok")
@@ -345,9 +345,9 @@ def my_records():
     if request.method == "POST":
         try:
             record, raw = request.form.get("record", ""), request.form.get("record_id", "")
-            if not raw.isdigit():
+            if whole_number(raw, 1) is None:
                 raise ValidationFailed("请选择记录", "choose a record", field="record_id")
-            facts.confirm(s, current_user, record, int(raw), request.form.get("verdict", ""),
+            facts.confirm(s, current_user, record, whole_number(raw, 1), request.form.get("verdict", ""),
                           request.form.get("note", "")[:1000])
         except DomainError as exc:
             return _back(url_for("internships.my_records"), exc)
@@ -444,9 +444,9 @@ def hubei_claim():
     back = url_for("internships.review_queue")
     raw = (request.form.get("profile_id") or "").strip()
     try:
-        if not raw.isdigit():
+        if whole_number(raw, 1) is None:
             raise ValidationFailed("请填写求职者档案编号", "give the person's profile number", field="profile_id")
-        c = claims.create_hubei_claim(db(), current_user, policies.active_name(), clock.today(), int(raw))
+        c = claims.create_hubei_claim(db(), current_user, policies.active_name(), clock.today(), whole_number(raw, 1))
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),

@@ -7,9 +7,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from marketplace.core import accounts
 from marketplace.errors import DomainError
 from marketplace.privacy import operations as privacy
-from marketplace.web import cipher, db
+from marketplace.web import cipher, client_address, db, login_limits
 from marketplace.web.forms import message, require_role
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
@@ -26,8 +27,9 @@ def my_data():
                             headers={"Content-Disposition": "attachment; filename=my-data.json"})
         return render_template("person/data.html")
     try:
-        privacy.delete_account(db(), current_user, request.form.get("password", ""))
+        privacy.delete_account(db(), current_user, request.form.get("password", ""), client_address(), login_limits())
     except DomainError as exc:
+        accounts.keep_failed_login(db())  # the throttle's counts stay although the request is refused
         return render_template("person/data.html", error=message(exc)), exc.status
     logout_user()
     flash(_("Your account and personal data were deleted."), "ok")

@@ -20,7 +20,7 @@ from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime
-from marketplace.web.forms import field_errors, message, require_role
+from marketplace.web.forms import field_errors, message, require_role, whole_number
 from marketplace.web.i18n import current_lang
 from marketplace.welfare import common, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
@@ -174,8 +174,7 @@ def desk_register(profile_id):
     def run():
         data = validate(RegistrationIn, {"profile_id": profile_id, "basis": f.get("basis", "residence"),
                                          "district": f.get("district", ""), "registered_on": _date("registered_on"),
-                                         "original_retirement_age": int(f["original_retirement_age"])
-                                         if (f.get("original_retirement_age") or "").isdigit() else None})
+                                         "original_retirement_age": whole_number(f.get("original_retirement_age"), 0, 100)})
         registrations.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
                          registered_on=data.registered_on, original_retirement_age=data.original_retirement_age)
 
@@ -381,8 +380,7 @@ def me():
         form = f
         try:
             data = validate(RegistrationIn, {"basis": f.get("basis", "residence"), "district": f.get("district", ""),
-                                             "original_retirement_age": int(f["original_retirement_age"])
-                                             if (f.get("original_retirement_age") or "").isdigit() else None})
+                                             "original_retirement_age": whole_number(f.get("original_retirement_age"), 0, 100)})
             registrations.register(s, current_user, basis=data.basis, district=data.district,
                              original_retirement_age=data.original_retirement_age)
             flash(_("You are registered as unemployed. A caseworker will contact you every month."), "ok")

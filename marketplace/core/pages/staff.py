@@ -14,7 +14,16 @@ from marketplace.core.schemas import DuplicateResolution, ProfileIn, UserIn, Use
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.web import cipher, db, runtime
-from marketplace.web.forms import _opt, education_name, field_errors, message, name_of, page_args, require_role
+from marketplace.web.forms import (
+    _opt,
+    education_name,
+    field_errors,
+    message,
+    name_of,
+    page_args,
+    require_role,
+    whole_number,
+)
 from marketplace.web.i18n import current_lang
 
 
@@ -120,7 +129,7 @@ def admin_users():
     a = request.args
     org_arg = a.get("organisation_id", "")
     filters = {"role": a.get("role") if a.get("role") in ROLES else None,
-               "organisation_id": int(org_arg) if org_arg.isascii() and org_arg.isdigit() and len(org_arg) < 18 else None,
+               "organisation_id": whole_number(org_arg, 1),
                "district": a.get("district") if a.get("district") in DISTRICTS else None,
                "q": norm(a.get("q", "")).strip()[:64]}
     page, per_page = page_args(50)
