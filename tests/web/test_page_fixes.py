@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from marketplace.core import applications
 from marketplace.core.models import Posting, Profile, User
 from marketplace.idcodes import id_number_check_char
 from marketplace.web.forms import whole_number
@@ -180,3 +181,23 @@ def test_delete_account_api_password_guesses_are_throttled(client, db, make):
     answers = [client.post("/api/v1/me/delete", json={"password": f"guess-{i}"}, headers=headers).status_code
                for i in range(8)]
     assert answers[0] == 401 and 429 in answers, answers
+
+
+# --- "my data", readable -----------------------------------------------------------------
+
+def test_my_data_page_reads_in_chinese_beside_the_download(client, db, make):
+    user = make.user("person")
+    p = make.profile(user=user, name="赵小明", categories=("registered_unemployed",))
+    applications.apply(db, user, make.posting(title="数控车工").id, "")
+    db.flush()
+    login(client, user)
+    html = client.get("/me/data").text
+    section = html[html.index('data-test="my-data"'):]
+    assert "赵小明" in section and "数控车工" in section and "出生日期" in section and "已申请" in section
+    assert "登记失业人员" in section and "望花区" in section
+    for code in ('"stage"', "applied", "birth_on", "registered_unemployed", "display_name"):
+        assert code not in section, code
+    assert 'href="/me/data?download=1"' in html  # the JSON stays beside it
+    en = client.get("/me/data?lang=en").text
+    assert "Date of birth" in en or "date of birth" in en
+    assert p.id
