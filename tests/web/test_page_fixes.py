@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.core import applications
+from marketplace.core.demo import _short_name
 from marketplace.core.models import Posting, Profile, User
 from marketplace.idcodes import id_number_check_char
 from marketplace.web.forms import whole_number
@@ -201,3 +202,30 @@ def test_my_data_page_reads_in_chinese_beside_the_download(client, db, make):
     en = client.get("/me/data?lang=en").text
     assert "Date of birth" in en or "date of birth" in en
     assert p.id
+
+
+# --- the caseworker's referral picker searches and sorts ---------------------------------
+
+def test_the_referral_picker_searches_and_puts_the_persons_district_first(client, make):
+    cw = make.user("caseworker")  # 望花区
+    profile = make.profile(district="望花区")
+    make.posting(title="仓库保管员", district="顺城区")
+    make.posting(title="会计", district="望花区")
+    make.posting(title="保安", district="望花区")
+    login(client, cw)
+    html = client.get(f"/welfare/people/{profile.id}").text
+    picker = html[html.index('name="posting_id"'):]
+    picker = picker[:picker.index("</select>")]
+    titles = re.findall(r">([^<·]+?) ·", picker)
+    assert titles.index("会计") < titles.index("仓库保管员") and titles.index("保安") < titles.index("仓库保管员")
+    html = client.get(f"/welfare/people/{profile.id}?post_q=仓库").text
+    picker = html[html.index('name="posting_id"'):]
+    picker = picker[:picker.index("</select>")]
+    assert "仓库保管员" in picker and "会计" not in picker
+
+
+def test_demo_staff_names_are_cut_only_where_still_unambiguous():
+    names = ["清原满族自治县兴旺商贸有限公司", "清原满族自治县山水旅游公司", "抚顺石化机械厂"]
+    assert _short_name(names[0], names) == "清原满族自治县兴"
+    assert _short_name(names[2], names) == "抚顺石化机械"
+    assert _short_name("短名", ["短名"]) == "短名"
