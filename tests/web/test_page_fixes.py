@@ -229,3 +229,19 @@ def test_demo_staff_names_are_cut_only_where_still_unambiguous():
     assert _short_name(names[0], names) == "清原满族自治县兴"
     assert _short_name(names[2], names) == "抚顺石化机械"
     assert _short_name("短名", ["短名"]) == "短名"
+
+
+# --- the caseworker's walk-in registration -----------------------------------------------
+
+def test_walk_in_form_is_made_for_the_desk(client, db, make):
+    cw = make.user("caseworker", district="顺城区")
+    login(client, cw)
+    html = client.get("/caseworker/profiles/new").text
+    assert 'data-test="walk-in-form"' in html
+    assert re.search(r'<option value="顺城区"\s+selected', html)  # the caseworker's district by default
+    assert 'name="summary"' not in html and 'name="published"' not in html  # the person's own words and consent
+    r = client.post("/caseworker/profiles/new", data={"name": "钱　多（大）", "gender": "男", "birth_on": "1990-01-02",
+                                                      "district": "顺城区", "education": "3"})
+    assert r.status_code == 302, r.text
+    p = db.scalar(select(Profile).where(Profile.name == "钱　多（大）"))
+    assert p is not None and p.district == "顺城区" and not p.published

@@ -49,7 +49,7 @@ def caseworker_profile(profile_id):
     title = p.name if p else _("Register a person")
     if request.method == "GET":
         form = _profile_form_from(p, staff=True) if p else {"district": current_user.district, "category_list": []}
-        return render_template("caseworker/profile.html" if p else "person/profile.html", form=form, errors={},
+        return render_template("caseworker/profile.html" if p else "caseworker/walk_in.html", form=form, errors={},
                                profile=p, title=title, **_profile_ctx(p, staff=True))
     data = _profile_form_data(request.form)
     if p is not None and not data["birth_on"]:
@@ -60,7 +60,7 @@ def caseworker_profile(profile_id):
         if exc.status == 404:
             raise
         form = dict(request.form, category_list=request.form.getlist("category"), published=data["published"])
-        return render_template("caseworker/profile.html" if p else "person/profile.html", form=form,
+        return render_template("caseworker/profile.html" if p else "caseworker/walk_in.html", form=form,
                                errors=field_errors(exc), error=message(exc), profile=p, title=title,
                                **_profile_ctx(p, staff=True)), exc.status
     flash(_("Profile saved."), "ok")
