@@ -65,6 +65,8 @@ def connect_hooks() -> None:
     hooks.hired.connect(welfare_registrations.on_hired)
     hooks.public_welfare_decisions.connect(welfare_receivers.public_welfare_decisions)
     hooks.first_approaches.connect(fairs_receivers.first_approaches)
+    hooks.employer_today.connect(internships_receivers.employer_today)
+    hooks.employer_today.connect(fairs_receivers.employer_today)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

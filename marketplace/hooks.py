@@ -42,6 +42,10 @@ Questions
 - ``internship_figures(session, months) -> {"YYYY-MM": {"internships": int,
   "subsidy_approved": Decimal}}``: internships started and subsidy approved per month
   (internships), for the welfare dashboard.
+- ``employer_today(session, organisation_id, today) -> list[{"zh", "en", "count", "endpoint",
+  "urgent"}]``: what waits for an employer in that area today (internships: agreements
+  without an outcome past their end, claims by state; fairs: interviews today), for the
+  employer's landing page. ``endpoint`` is the page to open.
 """
 from __future__ import annotations
 
@@ -63,6 +67,7 @@ application_notes = _signals.signal("application_notes")
 claims_to_review = _signals.signal("claims_to_review")
 public_welfare_decisions = _signals.signal("public_welfare_decisions")
 internship_figures = _signals.signal("internship_figures")
+employer_today = _signals.signal("employer_today")
 
 
 def ask(signal: Signal, session, **kwargs) -> list:

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.fairs.models import Interview
+from marketplace.fairs.models import Booth, Fair, Interview
 
 
 def first_approaches(session: Session, pairs, **_) -> dict[tuple[int, int], dt.datetime]:
@@ -24,3 +24,15 @@ def first_approaches(session: Session, pairs, **_) -> dict[tuple[int, int], dt.d
         .where(Interview.profile_id.in_(profile_ids), Interview.posting_id.in_(posting_ids))
         .group_by(Interview.profile_id, Interview.posting_id))
     return {(pr, po): at for pr, po, at in rows if (pr, po) in pairs}
+
+
+def employer_today(session: Session, organisation_id: int, today: dt.date, **_) -> list[dict]:
+    """For the employer's landing page: its confirmed fair interviews today."""
+    n = session.scalar(select(func.count()).select_from(Interview).join(Booth, Interview.booth_id == Booth.id)
+                       .join(Fair, Booth.fair_id == Fair.id)
+                       .where(Booth.organisation_id == organisation_id, Fair.held_on == today,
+                              Interview.status == "confirmed"))
+    if not n:
+        return []
+    return [{"zh": "今天的招聘会面试", "en": "fair interviews today", "count": n, "endpoint": "fairs.employer_fairs",
+             "urgent": True}]

@@ -245,3 +245,19 @@ def test_walk_in_form_is_made_for_the_desk(client, db, make):
     assert r.status_code == 302, r.text
     p = db.scalar(select(Profile).where(Profile.name == "钱　多（大）"))
     assert p is not None and p.district == "顺城区" and not p.published
+
+
+def test_employer_lands_on_what_waits_today(client, db, make):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    posting = make.posting(organisation=org, title="钳工")
+    for _ in range(2):
+        person = make.user("person")
+        make.profile(user=person)
+        applications.apply(db, person, posting.id, "")
+    db.flush()
+    r = login(client, hr)
+    html = client.get(r.headers["Location"]).text
+    today = html[html.index('data-test="employer-today"'):]
+    assert "待查看的新申请" in today and "<strong>2</strong>" in today
+    assert re.search(r'data-test="new-applications"><span class="tag warn">2<', html)
