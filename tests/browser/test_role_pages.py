@@ -24,6 +24,7 @@ def test_each_role_lands_on_its_page(live_server, browser, username, landing, wi
         login(page, base, username)
         assert page.url.split("?")[0] == base + landing, page.url
         assert page.locator("h1").first.is_visible()
+        assert page.locator("h1").first.inner_text() not in ("500", "404", "403")
         header = page.locator("header.top").bounding_box()
         if width < 720:
             # folded: the brand and the menu button on one line
