@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+import chinese
 from marketplace import clock, notifications, policies
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
@@ -269,8 +270,12 @@ def agency_introductions():
     page, per_page = page_args()
     items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
     rows = introductions.to_dicts(s, list(items), current_user)
+    person_q = chinese.tidy(request.args.get("person_q", ""))[:32]
+    posting_q = chinese.tidy(request.args.get("posting_q", ""))[:32]
+    picks = introductions.pickers(s, current_user, person_q, posting_q)
     return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
-                           form=form, errors=errors, daily_limit=introductions.daily_limit()), status
+                           form=form, errors=errors, daily_limit=introductions.daily_limit(), picks=picks,
+                           person_q=person_q, posting_q=posting_q), status
 
 
 @bp.route("/me/introductions", methods=["GET"])

@@ -261,3 +261,17 @@ def test_employer_lands_on_what_waits_today(client, db, make):
     today = html[html.index('data-test="employer-today"'):]
     assert "待查看的新申请" in today and "<strong>2</strong>" in today
     assert re.search(r'data-test="new-applications">.*?<span class="tag warn">2<', html)
+
+
+def test_agency_picks_people_and_postings_instead_of_typing_numbers(client, make):
+    agency = make.user("agency")
+    make.profile(name="孙悟空", published=True)
+    make.profile(name="孙尚香", published=False)  # not published: not offered
+    make.posting(title="数控车工")
+    login(client, agency)
+    html = client.get("/agency/introductions?person_q=孙&posting_q=数控").text
+    form = html[html.index('data-test="introduce-form"'):]
+    form = form[:form.index("</form>")]
+    assert '<select name="profile_id">' in form and "孙悟空 · 望花区" in form and "孙尚香" not in form
+    assert '<select name="posting_id">' in form and "数控车工" in form
+    assert 'type="number" name="profile_id"' not in form
