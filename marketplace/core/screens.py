@@ -82,7 +82,7 @@ def employer_posting_page(session: Session, actor: User, posting_id: int, page: 
     """The employer's own posting with a page of its applicants and the areas' notes on them."""
     p = postings.own_posting(session, actor, posting_id)
     if not verification.may_act(actor.organisation):  # its draft, without applicants (it may see no one)
-        return EmployerPostingPage(p, [], 0, {})
+        return EmployerPostingPage(p, [], 0, {}, {})
     items, total = paginate(session, applications.applications_for(actor, posting_id), page, per_page)
     notes: dict[int, dict] = {}
     for answer in hooks.ask(hooks.application_notes, session, applications=items):
