@@ -60,6 +60,22 @@ def normalize(text: str | None) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
+_LINE_SPACE_RE = re.compile(r"[ \t\u3000]*\n[ \t\u3000]*")
+
+
+def tidy(text: str | None) -> str:
+    """What a person wrote, kept as they wrote it: full-width punctuation (，（）：),
+    traditional characters and their spacing stay; only control characters are dropped,
+    line endings unified and the ends trimmed. Stored free text (names, descriptions,
+    notes, reasons) goes through this; the keys used to search, match, find duplicates and
+    compare go through :func:`normalize` where they are used."""
+    if not text:
+        return ""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return _LINE_SPACE_RE.sub("\n", text).strip()
+
+
 def bigrams(text: str, tail: bool = False) -> list[str]:
     """Overlapping Han character pairs and lower-cased Latin/digit words of ``text``.
 

@@ -100,6 +100,8 @@ def connect_hooks() -> None:
     documents.register("unemployment_certificate", welfare_documents.unemployment_certificate,
                        verify=welfare_documents.verify_certificate)
     documents.register("fair_report", fairs_documents.fair_report)
+    hooks.employer_today.connect(internships_receivers.employer_today)
+    hooks.employer_today.connect(fairs_receivers.employer_today)
 
 
 def load_demo(session, cipher, today=None, extras: bool = True) -> dict:

@@ -63,6 +63,10 @@ Questions
   organisation may qualify for and has not used on ``on`` (政策找人; internships: R4's
   one-third date near), each ``{"rule", "subject", "decision", "user_id", "district", "zh",
   "en", "link"}`` (+ ``profile_id`` / ``organisation_id``); ``core.outreach`` tells them.
+- ``employer_today(session, organisation_id, today) -> list[{"zh", "en", "count", "endpoint",
+  "urgent"}]``: what waits for an employer in that area today (internships: agreements
+  without an outcome past their end, claims by state; fairs: interviews today), for the
+  employer's landing page. ``endpoint`` is the page to open.
 """
 from __future__ import annotations
 
@@ -91,6 +95,7 @@ public_welfare_decisions = _signals.signal("public_welfare_decisions")
 internship_figures = _signals.signal("internship_figures")
 policy_preview = _signals.signal("policy_preview")
 policy_findings = _signals.signal("policy_findings")
+employer_today = _signals.signal("employer_today")
 
 
 def ask(signal: Signal, session, **kwargs) -> list:

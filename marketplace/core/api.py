@@ -460,5 +460,5 @@ def profile_recommendations(actor, profile_id):
 @api_route(bp, "/postings/<int:posting_id>/invitations", ["POST"], EMPLOYER,
            "Invite a person to apply (they accept or decline)", body=InviteIn)
 def invite(actor, posting_id, data):
-    app = applications.invite(db(), actor, posting_id, data.profile_id, chinese.normalize(data.note)[:1000])
+    app = applications.invite(db(), actor, posting_id, data.profile_id, chinese.tidy(data.note)[:1000])
     return applications.application_to_dict(app), 201

@@ -127,7 +127,8 @@ def move_stage(session: Session, actor: User, application_id: int, stage: str, n
     app = get_application(session, actor, application_id)
     current = app.stage
     if current not in OPEN_STAGES:
-        raise Conflict(f"申请已处于最终状态（{current}），不能再更改", f"the application is final ({current}) and "
+        current_zh = {"hired": "已入职", "rejected": "未通过", "withdrawn": "已撤回"}.get(current, current)
+        raise Conflict(f"申请已处于最终状态（{current_zh}），不能再更改", f"the application is final ({current}) and "
                        "cannot change", field="stage")
     if actor.role == "person":
         if not (stage == "withdrawn" or (current == "invited" and stage == "applied")):

@@ -91,6 +91,15 @@ def _industry(title: str) -> str:
     return "其他服务业"
 
 
+def _short_name(name: str, names) -> str:
+    """The organisation's name cut at six characters only where that still tells it from
+    every other one (清原满族自治县… has several): never truncated until ambiguous."""
+    for n in range(6, len(name)):
+        if not any(other != name and other.startswith(name[:n]) for other in names):
+            return name[:n]
+    return name
+
+
 def load(session: Session, cipher: Cipher, today: dt.date | None = None, data_path: Path | None = None) -> dict:
     """Load the demo set once; a second call changes nothing and says so. ``data_path``: another
     file of the same format (``tools.search_quality`` loads a graded set's postings this way)."""
@@ -134,7 +143,7 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None, data_pa
         session.flush()
         orgs[name] = org
         username = "employer" if name == first_internship else f"hr{i:02d}"
-        hr[name] = user(username, f"{name[:6]}人事", "employer", organisation_id=org.id)
+        hr[name] = user(username, f"{_short_name(name, kinds_by_employer)}人事", "employer", organisation_id=org.id)
     session.flush()
     # one registrant awaiting verification, so the 望花区 caseworker's queue shows how it works
     pending = Organisation(name=PENDING_ORG, org_type="enterprise", district="望花区", credit_code=_credit_code(PENDING_ORG),

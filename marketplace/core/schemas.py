@@ -1,11 +1,10 @@
 """Input schemas (pydantic) shared by the JSON API and the HTML forms.
 
-Over 400 lines because it is the one edge of core: every core input (accounts, organisations
-and their verification, postings, profiles, applications) is declared and checked here, so
-forms and API share one definition; the areas keep their own schemas.
-
-This is the edge: every string is normalised here once (NFKC, traditional → simplified,
-white space collapsed) and every field is checked, so services receive clean values.
+This is the edge: every field is checked here, so services receive clean values. Keys
+(usernames, ID numbers, phones, credit codes, skills) are normalised here (NFKC,
+traditional → simplified, white space collapsed); what people write (names, titles,
+descriptions, notes) is kept as written (``chinese.tidy``) and normalised only where it
+is searched, matched or compared.
 ``validate(schema, data)`` turns pydantic's errors into ``ValidationFailed`` with one
 entry per field, each in Chinese and English.
 
@@ -34,12 +33,17 @@ import chinese
 from marketplace import clock
 from marketplace.core.hiring_conditions import HIRING_CONDITIONS
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
+from marketplace.core.schema_messages import errors_to_details
 from marketplace.errors import ValidationFailed
 from marketplace.idcodes import credit_code_problem, id_birth_date, id_number_problem
 
 
 def _norm(v):
     return chinese.normalize(v) if isinstance(v, str) else v
+
+
+def _tidy(v):
+    return chinese.tidy(v) if isinstance(v, str) else v
 
 
 def _norm_upper(v):
@@ -77,8 +81,19 @@ def _check_skills(v: list[str]) -> list[str]:
     return list(dict.fromkeys(s for s in v if s))
 
 
-Text = lambda n, min_len=0: Annotated[str, StringConstraints(min_length=min_len, max_length=n), BeforeValidator(_norm)]  # noqa: E731
-Name = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(_norm)]
+def raise_all(problems: list[tuple[str, str]]) -> None:
+    """Raise every problem a model validator found at once: one is raised as itself,
+    several as one ``several`` error that ``errors_to_details`` spreads back into one
+    entry per problem (pydantic stops a model validator at its first raise)."""
+    if len(problems) == 1:
+        raise PydanticCustomError(*problems[0])
+    if problems:
+        raise PydanticCustomError("several", "; ".join(m for _c, m in problems), {"problems": problems})
+
+
+# what people write is stored as written (chinese.tidy); keys are normalised where used
+Text = lambda n, min_len=0: Annotated[str, StringConstraints(min_length=min_len, max_length=n), BeforeValidator(_tidy)]  # noqa: E731
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(_tidy)]
 Skill = Annotated[str, StringConstraints(min_length=1, max_length=40), BeforeValidator(_norm)]
 Skills = Annotated[list[Skill], Field(max_length=30), AfterValidator(_check_skills)]
 IdNumber = Annotated[str, BeforeValidator(_norm_upper), AfterValidator(_check_id_number)]
@@ -296,27 +311,30 @@ class PostingIn(Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
+        # every problem at once (a salary error must not hide the period error)
+        problems = []
         if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
-            raise PydanticCustomError("salary_range", "salary_min must not exceed salary_max")
+            problems.append(("salary_range", "salary_min must not exceed salary_max"))
         self.hiring_conditions = list(dict.fromkeys(self.hiring_conditions))
         if self.open_on and self.close_on and self.open_on > self.close_on:
-            raise PydanticCustomError("date_range", "open_on must not be after close_on")
+            problems.append(("date_range", "open_on must not be after close_on"))
         if self.kind == "internship":
             if self.period_months is None:
-                raise PydanticCustomError("internship_period", "an internship needs period_months (3-12)")
+                problems.append(("internship_period", "an internship needs period_months (3-12)"))
             if self.stipend is None:
-                raise PydanticCustomError("internship_stipend", "an internship needs a monthly stipend")
+                problems.append(("internship_stipend", "an internship needs a monthly stipend"))
         elif self.period_months is not None or self.stipend is not None:
-            raise PydanticCustomError("not_internship", "period_months and stipend are for internships only")
+            problems.append(("not_internship", "period_months and stipend are for internships only"))
         if self.kind == "public_welfare":
             if self.temporary is None:
-                raise PydanticCustomError("pw_temporary", "a public-welfare post must say whether it is temporary")
+                problems.append(("pw_temporary", "a public-welfare post must say whether it is temporary"))
             if self.temporary and not (self.term_months and 3 <= self.term_months <= 6):
-                raise PydanticCustomError("pw_term", "a temporary public-welfare post has a term of 3-6 months")
+                problems.append(("pw_term", "a temporary public-welfare post has a term of 3-6 months"))
             if not self.temporary and self.term_months is None:
-                raise PydanticCustomError("pw_term_missing", "a public-welfare post needs term_months")
+                problems.append(("pw_term_missing", "a public-welfare post needs term_months"))
         elif self.temporary is not None or self.term_months is not None:
-            raise PydanticCustomError("not_public_welfare", "temporary and term_months are for public-welfare posts only")
+            problems.append(("not_public_welfare", "temporary and term_months are for public-welfare posts only"))
+        raise_all(problems)
         return self
 
 
@@ -335,102 +353,7 @@ class StageIn(Strict):
     note: Text(1000) = ""
 
 
-# --- error messages -------------------------------------------------------------------
-
-_ZH = {
-    "missing": "必填项",
-    "extra_forbidden": "不接受此字段，请删除",
-    "string_too_long": "太长：最多 {max_length} 个字符",
-    "string_too_short": "太短：至少 {min_length} 个字符",
-    "too_long": "太多：最多 {max_length} 项",
-    "string_type": "应为文字",
-    "string_pattern_mismatch": "格式不正确",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "list_type": "应为列表",
-    "dict_type": "应为对象",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "date_type": "日期格式应为 YYYY-MM-DD",
-    "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD",
-    "literal_error": "应为以下之一：{expected}",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "decimal_parsing": "应为数字",
-    "decimal_type": "应为数字",
-    "decimal_max_places": "最多 {decimal_places} 位小数",
-    "decimal_max_digits": "数字太大",
-    "decimal_whole_digits": "数字太大",
-    "id_number_format": "身份证号应为18位：17位数字加一位数字或X",
-    "id_number_birth_date": "身份证号中的出生日期不存在",
-    "id_number_check_digit": "身份证号校验位不正确，请核对",
-    "credit_code_format": "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、S、V、Z）",
-    "credit_code_check_digit": "统一社会信用代码校验位不正确，请核对",
-    "phone": "手机号应为以1开头的11位数字",
-    "birth_on_range": "出生日期应在1900-01-01与今天之间",
-    "id_birth_mismatch": "出生日期与身份证号不一致",
-    "graduation_year_early": "毕业年份早于10周岁，请核对",
-    "duplicate_category": "同一类别重复填写",
-    "caseworker_district": "经办人账户须指定所在区",
-    "staff_organisation": "用人单位与人力资源机构人员须指定所属单位",
-    "salary_range": "最低薪资不能高于最高薪资",
-    "date_range": "开始日期不能晚于截止日期",
-    "internship_period": "见习岗位须填写见习期（3–12个月）",
-    "internship_stipend": "见习岗位须填写每月生活补助",
-    "not_internship": "见习期和生活补助仅适用于见习岗位",
-    "pw_temporary": "公益性岗位须注明是否为临时性岗位",
-    "pw_term": "临时性公益性岗位期限为3–6个月",
-    "pw_term_missing": "公益性岗位须填写岗位期限（月）",
-    "not_public_welfare": "临时性与岗位期限仅适用于公益性岗位",
-    "json_invalid": "请求体不是有效的 JSON",
-    "base_since_without_base": "仅申请认定为见习基地时填写认定日期",
-    "base_since_future": "见习基地认定日期不能晚于今天",
-    "documents_needed": "请填写能证明所申请事项的材料名称（如见习基地认定文件及其文号）",
-}
-
-
-# Errors found across fields are reported on the field a person should change.
-_MODEL_ERROR_FIELD = {
-    "birth_on_range": "birth_on", "id_birth_mismatch": "birth_on", "graduation_year_early": "graduation_year",
-    "duplicate_category": "categories", "caseworker_district": "district", "staff_organisation": "organisation_id",
-    "salary_range": "salary_min", "date_range": "open_on", "internship_period": "period_months",
-    "internship_stipend": "stipend", "not_internship": "period_months", "pw_temporary": "temporary",
-    "pw_term": "term_months", "pw_term_missing": "term_months", "not_public_welfare": "temporary",
-    "base_since_without_base": "internship_base_since_on", "base_since_future": "internship_base_since_on",
-    "documents_needed": "documents",
-}
-
-
-def _field_name(loc, code: str) -> str:
-    name = ".".join(str(p) for p in loc)
-    if code in _MODEL_ERROR_FIELD:
-        return ".".join(filter(None, [name, _MODEL_ERROR_FIELD[code]]))
-    return name or "body"
-
-
-def errors_to_details(exc: ValidationError) -> list[dict]:
-    out = []
-    for e in exc.errors(include_url=False):
-        ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in (e.get("ctx") or {}).items()}
-        zh = _ZH.get(e["type"])
-        if zh:
-            try:
-                zh = zh.format(**ctx)
-            except (KeyError, IndexError):
-                pass
-        else:
-            zh = "输入不正确：" + e["msg"]
-        en = e["msg"]
-        if en.startswith("Value error, "):
-            en = en[len("Value error, "):]
-        out.append({"field": _field_name(e["loc"], e["type"]), "code": e["type"], "message": {"zh": zh, "en": en}})
-    return out
-
+# --- error messages: marketplace.core.schema_messages ----------------------------------
 
 def _refusal(exc: ValidationError) -> ValidationFailed:
     details = errors_to_details(exc)

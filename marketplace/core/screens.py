@@ -54,6 +54,18 @@ def employer_home_page(session: Session, actor: User, page: int, per_page: int):
     return items, total, counts
 
 
+def employer_today(session: Session, actor: User, today: dt.date) -> dict:
+    """What waits for the employer today, for its landing page: new applications (not yet
+    looked at) per posting, and what each area answers (``hooks.employer_today``:
+    agreements to close, claims by state, fair interviews today)."""
+    new = dict(session.execute(select(Application.posting_id, func.count()).join(Posting)
+                               .where(Posting.organisation_id == actor.organisation_id, Application.stage == "applied")
+                               .group_by(Application.posting_id)).all())
+    items = [item for answer in hooks.ask(hooks.employer_today, session, organisation_id=actor.organisation_id,
+                                          today=today) for item in answer]
+    return {"new_applications": new, "items": items}
+
+
 @dataclass
 class EmployerPostingPage:
     posting: Posting

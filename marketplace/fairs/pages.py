@@ -37,7 +37,7 @@ from marketplace.fairs import bus as fair_bus
 from marketplace.fairs import report as fair_report
 from marketplace.fairs.schemas import BoothIn, CheckInIn, FairEditIn, FairIn
 from marketplace.web import cipher, db, runtime
-from marketplace.web.forms import _opt, field_errors, message, name_of, page_args, require_role
+from marketplace.web.forms import _opt, field_errors, message, name_of, page_args, require_role, whole_number
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("fairs", __name__, template_folder="templates")
@@ -413,7 +413,7 @@ def employer_cancel_booth(fair_id, booth_id):
 def employer_apply(fair_id):
     require_role(*EMPLOYER)
     f = request.form
-    data = {"posting_ids": [int(x) for x in f.getlist("posting_id") if x.isdigit() and len(x) < 18],
+    data = {"posting_ids": [n for n in (whole_number(x, 1) for x in f.getlist("posting_id")) if n is not None],
             "recruiters": _opt(f.get("recruiters")) or 1, "per_slot": _opt(f.get("per_slot")) or 1}
     try:
         booths.apply_booth(db(), current_user, fair_id, validate(BoothIn, data))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.core import audit
-from marketplace.fairs.models import Interview
+from marketplace.fairs.models import Booth, Fair, Interview
 
 
 def first_approaches(session: Session, pairs, **_) -> dict[tuple[int, int], dt.datetime]:
@@ -42,3 +42,15 @@ def on_hire_reversed(session: Session, application, actor=None, on=None, to_stag
         iv.outcome, iv.subsidy_note = _OUTCOME_FOR_STAGE.get(to_stage), ""
         audit.record(session, actor, "fair_interview", iv.id, "hire_reversed", before=before,
                      after={"outcome": iv.outcome}, reason=reason)
+
+
+def employer_today(session: Session, organisation_id: int, today: dt.date, **_) -> list[dict]:
+    """For the employer's landing page: its confirmed fair interviews today."""
+    n = session.scalar(select(func.count()).select_from(Interview).join(Booth, Interview.booth_id == Booth.id)
+                       .join(Fair, Booth.fair_id == Fair.id)
+                       .where(Booth.organisation_id == organisation_id, Fair.held_on == today,
+                              Interview.status == "confirmed"))
+    if not n:
+        return []
+    return [{"zh": "今天的招聘会面试", "en": "fair interviews today", "count": n, "endpoint": "fairs.employer_fairs",
+             "urgent": True}]

@@ -56,7 +56,9 @@ def case_error(exc: pol.CaseError) -> ValidationFailed:
     if field.startswith("interruptions"):
         field = "interruption"
     field = FIELD_NAMES.get(field, field)
-    return ValidationFailed(f"输入不符合规则：{exc.message}", f"{exc.message}", field=field)
+    # the policy's own Chinese where it has one; never its English on a Chinese page
+    zh = exc.zh or "此项不符合政策规则，请核对"
+    return ValidationFailed(zh, exc.message, field=field)
 
 
 def not_eligible(decision: pol.Decision, field: str | None = None) -> NotEligible:
@@ -226,7 +228,8 @@ def create_agreement(session: Session, actor: User, policy_name: str, applicatio
     try:
         r2 = ps.rule("R2", start_on)
         if r2 is None:
-            raise pol.CaseError("start", f"R2 of policy set {ps.name!r} is not in force on {start_on.isoformat()}")
+            raise pol.CaseError("start", f"R2 of policy set {ps.name!r} is not in force on {start_on.isoformat()}",
+                                f"{start_on.isoformat()} 不在政策 {ps.name} 的见习规则（R2）有效期内")
         probe = pol.InternshipAgreement(start_on, period, r2.monthly_rate)
         pol.internship_entitlement(ps, probe, pol.Outcome(pol.FINISHED))  # period bounds
         decision = pol.check_intern_eligibility(ps, start=start_on, person_cohorts=cohorts_of(profile, start_on, ps),

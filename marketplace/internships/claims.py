@@ -240,7 +240,7 @@ def decide(session: Session, ps: pol.PolicySet, c: SubsidyClaim, application_dat
                      SubsidyClaim.state.in_(states), SubsidyClaim.id != (c.id or 0))
         return pol.epidemic_referral_subsidy(ps, hire, prior)
     except pol.CaseError as exc:
-        raise ValidationFailed(f"输入不符合规则：{exc.message}", exc.message, field=exc.field) from None
+        raise ValidationFailed(exc.zh or "此项不符合政策规则，请核对", exc.message, field=exc.field) from None
 
 
 def create_hire_claim(session: Session, actor: User, policy_name: str, kind: str, application_id: int, facts: dict,

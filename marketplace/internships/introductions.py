@@ -47,7 +47,7 @@ from marketplace import clock, hooks, policies
 from marketplace import policy as pol
 from marketplace.core import audit
 from marketplace.core.models import Application, Organisation, Posting, Profile, User
-from marketplace.core.profiles import can_view
+from marketplace.core.profiles import can_view, visible_profiles
 from marketplace.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from marketplace.internships.agreements import not_eligible
 from marketplace.internships.models import Introduction, SubsidyClaim
@@ -375,3 +375,28 @@ def agency_volumes(session: Session, actor: User, days: int = 30) -> dict:
     out.sort(key=lambda r: (-r["recorded"], r["agency"]))
     return {"days": days, "from_on": (today - dt.timedelta(days=days - 1)).isoformat(), "to_on": today.isoformat(),
             "items": out}
+
+
+def pickers(session: Session, actor: User, person_q: str, posting_q: str, today: dt.date | None = None,
+            limit: int = 30) -> dict:
+    """What an agency picks from instead of typing numbers: the people it may introduce
+    (published profiles it may see) whose name holds ``person_q``, and the open published
+    postings whose title or employer holds ``posting_q``, each sorted by name."""
+    if actor.role != "agency":
+        raise Forbidden("只有人力资源机构可以推荐求职者", "only HR agencies record introductions")
+    today = today or clock.today()
+    out: dict = {"people": [], "postings": []}
+    if person_q:
+        rows = session.scalars(select(Profile).where(visible_profiles(actor), Profile.published,
+                                                     Profile.name.contains(person_q, autoescape=True))
+                               .order_by(Profile.name, Profile.id).limit(limit))
+        out["people"] = [(p.id, f"{p.name} · {p.district}") for p in rows]
+    if posting_q:
+        rows = session.scalars(select(Posting).join(Organisation, Posting.organisation_id == Organisation.id)
+                               .where(Posting.status == "published",
+                                      Posting.title.contains(posting_q, autoescape=True)
+                                      | Organisation.name.contains(posting_q, autoescape=True))
+                               .order_by(Posting.title, Posting.id).limit(limit * 3))
+        out["postings"] = [(p.id, f"{p.title} · {p.organisation.name} · {p.district}") for p in rows
+                           if p.is_open(today)][:limit]
+    return out

@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+import chinese
 from marketplace import clock, notifications, policies
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
@@ -23,7 +24,7 @@ from marketplace.internships.api import export_response
 from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
 from marketplace.internships.schemas import ContractIn, HireClaimIn, InsuranceIn, IntroductionIn
 from marketplace.web import db
-from marketplace.web.forms import field_errors, local_url, message, page_args, require_role
+from marketplace.web.forms import field_errors, local_url, message, page_args, require_role, whole_number
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("internships", __name__, template_folder="templates")
@@ -106,8 +107,8 @@ def create():
     try:
         period = request.form.get("period_months", "")
         ag = internships.create_agreement(
-            db(), current_user, policies.active_name(), int(request.form.get("application_id") or 0),
-            _date("start_on"), int(period) if period.isdigit() else None, clock.today())
+            db(), current_user, policies.active_name(), whole_number(request.form.get("application_id")) or 0,
+            _date("start_on"), whole_number(period), clock.today())
     except DomainError as exc:
         return _back(url_for("internships.dashboard"), exc)
     flash(_("Agreement signed. Record interruptions and the outcome on this page."), "ok")
@@ -301,8 +302,12 @@ def agency_introductions():
     page, per_page = page_args()
     items, total = paginate(s, introductions.introductions_for(current_user), page, per_page)
     rows = introductions.to_dicts(s, list(items), current_user)
+    person_q = chinese.tidy(request.args.get("person_q", ""))[:32]
+    posting_q = chinese.tidy(request.args.get("posting_q", ""))[:32]
+    picks = introductions.pickers(s, current_user, person_q, posting_q)
     return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
-                           form=form, errors=errors, daily_limit=introductions.daily_limit()), status
+                           form=form, errors=errors, daily_limit=introductions.daily_limit(), picks=picks,
+                           person_q=person_q, posting_q=posting_q), status
 
 
 @bp.route("/me/introductions", methods=["GET"])
@@ -377,9 +382,9 @@ def my_records():
     if request.method == "POST":
         try:
             record, raw = request.form.get("record", ""), request.form.get("record_id", "")
-            if not raw.isdigit():
+            if whole_number(raw, 1) is None:
                 raise ValidationFailed("请选择记录", "choose a record", field="record_id")
-            facts.confirm(s, current_user, record, int(raw), request.form.get("verdict", ""),
+            facts.confirm(s, current_user, record, whole_number(raw, 1), request.form.get("verdict", ""),
                           request.form.get("note", "")[:1000])
         except DomainError as exc:
             return _back(url_for("internships.my_records"), exc)
@@ -476,9 +481,9 @@ def hubei_claim():
     back = url_for("internships.review_queue")
     raw = (request.form.get("profile_id") or "").strip()
     try:
-        if not raw.isdigit():
+        if whole_number(raw, 1) is None:
             raise ValidationFailed("请填写求职者档案编号", "give the person's profile number", field="profile_id")
-        c = claims.create_hubei_claim(db(), current_user, policies.active_name(), clock.today(), int(raw))
+        c = claims.create_hubei_claim(db(), current_user, policies.active_name(), clock.today(), whole_number(raw, 1))
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Claim #%(id)s for %(amount)s yuan: %(state)s.", id=c.id, amount=str(c.amount),

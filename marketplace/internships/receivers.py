@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
+from marketplace import policy as pol
 from marketplace.core.models import Application, User
 from marketplace.internships import introductions
 from marketplace.internships.claims import claims_for
@@ -82,4 +83,27 @@ def internship_figures(session: Session, months: list[str], **_) -> dict[str, di
         month = clock.local_date(at).strftime("%Y-%m")
         if month in out:
             out[month]["subsidy_approved"] += amount or Decimal("0")
+    return out
+
+
+_CLAIM_STATE_NAMES = {"draft": ("草稿", "draft"), "submitted": ("待审核", "waiting for review"),
+                      "approved": ("已核准待拨付", "approved, to be paid"), "rejected": ("被退回", "refused"),
+                      "paid": ("已拨付", "paid")}
+
+
+def employer_today(session: Session, organisation_id: int, today, **_) -> list[dict]:
+    """For the employer's landing page: agreements past their agreed end with no outcome
+    recorded (the claim waits on it), and the organisation's claims by state."""
+    out = []
+    running = session.scalars(select(InternshipAgreement).where(InternshipAgreement.organisation_id == organisation_id,
+                                                                InternshipAgreement.status == "active"))
+    overdue = sum(1 for a in running if pol.agreed_end(a.start_on, a.period_months) <= today)
+    if overdue:
+        out.append({"zh": "见习期已满、待登记结果的协议", "en": "agreements past their end, outcome to record",
+                    "count": overdue, "endpoint": "internships.dashboard", "urgent": True})
+    for state, n in session.execute(select(SubsidyClaim.state, func.count()).where(
+            SubsidyClaim.organisation_id == organisation_id).group_by(SubsidyClaim.state).order_by(SubsidyClaim.state)):
+        zh, en = _CLAIM_STATE_NAMES.get(state, (state, state))
+        out.append({"zh": f"补贴申领：{zh}", "en": f"subsidy claims: {en}", "count": n,
+                    "endpoint": "internships.my_claims", "urgent": state in ("draft", "rejected")})
     return out

@@ -25,9 +25,11 @@ class CaseError(PolicyError):
     ``interruptions[1].to``) so that a page can point at it.
     """
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, zh: str | None = None):
         self.field = field
         self.message = message
+        #: the same in Chinese, for a page (None: a page says only that the field breaks a rule)
+        self.zh = zh
         super().__init__(f"{field}: {message}" if field else message)
 
 

@@ -84,7 +84,7 @@ def hiring_subsidy(policy: PolicySet, facts: HireFacts, prior_grants: tuple[date
     if p is None:
         return _not_in_force("R6", facts.hire_date, "招用日期", "hire date")
     if facts.monthly_social_insurance < 0:
-        raise CaseError("monthly_social_insurance", "must not be negative")
+        raise CaseError("monthly_social_insurance", "must not be negative", "不能为负数")
     unemployed, graduate = _unemployed_half_year(p, facts), _graduating_year(p, facts)
     status_zh = "登记失业半年以上人员" if unemployed else "毕业年度高校毕业生" if graduate else ""
     status_en = "registered unemployed for at least half a year" if unemployed else \
@@ -209,7 +209,7 @@ def epidemic_referral_subsidy(policy: PolicySet, hire: EpidemicHire, agency_prio
     if p is None:
         return _not_in_force("R7", hire.hire_date, "招用日期不在疫情防控期间", "hire date outside the epidemic-control period")
     if agency_prior_total < 0:
-        raise CaseError("agency_prior_total", "must not be negative")
+        raise CaseError("agency_prior_total", "must not be negative", "不能为负数")
     fund_zh, fund_en = _funding(p, hire.funding_source)
     conditions, notes_zh, notes_en = _r7_conditions(p, hire)
     room = exact(p.referral_cap_per_agency) - exact(agency_prior_total)

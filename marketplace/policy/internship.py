@@ -217,16 +217,18 @@ def remaining_days_at(policy: PolicySet, agreement: InternshipAgreement, at: dat
 def _rule_at(policy: PolicySet, rule: str, on: date, field_name: str) -> Any:
     params = policy.rule(rule, on)
     if params is None:
-        raise CaseError(field_name, f"{rule} of policy set {policy.name!r} is not in force on {on.isoformat()}")
+        raise CaseError(field_name, f"{rule} of policy set {policy.name!r} is not in force on {on.isoformat()}",
+                        f"{on.isoformat()} 不在政策 {policy.name} 的 {rule} 有效期内")
     return params
 
 
 def _check_period(r2: R2Params, period: int) -> None:
     if isinstance(period, bool) or not isinstance(period, int):
-        raise CaseError("period_months", "must be a whole number of months")
+        raise CaseError("period_months", "must be a whole number of months", "应为整月数")
     if not r2.min_period_months <= period <= r2.max_period_months:
         raise CaseError("period_months", f"must be from {r2.min_period_months} to "
-                        f"{r2.max_period_months} months, got {period}")
+                        f"{r2.max_period_months} months, got {period}",
+                        f"见习期应为 {r2.min_period_months}–{r2.max_period_months} 个月（填写的是 {period} 个月）")
 
 
 def check_interruptions(agreement: InternshipAgreement, reasons: R3Params) -> None:
@@ -238,17 +240,20 @@ def check_interruptions(agreement: InternshipAgreement, reasons: R3Params) -> No
     for i, it in indexed:
         if reasons.reason(it.reason) is None:
             known = ", ".join(r.code for r in reasons.reasons)
-            raise CaseError(f"interruptions[{i}].reason", f"unknown reason {it.reason!r} (known: {known})")
+            raise CaseError(f"interruptions[{i}].reason", f"unknown reason {it.reason!r} (known: {known})",
+                            "中断原因不在政策列出的原因之中")
         if it.end <= it.start:
-            raise CaseError(f"interruptions[{i}].to", "must be after 'from' (it is the first day back)")
+            raise CaseError(f"interruptions[{i}].to", "must be after 'from' (it is the first day back)",
+                            "恢复日期（回岗第一天）应晚于中断开始日期")
         if it.start < agreement.start:
             raise CaseError(f"interruptions[{i}].from", f"starts before the internship start "
-                            f"{agreement.start.isoformat()}")
+                            f"{agreement.start.isoformat()}", f"中断开始日期早于见习开始日期 {agreement.start.isoformat()}")
     ordered = sorted(indexed, key=lambda pair: pair[1].start)
     for (_, a), (j, b) in zip(ordered, ordered[1:]):
         if b.start < a.end:
             raise CaseError(f"interruptions[{j}]", f"overlaps the interruption "
-                            f"{a.start.isoformat()}..{a.end.isoformat()} (interruptions must not overlap)")
+                            f"{a.start.isoformat()}..{a.end.isoformat()} (interruptions must not overlap)",
+                            f"与 {a.start.isoformat()} 至 {a.end.isoformat()} 的中断重叠（中断不能重叠）")
 
 
 def _check_started_before(agreement: InternshipAgreement, reasons: R3Params, until: date | None) -> None:
@@ -257,10 +262,12 @@ def _check_started_before(agreement: InternshipAgreement, reasons: R3Params, unt
     indexed = sorted(enumerate(agreement.interruptions), key=lambda pair: pair[1].start)
     for i, it in indexed:
         if until is not None and it.start >= until:
-            raise CaseError(f"interruptions[{i}].from", f"starts on or after the outcome date {until.isoformat()}")
+            raise CaseError(f"interruptions[{i}].from", f"starts on or after the outcome date {until.isoformat()}",
+                            f"中断开始日期不早于结果日期 {until.isoformat()}")
         if it.start >= running_end:
             raise CaseError(f"interruptions[{i}].from", f"starts on or after the extended end "
-                            f"{running_end.isoformat()}: the internship had already finished")
+                            f"{running_end.isoformat()}: the internship had already finished",
+                            f"中断开始于延长后的结束日期 {running_end.isoformat()} 当天或之后：见习已经结束")
         if reasons.reason(it.reason).extends:  # type: ignore[union-attr]
             running_end += timedelta(days=days_between(it.start, it.end))
 
@@ -321,9 +328,10 @@ def _prepare(policy: PolicySet, agreement: InternshipAgreement) -> _Case:
     _check_period(r2, agreement.period_months)
     rate = r2.monthly_rate if agreement.monthly_rate is None else agreement.monthly_rate
     if not rate.is_finite() or rate < 0:
-        raise CaseError("monthly_rate", "must be an amount >= 0")
+        raise CaseError("monthly_rate", "must be an amount >= 0", "金额不能为负数")
     if rate >= RATE_LIMIT or rate.as_tuple().exponent < -RATE_PLACES:  # type: ignore[operator]
-        raise CaseError("monthly_rate", f"must be below {RATE_LIMIT} yuan with at most {RATE_PLACES} decimal places")
+        raise CaseError("monthly_rate", f"must be below {RATE_LIMIT} yuan with at most {RATE_PLACES} decimal places",
+                        f"应小于 {RATE_LIMIT} 元，最多 {RATE_PLACES} 位小数")
     check_interruptions(agreement, reasons)
     E = agreed_end(S, agreement.period_months)
     return _Case(policy, agreement, reasons, exact(rate), days_between(S, E), E)
@@ -336,12 +344,13 @@ def _resolve_outcome(case: _Case, outcome: Outcome) -> tuple[str, date]:
         raise CaseError("outcome.kind", f"must be one of {', '.join(OUTCOME_KINDS)}, got {outcome.kind!r}")
     if outcome.on is None:
         if outcome.kind != FINISHED:
-            raise CaseError("outcome.date", f"is required for a {outcome.kind!r} outcome")
+            raise CaseError("outcome.date", f"is required for a {outcome.kind!r} outcome", "此结果须填写日期")
         _check_started_before(agreement, reasons, None)
         return FINISHED, _full_e_prime(agreement, reasons)
     T = outcome.on
     if T < agreement.start:
-        raise CaseError("outcome.date", f"{T.isoformat()} is before the start {agreement.start.isoformat()}")
+        raise CaseError("outcome.date", f"{T.isoformat()} is before the start {agreement.start.isoformat()}",
+                        f"{T.isoformat()} 早于见习开始日期 {agreement.start.isoformat()}")
     _check_started_before(agreement, reasons, T)
     e_prime = _e_prime(agreement, reasons, T)
     if outcome.kind == FINISHED and T < e_prime:

@@ -143,11 +143,12 @@ def _check_steps(s: _Schedule) -> None:
 def _original_age(person: RetirementPerson) -> int:
     if person.gender == MALE:
         if person.original_age not in (None, 60):
-            raise CaseError("original_age", "a man's original statutory retirement age is 60")
+            raise CaseError("original_age", "a man's original statutory retirement age is 60", "男性原法定退休年龄为60周岁")
         return 60
     if person.gender == FEMALE:
         if person.original_age not in (50, 55):
-            raise CaseError("original_age", "a woman's original statutory retirement age must be given: 50 or 55")
+            raise CaseError("original_age", "a woman's original statutory retirement age must be given: 50 or 55",
+                            "须填写女性原法定退休年龄：50或55周岁")
         return person.original_age  # type: ignore[return-value]
     raise CaseError("gender", f"must be {MALE!r} or {FEMALE!r}, got {person.gender!r}")
 

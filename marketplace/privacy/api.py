@@ -4,9 +4,11 @@ from __future__ import annotations
 from pydantic import StringConstraints
 from typing_extensions import Annotated
 
+from marketplace.core import accounts
 from marketplace.core.schemas import Strict
+from marketplace.errors import DomainError
 from marketplace.privacy import operations as privacy
-from marketplace.web import cipher, db
+from marketplace.web import cipher, client_address, db, login_limits
 from marketplace.web.api import bp
 from marketplace.web.apispec import api_route
 
@@ -23,5 +25,9 @@ def my_data(actor):
 @api_route(bp, "/me/delete", ["POST"], ("person",), "Delete my account and personal data (password required)",
            body=DeleteIn)
 def delete_me(actor, data):
-    privacy.delete_account(db(), actor, data.password)
+    try:
+        privacy.delete_account(db(), actor, data.password, client_address(), login_limits())
+    except DomainError:
+        accounts.keep_failed_login(db())  # the throttle's counts stay although the request is refused
+        raise
     return {"deleted": True}

@@ -18,10 +18,10 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from marketplace import clock, hooks
-from marketplace.core import audit
+from marketplace.core import accounts, audit
 from marketplace.core.models import ApiToken, Application, AuditEntry, User
 from marketplace.core.profiles import my_profile
 from marketplace.crypto import Cipher
@@ -67,11 +67,18 @@ def export(session: Session, cipher: Cipher, actor: User) -> dict:
     return out
 
 
-def delete_account(session: Session, actor: User, password: str) -> None:
+def delete_account(session: Session, actor: User, password: str, address: str = "unknown",
+                   limits: accounts.LoginLimits | None = None) -> None:
+    """Delete the person's account after their password, which is checked (and throttled,
+    by account and by address) exactly as a login is: a stolen session cannot try
+    passwords here faster than at the login page. The caller keeps the failure counts
+    (``accounts.keep_failed_login``) although the request is refused."""
     if actor.role != "person":
         raise Forbidden("工作人员账户由管理员停用", "staff accounts are deactivated by an administrator")
-    if not check_password_hash(actor.password_hash, password or ""):
-        raise Unauthorized("密码不正确，未删除任何数据", "wrong password; nothing was deleted")
+    try:
+        accounts.authenticate(session, actor.username, password or "", address, limits or accounts.LoginLimits())
+    except Unauthorized:
+        raise Unauthorized("密码不正确，未删除任何数据", "wrong password; nothing was deleted") from None
     p = my_profile(session, actor)
     if p is not None:
         former_name = p.name

@@ -107,7 +107,7 @@ def carries_personal_data() -> bool:
     or proxy may keep a copy (``Cache-Control: no-store``): every ``/api/v1`` answer
     (an API client is always someone) and every answer to a signed-in user except static
     files. Public pages seen signed out stay cacheable."""
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "favicon"):
         return False
     return request.path.startswith("/api/") or bool(current_user and current_user.is_authenticated)
 
@@ -146,6 +146,10 @@ def init_web(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
     login_manager.session_protection = "strong"
+    # flask-login's own "Please log in to access this page." in the page's language
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = lambda _m: ("请先登录，再打开此页面" if i18n.current_lang() == "zh"
+                                                  else "Please log in to open this page.")
 
     @login_manager.user_loader
     def _load(user_id: str):
@@ -227,6 +231,11 @@ def init_web(app: Flask) -> None:
         if carries_personal_data():
             h["Cache-Control"] = "no-store"
         return response
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # browsers ask for it on every site whatever the page links: a file, not a 404 in the log
+        return app.send_static_file("favicon.ico")
 
     # every time a page shows is Fushun's (stored times are UTC): {{ local_time(x.at, "%Y-%m-%d %H:%M") }}
     app.jinja_env.globals.update(local_time=clock.local_time, local_date=clock.local_date)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import DomainError
+from marketplace.web.forms import message
 from marketplace.web.i18n import current_lang
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def error_response(status: int, body: dict):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        return error_response(exc.status, exc.to_dict())
+        if _is_api():
+            return error_response(exc.status, exc.to_dict())
+        # a page: fields by their labels, each reason once, in the page's language
+        details = [] if exc.code == "validation_failed" else exc.details
+        return render_template("error.html", status=exc.status, message=message(exc), details=details), exc.status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

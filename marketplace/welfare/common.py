@@ -123,7 +123,8 @@ def _case(fn, *args, field: str | None = None, **kw):
     except PolicyNotEligible as exc:  # pragma: no cover - the engine returns decisions here
         raise _decision_error(exc.decision, field) from None
     except CaseError as exc:
-        raise ValidationFailed(f"输入有误：{exc}", str(exc), field=field or getattr(exc, "field", None)) from None
+        raise ValidationFailed(exc.zh or "此项不符合政策规则，请核对", exc.message,
+                               field=field or getattr(exc, "field", None)) from None
 
 
 # ------------------------------------------------------------------ R11 facts

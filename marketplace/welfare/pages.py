@@ -20,7 +20,7 @@ from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime
-from marketplace.web.forms import field_errors, message, require_role
+from marketplace.web.forms import field_errors, message, require_role, whole_number
 from marketplace.web.i18n import current_lang
 from marketplace.welfare import common, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
@@ -148,13 +148,19 @@ def person(profile_id):
     profile = common.staff_profile(s, current_user, profile_id)
     regs = registrations.person_registrations(s, current_user, profile.id)
     status = hard_to_employ.open_hte(s, profile.id)
+    # the referral picker: searched by words of the title, employer or district, the
+    # person's district first, then by title (not 60 posts in the order they were stored)
+    post_q = _norm(request.args.get("post_q", ""))[:64].strip()
+    postings = [p for p in referrals.open_postings(s, today)
+                if not post_q or post_q in _norm(f"{p.title} {p.organisation.name} {p.district}")]
+    postings.sort(key=lambda p: (p.district != profile.district, p.title, p.id))
     return render_template(
         "welfare/person.html", profile=profile, regs=regs, open_reg=registrations.open_registration(s, profile.id),
         status=status, decision=hard_to_employ.hte_decision(s, profile, today),
         referrals=referrals.referrals(s, current_user, profile_id=profile.id),
         placements=placements.placements(s, current_user, running=False, profile_id=profile.id),
         tasks=followups.follow_ups(s, current_user, profile_id=profile.id),
-        postings=referrals.open_postings(s, today), today=today, funds=_fund_options(),
+        postings=postings, post_q=post_q, today=today, funds=_fund_options(),
         districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"), end_reasons=wopts("end_reason",
                                                                                           REGISTRATION_END_REASONS),
         outcomes=wopts("outcome", REFERRAL_OUTCOMES), placement_ends=wopts("placement_end", PLACEMENT_END_REASONS),
@@ -174,8 +180,7 @@ def desk_register(profile_id):
     def run():
         data = validate(RegistrationIn, {"profile_id": profile_id, "basis": f.get("basis", "residence"),
                                          "district": f.get("district", ""), "registered_on": _date("registered_on"),
-                                         "original_retirement_age": int(f["original_retirement_age"])
-                                         if (f.get("original_retirement_age") or "").isdigit() else None})
+                                         "original_retirement_age": whole_number(f.get("original_retirement_age"), 0, 100)})
         registrations.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
                          registered_on=data.registered_on, original_retirement_age=data.original_retirement_age)
 
@@ -381,8 +386,7 @@ def me():
         form = f
         try:
             data = validate(RegistrationIn, {"basis": f.get("basis", "residence"), "district": f.get("district", ""),
-                                             "original_retirement_age": int(f["original_retirement_age"])
-                                             if (f.get("original_retirement_age") or "").isdigit() else None})
+                                             "original_retirement_age": whole_number(f.get("original_retirement_age"), 0, 100)})
             registrations.register(s, current_user, basis=data.basis, district=data.district,
                              original_retirement_age=data.original_retirement_age)
             flash(_("You are registered as unemployed. A caseworker will contact you every month."), "ok")

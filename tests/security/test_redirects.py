@@ -40,4 +40,4 @@ def test_a_refused_form_returns_to_the_page_it_came_from_on_this_site(refused_mo
 def test_the_login_next_field_stays_on_site(client, make, target):
     user = make.user("person")
     r = client.post("/login", data={"username": user.username, "password": "secret-pass-1", "next": target})
-    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert r.status_code == 302 and r.headers["Location"] == "/me/applications"  # the person's own page

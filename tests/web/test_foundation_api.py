@@ -87,12 +87,14 @@ def test_the_whole_flow_from_registration_to_interview(client, db, make):
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "application")) >= 2
 
 
-def test_traditional_and_full_width_input_is_stored_simplified(client, make):
+def test_what_people_write_is_kept_and_keys_are_normalised(client, make):
+    # issue 16: a name and a description stay as the person wrote them (traditional
+    # characters, full-width punctuation); skills are keys for matching: simplified, half-width
     user = make.user("person")
     r = client.put("/api/v1/profiles/me", headers=make.token(user),
-                   json=profile_body(name="陳曉明", skills=["電工證", "ＣＡＤ"], summary="會開車"))
+                   json=profile_body(name="陳曉明", skills=["電工證", "ＣＡＤ"], summary="會開車，（持證）"))
     assert r.status_code == 200
-    assert (r.json["name"], r.json["skills"], r.json["summary"]) == ("陈晓明", ["电工证", "CAD"], "会开车")
+    assert (r.json["name"], r.json["skills"], r.json["summary"]) == ("陳曉明", ["电工证", "CAD"], "會開車，（持證）")
 
 
 def test_id_and_phone_are_encrypted_at_rest_and_shown_masked(client, db, make):

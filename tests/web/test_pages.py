@@ -78,7 +78,7 @@ def test_wrong_password_page_and_safe_redirects(client, make):
     assert r.status_code == 401 and "用户名或密码不正确" in r.text
     r = client.post("/login", data={"username": user.username, "password": "secret-pass-1",
                                     "next": "https://evil.example/"})
-    assert r.headers["Location"] == "/"
+    assert r.headers["Location"] == "/me/applications"  # the person's own page, not the other site
 
 
 def test_pages_refuse_roles_that_do_not_belong(client, make):

@@ -38,6 +38,16 @@ def safe_next(target: str | None) -> str:
     return local_url(target, url_for("pages.home"))
 
 
+#: where each role's day starts: the page a person lands on after logging in
+LANDING = {"person": "pages.my_applications", "employer": "pages.employer_home",
+           "agency": "internships.agency_introductions", "caseworker": "welfare.desk",
+           "organiser": "fairs.organiser_fairs", "admin": "pages.admin_users"}
+
+
+def landing_url(user) -> str:
+    return url_for(LANDING.get(user.role, "pages.home"))
+
+
 def lang_text(d: dict | None) -> str:
     if not d:
         return ""

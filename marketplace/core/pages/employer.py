@@ -39,7 +39,7 @@ def employer_home():
     items, total, counts = screens.employer_home_page(db(), current_user, page, per_page)
     return render_template("employer/home.html", org=current_user.organisation, items=items, total=total, page=page,
                            per_page=per_page, app_counts=counts, v=verification.my_status(db(), current_user),
-                           status_names=status_names())
+                           status_names=status_names(), today=screens.employer_today(db(), current_user, clock.today()))
 
 
 def _posting_form_data(f) -> dict:

@@ -6,10 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+import chinese
 from marketplace import clock
 from marketplace.core import applications, profiles, recommend, screens
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
-from marketplace.core.pages.common import bp, lang_text, norm, safe_next
+from marketplace.core.pages.common import bp, lang_text, safe_next
 from marketplace.core.schemas import ProfileIn, validate
 from marketplace.crypto import mask_id_number, mask_phone
 from marketplace.errors import DomainError
@@ -104,7 +105,7 @@ def move_stage(application_id):
     stage = request.form.get("stage", "")
     try:
         app = applications.move_stage(db(), current_user, application_id, stage,
-                                      norm(request.form.get("note", ""))[:1000])
+                                      chinese.tidy(request.form.get("note", ""))[:1000])
     except DomainError as exc:
         if exc.status == 404:
             raise

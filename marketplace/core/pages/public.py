@@ -5,15 +5,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+import chinese
 from marketplace import clock
 from marketplace.core import accounts, applications, eligibility, saved_searches, screens, searching
 from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, KINDS
-from marketplace.core.pages.common import bp, lang_text, norm, safe_next
+from marketplace.core.pages.common import bp, landing_url, lang_text, norm
 from marketplace.core.pages.verification import ask_form_data
 from marketplace.core.schemas import RegisterEmployer, RegisterPerson, validate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.web import client_address, db, login_limits, runtime, session_key, sign_in, sign_out
-from marketplace.web.forms import education_name, field_errors, message, options, page_args, require_role
+from marketplace.web.forms import education_name, field_errors, local_url, message, options, page_args, require_role
 from marketplace.web.i18n import current_lang
 
 
@@ -90,7 +91,7 @@ def posting(posting_id):
 def apply(posting_id):
     require_role("person")
     try:
-        applications.apply(db(), current_user, posting_id, norm(request.form.get("note", ""))[:1000])
+        applications.apply(db(), current_user, posting_id, chinese.tidy(request.form.get("note", ""))[:1000])
     except DomainError as exc:
         if exc.status >= 500:
             raise
@@ -117,7 +118,8 @@ def login():
     if user.must_change_password:
         flash(_("An administrator reset your password. Choose a new one to continue."), "warn")
         return redirect(url_for("pages.change_password"))
-    return redirect(safe_next(request.form.get("next")))
+    # the page asked for before the login, else the role's own page
+    return redirect(local_url(request.form.get("next"), landing_url(user)))
 
 
 @bp.post("/logout")

@@ -14,7 +14,16 @@ from marketplace.core.schemas import DuplicateResolution, ProfileIn, UserIn, Use
 from marketplace.db import paginate
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.web import cipher, db, runtime
-from marketplace.web.forms import _opt, education_name, field_errors, message, name_of, page_args, require_role
+from marketplace.web.forms import (
+    _opt,
+    education_name,
+    field_errors,
+    message,
+    name_of,
+    page_args,
+    require_role,
+    whole_number,
+)
 from marketplace.web.i18n import current_lang
 
 
@@ -40,7 +49,7 @@ def caseworker_profile(profile_id):
     title = p.name if p else _("Register a person")
     if request.method == "GET":
         form = _profile_form_from(p, staff=True) if p else {"district": current_user.district, "category_list": []}
-        return render_template("caseworker/profile.html" if p else "person/profile.html", form=form, errors={},
+        return render_template("caseworker/profile.html" if p else "caseworker/walk_in.html", form=form, errors={},
                                profile=p, title=title, **_profile_ctx(p, staff=True))
     data = _profile_form_data(request.form)
     if p is not None and not data["birth_on"]:
@@ -52,7 +61,7 @@ def caseworker_profile(profile_id):
         if exc.status == 404:
             raise
         form = dict(request.form, category_list=request.form.getlist("category"), published=data["published"])
-        return render_template("caseworker/profile.html" if p else "person/profile.html", form=form,
+        return render_template("caseworker/profile.html" if p else "caseworker/walk_in.html", form=form,
                                errors=field_errors(exc), error=message(exc), profile=p, title=title,
                                **_profile_ctx(p, staff=True)), exc.status
     flash(_("Profile saved."), "ok")
@@ -121,7 +130,7 @@ def admin_users():
     a = request.args
     org_arg = a.get("organisation_id", "")
     filters = {"role": a.get("role") if a.get("role") in ROLES else None,
-               "organisation_id": int(org_arg) if org_arg.isascii() and org_arg.isdigit() and len(org_arg) < 18 else None,
+               "organisation_id": whole_number(org_arg, 1),
                "district": a.get("district") if a.get("district") in DISTRICTS else None,
                "q": norm(a.get("q", "")).strip()[:64]}
     page, per_page = page_args(50)
