@@ -52,6 +52,15 @@ def login(page, base: str, username: str, password: str = "demo12345") -> None:
     page.wait_for_load_state()
 
 
+def nav_click(page, selector: str) -> None:
+    """Click a link or button of the navigation as a person would: on a phone the navigation
+    is folded into the ☰ menu, so open it first when its button is showing."""
+    button = page.locator("[data-test=menu-button]")
+    if button.count() and button.is_visible() and not page.locator(selector).first.is_visible():
+        button.click()
+    page.click(selector)
+
+
 class serving:
     """``with serving(app, threads) as base_url:`` — the app behind a real waitress server
     on a free loopback port, in a thread, for as long as the block runs."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import login, shot
+from tests.browser_fixtures import nav_click
 
 pytestmark = pytest.mark.browser
 
 
 
 def logout(page):
-    page.click("[data-test=logout]")
+    nav_click(page, "[data-test=logout]")
     page.wait_for_load_state()
 
 
@@ -75,5 +76,5 @@ def test_a_bad_form_shows_the_reason_in_english_too(live_server, page):
     page.fill("input[name=salary_min]", "9000")
     page.fill("input[name=salary_max]", "4000")
     page.click("[data-test=save-posting]")
-    assert "salary_min must not exceed salary_max" in page.locator("[data-error=salary_min]").inner_text()
+    assert "the lowest salary must not be above the highest" in page.locator("[data-error=salary_min]").inner_text()
     shot(page, "06-form-error-en")

@@ -14,6 +14,7 @@ from marketplace import clock
 from marketplace.core import policy_versions
 from marketplace.internships.models import InternshipAgreement
 from tests.browser.conftest import login, shot
+from tests.browser_fixtures import nav_click
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def test_admin_versions_then_employer_claims_and_caseworker_approves(live_server
     name = policy_versions.TRAINING_SET
 
     login(page, base, "admin")
-    page.click("[data-test=nav-policy]")
+    nav_click(page, "[data-test=nav-policy]")
     page.wait_for_load_state()
     assert "演示/培训用，非本市现行政策" in page.locator("[data-test=training-set]").inner_text()
     section = page.locator(f"section[data-set='{name}']")
@@ -54,7 +55,7 @@ def test_admin_versions_then_employer_claims_and_caseworker_approves(live_server
     assert "已生效" in page.locator("[data-test=version-status]").inner_text()
     assert tomorrow.isoformat() in page.locator("[data-test=version-status]").inner_text()
     shot(page, "policy-04-effective-tomorrow")
-    page.click("[data-test=logout]")
+    nav_click(page, "[data-test=logout]")
     page.wait_for_load_state()
 
     with app.extensions["db"].unit_of_work() as s:  # the demo's intern in the last third of the period today
@@ -79,15 +80,22 @@ def test_admin_versions_then_employer_claims_and_caseworker_approves(live_server
     assert row.locator("[data-test=amount]").inner_text() == amount
     assert row.locator("[data-test=priced-by]").inner_text().endswith(f"{name} v1")
     shot(page, "policy-06-claim-priced-by")
-    page.click("[data-test=logout]")
+    nav_click(page, "[data-test=logout]")
     page.wait_for_load_state()
 
     login(page, base, "caseworker")
-    page.click("[data-test=nav-claims]")
+    nav_click(page, "[data-test=nav-claims]")
+    card = page.locator("article[data-claim]", has_text=person).filter(has_text=amount).first
+    assert f"{name} v1" in card.locator("[data-test=priced-by]").inner_text()
+    # the unit's record of the agreement is confirmed by someone who does not benefit from it
+    # (issue 13) before the claim on it can be approved: here the caseworker, saying what was checked
+    waiting = card.locator("[data-test=awaiting][data-record=agreement]")
+    waiting.locator("input[name=note]").fill("核对了见习协议原件和劳动合同")
+    waiting.locator("[data-test=confirm-agreement]").click()
+    page.wait_for_load_state()
     card = page.locator("article[data-claim]", has_text=person).filter(has_text=amount).first
     assert "可以批准" in card.locator("[data-test=decision]").inner_text()
-    assert f"{name} v1" in card.locator("[data-test=priced-by]").inner_text()
-    card.locator("input[name=note]").first.fill("劳动合同材料齐全")
+    card.locator("form:has([data-test=approve]) input[name=note]").fill("劳动合同材料齐全")
     card.locator("[data-test=approve]").click()
     page.wait_for_load_state()
     page.goto(f"{base}/caseworker/claims?state=approved")

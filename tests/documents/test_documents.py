@@ -41,13 +41,13 @@ def downloads(db):
 
 def test_internship_agreement_names_parties_period_stipend_and_interruptions(client, make, db, world):
     ag = world.ag_a
-    db.add(InternshipInterruption(agreement_id=ag.id, from_on=dt.date(2020, 4, 1), to_on=dt.date(2020, 4, 4),
+    db.add(InternshipInterruption(agreement_id=ag.id, from_on=dt.date(2020, 5, 11), to_on=dt.date(2020, 5, 14),
                                   reason="sick_leave", note="病假三天"))
     db.flush()
     text = text_of(get(client, make, world.users["hr_a"], "internship_agreement", ag.id))
     for expected in (HEADING, "就业见习协议书", internship_documents.agreement_number(ag), "甲焊接有限公司",
                      world.org_a.credit_code, "李见习", "焊接见习生", "2020-03-01", f"{ag.period_months}个月",
-                     f"{pol.format_money(ag.monthly_rate)} 元", "2020-04-01", "2020-04-03", "病假三天",
+                     f"{pol.format_money(ag.monthly_rate)} 元", "2020-05-11", "2020-05-13", "病假三天",
                      "甲方（见习单位，盖章）", "乙方（见习人员，签字）"):
         assert expected in text, expected
     entry = downloads(db)[-1]

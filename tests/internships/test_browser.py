@@ -17,7 +17,7 @@ from marketplace.core import demo
 from marketplace.core.models import Application, ApplicationEvent, Posting, Profile, User
 from marketplace.internships import agreements as internships
 from marketplace.internships.models import InternshipAgreement
-from tests.browser_fixtures import login, serving, shot
+from tests.browser_fixtures import login, nav_click, serving, shot
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +66,7 @@ def test_employer_to_caseworker(intern_server, page):  # noqa: F811
     row.locator("[data-test=move]").click()
     page.wait_for_load_state()
 
-    page.click("[data-test=nav-internships]")
+    nav_click(page, "[data-test=nav-internships]")
     form = page.locator("[data-test=new-agreement]", has_text=info["name"])
     form.locator("input[name=start_on]").fill("2020-03-01")
     form.locator("input[name=period_months]").fill("6")
@@ -108,11 +108,11 @@ def test_employer_to_caseworker(intern_server, page):  # noqa: F811
     assert claim_row.locator("[data-test=amount]").inner_text() == "9000.00"
     assert claim_row.locator("[data-test=state]").inner_text() == "已提交"
     shot(page, "internships-05-claim-submitted")
-    page.click("[data-test=logout]")
+    nav_click(page, "[data-test=logout]")
     page.wait_for_load_state()
 
     login(page, base, info["reviewer"])
-    page.click("[data-test=nav-claims]")
+    nav_click(page, "[data-test=nav-claims]")
     card = page.locator("article[data-claim]", has_text=info["name"]).filter(has_text="9000.00")
     assert "可以批准" in card.locator("[data-test=decision]").inner_text()
     shot(page, "internships-06-review-queue")
