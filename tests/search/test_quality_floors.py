@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from search import quality
+from tools import search_quality as quality
 
 QUERIES = Path(__file__).resolve().parents[2] / "search" / "data" / "queries-2.json"
 
