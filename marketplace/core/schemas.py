@@ -391,6 +391,10 @@ _ZH = {
     "base_since_without_base": "仅申请认定为见习基地时填写认定日期",
     "base_since_future": "见习基地认定日期不能晚于今天",
     "documents_needed": "请填写能证明所申请事项的材料名称（如见习基地认定文件及其文号）",
+    # the fairs' interview slots (fairs/schemas._check_slots)
+    "slot": "每个时段应写作 HH:MM-HH:MM，结束时间晚于开始时间",
+    "slots_order": "时段须按时间先后排列，且不能重复",
+    "slots_overlap": "时段不能重叠：{a} 与 {b}",
 }
 
 
