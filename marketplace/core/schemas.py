@@ -398,6 +398,23 @@ _ZH = {
 }
 
 
+# The field a Chinese refusal names, as a person reads it (a field not listed keeps its name).
+_FIELD_ZH = {
+    "title": "标题", "name": "名称", "description": "描述", "requirements": "任职要求", "skills": "技能",
+    "district": "区县", "salary_min": "最低薪资", "salary_max": "最高薪资", "headcount": "招聘人数",
+    "open_on": "开始日期", "close_on": "截止日期", "education_min": "最低学历", "reason": "理由", "note": "备注",
+    "slots": "时段", "held_on": "举办日期", "venue": "场地", "mode": "形式", "registered_on": "登记日期",
+    "ended_on": "注销日期", "end_reason": "注销原因", "granted_on": "认定日期", "revoked_on": "终止日期",
+    "revoked_reason": "终止原因", "phone": "手机号", "birth_on": "出生日期", "id_number": "身份证号",
+    "username": "用户名", "password": "密码", "display_name": "姓名", "gender": "性别", "purpose": "用途",
+    "email": "电子邮箱", "body": "内容",
+}
+
+
+def _field_zh(field: str) -> str:
+    return _FIELD_ZH.get(field) or _FIELD_ZH.get(field.rsplit(".", 1)[-1], field)
+
+
 # Errors found across fields are reported on the field a person should change.
 _MODEL_ERROR_FIELD = {
     "birth_on_range": "birth_on", "id_birth_mismatch": "birth_on", "graduation_year_early": "graduation_year",
@@ -422,6 +439,8 @@ def errors_to_details(exc: ValidationError) -> list[dict]:
     for e in exc.errors(include_url=False):
         ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in (e.get("ctx") or {}).items()}
         zh = _ZH.get(e["type"])
+        if e["type"] == "string_too_short" and ctx.get("min_length") == 1:
+            zh = _ZH["missing"]  # an empty required text reads as required, not "too short"
         if zh:
             try:
                 zh = zh.format(**ctx)
@@ -439,7 +458,7 @@ def errors_to_details(exc: ValidationError) -> list[dict]:
 def _refusal(exc: ValidationError) -> ValidationFailed:
     details = errors_to_details(exc)
     return ValidationFailed(
-        "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
+        "；".join(f"{_field_zh(d['field'])}：{d['message']['zh']}" for d in details),
         "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
         field=details[0]["field"], details=details,
     )

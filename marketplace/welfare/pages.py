@@ -22,7 +22,7 @@ from marketplace.errors import DomainError
 from marketplace.web import db, runtime
 from marketplace.web.forms import field_errors, message, require_role
 from marketplace.web.i18n import current_lang
-from marketplace.welfare import common, followups, hard_to_employ, placements, referrals, registrations
+from marketplace.welfare import common, corrections, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
 from marketplace.welfare.models import (
     CONTACT_CHANNELS,
@@ -33,11 +33,13 @@ from marketplace.welfare.models import (
 from marketplace.welfare.schemas import (
     ContactIn,
     ExtensionIn,
+    HardToEmployCorrectionIn,
     HardToEmployIn,
     OutcomeIn,
     PlacementEndIn,
     PlacementIn,
     ReferralIn,
+    RegistrationCorrectionIn,
     RegistrationEndIn,
     RegistrationIn,
 )
@@ -155,6 +157,7 @@ def person(profile_id):
         placements=placements.placements(s, current_user, running=False, profile_id=profile.id),
         tasks=followups.follow_ups(s, current_user, profile_id=profile.id),
         postings=referrals.open_postings(s, today), today=today, funds=_fund_options(),
+        statuses=hard_to_employ.statuses_of(s, profile.id), corrections=corrections.corrections_for_person(s, profile.id),
         districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"), end_reasons=wopts("end_reason",
                                                                                           REGISTRATION_END_REASONS),
         outcomes=wopts("outcome", REFERRAL_OUTCOMES), placement_ends=wopts("placement_end", PLACEMENT_END_REASONS),
@@ -204,6 +207,41 @@ def end_registration(registration_id):
         registrations.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
 
     return _act(run, _back(reg.profile_id), _("Registration ended."))
+
+
+@bp.post("/registrations/<int:registration_id>/correct")
+@login_required
+def correct_registration(registration_id):
+    """A caseworker corrects a registration's dates and status, with the reason (issue 15)."""
+    require_role(*STAFF)
+    reg = registrations.get_registration(db(), current_user, registration_id)
+    f = request.form
+
+    def run():
+        data = validate(RegistrationCorrectionIn, {
+            "registered_on": _date("registered_on"), "ended_on": _date("ended_on"),
+            "end_reason": f.get("end_reason") or None, "flexible_or_self_employed": f.get("flexible") == "1",
+            "reason": f.get("reason", "")})
+        corrections.correct_registration(db(), current_user, registration_id, data)
+
+    return _act(run, _back(reg.profile_id), _("Registration corrected. The person was told."))
+
+
+@bp.post("/hard-to-employ/<int:status_id>/correct")
+@login_required
+def correct_hte(status_id):
+    """A caseworker corrects a hard-to-employ status's dates and state, with the reason."""
+    require_role(*STAFF)
+    status = hard_to_employ.get_hte(db(), current_user, status_id)
+    f = request.form
+
+    def run():
+        data = validate(HardToEmployCorrectionIn, {
+            "granted_on": _date("granted_on"), "note": f.get("note", ""), "revoked_on": _date("revoked_on"),
+            "revoked_reason": f.get("revoked_reason", ""), "reason": f.get("reason", "")})
+        corrections.correct_hte(db(), current_user, status_id, data)
+
+    return _act(run, _back(status.profile_id), _("Hard-to-employ status corrected. The person was told."))
 
 
 @bp.post("/people/<int:profile_id>/hard-to-employ")
@@ -394,4 +432,5 @@ def me():
     return render_template("welfare/me.html", profile=profile, regs=regs, tasks=tasks, form=form, errors=errors,
                            error=error, districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"),
                            open_reg=next((r for r in regs if r.ended_on is None), None),
+                           corrections=corrections.corrections_for_person(s, profile.id) if profile else [],
                            today=clock.today()), status

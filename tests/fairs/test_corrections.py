@@ -176,5 +176,5 @@ def test_slot_errors_read_in_chinese_on_chinese_pages(client, db, fair_world):
         assert "must not overlap" not in r.text and "in time order" not in r.text and "is written" not in r.text
     r = client.put(f"/api/v1/fairs/{fair.id}", headers=fair_world["h_org"],
                    json=_body(fair, slots=["09:00-09:45", "09:30-10:00"]))
-    assert r.json["error"]["message"] == {"zh": "slots：时段不能重叠：09:00-09:45 与 09:30-10:00",
+    assert r.json["error"]["message"] == {"zh": "时段：时段不能重叠：09:00-09:45 与 09:30-10:00",
                                           "en": "slots: slots must not overlap: 09:00-09:45 and 09:30-10:00"}
