@@ -50,7 +50,7 @@ def _changed(before: dict, after: dict) -> list[str]:
     return [k for k in after if before.get(k) != after[k]]
 
 
-def _tell(session: Session, profile: Profile, entity: str, row_id: int, changed: list[str], reason: str) -> None:
+def _told(session: Session, profile: Profile, entity: str, row_id: int, changed: list[str], reason: str) -> None:
     if profile.user_id is None:
         return
     rz, re_ = RECORD_NAMES[entity]
@@ -99,7 +99,7 @@ def correct_registration(session: Session, actor: User, registration_id: int, da
     audit.record(session, actor, "registration", reg.id, "correct", before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed}, reason=data.reason)
     after_commit(session, "marketplace.index_profile", reg.profile_id)
-    _tell(session, reg.profile, "registration", reg.id, changed, data.reason)
+    _told(session, reg.profile, "registration", reg.id, changed, data.reason)
     return reg
 
 
@@ -144,7 +144,7 @@ def correct_hte(session: Session, actor: User, status_id: int, data, today: dt.d
     audit.record(session, actor, "hard_to_employ", status.id, "correct", before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed}, reason=data.reason)
     after_commit(session, "marketplace.index_profile", status.profile_id)
-    _tell(session, status.profile, "hard_to_employ", status.id, changed, data.reason)
+    _told(session, status.profile, "hard_to_employ", status.id, changed, data.reason)
     return status
 
 

@@ -4,7 +4,8 @@ queue, the monitoring dashboard with charts, and a person's own registration pag
 Thin views: parse the form, call the area's operations (``registrations``,
 ``hard_to_employ``, ``referrals``, ``placements``, ``followups``, ``dashboard``), render.
 A refused action is shown with its reason (the rule's, in the person's language) and
-nothing is saved."""
+nothing is saved. (Over 400 lines on purpose: the one ``welfare`` blueprint, whose pages
+share the person's file and its helpers; issue 15's corrections added two small views.)"""
 from __future__ import annotations
 
 import datetime as dt

@@ -2,7 +2,8 @@
 edit page and the applicant sees the notice (the bell's count and the notifications list);
 the employer proposes an interview and the person accepts it; a caseworker reveals the
 person's phone for a stated purpose and the person finds that reveal in their data download.
-Each page is shot at a phone (390x844) and a desktop (1366x900) width:
+Then a caseworker corrects the person's unemployment registration date with a reason and
+the person sees the correction on their registration page. Each page is shot at a phone (390x844) and a desktop (1366x900) width:
 artifacts/screenshots/ccn-*.png."""
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from marketplace import clock, create_app
 from marketplace.cli import upgrade_database
 from marketplace.core.models import Application, ApplicationEvent, Organisation, Posting, Profile, User
+from marketplace.welfare import registrations
 from tests.browser_fixtures import login, serving, shot
 
 pytestmark = pytest.mark.browser
@@ -51,7 +53,9 @@ def ccn_server(tmp_path_factory):
         a.events.append(ApplicationEvent(from_stage=None, to_stage="applied", actor_id=person.id))
         s.add(a)
         s.flush()
-        info = {"application_id": a.id, "profile_id": profile.id, "posting_id": posting.id}
+        reg = registrations.register(s, cw, profile_id=profile.id, basis="residence", district="望花区",
+                                     registered_on=clock.today() - dt.timedelta(days=30))
+        info = {"application_id": a.id, "profile_id": profile.id, "posting_id": posting.id, "registration_id": reg.id}
     with serving(app, threads=4) as base:
         yield base, info
 
@@ -147,3 +151,24 @@ def test_edit_notify_interview_reveal_in_a_browser(ccn_server, page):
     seen = json.loads(page.request.get(f"{base}/me/data?download=1").text())["who_saw_my_contact"]
     assert ("phone", "政策告知") in [(x["what"], x["purpose_zh"]) for x in seen]
     assert all(x["at"] and x["who"] for x in seen)
+
+    # a caseworker corrects the registration date, with the reason; the person sees it
+    page.context.clear_cookies()
+    login(page, base, "cw-y")
+    page.goto(f"{base}/welfare/people/{info['profile_id']}")
+    box = page.locator(f"[data-test=correct-registration-{info['registration_id']}]")
+    box.locator("summary").click()
+    right = clock.today() - dt.timedelta(days=75)
+    box.locator("input[name=registered_on]").fill(right.isoformat())
+    box.locator("input[name=reason]").fill("窗口登记日期录入有误")
+    with page.expect_navigation():
+        box.locator("button[type=submit]").click()
+    assert "失业登记已更正" in page.content()
+    assert "窗口登记日期录入有误" in page.locator("[data-test=welfare-corrections]").inner_text()
+    shots(page, "07-caseworker-corrected-registration")
+    page.context.clear_cookies()
+    login(page, base, "lihua")
+    page.goto(f"{base}/welfare/me")
+    text = page.locator("[data-test=welfare-corrections]").inner_text()
+    assert right.isoformat() in text and "窗口登记日期录入有误" in text
+    shots(page, "08-person-sees-correction")
