@@ -274,7 +274,7 @@ def reverse_stage(session: Session, actor: User, application_id: int, reason: st
                  after={"stage": target}, reason=reason)
     if app.profile.user_id:
         title = app.posting.title
-        notify(session, app.profile.user_id, "application_stage", f"application:{app.id}:reversed:{len(app.events)}",
+        notify(session, app.profile.user_id, "stage_reversed", f"application:{app.id}:reversed:{len(app.events)}",
                f"您申请的“{title}”状态由{STAGE_ZH.get(current, current)}改回{STAGE_ZH.get(target, target)}：{reason}",
                f"Your application to \"{title}\" went back from {current} to {target}: {reason}",
                "/me/applications")

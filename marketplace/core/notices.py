@@ -20,6 +20,17 @@ register("application_received", "收到新的申请", "New application", ("app"
 register("stage_change", "申请进度更新", "Application update", ("app", "sms", "email"))
 register("organisation_verified", "单位已通过审核", "Organisation verified", ("app", "sms", "email"))
 register("organisation_refused", "单位审核未通过", "Organisation not verified", ("app", "sms", "email"))
+# issue 15: corrections, contact and the policy's outreach (emitted by postings, applications,
+# interviews, messages, profiles and outreach; registered here, with the core's other kinds)
+register("posting_changed", "申请岗位有变动", "A posting you applied to changed", ("app", "sms", "email"))
+register("posting_closed", "申请岗位已停止招聘", "A posting you applied to closed", ("app", "sms", "email"))
+register("stage_reversed", "申请进度已更正", "Application stage corrected", ("app", "sms", "email"))
+register("interview_proposed", "面试邀请", "Interview proposed", ("app", "sms", "email"))
+register("interview_answered", "面试答复", "Interview answered", ("app", "email"))
+register("interview_reminder", "明天面试提醒", "Interview tomorrow", ("app", "sms", "email"))
+register("application_message", "申请留言", "Message on an application", ("app", "email"))
+register("profile_corrected", "档案已更正", "Profile corrected", ("app", "sms", "email"))
+register("policy_outreach", "可享受的政策", "A policy you may qualify for", ("app", "sms", "email"))
 
 
 def staff_of(session: Session, organisation_id: int) -> list[int]:

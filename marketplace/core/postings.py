@@ -155,7 +155,8 @@ def _notify_applicants(session: Session, posting: Posting, zh: str, en: str, wha
                                   Profile.user_id.is_not(None))).all()
     stamp = clock.now_utc().strftime("%Y%m%d%H%M%S%f")
     for app_id, user_id in rows:
-        notify(session, user_id, "posting_changed", f"posting:{posting.id}:{what}:{stamp}", zh, en,
+        notify(session, user_id, "posting_closed" if what == "closed" else "posting_changed",
+               f"posting:{posting.id}:{what}:{stamp}", zh, en,
                f"/postings/{posting.id}")
     return len(rows)
 

@@ -62,8 +62,26 @@ _ZH = {
     "documents_needed": "请填写能证明所申请事项的材料名称（如见习基地认定文件及其文号）",
     "slot": "每个时段写作“时:分-时:分”（如 09:00-09:30），结束晚于开始",
     "slots_order": "时段须按时间顺序排列，且不能重复",
+    "slots_overlap": "时段不能重叠：{a} 与 {b}",
     "one_of": "请只填写签到码、身份证号、手机号中的一项",
 }
+
+
+# The field a Chinese refusal names, as a person reads it (a field not listed keeps its name).
+FIELD_ZH = {
+    "title": "标题", "name": "名称", "description": "描述", "requirements": "任职要求", "skills": "技能",
+    "district": "区县", "salary_min": "最低薪资", "salary_max": "最高薪资", "headcount": "招聘人数",
+    "open_on": "开始日期", "close_on": "截止日期", "education_min": "最低学历", "reason": "理由", "note": "备注",
+    "slots": "时段", "held_on": "举办日期", "venue": "场地", "mode": "形式", "registered_on": "登记日期",
+    "ended_on": "注销日期", "end_reason": "注销原因", "granted_on": "认定日期", "revoked_on": "终止日期",
+    "revoked_reason": "终止原因", "phone": "手机号", "birth_on": "出生日期", "id_number": "身份证号",
+    "username": "用户名", "password": "密码", "display_name": "姓名", "gender": "性别", "purpose": "用途",
+    "email": "电子邮箱", "body": "内容",
+}
+
+
+def field_zh(field: str) -> str:
+    return FIELD_ZH.get(field) or FIELD_ZH.get(field.rsplit(".", 1)[-1], field)
 
 
 # Errors found across fields are reported on the field a person should change.

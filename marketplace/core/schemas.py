@@ -33,7 +33,7 @@ import chinese
 from marketplace import clock
 from marketplace.core.hiring_conditions import HIRING_CONDITIONS
 from marketplace.core.models import CATEGORIES, DISTRICTS, KINDS, ORG_TYPES, STAGES
-from marketplace.core.schema_messages import errors_to_details
+from marketplace.core.schema_messages import errors_to_details, field_zh
 from marketplace.errors import ValidationFailed
 from marketplace.idcodes import credit_code_problem, id_birth_date, id_number_problem
 
@@ -358,7 +358,7 @@ class StageIn(Strict):
 def _refusal(exc: ValidationError) -> ValidationFailed:
     details = errors_to_details(exc)
     return ValidationFailed(
-        "；".join(f"{d['field']}：{d['message']['zh']}" for d in details),
+        "；".join(f"{field_zh(d['field'])}：{d['message']['zh']}" for d in details),
         "; ".join(f"{d['field']}: {d['message']['en']}" for d in details),
         field=details[0]["field"], details=details,
     )

@@ -81,6 +81,8 @@ def create_fair(session: Session, actor: User, data) -> Fair:
         raise Forbidden("只有招聘会组织者可以创建招聘会", "only fair organisers can create fairs")
     if data.mode in ("onsite", "both") and not data.venue:
         raise ValidationFailed("现场招聘会须填写场地", "an on-site fair needs a venue", field="venue")
+    if data.held_on < clock.today():  # issue 15: as an edit refuses it (``corrections.edit_fair``)
+        raise ValidationFailed("招聘会日期不能早于今天", "the fair's day cannot be in the past", field="held_on")
     fair = Fair(organiser_id=actor.id, name=data.name, mode=data.mode, held_on=data.held_on, venue=data.venue,
                 slots=list(data.slots), description=data.description, status="open")
     session.add(fair)

@@ -19,6 +19,7 @@ from marketplace import clock
 from marketplace.core import audit
 from marketplace.core.models import Profile, User
 from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.fairs import notices  # noqa: F401  (registers the kinds told here)
 from marketplace.fairs.booths import EMPLOYER_ROLES, ORGANISER_ROLES, own_fair
 from marketplace.fairs.bus import publish_after_commit
 from marketplace.fairs.models import Booth, Fair, Interview
@@ -38,10 +39,10 @@ def _not_started(fair: Fair) -> None:
                        field="held_on")
 
 
-def _tell(session: Session, profile_id: int, key: str, zh: str, en: str, link: str) -> None:
+def _tell(session: Session, profile_id: int, kind: str, key: str, zh: str, en: str, link: str) -> None:
     user_id = session.scalar(select(Profile.user_id).where(Profile.id == profile_id))
     if user_id:
-        notify(session, user_id, "fair_changed", key, zh, en, link)
+        notify(session, user_id, kind, key, zh, en, link)
 
 
 def edit_fair(session: Session, actor: User, fair_id: int, data, reason: str = "") -> Fair:
@@ -66,7 +67,7 @@ def edit_fair(session: Session, actor: User, fair_id: int, data, reason: str = "
             continue
         iv.status, iv.slot = "requested", None  # back into the allocation
         moved_back += 1
-        _tell(session, iv.profile_id, f"fair:{fair.id}:slot_removed:{iv.id}:{stamp}",
+        _tell(session, iv.profile_id, "fair_slot_removed", f"fair:{fair.id}:slot_removed:{iv.id}:{stamp}",
               f"招聘会“{fair.name}”的面试时段{label}已取消，您的面试请求将重新安排",
               f"The interview slot {label} at \"{fair.name}\" was removed; your request will be placed again",
               f"/me/fairs/{fair.id}")
@@ -108,7 +109,7 @@ def cancel_booth(session: Session, actor: User, fair_id: int, booth_id: int, rea
                                                       Interview.status.in_(("requested", "confirmed")))):
         iv.status, iv.slot, iv.note = "cancelled", None, f"展位取消 / booth cancelled: {reason}"
         told += 1
-        _tell(session, iv.profile_id, f"fair:{fair.id}:booth_cancelled:{booth.id}:{iv.id}",
+        _tell(session, iv.profile_id, "fair_booth_cancelled", f"fair:{fair.id}:booth_cancelled:{booth.id}:{iv.id}",
               f"招聘会“{fair.name}”的展位“{booth.organisation.name}”已取消（{reason}），您可以向其他展位申请面试",
               f"The booth of {booth.organisation.name} at \"{fair.name}\" was cancelled ({reason}); you can ask "
               "another booth for an interview", f"/me/fairs/{fair.id}")

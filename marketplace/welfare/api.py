@@ -9,15 +9,17 @@ from flask import Response, request
 from marketplace.web import db, runtime
 from marketplace.web.api import bp, paged
 from marketplace.web.apispec import api_route
-from marketplace.welfare import dashboard, followups, hard_to_employ, placements, referrals, registrations
+from marketplace.welfare import corrections, dashboard, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare.schemas import (
     ContactIn,
     ExtensionIn,
+    HardToEmployCorrectionIn,
     HardToEmployIn,
     OutcomeIn,
     PlacementEndIn,
     PlacementIn,
     ReferralIn,
+    RegistrationCorrectionIn,
     RegistrationEndIn,
     RegistrationIn,
     RevokeIn,
@@ -85,6 +87,20 @@ def welfare_grant_hte(actor, profile_id, data):
            "End a hard-to-employ status, with the reason", body=RevokeIn)
 def welfare_revoke_hte(actor, status_id, data):
     return hard_to_employ.hte_to_dict(hard_to_employ.revoke_hte(db(), actor, status_id, data.reason))
+
+
+@api_route(bp, "/welfare/registrations/<int:registration_id>/correct", ["POST"], STAFF,
+           "Correct a registration's dates and status, with the reason (audited; the person is told)",
+           body=RegistrationCorrectionIn)
+def welfare_correct_registration(actor, registration_id, data):
+    return registrations.registration_to_dict(corrections.correct_registration(db(), actor, registration_id, data))
+
+
+@api_route(bp, "/welfare/hard-to-employ/<int:status_id>/correct", ["POST"], STAFF,
+           "Correct a hard-to-employ status's dates and state, with the reason (audited; the person is told)",
+           body=HardToEmployCorrectionIn)
+def welfare_correct_hte(actor, status_id, data):
+    return hard_to_employ.hte_to_dict(corrections.correct_hte(db(), actor, status_id, data))
 
 
 @api_route(bp, "/welfare/referrals", ["POST"], STAFF, "Refer a person to a posting", body=ReferralIn)

@@ -129,6 +129,18 @@ def grant_hte(session: Session, actor: User, profile_id: int, basis: str, note: 
     return status
 
 
+def get_hte(session: Session, actor: User, status_id: int) -> HardToEmployStatus:
+    """A status of a person in a district the staff actor serves; 404 otherwise."""
+    return served_row(session, actor, HardToEmployStatus, status_id, lambda s: s.profile.district,
+                      ("就业困难人员身份", "hard-to-employ status"))
+
+
+def statuses_of(session: Session, profile_id: int) -> list[HardToEmployStatus]:
+    """Every hard-to-employ status of the person, newest first (the caseworker's file)."""
+    return list(session.scalars(select(HardToEmployStatus).where(HardToEmployStatus.profile_id == profile_id)
+                                .order_by(HardToEmployStatus.id.desc())))
+
+
 def revoke_hte(session: Session, actor: User, status_id: int, reason: str, today: dt.date | None = None):
     status = served_row(session, actor, HardToEmployStatus, status_id, lambda s: s.profile.district,
                         ("就业困难人员身份", "hard-to-employ status"))

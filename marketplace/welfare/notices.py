@@ -37,3 +37,6 @@ def tell_caseworkers(session: Session, today: dt.date) -> int:
                        f"您有 {n} 项以前月份的回访尚未完成，已逾期", f"{n} follow-ups from earlier months are overdue",
                        DESK)
     return told
+
+# issue 15: a caseworker's correction of a registration or a hard-to-employ status (``corrections``)
+register("welfare_record_corrected", "就业登记信息已更正", "Employment record corrected", ("app", "sms", "email"))

@@ -4,7 +4,8 @@ queue, the monitoring dashboard with charts, and a person's own registration pag
 Thin views: parse the form, call the area's operations (``registrations``,
 ``hard_to_employ``, ``referrals``, ``placements``, ``followups``, ``dashboard``), render.
 A refused action is shown with its reason (the rule's, in the person's language) and
-nothing is saved."""
+nothing is saved. (Over 400 lines on purpose: the one ``welfare`` blueprint, whose pages
+share the person's file and its helpers; issue 15's corrections added two small views.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ from marketplace.errors import DomainError
 from marketplace.web import db, runtime
 from marketplace.web.forms import field_errors, message, require_role, whole_number
 from marketplace.web.i18n import current_lang
-from marketplace.welfare import common, followups, hard_to_employ, placements, referrals, registrations
+from marketplace.welfare import common, corrections, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
 from marketplace.welfare.models import (
     CONTACT_CHANNELS,
@@ -33,11 +34,13 @@ from marketplace.welfare.models import (
 from marketplace.welfare.schemas import (
     ContactIn,
     ExtensionIn,
+    HardToEmployCorrectionIn,
     HardToEmployIn,
     OutcomeIn,
     PlacementEndIn,
     PlacementIn,
     ReferralIn,
+    RegistrationCorrectionIn,
     RegistrationEndIn,
     RegistrationIn,
 )
@@ -161,6 +164,7 @@ def person(profile_id):
         placements=placements.placements(s, current_user, running=False, profile_id=profile.id),
         tasks=followups.follow_ups(s, current_user, profile_id=profile.id),
         postings=postings, post_q=post_q, today=today, funds=_fund_options(),
+        statuses=hard_to_employ.statuses_of(s, profile.id), corrections=corrections.corrections_for_person(s, profile.id),
         districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"), end_reasons=wopts("end_reason",
                                                                                           REGISTRATION_END_REASONS),
         outcomes=wopts("outcome", REFERRAL_OUTCOMES), placement_ends=wopts("placement_end", PLACEMENT_END_REASONS),
@@ -209,6 +213,41 @@ def end_registration(registration_id):
         registrations.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
 
     return _act(run, _back(reg.profile_id), _("Registration ended."))
+
+
+@bp.post("/registrations/<int:registration_id>/correct")
+@login_required
+def correct_registration(registration_id):
+    """A caseworker corrects a registration's dates and status, with the reason (issue 15)."""
+    require_role(*STAFF)
+    reg = registrations.get_registration(db(), current_user, registration_id)
+    f = request.form
+
+    def run():
+        data = validate(RegistrationCorrectionIn, {
+            "registered_on": _date("registered_on"), "ended_on": _date("ended_on"),
+            "end_reason": f.get("end_reason") or None, "flexible_or_self_employed": f.get("flexible") == "1",
+            "reason": f.get("reason", "")})
+        corrections.correct_registration(db(), current_user, registration_id, data)
+
+    return _act(run, _back(reg.profile_id), _("Registration corrected. The person was told."))
+
+
+@bp.post("/hard-to-employ/<int:status_id>/correct")
+@login_required
+def correct_hte(status_id):
+    """A caseworker corrects a hard-to-employ status's dates and state, with the reason."""
+    require_role(*STAFF)
+    status = hard_to_employ.get_hte(db(), current_user, status_id)
+    f = request.form
+
+    def run():
+        data = validate(HardToEmployCorrectionIn, {
+            "granted_on": _date("granted_on"), "note": f.get("note", ""), "revoked_on": _date("revoked_on"),
+            "revoked_reason": f.get("revoked_reason", ""), "reason": f.get("reason", "")})
+        corrections.correct_hte(db(), current_user, status_id, data)
+
+    return _act(run, _back(status.profile_id), _("Hard-to-employ status corrected. The person was told."))
 
 
 @bp.post("/people/<int:profile_id>/hard-to-employ")
@@ -398,4 +437,5 @@ def me():
     return render_template("welfare/me.html", profile=profile, regs=regs, tasks=tasks, form=form, errors=errors,
                            error=error, districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"),
                            open_reg=next((r for r in regs if r.ended_on is None), None),
+                           corrections=corrections.corrections_for_person(s, profile.id) if profile else [],
                            today=clock.today()), status

@@ -79,3 +79,23 @@ class ContactIn(Strict):
     channel: Literal[CONTACT_CHANNELS]  # type: ignore[valid-type]
     note: Text(2000, 1)
     contacted_on: dt.date | None = None
+
+
+class RegistrationCorrectionIn(Strict):
+    """A caseworker's correction of an unemployment registration (issue 15): its dates and
+    status, with the reason. ``ended_on`` empty means the registration is open."""
+    registered_on: dt.date
+    ended_on: dt.date | None = None
+    end_reason: Literal[REGISTRATION_END_REASONS] | None = None  # type: ignore[valid-type]
+    flexible_or_self_employed: bool = False
+    reason: Text(1000, 1)
+
+
+class HardToEmployCorrectionIn(Strict):
+    """A caseworker's correction of a hard-to-employ status: when it was granted, its ground's
+    note, and whether (and when, why) it stopped applying, with the reason."""
+    granted_on: dt.date
+    note: Text(1000) = ""
+    revoked_on: dt.date | None = None
+    revoked_reason: Text(1000) = ""
+    reason: Text(1000, 1)

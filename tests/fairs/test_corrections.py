@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace import clock
 from marketplace.core.models import AuditEntry
@@ -140,3 +140,41 @@ def test_an_employer_cancels_its_own_booth_on_its_fairs_page(client, db, fair_wo
     r = client.post(f"/employer/fairs/{fair.id}/booths/{booth['id']}/cancel", data={"reason": "人手不足"})
     assert r.status_code == 302
     assert any("人手不足" in n.text_zh for n in _told(db, a))
+
+
+def test_a_fair_cannot_be_created_for_a_past_day(client, db, fair_world):
+    """Creating refuses a past day as editing does: nothing is created, the field is named."""
+    h = fair_world["h_org"]
+    before = db.scalar(select(func.count()).select_from(Fair))
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
+    r = client.post("/api/v1/fairs", headers=h, json={"name": "补办的招聘会", "mode": "onsite", "held_on": yesterday,
+                                                      "venue": "大厅", "slots": ["09:00-09:30"]})
+    assert r.status_code == 422 and r.json["error"]["field"] == "held_on"
+    assert r.json["error"]["message"]["zh"] == "招聘会日期不能早于今天"
+    r = client.post("/login", data={"username": fair_world["organiser"].username, "password": "secret-pass-1"})
+    r = client.post("/organiser/fairs", data={"name": "补办的招聘会", "mode": "onsite", "held_on": yesterday,
+                                              "venue": "大厅", "slots": "09:00-09:30"})
+    assert r.status_code == 422 and "招聘会日期不能早于今天" in r.text
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Fair)) == before
+    today = client.post("/api/v1/fairs", headers=h, json={"name": "今天的招聘会", "mode": "online",
+                                                          "held_on": clock.today().isoformat(), "slots": ["09:00-09:30"]})
+    assert today.status_code == 201
+
+
+def test_slot_errors_read_in_chinese_on_chinese_pages(client, db, fair_world):
+    """The overlap, order and format refusals of the slots have Chinese text (no English on a Chinese page)."""
+    fair = _tomorrow(db, fair_world)
+    client.post("/login", data={"username": fair_world["organiser"].username, "password": "secret-pass-1"})
+    data = {"name": fair.name, "mode": "both", "held_on": fair.held_on.isoformat(), "venue": fair.venue,
+            "description": ""}
+    for slots, zh in (("09:00-09:45, 09:30-10:00", "时段不能重叠：09:00-09:45 与 09:30-10:00"),
+                      ("09:30-10:00, 09:00-09:30", "时段须按时间先后排列"),
+                      ("10:00-09:00", "结束时间晚于开始时间")):
+        r = client.post(f"/organiser/fairs/{fair.id}/edit", data=dict(data, slots=slots))
+        assert r.status_code == 422 and zh in r.text, slots
+        assert "must not overlap" not in r.text and "in time order" not in r.text and "is written" not in r.text
+    r = client.put(f"/api/v1/fairs/{fair.id}", headers=fair_world["h_org"],
+                   json=_body(fair, slots=["09:00-09:45", "09:30-10:00"]))
+    assert r.json["error"]["message"] == {"zh": "时段：时段不能重叠：09:00-09:45 与 09:30-10:00",
+                                          "en": "slots: slots must not overlap: 09:00-09:45 and 09:30-10:00"}

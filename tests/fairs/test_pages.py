@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from marketplace import clock
 from marketplace.fairs import bus as fair_bus
 from marketplace.fairs.models import FairRegistration
 from tests.fairs.conftest import token_of
@@ -19,12 +20,12 @@ def login(client, user):
 def test_organiser_creates_a_fair_and_approves_a_booth_by_page(client, make):
     org = make.user("organiser")
     login(client, org)
-    r = client.post("/organiser/fairs", data={"name": "望花区秋季招聘会", "mode": "onsite", "held_on": "2026-12-01",
+    r = client.post("/organiser/fairs", data={"name": "望花区秋季招聘会", "mode": "onsite", "held_on": (clock.today() + _dt.timedelta(days=30)).isoformat(),
                                               "venue": "望花区人才市场", "slots": "09:00-09:30, 09:30-10:00"})
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).text
     assert "望花区秋季招聘会" in page and "09:30-10:00" in page
-    r = client.post("/organiser/fairs", data={"name": "x", "mode": "onsite", "held_on": "2026-12-01", "venue": "v",
+    r = client.post("/organiser/fairs", data={"name": "x", "mode": "onsite", "held_on": (clock.today() + _dt.timedelta(days=30)).isoformat(), "venue": "v",
                                               "slots": "10:00-09:00"})
     assert r.status_code == 422 and "slots" in r.text
 

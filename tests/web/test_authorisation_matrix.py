@@ -439,6 +439,10 @@ MATRIX: dict[str, dict] = {
     "POST /welfare/registrations/<int:registration_id>/end":
                                                         row("d    d    d    d    d    o    h    d    o",
         body=lambda w: {"reason": "employed"}),
+    "POST /welfare/registrations/<int:registration_id>/correct":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"registered_on": (w.reg_a.registered_on - dt.timedelta(days=1)).isoformat(),
+                        "reason": "窗口登记日期录入有误"}),
     "GET /welfare/profiles/<int:profile_id>/hard-to-employ":
                                                         row("d    d    d    d    d    o    h    d    o"),
     "POST /welfare/profiles/<int:profile_id>/hard-to-employ":
@@ -447,6 +451,10 @@ MATRIX: dict[str, dict] = {
     "POST /welfare/hard-to-employ/<int:status_id>/revoke":
                                                         row("d    d    d    d    d    o    h    d    o",
         body=lambda w: {"reason": "已就业"}),
+    "POST /welfare/hard-to-employ/<int:status_id>/correct":
+                                                        row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"granted_on": (w.hte_a.granted_on - dt.timedelta(days=1)).isoformat(),
+                        "note": "认定证明 2020-001（更正）", "reason": "认定日期录入有误"}),
     "POST /welfare/referrals":                          row("d    d    d    d    d    o    h    d    o",
         body=lambda w: {"profile_id": w.prof_a.id, "posting_id": w.posting_a.id}),
     "GET /welfare/referrals":                           row("d    d    d    d    d    o    e    d    o",
