@@ -76,3 +76,4 @@ def organisation_decided(session: Session, org: Organisation, verified: bool, re
                 "Correct the details and ask again")
     for uid in staff_of(session, org.id):
         notify(session, uid, kind, f"organisation:{org.id}:{kind}:{request_id or 0}", *text, "/employer/verification")
+register("saved_search", "有新的岗位符合您保存的搜索", "New postings for your saved search", ("app", "email"))

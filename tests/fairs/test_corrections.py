@@ -169,8 +169,8 @@ def test_slot_errors_read_in_chinese_on_chinese_pages(client, db, fair_world):
     data = {"name": fair.name, "mode": "both", "held_on": fair.held_on.isoformat(), "venue": fair.venue,
             "description": ""}
     for slots, zh in (("09:00-09:45, 09:30-10:00", "时段不能重叠：09:00-09:45 与 09:30-10:00"),
-                      ("09:30-10:00, 09:00-09:30", "时段须按时间先后排列"),
-                      ("10:00-09:00", "结束时间晚于开始时间")):
+                      ("09:30-10:00, 09:00-09:30", "时段须按时间顺序排列"),
+                      ("10:00-09:00", "结束晚于开始")):
         r = client.post(f"/organiser/fairs/{fair.id}/edit", data=dict(data, slots=slots))
         assert r.status_code == 422 and zh in r.text, slots
         assert "must not overlap" not in r.text and "in time order" not in r.text and "is written" not in r.text
