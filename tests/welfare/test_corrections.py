@@ -131,7 +131,7 @@ def test_refusals_name_the_field_and_change_nothing(client, db, make):
     r = client.post(f"/welfare/registrations/{reg.id}/correct", data={"registered_on": (today - D(40)).isoformat(),
                                                                        "reason": ""})
     assert r.status_code == 303
-    assert "理由：请填写此项" in client.get(r.headers["Location"]).text  # in Chinese, field by its label and all
+    assert "请填写原因" in client.get(r.headers["Location"]).text  # in Chinese, the field named by its label
     db.expire_all()
     assert db.get(Registration, reg.id).registered_on == today - D(30)
     assert not _notes(db, p)
