@@ -32,9 +32,9 @@ def committed(app):
         people = [User(username=f"race_p{i}", password_hash="x", display_name="p", role="person") for i in range(2)]
         s.add_all([hr, *people])
         s.flush()
-        post = Posting(organisation_id=org.id, created_by_id=hr.id, kind="internship", title="最后一个见习名额",
-                       description="只剩一个名额的见习岗位。", district="望花区", status="published", headcount=1,
-                       period_months=6, stipend=1500)
+        # an ordinary job: the race is for its last place (who may take an internship is R1's, tested elsewhere)
+        post = Posting(organisation_id=org.id, created_by_id=hr.id, kind="job", title="最后一个名额",
+                       description="只剩一个名额的岗位。", district="望花区", status="published", headcount=1)
         s.add(post)
         s.flush()
         profs = [Profile(user_id=u.id, name=f"竞争者{i}", gender="男", birth_on=__import__("datetime").date(2000, 1, 1),
