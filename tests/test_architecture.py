@@ -88,3 +88,14 @@ def test_no_module_grows_past_400_lines_without_saying_why():
         if len(lines) > 420:
             head = "\n".join(lines[:40])
             assert "400 lines" in head, f"{path.relative_to(ROOT)}: {len(lines)} lines and no reason in its docstring"
+
+
+def test_every_page_title_block_is_only_a_title():
+    """A page's ``{% block title %}`` holds its title and closes on the same line: two merges
+    once left a page's body inside its title (the browser showed neither)."""
+    for path in (ROOT / "marketplace").rglob("*.html"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "{% block title %}" in line:
+                rest = line.split("{% block title %}", 1)[1]
+                assert "{% endblock %}" in rest and "{% include" not in rest and "<" not in rest.split("{% endblock %}")[0], \
+                    f"{path.relative_to(ROOT)}:{n}: the title block must hold only the title"
