@@ -194,7 +194,8 @@ def load(session: Session, cipher: Cipher, today: dt.date | None = None, data_pa
         u.display_name = prof.name
         for c in s["category"]:
             if c in CATEGORY_MAP and not any(x.category == CATEGORY_MAP[c] for x in prof.categories):
-                since = _years_later(dt.date.fromisoformat(s["unemployed_since"]), years) \
+                # moved into the present, never past today (a late-2020 date would land after it)
+                since = min(_years_later(dt.date.fromisoformat(s["unemployed_since"]), years), today) \
                     if c == "registered_unemployed" and s.get("unemployed_since") else None
                 prof.categories.append(ProfileCategory(
                     category=CATEGORY_MAP[c], since_on=since, detail="自主就业退役士兵" if c == "veteran" else "",
