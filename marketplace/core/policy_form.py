@@ -92,6 +92,14 @@ def _set(doc, path: str, value) -> None:
         node[last] = value
 
 
+def _named(path: str) -> tuple[str, str]:
+    """A parameter as the administrator reads it: its rule and its label (the JSON path stays
+    in the error's ``field``)."""
+    rule = path.split(".", 1)[0]
+    last = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1])
+    return f"{rule} {KEY_LABELS.get(last, (last, ''))[0]}", f"{rule} {last.replace('_', ' ')}"
+
+
 def read(document: dict, form) -> dict:
     """The rules with the typed values, each read as the type the version holds."""
     rules = copy.deepcopy(document.get("rules", {}))
@@ -101,15 +109,16 @@ def read(document: dict, form) -> dict:
             continue
         raw = (form.get(path) or "").strip()
         field = f"rules.{path}"
+        zh, en = _named(path)
         if isinstance(old, bool):
             if raw not in ("true", "false"):
-                raise ValidationFailed(f"{field}：请填写 true 或 false", f"{field}: expected true or false", field=field)
+                raise ValidationFailed(f"{zh}：请填写 true 或 false", f"{en}: expected true or false", field=field)
             value = raw == "true"
         elif isinstance(old, int):
             try:
                 value = int(raw)
             except ValueError:
-                raise ValidationFailed(f"{field}：应为整数", f"{field}: expected a whole number", field=field) from None
+                raise ValidationFailed(f"{zh}：应为整数", f"{en}: expected a whole number", field=field) from None
         elif old is None or raw == "":
             value = None if raw == "" and (old is None or path.endswith((".from", ".to", "cap")) or
                                            path.endswith("epidemic_declared_end")) else raw
