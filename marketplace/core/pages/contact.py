@@ -42,6 +42,20 @@ def _back(application_id: int):
     return redirect(url_for(endpoint, application_id=application_id), 303)
 
 
+def _act(application_id: int, action, ok: str):
+    """Run one action on an application and go back to its page: a refusal is flashed with its
+    reason (nothing saved), a record the actor may not see stays a 404."""
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(message(exc), "error")
+        return _back(application_id)
+    flash(ok, "ok")
+    return _back(application_id)
+
+
 @bp.get("/me/applications/<int:application_id>")
 @login_required
 def my_application(application_id):
@@ -63,15 +77,9 @@ def propose_interview(application_id):
     f = request.form
     form = {"options": [t for t in f.getlist("option") if t.strip()], "duration_minutes": f.get("duration_minutes") or 30,
             "place": f.get("place", ""), "online_link": f.get("online_link", "").strip(), "note": f.get("note", "")}
-    try:
-        interviews.propose(db(), current_user, application_id, validate(InterviewIn, form))
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return _back(application_id)
-    flash(_("Interview proposed. The applicant has been told."), "ok")
-    return _back(application_id)
+    return _act(application_id, lambda: interviews.propose(db(), current_user, application_id,
+                                                           validate(InterviewIn, form)),
+                _("Interview proposed. The applicant has been told."))
 
 
 @bp.post("/applications/<int:application_id>/interviews/<int:interview_id>/answer")
@@ -82,15 +90,9 @@ def answer_interview(application_id, interview_id):
     form = {"answer": f.get("answer", ""), "note": f.get("note", "")}
     if f.get("option", "") != "":
         form["option"] = f.get("option")
-    try:
-        interviews.answer(db(), current_user, application_id, interview_id, validate(InterviewAnswerIn, form))
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return _back(application_id)
-    flash(_("Your answer was sent to the employer."), "ok")
-    return _back(application_id)
+    return _act(application_id, lambda: interviews.answer(db(), current_user, application_id, interview_id,
+                                                          validate(InterviewAnswerIn, form)),
+                _("Your answer was sent to the employer."))
 
 
 @bp.get("/applications/<int:application_id>/interviews/<int:interview_id>.ics")
@@ -106,15 +108,9 @@ def interview_ics(application_id, interview_id):
 @login_required
 def send_message(application_id):
     require_role("person", "employer", "agency")
-    try:
-        messages.send(db(), current_user, application_id, validate(MessageIn, {"body": request.form.get("body", "")}).body)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return _back(application_id)
-    flash(_("Message sent."), "ok")
-    return _back(application_id)
+    return _act(application_id, lambda: messages.send(db(), current_user, application_id,
+                                                      validate(MessageIn, {"body": request.form.get("body", "")}).body),
+                _("Message sent."))
 
 
 @bp.route("/caseworker/profiles/<int:profile_id>/phone", methods=["GET", "POST"])
