@@ -49,6 +49,7 @@ from marketplace.welfare import api as welfare_api
 from marketplace.welfare import demo as welfare_demo
 from marketplace.welfare import documents as welfare_documents
 from marketplace.welfare import pages as welfare_pages
+from marketplace.welfare import person_page as welfare_person_page
 from marketplace.welfare import privacy as welfare_privacy
 from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
@@ -103,6 +104,8 @@ def connect_hooks() -> None:
                        verify=welfare_documents.verify_certificate)
     documents.register("fair_report", fairs_documents.fair_report)
     hooks.employer_today.connect(internships_receivers.employer_today)
+    hooks.person_page.connect(welfare_person_page.parts)
+    hooks.person_page.connect(internships_receivers.person_page)
     hooks.employer_today.connect(fairs_receivers.employer_today)
 
 
