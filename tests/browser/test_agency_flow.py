@@ -1,6 +1,6 @@
 """An HR agency's staff member on a phone: finds a person, follows the "introduce" link,
 records the introduction to another employer's posting, sees it listed, and finds the demo
-hire its earlier introduction brought about offered on the referral-claim form (R7).
+hire its earlier introduction brought about offered on its referral-claim page (R7).
 Screenshots in artifacts/screenshots/agency-*.png."""
 from __future__ import annotations
 
