@@ -1,11 +1,12 @@
-"""Welfare pages: the caseworker's desk, a person's file (registration, hard-to-employ
-status, referrals, placements, follow-ups), public-welfare posts and their placement
-queue, the monitoring dashboard with charts, and a person's own registration page.
+"""Welfare pages: the caseworker's desk, the actions on a person's file (registration,
+hard-to-employ status, referrals, placements, follow-ups; the file itself is part of the
+caseworker's one page of the person, ``person_page``), public-welfare posts and their
+placement queue, the monitoring dashboard with charts, and a person's own registration page.
 Thin views: parse the form, call the area's operations (``registrations``,
 ``hard_to_employ``, ``referrals``, ``placements``, ``followups``, ``dashboard``), render.
 A refused action is shown with its reason (the rule's, in the person's language) and
-nothing is saved. (Over 400 lines on purpose: the one ``welfare`` blueprint, whose pages
-share the person's file and its helpers; issue 15's corrections added two small views.)"""
+nothing is saved. (Over 400 lines on purpose: the one ``welfare`` blueprint, whose views
+share its helpers; issue 15's corrections added two small views.)"""
 from __future__ import annotations
 
 import datetime as dt
