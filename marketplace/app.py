@@ -26,6 +26,7 @@ from marketplace.fairs import documents as fairs_documents
 from marketplace.fairs import pages as fairs_pages
 from marketplace.fairs import privacy as fairs_privacy
 from marketplace.fairs import receivers as fairs_receivers
+from marketplace.internships import agency_pages as internships_agency_pages
 from marketplace.internships import api as internships_api
 from marketplace.internships import demo as internships_demo
 from marketplace.internships import documents as internships_documents
@@ -48,6 +49,7 @@ from marketplace.welfare import api as welfare_api
 from marketplace.welfare import demo as welfare_demo
 from marketplace.welfare import documents as welfare_documents
 from marketplace.welfare import pages as welfare_pages
+from marketplace.welfare import person_page as welfare_person_page
 from marketplace.welfare import privacy as welfare_privacy
 from marketplace.welfare import receivers as welfare_receivers
 from marketplace.welfare import registrations as welfare_registrations
@@ -57,7 +59,8 @@ AREA_API = (core_api, verification_api, core_policy_api, contact_api, internship
             privacy_api, notifications_api, documents_api)
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp,
-              notifications_pages.bp, documents_pages.bp, internships_evidence_pages.bp)
+              notifications_pages.bp, documents_pages.bp, internships_evidence_pages.bp,
+              internships_agency_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
 CATALOGUES = ("core", "internships", "welfare", "fairs", "notifications", "documents")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).
@@ -101,6 +104,8 @@ def connect_hooks() -> None:
                        verify=welfare_documents.verify_certificate)
     documents.register("fair_report", fairs_documents.fair_report)
     hooks.employer_today.connect(internships_receivers.employer_today)
+    hooks.person_page.connect(welfare_person_page.parts)
+    hooks.person_page.connect(internships_receivers.person_page)
     hooks.employer_today.connect(fairs_receivers.employer_today)
 
 

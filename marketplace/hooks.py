@@ -67,6 +67,13 @@ Questions
   "urgent"}]``: what waits for an employer in that area today (internships: agreements
   without an outcome past their end, claims by state; fairs: interviews today), for the
   employer's landing page. ``endpoint`` is the page to open.
+- ``person_page(session, actor, profile, args) -> list[dict]``: an area's parts of the
+  caseworker's one page per person (issue 16), each ``{"section", "order", "title", "html"}``
+  (markup the area rendered, its forms posting to its own routes) or ``{..., "links": [{"zh",
+  "en", "endpoint", "values"}]}``; ``section`` names a core section (``categories``, ``applications``,
+  ``internships``, ``contact``, ``corrections``) to join or a panel of its own; ``title`` is
+  text or ``{"zh", "en"}``; ``args`` the page's query (welfare: registration, status,
+  referrals, placements, follow-ups, corrections; internships: agreements and claims).
 """
 from __future__ import annotations
 
@@ -96,6 +103,7 @@ internship_figures = _signals.signal("internship_figures")
 policy_preview = _signals.signal("policy_preview")
 policy_findings = _signals.signal("policy_findings")
 employer_today = _signals.signal("employer_today")
+person_page = _signals.signal("person_page")
 
 
 def ask(signal: Signal, session, **kwargs) -> list:

@@ -34,6 +34,16 @@ def open_duplicates(session: Session, actor: User):
     return stmt
 
 
+def open_for_profile(session: Session, actor: User, profile_id: int) -> list[IdNumberDuplicate]:
+    """Open duplicates this profile is part of (as the one who typed the number, or the
+    holder), for the caseworker's page of the person; the queue resolves them."""
+    _require_staff(actor)
+    return list(session.scalars(select(IdNumberDuplicate).where(
+        IdNumberDuplicate.resolution.is_(None),
+        (IdNumberDuplicate.profile_id == profile_id) | (IdNumberDuplicate.holder_profile_id == profile_id))
+        .order_by(IdNumberDuplicate.id)))
+
+
 def resolve(session: Session, cipher: Cipher, actor: User, duplicate_id: int, resolution: str,
             note: str) -> IdNumberDuplicate:
     _require_staff(actor)

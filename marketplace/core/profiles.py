@@ -147,9 +147,30 @@ def _set_id_number(session: Session, cipher: Cipher, profile: Profile, id_number
             profile.id_number_enc, profile.id_number_hash = cipher.encrypt(id_number), None
             return
     elif clash:
-        raise Conflict("该身份证号已登记在另一份档案中，请核对证件", "this ID number is already registered on "
-                       "another profile; check the ID card", field="id_number")
+        raise _registered_elsewhere(session, actor, clash)
     profile.id_number_enc, profile.id_number_hash = cipher.encrypt(id_number), h
+
+
+def _registered_elsewhere(session: Session, actor: User, holder_id: int) -> Conflict:
+    """Staff typed an ID number another profile holds (issue 16): nothing is saved, and the
+    refusal says where the person already is. A holder the caseworker may see
+    (:func:`visible_profiles`) is named, with its profile number for a link to that person's
+    page; any other holder only by the district whose service to contact (no name, nothing
+    else). Only staff get this answer: a person typing a taken number is told nothing."""
+    holder = session.get(Profile, holder_id)
+    if can_view(session, actor, holder):
+        zh = f"该身份证号已登记在{holder.name}（档案#{holder.id}）的档案中：请打开该档案，不要重复登记"
+        en = (f"this ID number is already registered on {holder.name}'s profile (#{holder.id}): open that "
+              "profile instead of registering the person again")
+        found = {"profile_id": holder.id, "name": holder.name}
+    else:
+        zh = f"该身份证号已在{holder.district}登记：请联系{holder.district}公共就业服务机构核实，不要重复登记"
+        en = (f"this ID number is already registered in {holder.district}: contact the public employment service "
+              f"of {holder.district} to check it; do not register the person again")
+        found = {"district": holder.district}
+    return Conflict(zh, en, field="id_number", code="id_number_registered",
+                    details=[{"field": "id_number", "code": "id_number_registered", "message": {"zh": zh, "en": en},
+                              **found}])
 
 
 def _sync_categories(profile: Profile, data: ProfileIn, actor: User) -> None:

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace import clock, hooks
-from marketplace.core import applications, eligibility, postings, profiles, verification
+from marketplace.core import applications, eligibility, id_duplicates, postings, profiles, verification
 from marketplace.core.models import Application, Posting, User
 from marketplace.db import paginate
+from marketplace.errors import Forbidden
 
 
 def home_page(session: Session) -> tuple[list[Posting], dict[str, int]]:
@@ -100,3 +101,20 @@ def candidates_stages(session: Session, actor: User, posting_id: int) -> tuple[P
     existing = {a.profile_id: a.stage for a in session.scalars(select(Application)
                                                                .where(Application.posting_id == p.id))}
     return p, existing
+
+
+def caseworker_person_page(session: Session, actor: User, profile_id: int, args: dict) -> dict:
+    """One person as the caseworker's desk sees them (issue 16: one page, not two): the
+    profile (by ``profiles.get_profile``, so the one scoping rule), their applications, the
+    open ID-number duplicates they are part of, the caseworker's corrections, and each
+    area's parts of the page (``hooks.person_page``), in their order."""
+    if actor.role not in ("caseworker", "admin"):
+        raise Forbidden()
+    p = profiles.get_profile(session, actor, profile_id)
+    apps = list(session.scalars(select(Application).where(Application.profile_id == p.id)
+                                .order_by(Application.id.desc()).limit(50)))
+    parts = [part for answer in hooks.ask(hooks.person_page, session, actor=actor, profile=p, args=args)
+             for part in answer]
+    parts.sort(key=lambda part: part.get("order", 100))
+    return {"profile": p, "applications": apps, "parts": parts, "corrections": profiles.corrections_of(session, p),
+            "duplicates": id_duplicates.open_for_profile(session, actor, p.id)}

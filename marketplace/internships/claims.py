@@ -382,7 +382,7 @@ def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, t
             priced_by(c, ps)
     else:
         d = decide(session, ps, c, today)
-        late = _late_only(ps, c, d, today)
+        late = late_only(ps, c, d, today)
         if not d.allowed and not late:
             raise not_eligible(d)
         if refill or late:
@@ -403,7 +403,7 @@ def _submit(session: Session, actor: User, c: SubsidyClaim, ps: pol.PolicySet, t
     ask_the_person(session, c)  # the intern / employee confirms what the unit recorded (finding 3)
 
 
-def _late_only(ps: pol.PolicySet, c: SubsidyClaim, d: pol.Decision, today: dt.date) -> bool:
+def late_only(ps: pol.PolicySet, c: SubsidyClaim, d: pol.Decision, today: dt.date) -> bool:
     """An R7 application refused only because it is late (not because it is early)."""
     if c.kind not in ("epidemic_r7", "referral_r7") or d.allowed:
         return False

@@ -10,7 +10,7 @@ from marketplace.errors import DomainError
 from marketplace.internships import evidence
 from marketplace.policy.policy_set import EVIDENCE_KINDS
 from marketplace.web import db
-from marketplace.web.forms import message, require_role
+from marketplace.web.forms import local_url, message, require_role
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("internships_evidence", __name__)
@@ -34,15 +34,17 @@ def upload(claim_id: int):
     finally:
         for part in request.files.values():
             part.close()
+    # back to the page the form is on (the employer's claims, the agency's referral claims)
+    back = local_url(request.form.get("back"), url_for("internships.my_claims")) + f"#claim-{claim_id}"
     try:
         evidence.upload(db(), current_user, claim_id, request.form.get("kind", ""), f.filename if f else "", data)
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(message(exc), "error")
-        return redirect(url_for("internships.my_claims") + f"#claim-{claim_id}")
+        return redirect(back)
     flash(_("Evidence uploaded."), "ok")
-    return redirect(url_for("internships.my_claims") + f"#claim-{claim_id}")
+    return redirect(back)
 
 
 @bp.get("/claims/evidence/<int:evidence_id>")

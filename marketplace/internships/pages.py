@@ -212,6 +212,8 @@ def my_claims():
     s = db()
     errors, status = {}, 200
     form = request.args  # prefilled by the "Claim" link of an introduction
+    if current_user.role == "agency" and request.method == "GET" and form.get("kind") == "referral_r7":
+        return redirect(url_for("internships_agency.agency_claims"))  # the agency's own page (issue 16)
     if request.method == "POST":
         form = request.form
         try:
@@ -307,7 +309,8 @@ def agency_introductions():
     picks = introductions.pickers(s, current_user, person_q, posting_q)
     return render_template("internships/introductions.html", rows=rows, total=total, page=page, per_page=per_page,
                            form=form, errors=errors, daily_limit=introductions.daily_limit(), picks=picks,
-                           person_q=person_q, posting_q=posting_q), status
+                           person_q=person_q, posting_q=posting_q,
+                           claimable=len(introductions.claimable_hires(s, current_user))), status
 
 
 @bp.route("/me/introductions", methods=["GET"])

@@ -12,8 +12,9 @@ from marketplace import clock
 from marketplace import policy as pol
 from marketplace.core.models import Application, User
 from marketplace.internships import introductions
+from marketplace.internships.agreements import visible_rows
 from marketplace.internships.claims import claims_for
-from marketplace.internships.models import InternshipAgreement, SubsidyClaim
+from marketplace.internships.models import KIND_NAMES, STATE_NAMES, InternshipAgreement, SubsidyClaim
 
 
 def hire_follow_up(session: Session, application: Application, **_) -> str | None:
@@ -107,3 +108,24 @@ def employer_today(session: Session, organisation_id: int, today, **_) -> list[d
         out.append({"zh": f"补贴申领：{zh}", "en": f"subsidy claims: {en}", "count": n,
                     "endpoint": "internships.my_claims", "urgent": state in ("draft", "rejected")})
     return out
+
+
+def person_page(session: Session, actor: User | None = None, profile=None, **_) -> list[dict] | None:
+    """``hooks.person_page``: the person's internship agreements and subsidy claims that this
+    caseworker may see (the claims' own rule, ``visible_rows``), as links for the
+    caseworker's page of the person (the agreement's page; the claim in the review queue)."""
+    if actor is None or profile is None or actor.role not in ("caseworker", "admin"):
+        return None
+    ags = session.scalars(visible_rows(select(InternshipAgreement), InternshipAgreement, actor)
+                          .where(InternshipAgreement.profile_id == profile.id).order_by(InternshipAgreement.id.desc())
+                          .limit(20))
+    links = [{"zh": f"见习协议#{a.id}：{a.organisation.name}，{a.start_on.isoformat()}起{a.period_months}个月",
+              "en": f"Internship agreement #{a.id}: {a.organisation.name}, {a.period_months} months from "
+                    f"{a.start_on.isoformat()}",
+              "endpoint": "internships.agreement", "values": {"agreement_id": a.id}} for a in ags]
+    for c in session.scalars(claims_for(actor).where(SubsidyClaim.profile_id == profile.id).limit(20)):
+        kind, state = KIND_NAMES.get(c.kind, (c.kind, c.kind)), STATE_NAMES.get(c.state, (c.state, c.state))
+        links.append({"zh": f"申领#{c.id}：{kind[0]}，{pol.format_money(c.amount)}元，{state[0]}",
+                      "en": f"Claim #{c.id}: {kind[1]}, {pol.format_money(c.amount)} yuan, {state[1]}",
+                      "endpoint": "internships.review_queue", "values": {"state": c.state}})
+    return [{"section": "internships", "order": 60, "links": links}]

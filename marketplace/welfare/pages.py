@@ -1,11 +1,12 @@
-"""Welfare pages: the caseworker's desk, a person's file (registration, hard-to-employ
-status, referrals, placements, follow-ups), public-welfare posts and their placement
-queue, the monitoring dashboard with charts, and a person's own registration page.
+"""Welfare pages: the caseworker's desk, the actions on a person's file (registration,
+hard-to-employ status, referrals, placements, follow-ups; the file itself is part of the
+caseworker's one page of the person, ``person_page``), public-welfare posts and their
+placement queue, the monitoring dashboard with charts, and a person's own registration page.
 Thin views: parse the form, call the area's operations (``registrations``,
 ``hard_to_employ``, ``referrals``, ``placements``, ``followups``, ``dashboard``), render.
 A refused action is shown with its reason (the rule's, in the person's language) and
-nothing is saved. (Over 400 lines on purpose: the one ``welfare`` blueprint, whose pages
-share the person's file and its helpers; issue 15's corrections added two small views.)"""
+nothing is saved. (Over 400 lines on purpose: the one ``welfare`` blueprint, whose views
+share its helpers; issue 15's corrections added two small views.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -25,12 +26,6 @@ from marketplace.web.forms import field_errors, message, require_role, whole_num
 from marketplace.web.i18n import current_lang
 from marketplace.welfare import common, corrections, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
-from marketplace.welfare.models import (
-    CONTACT_CHANNELS,
-    PLACEMENT_END_REASONS,
-    REFERRAL_OUTCOMES,
-    REGISTRATION_END_REASONS,
-)
 from marketplace.welfare.schemas import (
     ContactIn,
     ExtensionIn,
@@ -121,7 +116,7 @@ def _act(fn, back: str, ok: str):
     return redirect(back)
 
 
-def _fund_options():
+def fund_options():
     lang = current_lang()
     return [(code, zh if lang == "zh" else en) for code, zh, en in placements.fund_codes(common.policy())]
 
@@ -145,34 +140,15 @@ def desk():
 @bp.get("/people/<int:profile_id>")
 @login_required
 def person(profile_id):
+    """The old address of a person's welfare file: now parts of the caseworker's one page of
+    the person (issue 16; ``person_page``), where bookmarks and links are sent (302)."""
     require_role(*STAFF)
-    s = db()
-    today = clock.today()
-    profile = common.staff_profile(s, current_user, profile_id)
-    regs = registrations.person_registrations(s, current_user, profile.id)
-    status = hard_to_employ.open_hte(s, profile.id)
-    # the referral picker: searched by words of the title, employer or district, the
-    # person's district first, then by title (not 60 posts in the order they were stored)
-    post_q = _norm(request.args.get("post_q", ""))[:64].strip()
-    postings = [p for p in referrals.open_postings(s, today)
-                if not post_q or post_q in _norm(f"{p.title} {p.organisation.name} {p.district}")]
-    postings.sort(key=lambda p: (p.district != profile.district, p.title, p.id))
-    return render_template(
-        "welfare/person.html", profile=profile, regs=regs, open_reg=registrations.open_registration(s, profile.id),
-        status=status, decision=hard_to_employ.hte_decision(s, profile, today),
-        referrals=referrals.referrals(s, current_user, profile_id=profile.id),
-        placements=placements.placements(s, current_user, running=False, profile_id=profile.id),
-        tasks=followups.follow_ups(s, current_user, profile_id=profile.id),
-        postings=postings, post_q=post_q, today=today, funds=_fund_options(),
-        statuses=hard_to_employ.statuses_of(s, profile.id), corrections=corrections.corrections_for_person(s, profile.id),
-        districts=[(d, d) for d in DISTRICTS], bases=wopts("basis"), end_reasons=wopts("end_reason",
-                                                                                          REGISTRATION_END_REASONS),
-        outcomes=wopts("outcome", REFERRAL_OUTCOMES), placement_ends=wopts("placement_end", PLACEMENT_END_REASONS),
-        channels=wopts("contact", CONTACT_CHANNELS))
+    common.staff_profile(db(), current_user, profile_id)  # 404 before any redirect
+    return redirect(url_for("pages.caseworker_person", profile_id=profile_id, **request.args))
 
 
-def _back(profile_id: int) -> str:
-    return url_for("welfare.person", profile_id=profile_id)
+def _back(profile_id: int, section: str = "") -> str:
+    return url_for("pages.caseworker_person", profile_id=profile_id) + (f"#{section}" if section else "")
 
 
 @bp.post("/people/<int:profile_id>/register")
@@ -188,7 +164,7 @@ def desk_register(profile_id):
         registrations.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
                          registered_on=data.registered_on, original_retirement_age=data.original_retirement_age)
 
-    return _act(run, _back(profile_id), _("Registered as unemployed."))
+    return _act(run, _back(profile_id, "registration"), _("Registered as unemployed."))
 
 
 @bp.post("/registrations/<int:registration_id>/confirm")
@@ -196,7 +172,7 @@ def desk_register(profile_id):
 def confirm_registration(registration_id):
     require_role(*STAFF)
     reg = registrations.get_registration(db(), current_user, registration_id)
-    return _act(lambda: registrations.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id),
+    return _act(lambda: registrations.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id, "registration"),
                 _("Registration confirmed."))
 
 
@@ -212,7 +188,7 @@ def end_registration(registration_id):
                                             "ended_on": _date("ended_on")})
         registrations.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
 
-    return _act(run, _back(reg.profile_id), _("Registration ended."))
+    return _act(run, _back(reg.profile_id, "registration"), _("Registration ended."))
 
 
 @bp.post("/registrations/<int:registration_id>/correct")
@@ -230,7 +206,7 @@ def correct_registration(registration_id):
             "reason": f.get("reason", "")})
         corrections.correct_registration(db(), current_user, registration_id, data)
 
-    return _act(run, _back(reg.profile_id), _("Registration corrected. The person was told."))
+    return _act(run, _back(reg.profile_id, "registration"), _("Registration corrected. The person was told."))
 
 
 @bp.post("/hard-to-employ/<int:status_id>/correct")
@@ -247,7 +223,7 @@ def correct_hte(status_id):
             "revoked_reason": f.get("revoked_reason", ""), "reason": f.get("reason", "")})
         corrections.correct_hte(db(), current_user, status_id, data)
 
-    return _act(run, _back(status.profile_id), _("Hard-to-employ status corrected. The person was told."))
+    return _act(run, _back(status.profile_id, "hte"), _("Hard-to-employ status corrected. The person was told."))
 
 
 @bp.post("/people/<int:profile_id>/hard-to-employ")
@@ -260,7 +236,7 @@ def grant_hte(profile_id):
         data = validate(HardToEmployIn, {"basis": f.get("basis", ""), "note": f.get("note", "")})
         hard_to_employ.grant_hte(db(), current_user, profile_id, data.basis, data.note)
 
-    return _act(run, _back(profile_id), _("Hard-to-employ status recorded."))
+    return _act(run, _back(profile_id, "hte"), _("Hard-to-employ status recorded."))
 
 
 @bp.post("/people/<int:profile_id>/refer")
@@ -274,7 +250,7 @@ def refer(profile_id):
                                      "note": f.get("note", "")})
         referrals.refer(db(), current_user, profile_id, data.posting_id, data.note)
 
-    return _act(run, _back(profile_id), _("Referral recorded."))
+    return _act(run, _back(profile_id, "referrals"), _("Referral recorded."))
 
 
 @bp.post("/referrals/<int:referral_id>/outcome")
@@ -289,7 +265,7 @@ def outcome(referral_id):
         referrals.record_outcome(db(), current_user, referral_id, data.outcome, data.note)
 
     ref = referrals.get_referral(db(), current_user, referral_id)
-    target = url_for("welfare.desk") if back else _back(ref.profile_id)
+    target = url_for("welfare.desk") if back else _back(ref.profile_id, "referrals")
     return _act(run, target, _("Outcome recorded."))
 
 
@@ -306,7 +282,7 @@ def extend(placement_id):
         placements.extend(db(), current_user, placement_id, fund=data.fund, months=data.months,
                        stably_employed=data.stably_employed)
 
-    return _act(run, _back(pl.profile_id), _("Placement extended."))
+    return _act(run, _back(pl.profile_id, "placements"), _("Placement extended."))
 
 
 @bp.post("/placements/<int:placement_id>/end")
@@ -320,7 +296,7 @@ def end_placement(placement_id):
         data = validate(PlacementEndIn, {"reason": f.get("reason", ""), "ended_on": _date("ended_on")})
         placements.end_placement(db(), current_user, placement_id, data.reason, data.ended_on)
 
-    return _act(run, _back(pl.profile_id), _("Placement ended."))
+    return _act(run, _back(pl.profile_id, "placements"), _("Placement ended."))
 
 
 @bp.post("/follow-ups/<int:follow_up_id>/contact")
@@ -329,7 +305,7 @@ def contact(follow_up_id):
     require_role(*STAFF)
     task = followups.get_follow_up(db(), current_user, follow_up_id)
     f = request.form
-    target = url_for("welfare.desk") if f.get("back") == "desk" else _back(task.profile_id)
+    target = url_for("welfare.desk") if f.get("back") == "desk" else _back(task.profile_id, "follow-ups")
 
     def run():
         data = validate(ContactIn, {"channel": f.get("channel", ""), "note": f.get("note", ""),
@@ -356,7 +332,7 @@ def queue(posting_id):
                                                            encoder=runtime().encoder)
     filled = placements.filled(db(), posting.id)
     return render_template("welfare/queue.html", posting=posting, entries=entries, refused=refused, filled=filled,
-                           funds=_fund_options(), today=clock.today())
+                           funds=fund_options(), today=clock.today())
 
 
 @bp.post("/posts/<int:posting_id>/place")

@@ -1,6 +1,6 @@
 """An HR agency's staff member on a phone: finds a person, follows the "introduce" link,
 records the introduction to another employer's posting, sees it listed, and finds the demo
-hire its earlier introduction brought about offered on the referral-claim form (R7).
+hire its earlier introduction brought about offered on its referral-claim page (R7).
 Screenshots in artifacts/screenshots/agency-*.png."""
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ def test_agency_introduces_a_person_and_sees_the_hire_to_claim(live_server, page
     assert hired.count() == 1  # the demo introduction that led to a hire
     shot(page, "agency-02-introductions")
 
-    hired.locator("a").click()
+    hired.locator("a").click()  # the agency's own referral-claim page (issue 16), at that hire
     page.wait_for_load_state()
-    chosen = page.locator("select[name=application_id] option:checked").inner_text()
-    assert "·" in chosen and page.locator("select[name=kind]").input_value() == "referral_r7"
+    assert "/agency/claims" in page.url
+    offer = page.locator("[data-offer]").first
+    assert "·" in offer.locator("h3").inner_text() and offer.locator("[data-test=reason]").inner_text()
     shot(page, "agency-03-referral-claim")

@@ -54,7 +54,7 @@ def test_employer_and_person_meet_through_the_application_pages(client, db, scen
 def test_a_caseworker_reveals_with_a_purpose_on_the_page(client, db, make, scene):
     cw = make.user("caseworker", district="望花区")
     login(client, cw)
-    assert f"/caseworker/profiles/{scene.profile.id}/phone" in client.get(f"/caseworker/profiles/{scene.profile.id}").text
+    assert f"/caseworker/profiles/{scene.profile.id}/phone" in client.get(f"/caseworker/people/{scene.profile.id}").text
     r = client.post(f"/caseworker/profiles/{scene.profile.id}/phone", data={"purpose": ""})
     assert r.status_code == 422 and PHONE not in r.text
     r = client.post(f"/caseworker/profiles/{scene.profile.id}/phone", data={"purpose": "job_referral"})

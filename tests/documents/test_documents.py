@@ -165,10 +165,10 @@ def test_each_document_is_linked_from_its_page(app, client, world):
     assert f"/documents/hire_claim/{w.hc_a.id}.pdf" in page
     client.post("/logout")
     login(client, w.users["cw_x"])
-    page = _links(client, f"/welfare/people/{w.prof_a.id}")
+    page = _links(client, f"/caseworker/people/{w.prof_a.id}")
     assert f"/documents/unemployment_certificate/{w.reg_a.id}.pdf" in page
     assert f"/documents/referral_letter/{w.ref_a.id}.pdf" in page
-    assert f"/documents/placement_notice/{w.pl_a.id}.pdf" in _links(client, f"/welfare/people/{w.prof_p.id}")
+    assert f"/documents/placement_notice/{w.pl_a.id}.pdf" in _links(client, f"/caseworker/people/{w.prof_p.id}")
     assert f"/documents/internship_claim/{w.claim_a.id}.pdf" in _links(client, "/caseworker/claims")
     client.post("/logout")
     login(client, w.person)

@@ -65,17 +65,20 @@ def test_agency_introduces_then_claims_through_the_pages(client, db, make, world
     login(client, agency)
     page = client.get("/agency/introductions")
     assert "已录用：可申领职业介绍补贴" in page.text
-    page = client.get(f"/employer/claims?kind=referral_r7&application_id={app.id}")
-    assert f'<option value="{app.id}" selected>赵推荐 · 消毒液灌装工' in page.text
+    assert 'href="/agency/claims#offer-' in page.text  # the "Claim" link opens the agency's own page
+    # an old link to the employer's form with the referral kind lands on the agency's page (issue 16)
+    assert client.get(f"/employer/claims?kind=referral_r7&application_id={app.id}").headers["Location"] == "/agency/claims"
+    page = client.get("/agency/claims")
+    assert f'data-offer="{app.id}"' in page.text and "赵推荐 · 消毒液灌装工" in page.text
     assert "资金来源（R7）" in page.text and "工业企业结构调整专项奖补资金" in page.text
-    r = client.post("/employer/claims", data={"kind": "referral_r7", "application_id": app.id,
-                                              "funding_source": "industrial_restructuring_fund"})
+    r = client.post("/agency/claims", data={"application_id": app.id, "funding_source": "industrial_restructuring_fund"})
     assert r.status_code == 302, r.text
     claim = db.scalar(select(SubsidyClaim).where(SubsidyClaim.application_id == app.id))
     assert claim.kind == "referral_r7" and str(claim.amount) == "200.00"
     assert claim.facts["funding_source"] == "industrial_restructuring_fund"
     assert "工业企业结构调整专项奖补资金" in claim.reason_zh
     assert "暂无可申领的录用" in client.get("/employer/claims").text  # claimed: no longer offered
+    assert 'data-test="no-offers"' in client.get("/agency/claims").text
     # the employer sees who introduced the applicant, and only where the introduction counts
     walk_in = graduate(make, name="孙自来")
     db.add(Application(posting_id=posting.id, profile_id=walk_in.id, stage="applied"))

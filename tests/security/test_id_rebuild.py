@@ -74,8 +74,8 @@ def answers_for(app, make, viewer, w) -> dict[str, str]:
            f"/api/v1/postings/{post}/applications", f"/api/v1/postings/{post}/candidates",
            f"/api/v1/profiles/{pid}/recommendations", "/api/v1/introductions", "/api/v1/internships/claims",
            "/api/v1/internships/claims/export?format=csv"]
-    pages = ["/caseworker", "/caseworker?q=周敏", f"/caseworker/profiles/{pid}", "/people?q=焊工", "/people",
-             "/welfare/desk?q=周敏", f"/welfare/people/{pid}", f"/employer/postings/{post}",
+    pages = ["/caseworker", "/caseworker?q=周敏", f"/caseworker/people/{pid}", "/people?q=焊工", "/people",
+             "/welfare/desk?q=周敏", f"/employer/postings/{post}",
              f"/employer/postings/{post}/candidates", "/caseworker/claims", "/caseworker/claims/export.csv",
              "/employer/claims"]
     out = {}
@@ -132,7 +132,7 @@ def test_a_caseworker_corrects_a_profile_without_seeing_the_birth_date(app, db, 
     cw = w["viewers"]["caseworker"]
     c = app.test_client()
     login(c, cw)
-    page = c.get(f"/caseworker/profiles/{w['profile_id']}").text
+    page = c.get(f"/caseworker/people/{w['profile_id']}").text
     assert not {"birth", "region"} & reveals(page)
     form = {"name": "周敏", "gender": "男", "birth_on": "", "district": "望花区", "education": "4",
             "hukou_place": "辽宁省抚顺市望花区", "skills": "焊接", "desired_jobs": "焊工", "summary": "七年电焊经验",

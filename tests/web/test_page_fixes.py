@@ -213,12 +213,12 @@ def test_the_referral_picker_searches_and_puts_the_persons_district_first(client
     make.posting(title="会计", district="望花区")
     make.posting(title="保安", district="望花区")
     login(client, cw)
-    html = client.get(f"/welfare/people/{profile.id}").text
+    html = client.get(f"/caseworker/people/{profile.id}").text
     picker = html[html.index('name="posting_id"'):]
     picker = picker[:picker.index("</select>")]
     titles = re.findall(r">([^<·]+?) ·", picker)
     assert titles.index("会计") < titles.index("仓库保管员") and titles.index("保安") < titles.index("仓库保管员")
-    html = client.get(f"/welfare/people/{profile.id}?post_q=仓库").text
+    html = client.get(f"/caseworker/people/{profile.id}?post_q=仓库").text
     picker = html[html.index('name="posting_id"'):]
     picker = picker[:picker.index("</select>")]
     assert "仓库保管员" in picker and "会计" not in picker

@@ -42,7 +42,7 @@ def test_a_caseworker_corrects_a_registration_date_with_a_reason_and_the_person_
     p, reg = registered(db, make, cw, today - D(30), hte=False, name="刘登记")
     db.commit()
     login(client, cw)
-    page = client.get(f"/welfare/people/{p.id}").text
+    page = client.get(f"/caseworker/people/{p.id}").text
     assert f'data-test="correct-registration-{reg.id}"' in page and "保存更正" in page and "更正理由" in page
     right = today - D(75)
     r = client.post(f"/welfare/registrations/{reg.id}/correct", data={
@@ -58,7 +58,7 @@ def test_a_caseworker_corrects_a_registration_date_with_a_reason_and_the_person_
     assert entry.reason == "窗口登记日期录入有误" and entry.actor_id == cw.id
     [note] = _notes(db, p)
     assert "登记日期" in note.text_zh and "窗口登记日期录入有误" in note.text_zh and note.link == "/welfare/me"
-    assert 'data-test="welfare-corrections"' in client.get(f"/welfare/people/{p.id}").text
+    assert 'data-test="welfare-corrections"' in client.get(f"/caseworker/people/{p.id}").text
 
     login(client, db.get(User, p.user_id))
     me = client.get("/welfare/me").text
@@ -146,7 +146,7 @@ def test_a_caseworker_corrects_and_ends_a_hard_to_employ_status(client, db, make
     status = db.scalar(select(HardToEmployStatus).where(HardToEmployStatus.profile_id == p.id))
     db.commit()
     login(client, cw)
-    assert f'data-test="correct-hte-{status.id}"' in client.get(f"/welfare/people/{p.id}").text
+    assert f'data-test="correct-hte-{status.id}"' in client.get(f"/caseworker/people/{p.id}").text
     r = client.post(f"/welfare/hard-to-employ/{status.id}/correct", data={
         "granted_on": (today - D(200)).isoformat(), "note": "认定证明 2020-001", "revoked_on": "",
         "revoked_reason": "", "reason": "认定日期以认定证明为准"})

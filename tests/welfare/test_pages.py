@@ -27,7 +27,7 @@ def test_desk_person_posts_queue_and_dashboard_render(client, db, make):
     login(client, cw)
     r = client.get("/welfare/desk")
     assert r.status_code == 200 and "我的工作台" in r.text and "王零就业" in r.text and "待审核的补贴申领" in r.text
-    r = client.get(f"/welfare/people/{p.id}")
+    r = client.get(f"/caseworker/people/{p.id}")
     assert r.status_code == 200 and "就业困难人员" in r.text and "失业登记" in r.text
     r = client.get("/welfare/posts")
     assert r.status_code == 200 and "社区保洁员" in r.text and "<svg" in r.text
@@ -63,7 +63,7 @@ def test_other_districts_get_404_and_people_their_own_page(client, db, make):
     p, reg = registered(db, make, cw, clock.today())
     post = make.posting(kind="public_welfare")
     login(client, make.user("caseworker", district="新抚区"))
-    assert client.get(f"/welfare/people/{p.id}").status_code == 404
+    assert client.get(f"/caseworker/people/{p.id}").status_code == 404
     assert client.get(f"/welfare/posts/{post.id}/queue").status_code == 404
     task = db.scalar(select(FollowUp).where(FollowUp.registration_id == reg.id))
     assert client.post(f"/welfare/follow-ups/{task.id}/contact", data={"channel": "phone", "note": "x"}).status_code == 404
@@ -116,14 +116,14 @@ def test_person_file_with_referrals_placement_and_an_extension_refused_with_its_
     login(client, cw)
     r = client.post(f"/welfare/placements/{pl.id}/extend", data={"fund": "employment_subsidy_fund", "months": "12"})
     assert r.status_code == 303
-    html = client.get(f"/welfare/people/{p.id}").text
+    html = client.get(f"/caseworker/people/{p.id}").text
     assert "R10" in html and "不在延长政策实施期限内" in html  # the refusal: outside the 2020 extension window
     assert "仓库保管员" in html and "社区保洁员" in html and "第1次安置" in html and "认定证明" in html
     assert pl.extended_to_on is None
 
     r = client.post(f"/welfare/referrals/{db.scalar(select(Referral.id))}/outcome", data={"outcome": "not_hired"})
     assert r.status_code == 302
-    en = client.get(f"/welfare/people/{p.id}?lang=en").text
+    en = client.get(f"/caseworker/people/{p.id}?lang=en").text
     assert "not hired" in en and "Hard-to-employ status (R8)" in en
 
 

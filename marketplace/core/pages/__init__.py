@@ -3,6 +3,7 @@ employer, staff (caseworker, admin, people search). Importing the package regist
 ``_norm`` stays importable here for the areas' pages that use it (chinese.normalize)."""
 from marketplace.core.pages import (  # noqa: F401  (registers the routes)
     contact,
+    desk,
     employer,
     person,
     policy,

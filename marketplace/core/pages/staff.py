@@ -1,5 +1,6 @@
-"""Staff pages: the caseworker's desk (profiles, category confirmation), the admin's
-accounts, and the people search for employers and caseworkers."""
+"""Staff pages: the caseworker's district list and ID-number duplicates, the admin's
+accounts, and the people search for employers and caseworkers (a person's page and the
+walk-in registration: ``desk``)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -7,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.core import accounts, id_duplicates, profiles, searching, verification
-from marketplace.core.models import CATEGORIES, DISTRICTS, EDUCATION_LEVELS, ROLES
+from marketplace.core.models import DISTRICTS, EDUCATION_LEVELS, ROLES
 from marketplace.core.pages.common import bp, norm
-from marketplace.core.pages.person import _profile_ctx, _profile_form_data, _profile_form_from
-from marketplace.core.schemas import DuplicateResolution, ProfileIn, UserIn, UserPatch, validate
+from marketplace.core.schemas import DuplicateResolution, UserIn, UserPatch, validate
 from marketplace.db import paginate
-from marketplace.errors import DomainError, ValidationFailed
+from marketplace.errors import DomainError
 from marketplace.web import cipher, db, runtime
 from marketplace.web.forms import (
     _opt,
@@ -36,46 +36,6 @@ def caseworker_home():
     items, total = paginate(db(), profiles.district_profiles(current_user, q), page, per_page)
     items = [profiles.profile_to_dict(p, cipher(), current_user) for p in items]
     return render_template("caseworker/home.html", items=items, total=total, page=page, per_page=per_page, q=q)
-
-
-@bp.route("/caseworker/profiles/new", methods=["GET", "POST"], defaults={"profile_id": None},
-          endpoint="caseworker_new_profile")
-@bp.route("/caseworker/profiles/<int:profile_id>", methods=["GET", "POST"])
-@login_required
-def caseworker_profile(profile_id):
-    require_role("caseworker", "admin")
-    s = db()
-    p = profiles.get_profile(s, current_user, profile_id) if profile_id else None
-    title = p.name if p else _("Register a person")
-    if request.method == "GET":
-        form = _profile_form_from(p, staff=True) if p else {"district": current_user.district, "category_list": []}
-        return render_template("caseworker/profile.html" if p else "caseworker/walk_in.html", form=form, errors={},
-                               profile=p, title=title, **_profile_ctx(p, staff=True))
-    data = _profile_form_data(request.form)
-    if p is not None and not data["birth_on"]:
-        data["birth_on"] = p.birth_on.isoformat()  # left blank: the date on file stays
-    try:
-        p = profiles.caseworker_save_profile(s, cipher(), current_user, profile_id, validate(ProfileIn, data),
-                                             reason=norm(request.form.get("reason", "")).strip()[:500])
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        form = dict(request.form, category_list=request.form.getlist("category"), published=data["published"])
-        return render_template("caseworker/profile.html" if p else "caseworker/walk_in.html", form=form,
-                               errors=field_errors(exc), error=message(exc), profile=p, title=title,
-                               **_profile_ctx(p, staff=True)), exc.status
-    flash(_("Profile saved."), "ok")
-    return redirect(url_for("pages.caseworker_profile", profile_id=p.id))
-
-
-@bp.post("/caseworker/profiles/<int:profile_id>/confirm/<category>")
-@login_required
-def caseworker_confirm(profile_id, category):
-    require_role("caseworker", "admin")
-    if category not in CATEGORIES:
-        raise ValidationFailed("未知类别", "unknown category", field="category")
-    profiles.confirm_category(db(), current_user, profile_id, category)
-    return redirect(url_for("pages.caseworker_profile", profile_id=profile_id))
 
 
 @bp.get("/caseworker/id-duplicates")
