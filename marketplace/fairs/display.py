@@ -35,8 +35,9 @@ from marketplace.fairs.booths import own_fair
 from marketplace.fairs.models import BoardLink, Booth, Fair, FairRegistration, Interview
 
 LATEST = 8  # arrivals shown
-NOW_MAX = 12  # interviews under way shown
-BOOTHS_SHOWN = 10  # booths in the table (the busiest first)
+NOW_MAX = 8  # interviews under way shown (one more is read, to say there are more)
+BOOTHS_SHOWN = 8  # booths in the table (the busiest first)
+ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")  # left off on the screen: the rest names the employer
 WAITING = ("requested", "confirmed")
 INTENT = ("intent", "offer", "hired")
 
@@ -51,6 +52,15 @@ class LinkGone(DomainError):
         super().__init__("此展示链接已失效，请向招聘会组织者索取新的链接",
                          "this display link is no longer valid; ask the fair's organiser for a new one")
         self.status = status
+
+
+def short_org(name: str) -> str:
+    """An employer's name as the screen shows it: without the company-form suffix
+    (``抚顺恒远汽车零部件有限公司`` → ``抚顺恒远汽车零部件``), so that it fits a row."""
+    for suffix in ORG_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def _hash(token: str) -> str:
@@ -178,7 +188,7 @@ def _shown_rows(fair: Fair):
     under_way = (select(*_row("now", I.booth_id, Profile.name, n1=I.id))
                  .join(Profile, Profile.id == I.profile_id)
                  .where(I.fair_id == fair.id, I.status == "confirmed", I.slot == fair.current_slot)
-                 .order_by(I.id).limit(NOW_MAX).subquery())
+                 .order_by(I.id).limit(NOW_MAX + 1).subquery())
     return union_all(counts, booths, select(*latest.c), select(*under_way.c))
 
 
@@ -193,7 +203,7 @@ def display_board(session: Session, token: str) -> dict:
         if row.kind == "counts":
             registered, arrived = row.n1, row.n2
         elif row.kind == "booth":
-            booths.append({"id": row.ref, "organisation": row.label, "place": row.place or "",
+            booths.append({"id": row.ref, "organisation": short_org(row.label), "place": row.place or "",
                            "waiting": int(row.n1), "done": int(row.n2), "intents": int(row.n3),
                            "confirmed": int(row.n4)})
         elif row.kind == "arrived":
@@ -205,6 +215,7 @@ def display_board(session: Session, token: str) -> dict:
     now = [{"booth": where[n["booth_id"]]["organisation"], "place": where[n["booth_id"]]["place"], "name": n["name"]}
            for n in sorted(now, key=lambda n: (where.get(n["booth_id"], {}).get("place", ""), n["id"]))
            if n["booth_id"] in where]
+    more = len(now) > NOW_MAX
     busiest = sorted(booths, key=lambda b: (-b["intents"], -b["done"], -b["waiting"], b["place"], b["id"]))
     slots = list(fair.slots)
     return {"fair": {"name": fair.name, "held_on": fair.held_on, "venue": fair.venue},
@@ -213,4 +224,4 @@ def display_board(session: Session, token: str) -> dict:
             "registered": registered, "checked_in": arrived, "booths": len(booths),
             "waiting": sum(b["waiting"] for b in booths), "done": sum(b["done"] for b in booths),
             "intents": sum(b["intents"] for b in booths), "confirmed": sum(b["confirmed"] for b in booths),
-            "booth_rows": busiest[:BOOTHS_SHOWN], "latest": latest, "now": now}
+            "booth_rows": busiest[:BOOTHS_SHOWN], "latest": latest, "now": now[:NOW_MAX], "now_more": more}
