@@ -22,6 +22,7 @@ from marketplace.documents import api as documents_api
 from marketplace.documents import pages as documents_pages
 from marketplace.fairs import api as fairs_api
 from marketplace.fairs import demo as fairs_demo
+from marketplace.fairs import display_pages as fairs_display_pages
 from marketplace.fairs import documents as fairs_documents
 from marketplace.fairs import pages as fairs_pages
 from marketplace.fairs import privacy as fairs_privacy
@@ -60,7 +61,7 @@ AREA_API = (core_api, verification_api, core_policy_api, contact_api, internship
 #: Each area's pages blueprint (with its own ``templates/<area>/``).
 AREA_PAGES = (core_pages.bp, internships_pages.bp, welfare_pages.bp, fairs_pages.bp, privacy_pages.bp,
               notifications_pages.bp, documents_pages.bp, internships_evidence_pages.bp,
-              internships_agency_pages.bp)
+              internships_agency_pages.bp, fairs_display_pages.bp)
 #: Areas with translation catalogues (``marketplace/<area>/i18n``), merged by Flask-Babel.
 CATALOGUES = ("core", "internships", "welfare", "fairs", "notifications", "documents")
 #: Demo records each area adds after the core set, in this order (``flask demo-load``).

@@ -10,11 +10,18 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace import clock
 from marketplace.core.models import Posting, Profile, User
 from marketplace.crypto import Cipher
 from marketplace.fairs.models import Booth, Fair, FairRegistration, Interview
 
 NAME = "抚顺市高校毕业生及失业人员双选会（演示）"
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A Fushun clock time on ``day`` as stored (naive UTC): the hall's 08:40 is 00:40 UTC,
+    not 16:40 on its screens."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=clock.TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
@@ -40,7 +47,7 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
             continue
         b = Booth(fair_id=fair.id, organisation_id=hr.organisation_id, status="approved", posting_ids=posts,
                   recruiters=2 if n == 1 else 1, per_slot=1, place=f"A{n:02d}", created_by_id=hr.id,
-                  decided_at=dt.datetime.combine(today, dt.time(8)))
+                  decided_at=_at(today, 8))
         session.add(b)
         booths.append(b)
     session.flush()
@@ -50,10 +57,10 @@ def load(session: Session, cipher: Cipher, today: dt.date) -> dict:
     checked = 0
     for k, p in enumerate(people):
         reg = FairRegistration(fair_id=fair.id, profile_id=p.id,
-                               registered_at=dt.datetime.combine(today - dt.timedelta(days=2), dt.time(20, k)))
+                               registered_at=_at(today - dt.timedelta(days=2), 20, k))
         if graduate is None or p.id != graduate.id:
             if checked < 5:
-                reg.checked_in_at = dt.datetime.combine(today, dt.time(8, 40 + k))
+                reg.checked_in_at = _at(today, 8, 40 + k)
                 reg.checkin_method, reg.checked_in_by_id = ("qr" if k % 2 else "id_number"), organiser.id
                 checked += 1
                 if booths:

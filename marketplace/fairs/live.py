@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from marketplace import clock
 from marketplace.core.models import Organisation, Posting, Profile, User
 from marketplace.core.verification import require_verified
+from marketplace.documents import mask_name
 from marketplace.errors import Forbidden, NotFound
 from marketplace.fairs.booths import booth_to_dict, checked_in_where, fair_to_dict, get_fair, my_registration, own_booth
 from marketplace.fairs.interviews import booth_interviews, interview_to_dict
@@ -86,7 +87,7 @@ def booth_view(session: Session, actor: User, encoder, fair_id: int, booth_id: i
 
 def board(session: Session, fair_id: int) -> dict:
     """The hall screen: counts, latest check-ins, interviews in the current slot, intents to hire.
-    Names are shortened (surname + *) on a public screen. Counted in the database; only the
+    Names are masked (``赵**``, ``documents.mask_name``) on a public screen. Counted in the database; only the
     rows shown are loaded."""
     fair = get_fair(session, None, fair_id)
     R, I = FairRegistration, Interview
@@ -111,13 +112,9 @@ def board(session: Session, fair_id: int) -> dict:
                                                                                Booth.status == "approved")),
         "requested": by_status.get("requested", 0), "confirmed": by_status.get("confirmed", 0),
         "done": by_status.get("done", 0), "intents": intents,
-        "latest": [{"name": _short(name), "at": clock.local_time(at)} for name, at in latest],
-        "now": [{"booth": i.booth.organisation.name, "place": i.booth.place, "name": _short(i.profile.name)}
+        "latest": [{"name": mask_name(name), "at": clock.local_time(at)} for name, at in latest],
+        "now": [{"booth": i.booth.organisation.name, "place": i.booth.place, "name": mask_name(i.profile.name)}
                 for i in now],
-        "intent_list": [{"booth": i.booth.organisation.name, "name": _short(i.profile.name), "outcome": i.outcome}
+        "intent_list": [{"booth": i.booth.organisation.name, "name": mask_name(i.profile.name), "outcome": i.outcome}
                         for i in intent_list],
     }
-
-
-def _short(name: str) -> str:
-    return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""

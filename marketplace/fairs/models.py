@@ -148,3 +148,28 @@ class Interview(Base):
     profile = relationship("Profile")
     posting = relationship("Posting")
     application = relationship("Application")
+
+
+class BoardLink(Base):
+    """A link that opens the fair's hall display on a screen without logging in (issue 16).
+    Only the SHA-256 of its secret is kept (the organiser sees the link once, when it is
+    made); it stops working when the fair's day ends in Fushun, or when revoked."""
+    __tablename__ = "fair_board_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the fair whose board the link shows
+    fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 (hex) of the link's secret; the secret itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the link stops working at this moment (UTC): the end of the fair's day in Fushun
+    expires_at: Mapped[dt.datetime]
+    #: revoked or replaced by a new link (UTC); null while it works
+    revoked_at: Mapped[dt.datetime | None]
+    #: the organiser who made it
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: who revoked it (or replaced it by a new one)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: made (UTC)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])

@@ -26,6 +26,16 @@ _HTTP_MESSAGES = {
 }
 
 
+def logged_path() -> str:
+    """The request's path for a log line, with a secret in it (a view argument named
+    ``token``: a hall display link) cut to its first four characters."""
+    path = request.path
+    secret = (request.view_args or {}).get("token")
+    if isinstance(secret, str) and len(secret) > 4:
+        path = path.replace(secret, secret[:4] + "…")
+    return path
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -57,7 +67,7 @@ def register_error_handlers(app: Flask) -> None:
     def _database_unavailable(exc: OperationalError):
         # the database is down, restarting, or (SQLite) busy beyond the busy timeout: the
         # request's transaction is rolled back by the teardown; nothing was saved
-        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        log.warning("database unavailable on %s %s: %s", request.method, logged_path(), exc.orig)
         resp = error_response(503, {"code": "unavailable", "message": {
             "zh": "数据库暂时繁忙或不可用，未保存任何内容，请稍后重试",
             "en": "the database is busy or unavailable; nothing was saved; try again shortly"}})
@@ -68,6 +78,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _bug(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, logged_path())
         zh, en = _HTTP_MESSAGES[500]
         return error_response(500, {"code": "internal_error", "message": {"zh": zh, "en": en}})
