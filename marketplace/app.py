@@ -42,6 +42,7 @@ from marketplace.notifications import api as notifications_api
 from marketplace.notifications import pages as notifications_pages
 from marketplace.notifications import privacy as notifications_privacy
 from marketplace.privacy import api as privacy_api
+from marketplace.privacy import documents as privacy_documents
 from marketplace.privacy import pages as privacy_pages
 from marketplace.runtime import Runtime
 from marketplace.web import api as web_api
@@ -104,6 +105,7 @@ def connect_hooks() -> None:
     documents.register("unemployment_certificate", welfare_documents.unemployment_certificate,
                        verify=welfare_documents.verify_certificate)
     documents.register("fair_report", fairs_documents.fair_report)
+    documents.register("my_data", privacy_documents.my_data)
     hooks.employer_today.connect(internships_receivers.employer_today)
     hooks.person_page.connect(welfare_person_page.parts)
     hooks.person_page.connect(internships_receivers.person_page)

@@ -3,6 +3,7 @@ session (a second sync Playwright in the same thread fails), registered by the r
 conftest. Use the ``browser`` and ``page`` fixtures by name; do not import them."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -36,6 +37,20 @@ def page(browser):
     pg.set_default_timeout(10000)
     yield pg
     ctx.close()
+
+
+def downloading_context(browser, folder: Path, **options):
+    """A browser context set as a person's Chrome is with "download PDFs" on (chrome://settings/
+    content/pdfDocuments): a link to a PDF downloads it (``page.expect_download``) instead of
+    opening the built-in viewer, which a test cannot read. A persistent profile in ``folder``
+    is the only way to give chromium that preference; close the context when done."""
+    (folder / "Default").mkdir(parents=True, exist_ok=True)
+    (folder / "Default" / "Preferences").write_text(json.dumps(
+        {"plugins": {"always_open_pdf_externally": True}, "download": {"prompt_for_download": False}}))
+    return browser.browser_type.launch_persistent_context(
+        str(folder), executable_path=CHROMIUM, headless=True, accept_downloads=True,
+        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync"], **options)
 
 
 def shot(page, name: str) -> None:

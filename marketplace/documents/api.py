@@ -14,7 +14,8 @@ from marketplace.web.apispec import SIGNED_IN, api_route
 
 STAFF = ("caseworker", "admin")
 #: who may ask for each kind (the API's 403); kinds not named: every signed-in role
-ROLES = {"referral_letter": STAFF, "placement_notice": STAFF, "fair_report": ("organiser", "admin")}
+ROLES = {"referral_letter": STAFF, "placement_notice": STAFF, "fair_report": ("organiser", "admin"),
+         "my_data": ("person",)}
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:

@@ -14,6 +14,7 @@ KINDS = {
     "placement_notice": "公益性岗位安置通知",
     "unemployment_certificate": "失业登记证明",
     "fair_report": "招聘会总结报告",
+    "my_data": "我的数据",
 }
 #: The issuing office printed at the head of every document.
 HEADING = "抚顺市公共就业服务中心"

@@ -74,8 +74,12 @@ def _date(name: str, required: bool = True) -> dt.date | None:
 
 
 def _back(default: str, exc: DomainError):
+    """The refusal above the page it came from. What the operation wrote before it refused
+    is undone: the redirect is a success to the request's commit, and a refused claim must not
+    stay behind as a draft."""
     if exc.status == 404:
         raise exc
+    db().rollback()
     msg = message(exc)
     errors = field_errors(exc)
     details = [v for k, v in errors.items() if k != exc.field]
@@ -218,11 +222,11 @@ def my_claims():
         form = request.form
         try:
             data = {k: v for k, v in form.items() if k in ("kind", "application_id", "funding_source") and v != ""}
-            data["submit"] = True
+            data["submit"] = form.get("draft") != "1"  # a draft waits for its evidence
             body = validate(HireClaimIn, data)
             claims.create_hire_claim(s, current_user, policies.active_name(), body.kind, body.application_id, body.facts(),
-                                     clock.today())
-            flash(_("Claim submitted."), "ok")
+                                     clock.today(), body.submit)
+            flash(_("Claim submitted.") if body.submit else _("Saved as a draft: upload its evidence, then submit it."), "ok")
             return redirect(url_for("internships.my_claims"))
         except DomainError as exc:
             if exc.status == 404:
@@ -422,7 +426,8 @@ def review_queue():
     return render_template("internships/review.html", items=items, total=total, page=page, per_page=per_page,
                            state=state, states=[(k, _pick(STATE_NAMES[k])) for k in CLAIM_STATES],
                            decisions=decisions, notes=notifications.notifications_for(s, current_user), today=day,
-                           waiting=waiting, declared=declared, overpayments=owed)
+                           waiting=waiting, declared=declared, overpayments=owed,
+                           papers=evidence.papers_for(s, current_user, items))
 
 
 @bp.post("/caseworker/claims/<int:claim_id>/confirm/<any(agreement, contract, insurance):record>")

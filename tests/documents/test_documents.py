@@ -168,7 +168,9 @@ def test_each_document_is_linked_from_its_page(app, client, world):
     page = _links(client, f"/caseworker/people/{w.prof_a.id}")
     assert f"/documents/unemployment_certificate/{w.reg_a.id}.pdf" in page
     assert f"/documents/referral_letter/{w.ref_a.id}.pdf" in page
-    assert f"/documents/placement_notice/{w.pl_a.id}.pdf" in _links(client, f"/caseworker/people/{w.prof_p.id}")
+    page = _links(client, f"/caseworker/people/{w.prof_p.id}")
+    assert f'class="doc" href="/documents/placement_notice/{w.pl_a.id}.pdf"' in page  # styled as a link in the title
+    assert "就业补助资金" in page and "· employment_subsidy_fund" not in page  # the fund by its name, not its code
     assert f"/documents/internship_claim/{w.claim_a.id}.pdf" in _links(client, "/caseworker/claims")
     client.post("/logout")
     login(client, w.person)

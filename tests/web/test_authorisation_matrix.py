@@ -507,6 +507,9 @@ MATRIX: dict[str, dict] = {
         ids={"record_id": "reg_a"}),
     "GET /documents/fair_report/<int:record_id>.pdf":   row("d    d    d    d    d    d    d    o    o",
         ids={"record_id": "fair"}),
+    # "my data" as a paper: the person alone, as the JSON download (another person's id: 404, tests/documents)
+    "GET /documents/my_data/<int:record_id>.pdf":      row("d    o    d    d    d    d    d    d    d",
+        ids={"record_id": "person"}),
 }
 
 
