@@ -9,9 +9,9 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from matching.encoder import SQLiteStore, get_encoder
+from matching.encoder import SQLiteStore, get_encoder, text_key
 from search import get_backend
-from search.cache import SharedResultCache
+from search.cache import QueryVectorCache, SharedResultCache
 
 
 class Runtime:
@@ -24,6 +24,7 @@ class Runtime:
         self._cache_lock = threading.Lock()
         self._generation = 0
         self._shared = None
+        self._query_vectors = None
 
     # Popular searches repeat (焊工, 保安, 会计 ...): their results are kept for up to
     # SEARCH_CACHE_SECONDS, in this process (a dict) and, for backends that report an index
@@ -79,6 +80,23 @@ class Runtime:
                     self._shared = SharedResultCache(Path(self.config.INSTANCE_DIR) / "search-cache.db",
                                                      max_age=self.config.SEARCH_CACHE_SECONDS)
         return self._shared
+
+    def query_vector(self, text: str):
+        """The encoder's query vector for ``text``, through the query-vector caches (this
+        process's LRU, then the machine's shared file): the model runs once per machine for
+        a text, and concurrent requests for the same new text in a process wait for one run."""
+        enc = self.encoder
+        cache = self._vector_cache()
+        return cache.get_or_compute(f"{enc.model_id}:{text_key(text, 'query')}",
+                                    lambda: enc.encode_queries([text])[0])
+
+    def _vector_cache(self):
+        if self._query_vectors is None:
+            with self._lock:
+                if self._query_vectors is None:
+                    Path(self.config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
+                    self._query_vectors = QueryVectorCache(Path(self.config.INSTANCE_DIR) / "query-vectors.db")
+        return self._query_vectors
 
     def _backend_search(self, query, vector_fn):
         if vector_fn is not None and query.text:

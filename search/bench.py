@@ -185,7 +185,9 @@ def run_one(n: int, backend: str = "embedded", n_queries: int = 200, seed: int =
                         zero += 1
                 out[name] = _stats(ms)
             out["lexical_zero_hit_queries"] = zero
-            out["disk_bytes"] = sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp))
+            # the vector snapshot folder included (search.vecfiles)
+            out["disk_bytes"] = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
+            out["pss_after_mb"] = _pss_mb()
         finally:
             b.close()
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -193,6 +195,18 @@ def run_one(n: int, backend: str = "embedded", n_queries: int = 200, seed: int =
     out["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
     out["cpus"] = os.cpu_count()
     return out
+
+
+def _pss_mb() -> float | None:
+    """This process's proportional set size now: memory-mapped pages shared with other
+    processes count in part (the vector snapshot), unlike in the peak RSS."""
+    try:
+        for line in Path(f"/proc/{os.getpid()}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def _table(results: dict) -> str:

@@ -1,4 +1,5 @@
-"""A search-result cache shared by the processes of one machine (a small SQLite file).
+"""Caches shared by the processes of one machine (small SQLite files): search results
+(:class:`SharedResultCache`) and query embeddings (:class:`QueryVectorCache`).
 
 ``flask serve`` runs one process per core; without a shared cache each process would
 compute every popular search again. Entries are keyed by the request and stamped with
@@ -18,7 +19,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict
+
+import numpy as np
 
 from search.base import Hit, SearchResult
 from search.sqlite_util import enable_wal
@@ -83,3 +87,108 @@ class SharedResultCache:
                 c.execute("DELETE FROM results WHERE at < ?", (now - self.max_age,))
         except sqlite3.Error as exc:
             log.warning("shared search cache not written (%s)", exc)
+
+
+_VEC_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, at REAL NOT NULL, v BLOB NOT NULL)"
+
+
+class QueryVectorCache:
+    """Query text → embedding, for every process of a machine: an LRU dict in this process
+    in front of a small SQLite file (WAL, no fsync: a cache) that the server's processes
+    share, so a query is encoded once per machine, not once per process and request.
+
+    Keys are chosen by the caller (they must name the model: a vector of another model is
+    of no use). :meth:`get_or_compute` also makes threads of one process that ask for the
+    same missing key at once wait for one computation instead of each running the model.
+    Like :class:`SharedResultCache`, a file error is logged and counted as a miss."""
+
+    PRUNE_EVERY = 1000
+
+    def __init__(self, path: str | os.PathLike | None, entries: int = 10000, max_rows: int = 200_000):
+        self.path = str(path) if path is not None else None
+        self.entries = entries
+        self.max_rows = max_rows
+        self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pending: dict[str, threading.Event] = {}
+        self._local = threading.local()
+        self._puts = 0
+        self.hits = {"memory": 0, "shared": 0, "computed": 0}
+
+    def _conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, timeout=1, isolation_level=None, check_same_thread=False)
+            enable_wal(c)
+            c.execute("PRAGMA synchronous=OFF")
+            c.execute(_VEC_SCHEMA)
+            self._local.conn = c
+        return c
+
+    def _remember(self, key: str, v: np.ndarray) -> None:
+        with self._lock:
+            self._lru[key] = v
+            self._lru.move_to_end(key)
+            while len(self._lru) > self.entries:
+                self._lru.popitem(last=False)
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            v = self._lru.get(key)
+            if v is not None:
+                self._lru.move_to_end(key)
+                self.hits["memory"] += 1
+                return v
+        if self.path is None:
+            return None
+        try:
+            row = self._conn().execute("SELECT v FROM vectors WHERE key=?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("shared query-vector cache unreadable (%s): encoding the query", exc)
+            return None
+        if row is None:
+            return None
+        v = np.frombuffer(row[0], dtype=np.float32)
+        self._remember(key, v)
+        self.hits["shared"] += 1
+        return v
+
+    def put(self, key: str, v) -> None:
+        v = np.ascontiguousarray(v, dtype=np.float32).reshape(-1)
+        v.setflags(write=False)
+        self._remember(key, v)
+        if self.path is None:
+            return
+        try:
+            c = self._conn()
+            c.execute("INSERT OR REPLACE INTO vectors (key, at, v) VALUES (?, ?, ?)", (key, time.time(), v.tobytes()))
+            self._puts += 1
+            if self._puts % self.PRUNE_EVERY == 0:  # keep the newest max_rows
+                c.execute("DELETE FROM vectors WHERE at < (SELECT at FROM vectors ORDER BY at DESC LIMIT 1 OFFSET ?)",
+                          (self.max_rows,))
+        except sqlite3.Error as exc:
+            log.warning("shared query-vector cache not written (%s)", exc)
+
+    def get_or_compute(self, key: str, compute) -> np.ndarray:
+        """The cached vector, or ``compute()``'s (stored), computed once per process at a time."""
+        while True:
+            v = self.get(key)
+            if v is not None:
+                return v
+            with self._lock:
+                event = self._pending.get(key)
+                mine = event is None
+                if mine:
+                    event = self._pending[key] = threading.Event()
+            if not mine:
+                event.wait(30)
+                continue  # the other thread stored it (or failed: then try ourselves)
+            try:
+                v = np.asarray(compute(), dtype=np.float32).reshape(-1)
+                self.put(key, v)
+                self.hits["computed"] += 1
+                return v
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+                event.set()

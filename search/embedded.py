@@ -27,12 +27,13 @@ import os
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 import chinese
-from search import analysis, fusion
+from search import analysis, fusion, vecfiles
 from search.base import (
     DOC_TYPES,
     FIELD_SCHEMA,
@@ -183,6 +184,8 @@ class EmbeddedBackend(SearchBackend):
         fusion_method: str = fusion.DEFAULT_METHOD,
         depth: int = 100,
         timeout: float = 10.0,
+        snapshot_min_rows: int = 1000,
+        delta_max: int = 2000,
     ):
         self.path = path
         self.vector_weight = vector_weight
@@ -198,6 +201,12 @@ class EmbeddedBackend(SearchBackend):
         self._all_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self.vectors = VectorIndex()
+        # vectors shared by processes through memory-mapped snapshot files beside the index
+        # (search.vecfiles): written once there are ``snapshot_min_rows`` vectors, and again
+        # when more than ``delta_max`` rows changed since (each process serves those itself)
+        self.snapshot_root = None if self._memory else os.path.abspath(path) + ".vectors"
+        self.snapshot_min_rows = snapshot_min_rows
+        self.delta_max = delta_max
         try:
             if not self._memory:
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -291,12 +300,16 @@ class EmbeddedBackend(SearchBackend):
         """Load the Chinese tools and this process's vector cache now (call once per
         worker process after fork) so the first search is not slow."""
         analysis.warm_up()
+        self.maybe_snapshot()  # an index from before snapshots gets its first one (one process writes it)
         with self._conn() as c:
             self._refresh_vectors(c)
             for dt in DOC_TYPES:
                 m = self.vectors.by_type.get(dt)
                 if m is not None and m.n:
                     self.vectors.top(dt, m.mat[0].copy(), 1)  # builds the faiss index when large
+                part = self.vectors.snap.parts.get(dt) if self.vectors.snap is not None else None
+                if part is not None and part.n:
+                    self.vectors.top(dt, np.asarray(part.vecs[0], dtype=np.float32), 1)  # maps the pages
 
     def close(self) -> None:
         self._closed = True
@@ -319,22 +332,77 @@ class EmbeddedBackend(SearchBackend):
 
     # ---------------------------------------------------------------- vectors
     def _refresh_vectors(self, c: sqlite3.Connection) -> None:
-        """Apply vector changes committed since the last look (by any process)."""
+        """Apply vector changes committed since the last look (by any process), and map a
+        newly published snapshot (one ``os.stat`` of its ``CURRENT`` file per call)."""
         meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('seq', 'epoch')").fetchall())
         seq, epoch = int(meta.get("seq", 0)), meta.get("epoch")
         vi = self.vectors
         with vi.lock:
-            if epoch != vi.epoch:
-                vi.reset()
+            snap = None
+            if self.snapshot_root is not None:
+                stamp = vecfiles.current_stamp(self.snapshot_root)
+                if stamp != vi.stamp:
+                    vi.published = vecfiles.open_current(self.snapshot_root)
+                    vi.stamp = stamp
+                # the published snapshot when it holds this state of the table; else the one
+                # in use while it still does (a rebuild's snapshot is published a moment after
+                # its commit, and a search that began before the commit still reads the old state)
+                for cand in (vi.published, vi.snap):
+                    if cand is not None and cand.epoch == epoch:
+                        snap = cand
+                        break
+            if epoch != vi.epoch or snap is not vi.snap:
+                vi.reset(snap)
                 vi.epoch = epoch
             if seq == vi.seq:
                 return
-            if vi.seq < 0:
+            if vi.seq < 0 and snap is not None:  # the rows changed since the snapshot, deletions included
+                rows = c.execute("SELECT rowid, doc_type, v FROM vec WHERE seq > ? ORDER BY seq", (snap.seq,))
+            elif vi.seq < 0:
                 rows = c.execute("SELECT rowid, doc_type, v FROM vec WHERE v IS NOT NULL ORDER BY seq")
             else:
                 rows = c.execute("SELECT rowid, doc_type, v FROM vec WHERE seq > ? ORDER BY seq", (vi.seq,))
             vi.apply(rows)
             vi.seq = seq
+
+    def maybe_snapshot(self, force: bool = False) -> str | None:
+        """Write and publish a new vector snapshot when the rows changed since the current
+        one exceed ``delta_max`` (or there is none, or it is of another epoch, and there are
+        at least ``snapshot_min_rows`` vectors); ``force`` writes one regardless. Skipped when
+        another process is writing one. Returns the new version or ``None``."""
+        root = self.snapshot_root
+        if root is None:
+            return None
+        try:
+            with vecfiles.writer_lock(root, wait=force) as mine:
+                if not mine:
+                    return None
+                with self._conn() as c:
+                    c.execute("BEGIN")  # one read transaction: a consistent copy
+                    try:
+                        if not force and not self._snapshot_due(c, root):
+                            return None
+                        version, _ = vecfiles.write_from_table(c, root)
+                    finally:
+                        c.execute("COMMIT")
+                vecfiles.publish(root, version)
+                return version
+        except (OSError, sqlite3.Error, ValueError, RuntimeError) as e:  # the delta keeps serving
+            log.warning("vector snapshot not written (%s): processes serve vectors from their own memory", e)
+            return None
+
+    def _snapshot_due(self, c: sqlite3.Connection, root: str) -> bool:
+        epoch = c.execute("SELECT value FROM meta WHERE key='epoch'").fetchone()[0]
+        version = vecfiles.current_version(root)
+        snap_meta = None
+        if version is not None:
+            with contextlib.suppress(OSError, ValueError):
+                snap_meta = json.loads((Path(root) / version / "meta.json").read_text(encoding="utf-8"))
+        if snap_meta is None or snap_meta.get("epoch") != epoch:
+            n = c.execute("SELECT count(*) FROM vec WHERE v IS NOT NULL").fetchone()[0]
+            return n >= self.snapshot_min_rows
+        changed = c.execute("SELECT count(*) FROM vec WHERE seq > ?", (int(snap_meta["seq"]),)).fetchone()[0]
+        return changed > self.delta_max
 
     # ---------------------------------------------------------------- writes
     def index(self, docs: Iterable[Document]) -> int:
@@ -353,6 +421,8 @@ class EmbeddedBackend(SearchBackend):
                     c.execute("ANALYZE")
         except sqlite3.Error as e:
             raise SearchUnavailable(f"search index write failed: {e}") from e
+        if n:
+            self.maybe_snapshot()
         return n
 
     def _prepare(self, d: Document):
@@ -452,9 +522,11 @@ class EmbeddedBackend(SearchBackend):
                     c.executemany("DELETE FROM fv WHERE rowid=?", rows)
                     c.executemany(f"DELETE FROM {t} WHERE rowid=?", rows)
                     c.executemany("UPDATE vec SET v=NULL, seq=? WHERE rowid=?", [(seq, r[0]) for r in rows])
-            return n
         except sqlite3.Error as e:
             raise SearchUnavailable(f"search index write failed: {e}") from e
+        if n:
+            self.maybe_snapshot()
+        return n
 
     def clear(self, doc_type: str | None = None) -> None:
         try:
@@ -478,6 +550,8 @@ class EmbeddedBackend(SearchBackend):
         """One transaction: readers (WAL) see the old documents until it commits."""
         _fts(doc_type)
         n = 0
+        version = None
+        lock = contextlib.ExitStack()  # the snapshot writers' lock, from writing to publishing
         try:
             with self._write() as c:
                 self._clear(c, doc_type)
@@ -498,9 +572,41 @@ class EmbeddedBackend(SearchBackend):
                 c.execute(f"INSERT INTO {_fts(doc_type)}({_fts(doc_type)}) VALUES('optimize')")
                 c.execute("DELETE FROM meta WHERE key=?", (f"needs_reindex:{doc_type}",))
                 c.execute("ANALYZE")
+                # the new vectors' snapshot is written before the commit (this transaction
+                # sees its own rows) and published right after it: other processes switch
+                # from the old snapshot to the new one, never to their own copy of everything
+                if self.snapshot_root is not None:
+                    lock.enter_context(vecfiles.writer_lock(self.snapshot_root))
+                version = self._snapshot_in(c)
+            if version is not None:
+                vecfiles.publish(self.snapshot_root, version)
         except sqlite3.Error as e:
             raise SearchUnavailable(f"search index rebuild failed: {e}") from e
+        except BaseException:
+            if version is not None:
+                vecfiles.discard(self.snapshot_root, version)
+            raise
+        finally:
+            lock.close()
+        if version is not None:
+            self._refresh_after_publish()
         return n
+
+    def _snapshot_in(self, c: sqlite3.Connection) -> str | None:
+        if self.snapshot_root is None:
+            return None
+        n = c.execute("SELECT count(*) FROM vec WHERE v IS NOT NULL").fetchone()[0]
+        if n < self.snapshot_min_rows:
+            return None
+        try:
+            return vecfiles.write_from_table(c, self.snapshot_root)[0]
+        except (OSError, ValueError, RuntimeError) as e:
+            log.warning("vector snapshot not written (%s): processes serve vectors from their own memory", e)
+            return None
+
+    def _refresh_after_publish(self) -> None:
+        with contextlib.suppress(sqlite3.Error, SearchUnavailable), self._conn() as c:
+            self._refresh_vectors(c)
 
     def optimize(self) -> None:
         """Merge FTS segments and refresh the query planner's statistics (after large
@@ -545,7 +651,14 @@ class EmbeddedBackend(SearchBackend):
         query.validate()
         try:
             with self._conn() as c:
-                return self._search(c, query)
+                # one read transaction: the vectors' state (meta), the matches and the ids
+                # all come from one committed state, even while a rebuild commits
+                c.execute("BEGIN")
+                try:
+                    return self._search(c, query)
+                finally:
+                    if c.in_transaction:
+                        c.execute("COMMIT")
         except sqlite3.Error as e:
             raise SearchUnavailable(f"search failed: {e}") from e
 

@@ -10,9 +10,11 @@ below :data:`FAISS_MIN_ROWS` vectors or without faiss. (At 10k vectors numpy too
 20 ms p50 in the bench on the loaded machine: OpenBLAS threads spin against the
 other work; faiss with one thread does not.)
 
-The matrix is the cache of the ``vec`` table of the SQLite file; other processes
+The vectors are the cache of the ``vec`` table of the SQLite file; other processes
 (a Celery worker) write that table, and the embedded backend applies their changes
-using a sequence number (see ``search.embedded``).
+using a sequence number (see ``search.embedded``). With a file index, most vectors sit
+in a snapshot that all processes memory-map (``search.vecfiles``); this module's
+matrices then hold only the rows changed since (a per-process delta).
 """
 from __future__ import annotations
 
@@ -155,29 +157,45 @@ class _Matrix:
 
 
 class VectorIndex:
-    """Vectors of all document types, keyed by the SQLite rowid of the document."""
+    """Vectors of all document types, keyed by the SQLite rowid of the document: a
+    memory-mapped snapshot shared by all processes (``search.vecfiles``, when the backend
+    has one) plus this process's delta, the rows changed since the snapshot (all rows when
+    there is none). A changed or deleted row's snapshot slot is *dead* (skipped) and its new
+    vector, if any, lives in the delta."""
 
     def __init__(self):
         self.lock = threading.RLock()
-        self.by_type: dict[str, _Matrix] = {}
+        self.by_type: dict[str, _Matrix] = {}  # the delta
+        self.snap = None  # search.vecfiles.Snapshot or None
+        self.published = None  # the snapshot CURRENT names (of another epoch, ``snap`` stays)
+        self.stamp = None  # CURRENT's stamp when ``published`` was opened
+        self.dead: dict[str, set[int]] = {}
+        self._dead_arr: dict[str, np.ndarray] = {}
         self.seq = -1
         self.epoch = None
 
-    def reset(self) -> None:
+    def reset(self, snap=None) -> None:
         with self.lock:
             self.by_type.clear()
+            self.dead.clear()
+            self._dead_arr.clear()
+            self.snap = snap
             self.seq = -1
 
     def matrix(self, doc_type: str, dim: int) -> _Matrix:
         m = self.by_type.get(doc_type)
         if m is None or m.dim != dim:
             m = self.by_type[doc_type] = _Matrix(dim)
+            if self.snap is not None:
+                m.use_faiss = False  # a small delta: numpy is as fast and needs no rebuilds
         return m
 
     def apply(self, rows) -> None:
         """Apply (rowid, doc_type, blob-or-None) changes in order."""
         puts: dict[str, tuple[list[int], list[bytes]]] = {}
+        changed: dict[str, list[int]] = {}
         for rowid, doc_type, blob in rows:
+            changed.setdefault(doc_type, []).append(rowid)
             if blob is None:
                 self._flush(puts)
                 m = self.by_type.get(doc_type)
@@ -188,6 +206,14 @@ class VectorIndex:
                 puts[doc_type][0].append(rowid)
                 puts[doc_type][1].append(blob)
         self._flush(puts)
+        if self.snap is not None:
+            for doc_type, rowids in changed.items():
+                part = self.snap.parts.get(doc_type)
+                if part is not None:
+                    slots = part.slots(np.array(rowids, dtype=np.int64))
+                    if len(slots):
+                        self.dead.setdefault(doc_type, set()).update(slots.tolist())
+                        self._dead_arr.pop(doc_type, None)
 
     def _flush(self, puts) -> None:
         for doc_type, (rowids, blobs) in puts.items():
@@ -197,17 +223,35 @@ class VectorIndex:
             self.matrix(doc_type, vecs.shape[1]).put(np.array(rowids, dtype=np.int64), vecs)
         puts.clear()
 
+    def _dead(self, doc_type: str) -> np.ndarray:
+        arr = self._dead_arr.get(doc_type)
+        if arr is None:
+            arr = self._dead_arr[doc_type] = np.fromiter(sorted(self.dead.get(doc_type, ())), dtype=np.int64)
+        return arr
+
     def top(self, doc_type: str, q: np.ndarray, k: int, rowids: np.ndarray | None = None):
-        # under the lock: another thread may be applying changes (arrays grow,
-        # faiss add/remove), and faiss indexes are not safe to search while written
+        # the delta under the lock: another thread may be applying changes (arrays grow,
+        # faiss add/remove), and faiss indexes are not safe to search while written; the
+        # snapshot is read-only, searched outside it
         with self.lock:
             m = self.by_type.get(doc_type)
-            if m is None:
+            part = self.snap.parts.get(doc_type) if self.snap is not None else None
+            dim = m.dim if m is not None else part.dim if part is not None else None
+            if dim is None:
                 return []
-            if q.shape[0] != m.dim:
-                raise ValueError(f"query vector has {q.shape[0]} dimensions, the index has {m.dim}")
-            return m.top(q, k, rowids)
+            if q.shape[0] != dim:
+                raise ValueError(f"query vector has {q.shape[0]} dimensions, the index has {dim}")
+            delta = m.top(q, k, rowids) if m is not None else []
+            dead = self._dead(doc_type) if part is not None else None
+        if part is None:
+            return delta
+        found = part.top(np.ascontiguousarray(q, dtype=np.float32), k, rowids, dead)
+        if not delta:
+            return found
+        return sorted(found + delta, key=lambda h: -h[1])[:k]
 
     def size(self, doc_type: str) -> int:
-        m = self.by_type.get(doc_type)
-        return m.size if m else 0
+        with self.lock:
+            m = self.by_type.get(doc_type)
+            part = self.snap.parts.get(doc_type) if self.snap is not None else None
+            return (m.size if m else 0) + (part.n - len(self.dead.get(doc_type, ())) if part is not None else 0)

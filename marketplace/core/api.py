@@ -334,14 +334,16 @@ def _search_page_dict(result, to_dict) -> dict:
                                   "district": ("string", "district"), "education": ("integer", "my education level 0-7"),
                                   "salary_min": ("integer", "pay at least this (yuan/month)"),
                                   "employer_type": ("string", "enterprise, soe, public_institution, social_org"),
-                                  "sort": ("string", "relevance, date (newest) or pay (highest first)")})
+                                  "sort": ("string", "relevance, date (newest) or pay (highest first)"),
+                                  "facets": ("string", "counts to compute: all (the default), 0 (none: faster), or "
+                                                       "names among kind, district, education_min, employer_type")})
 def search_postings(actor):
     page, per_page = page_args()
     req = searching.PostingSearch(
         q=_norm_q(request.args.get("q", "")), kind=choice_arg("kind", KINDS), district=choice_arg("district", DISTRICTS),
         education_max=_int_arg("education", 0, 7), salary_min=_int_arg("salary_min", 0, 1_000_000),
         employer_type=choice_arg("employer_type", ORG_TYPES), sort=choice_arg("sort", searching.SORTS) or "relevance",
-        page=page, per_page=per_page)
+        page=page, per_page=per_page, facets=searching.facets_arg(request.args.get("facets")))
     rt = runtime()
     result = searching.search_posting_cards(db(), rt, req)
     # a person's results say whether they may apply and why not (core.eligibility, as applying decides)

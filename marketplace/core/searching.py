@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock
-from marketplace.core.models import KINDS, Organisation, Posting, Profile, User
+from marketplace.core.models import EDUCATION_LEVELS, KINDS, Organisation, Posting, Profile, User
 from marketplace.core.postings import posting_to_dict, public_postings
 from marketplace.core.profiles import index_filters, visible_profiles
 from marketplace.db import after_commit, paginate
@@ -52,6 +50,9 @@ class PostingSearch:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    #: the facet counts to compute (of POSTING_FACETS): counting costs a pass over every
+    #: match, so a caller asks only for those it shows (the postings page: kind, district)
+    facets: tuple[str, ...] = ()
 
 
 @dataclass
@@ -79,6 +80,20 @@ class SearchPage:
         return max(0, min(len(self.items), self.exact_total - start)) if self.exact_total - start < len(self.items) else None
 
 
+def facets_arg(raw: str | None) -> tuple[str, ...]:
+    """The API's ``facets`` parameter: absent or ``all``/``1`` → every posting facet (as
+    before the parameter existed), ``0``/``none`` → none, else comma-separated names."""
+    if raw is None or raw.strip().lower() in ("1", "all", "true"):
+        return POSTING_FACETS
+    if raw.strip().lower() in ("", "0", "none", "false"):
+        return ()
+    names = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    if not set(names) <= set(POSTING_FACETS):
+        raise ValidationFailed(f"分面统计只能是 {', '.join(POSTING_FACETS)}、all 或 0",
+                               f"facets must be all, 0, or among {', '.join(POSTING_FACETS)}", field="facets")
+    return names
+
+
 def _posting_filters(req: PostingSearch, today: dt.date) -> dict:
     f: dict = {"status": "published"}
     for name in ("kind", "district", "employer_type", "target_group"):
@@ -100,13 +115,16 @@ def _search_posting_index(session: Session, rt, req: PostingSearch, today: dt.da
         raise ValidationFailed("岗位类型不正确", "unknown posting kind", field="kind")
     if req.sort not in SORTS:
         raise ValidationFailed("排序方式不正确", "sort must be relevance, date or pay", field="sort")
+    if not set(req.facets) <= set(POSTING_FACETS):
+        raise ValidationFailed(f"分面统计只能是 {', '.join(POSTING_FACETS)}",
+                               f"facets must be among {', '.join(POSTING_FACETS)}", field="facets")
     try:
         filters = _posting_filters(req, today)
 
         def run(page: int):
-            return rt.search(Query("posting", req.q, filters=filters, facets=POSTING_FACETS, sort=req.sort,
+            return rt.search(Query("posting", req.q, filters=filters, facets=list(req.facets), sort=req.sort,
                                    page=page, per_page=req.per_page, min_similarity=SIMILARITY_THRESHOLD),
-                             vector_fn=lambda: rt.encoder.encode_queries([req.q])[0])
+                             vector_fn=lambda: rt.query_vector(req.q))
         result = run(req.page)
         last = max(1, -(-result.total // req.per_page))
         if req.page > last:  # a page past the last shows the last
@@ -142,17 +160,50 @@ def search_postings(session: Session, rt, req: PostingSearch, today: dt.date | N
                       exact_total=result.exact_total)
 
 
-# Each posting's API card (``posting_to_dict``), kept per process and used only while the
-# posting's ``updated_at`` is unchanged; status, dates and the organisation are read fresh
-# for every request. Searching then reads one light row per result instead of loading ORM
-# rows and their organisations (the search API's most frequent cost under load).
-_CARDS: OrderedDict = OrderedDict()
-_CARDS_LOCK = threading.Lock()
-CARDS_MAX = 20000
+# The result list's rows: one Core select of the columns a card shows (the API's card is
+# ``postings.posting_to_dict``'s, which a test holds equal) and the organisation's three,
+# never ORM objects with their relationships. Status and dates come with them, so the
+# database, not the index, decides what is open.
+_CARD_COLUMNS = (Posting.id, Posting.kind, Posting.title, Posting.description, Posting.requirements, Posting.skills,
+                 Posting.education_min, Posting.salary_min, Posting.salary_max, Posting.headcount, Posting.district,
+                 Posting.target_group, Posting.hiring_conditions, Posting.for_graduates, Posting.open_on,
+                 Posting.close_on, Posting.status, Posting.period_months, Posting.stipend, Posting.temporary,
+                 Posting.term_months, Posting.occupation_code, Posting.published_at, Posting.updated_at,
+                 Organisation.id.label("org_id"), Organisation.name.label("org_name"), Organisation.org_type)
+
+
+# built once (a bound list of ids): composing a 27-column select per request cost more than running it
+_CARDS_QUERY = (select(*_CARD_COLUMNS).join(Organisation, Organisation.id == Posting.organisation_id)
+                .where(Posting.id.in_(bindparam("ids", expanding=True))))
+
+
+def _card(r) -> dict:
+    iso = (lambda d: d.isoformat() if d else None)
+    return {
+        "id": r.id, "kind": r.kind, "title": r.title, "description": r.description, "requirements": r.requirements,
+        "skills": list(r.skills or []), "education_min": r.education_min,
+        "education_min_name": EDUCATION_LEVELS.get(r.education_min), "salary_min": r.salary_min,
+        "salary_max": r.salary_max, "headcount": r.headcount, "district": r.district, "target_group": r.target_group,
+        "hiring_conditions": list(r.hiring_conditions or []), "for_graduates": r.for_graduates,
+        "open_on": iso(r.open_on), "close_on": iso(r.close_on), "status": r.status,
+        "period_months": r.period_months, "stipend": str(r.stipend) if r.stipend is not None else None,
+        "temporary": r.temporary, "term_months": r.term_months, "occupation_code": r.occupation_code,
+        "organisation": {"id": r.org_id, "name": r.org_name, "org_type": r.org_type},
+        "published_at": iso(r.published_at), "updated_at": iso(r.updated_at),
+    }
+
+
+def posting_cards(session: Session, ids: list[int]) -> dict[int, tuple[dict, Row]]:
+    """id -> (card, its row: status and dates) for those of ``ids`` that exist, in one light query."""
+    if not ids:
+        return {}
+    rows = session.connection().execute(_CARDS_QUERY, {"ids": list(ids)})  # Core rows, no ORM loading
+    return {r.id: (_card(r), r) for r in rows}
 
 
 def search_posting_cards(session: Session, rt, req: PostingSearch, today: dt.date | None = None) -> SearchPage:
-    """Like :func:`search_postings`, with items as API dicts (``postings.posting_to_dict``)."""
+    """Like :func:`search_postings`, with items as API dicts (``postings.posting_to_dict``'s
+    fields) read by :func:`posting_cards` (the search API and the postings page)."""
     today = today or clock.today()
     result = _search_posting_index(session, rt, req, today)
     if result is None:
@@ -160,34 +211,15 @@ def search_posting_cards(session: Session, rt, req: PostingSearch, today: dt.dat
         page.items = [posting_to_dict(p) for p in page.items]
         return page
     ids = [int(h.id) for h in result.hits]
-    fresh = {r.id: r for r in session.execute(
-        select(Posting.id, Posting.updated_at, Posting.status, Posting.open_on, Posting.close_on,
-               Organisation.id.label("org_id"), Organisation.name.label("org_name"), Organisation.org_type)
-        .join(Organisation, Organisation.id == Posting.organisation_id).where(Posting.id.in_(ids)))} if ids else {}
-    with _CARDS_LOCK:
-        cards = {i: c[1] for i in fresh if (c := _CARDS.get(i)) is not None and c[0] == fresh[i].updated_at}
-    missing = [i for i in fresh if i not in cards]
-    if missing:
-        for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
-                                 .where(Posting.id.in_(missing))):
-            cards[p.id] = posting_to_dict(p)
-        with _CARDS_LOCK:
-            for i in missing:
-                if i in cards:
-                    _CARDS[i] = (fresh[i].updated_at, cards[i])
-                    _CARDS.move_to_end(i)
-            while len(_CARDS) > CARDS_MAX:
-                _CARDS.popitem(last=False)
+    found = posting_cards(session, ids)
     items = []
     for i in ids:
-        r = fresh.get(i)
-        if r is None or i not in cards or (req.open_only and not Posting.open_by(r.status, r.open_on, r.close_on,
-                                                                                  today)):
+        card, r = found.get(i, (None, None))
+        # Closing dates pass without an index update: the database decides what is open.
+        if card is None or (req.open_only and not Posting.open_by(r.status, r.open_on, r.close_on, today)):
             after_commit(session, "marketplace.index_posting", i)  # stale index entry: fix it
             continue
-        items.append(dict(cards[i], status=r.status, open_on=r.open_on.isoformat() if r.open_on else None,
-                          close_on=r.close_on.isoformat() if r.close_on else None,
-                          organisation={"id": r.org_id, "name": r.org_name, "org_type": r.org_type}))
+        items.append(card)
     return SearchPage(items, result.total, req.page, req.per_page, result.facets,
                       ranks={int(h.id): (h.lexical_rank, h.vector_rank) for h in result.hits},
                       exact_total=result.exact_total)
@@ -231,7 +263,7 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
         if category:
             filters["categories"] = category
         result = rt.search(Query("profile", q, filters=filters, facets=PROFILE_FACETS, page=page,
-                                 per_page=per_page), vector_fn=lambda: rt.encoder.encode_queries([q])[0])
+                                 per_page=per_page), vector_fn=lambda: rt.query_vector(q))
     except Exception as exc:
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):
             raise

@@ -165,9 +165,9 @@ def test_pages_beyond_the_cached_window_go_to_the_index(app, make):
 
 
 def test_search_results_show_each_postings_current_state_never_a_cached_copy(client, make, db):
-    """The search API keeps each posting's card between requests, but a person always sees
-    the posting as it is now: its new title after an edit, its employer's new name, and
-    nothing once it is closed."""
+    """The search API caches rankings, never rows: a person always sees the posting as it
+    is now (its light row is read for every request): its new text after an edit, its
+    employer's new name, and nothing once it is closed."""
     post = make.posting(title="锅炉工", description="负责锅炉运行、巡检和记录。")
     make.index(post)
     first = client.get("/api/v1/search/postings?q=锅炉").json["items"]

@@ -35,9 +35,11 @@ def postings_page():
     sort = request.args.get("sort") if request.args.get("sort") in searching.SORTS else None
     page, per_page = page_args()
     rt = runtime()
-    result = searching.search_postings(db(), rt, searching.PostingSearch(
+    # the light rows the API serves (cards: the template reads p.title, p.organisation.name ...),
+    # with only the facet counts the page shows
+    result = searching.search_posting_cards(db(), rt, searching.PostingSearch(
         q=q, kind=kind, district=district, education_max=education, salary_min=salary_min, page=page,
-        per_page=per_page, sort=sort or ("relevance" if q else "date")))
+        per_page=per_page, sort=sort or ("relevance" if q else "date"), facets=("kind", "district")))
     page = result.page  # a page past the last was answered with the last
     notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
     # a signed-in person sees, on each result, whether they may apply and why not (core.eligibility)
