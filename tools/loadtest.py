@@ -18,15 +18,11 @@ memory, as a table and as JSON (``--json``).
 from __future__ import annotations
 
 import argparse
-import contextlib
+import datetime as dt
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -43,38 +39,15 @@ from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, U
 from marketplace.core.recommend import posting_data, profile_data
 from matching.encoder import text_key
 from matching.pools import posting_occupation_text, profile_occupation_text
+from tools.loadserver import child_pids, drain, free_port, pss_mb, rss_peak_mb, serve, server_env, token, wrk
+
+__all__ = ["seed", "run", "prime_embeddings", "child_pids", "free_port"]  # the last two: tests/web/test_serve.py
 
 ROOT = Path(__file__).resolve().parent.parent
-WRK_LUA = r'''
-local paths = {}
-local token = os.getenv("LT_TOKEN")
-for line in io.lines(os.getenv("LT_PATHS")) do paths[#paths + 1] = line end
-local i = 0
-request = function()
-  i = i + 1
-  local headers = {}
-  if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
-  return wrk.format("GET", paths[(i % #paths) + 1], headers)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.stderr:write(string.format('LTJSON {"requests": %d, "duration_us": %d, "p50_ms": %.2f, "p95_ms": %.2f, ' ..
-    '"p99_ms": %.2f, "non2xx": %d, "errors": %d}\n', summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    e.status, e.connect + e.read + e.write + e.timeout))
-end
-'''
-
-
-def _env(args) -> dict:
-    env = dict(os.environ, MARKETPLACE_INSTANCE_DIR=args.instance, MARKETPLACE_ENV="development")
-    if args.database_url:
-        env["MARKETPLACE_DATABASE_URL"] = args.database_url
-    return env
 
 
 def _app(args):
-    os.environ.update(_env(args))
+    os.environ.update(server_env(args))
 
     return create_app()
 
@@ -118,7 +91,7 @@ def seed(args) -> None:
             for i in range(start, min(start + 5000, args.profiles)):
                 occ = rng.choice(occupations)
                 rows.append(dict(name=f"测试{i}", gender=rng.choice("男女"),
-                                 birth_on=__import__("datetime").date(rng.randint(1966, 2004), rng.randint(1, 12), 1),
+                                 birth_on=dt.date(rng.randint(1966, 2004), rng.randint(1, 12), 1),
                                  district=rng.choice(DISTRICTS), education=rng.randint(1, 6),
                                  skills=rng.sample(words, 3) + [occ["name"]], desired_jobs=occ["name"],
                                  summary=f"做过{occ['minor_name']}相关工作", experience="", published=True,
@@ -157,159 +130,161 @@ def prime_embeddings(enc, keys: list[str], dim: int = 384) -> None:
         enc.store.put_many(enc.model_id, dict(zip(chunk, v)))
 
 
-def _rss_peak_mb(pid: int) -> float:
-    """Peak resident memory of the server: the process and its worker processes, each
-    at its own peak, added up (an upper bound on what they held at any one time)."""
-    total = 0.0
-    for p in [pid] + child_pids(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
+# --- run -------------------------------------------------------------------------------------------
+
+POPULAR = ["焊工", "会计", "护士", "保安", "司机", "数控车床", "仓库管理", "销售", "客服", "电工", "厨师", "保洁",
+           "软件工程师", "養老護理員", "前台", "教师", "快递员", "装配工", "质检", "文员"]
+RANKED = {"recommendations_api": "/api/v1/profiles/{}/recommendations", "candidates_api": "/api/v1/postings/{}/candidates"}
+ENDPOINTS = ("search_api", "recommendations_api", "candidates_api", "posting_page", "search_page")
 
 
-def child_pids(pid: int) -> list[int]:
-    try:
-        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+class Plan:
+    """What is requested, decided once for all the servers of one ``run``: the duration
+    runs' path lists, and for each ranked endpoint its ids in random order, the first few
+    kept for warming up (never measured) and the rest handed out to the cold passes, each
+    pass taking ids no earlier pass took (no server of this run has seen them, even one
+    whose cache outlived a restart)."""
 
-
-def free_port() -> int:
-    """A loopback port nobody listens on, for a server started a moment later. It is picked
-    below the kernel's ephemeral range (32768 and up on Linux), where the client side of
-    ordinary outgoing connections (to PostgreSQL, Redis, ...) would otherwise take it in
-    between and make the server's bind fail."""
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _serve(args):
-    """``flask serve`` on a free loopback port (``args.port`` if set); yields (base URL, process)."""
-    port = args.port or free_port()
-    log = open(Path(args.instance) / "server.log", "w")
-    cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
-           "--threads", str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
-    server = subprocess.Popen(cmd, cwd=ROOT, env=_env(args), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            if server.poll() is not None:
-                raise SystemExit(f"the server stopped; see {log.name}")
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield base, server
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-def run(args) -> None:
-    with _serve(args) as (base, server):
-        token = _token(base, "graduate")
-        hr_token = _token(base, "employer")
-        me = json.load(urllib.request.urlopen(urllib.request.Request(base + "/api/v1/profiles/me", headers={
-            "Authorization": f"Bearer {token}"})))["id"]
+    def __init__(self, args):
+        app = _app(args)
+        with app.extensions["db"].unit_of_work(write=False) as s:
+            profiles = list(s.scalars(select(Profile.id).order_by(Profile.id)))
+            postings = list(s.scalars(select(Posting.id).where(Posting.status == "published").order_by(Posting.id)))
         rng = random.Random(3)
         occupations = [json.loads(line)["name"] for line in
                        (ROOT / "marketplace/data/occupations-2022.jsonl").open(encoding="utf-8")]
-        popular = ["焊工", "会计", "护士", "保安", "司机", "数控车床", "仓库管理", "销售", "客服", "电工", "厨师", "保洁",
-                   "软件工程师", "養老護理員", "前台", "教师", "快递员", "装配工", "质检", "文员"]
 
         def query():
             # half the searches are the popular words, half spread over 1,639 occupation
             # names: most of those are asked once, as in a real query log's long tail
-            return rng.choice(popular) if rng.random() < 0.5 else rng.choice(occupations)
+            return rng.choice(POPULAR) if rng.random() < 0.5 else rng.choice(occupations)
 
-        paths = {
+        self.paths = {
             "search_api": [f"/api/v1/search/postings?q={urllib.parse.quote(query())}&page={rng.randint(1, 2)}"
                            for _ in range(3000)],
-            "recommendations_api": [f"/api/v1/profiles/{me}/recommendations?page={rng.randint(1, 5)}" for _ in range(100)],
-            "posting_page": [f"/postings/{rng.randint(1, args.postings)}" for _ in range(500)],
+            "posting_page": [f"/postings/{rng.choice(postings)}" for _ in range(500)],
             "search_page": [f"/postings?q={urllib.parse.quote(query())}" for _ in range(3000)],
         }
-        tokens = {"recommendations_api": token}
+        self.size = {"recommendations_api": args.people, "candidates_api": args.ranked_postings}
+        self.ids, self.warm, self.spent, self.wrapped = {}, {}, {}, set()
+        for name, ids in (("recommendations_api", profiles), ("candidates_api", postings)):
+            rng.shuffle(ids)
+            keep = min(40, max(2, len(ids) // 10))
+            self.warm[name], self.ids[name], self.spent[name] = ids[:keep], ids[keep:], []
+
+    def cold(self, name: str) -> list[str]:
+        """The next ``size`` ids no pass asked for yet; when they are used up, the spent ones
+        come round again (reported in ``ids_reused_across_cold_passes``: seed more)."""
+        n = self.size[name]
+        if len(self.ids[name]) < n:
+            self.wrapped.add(name)
+            self.ids[name], self.spent[name] = self.ids[name] + self.spent[name], []
+        take, self.ids[name] = self.ids[name][:n], self.ids[name][n:]
+        self.spent[name] += take
+        return [RANKED[name].format(i) for i in take]
+
+
+def run(args) -> None:
+    plan = Plan(args)
+    only = [e for e in ENDPOINTS if not args.only or e in args.only.split(",")]
+    report = {"database": "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite",
+              "connections": args.connections, "duration_s": args.duration, "runs": {}}
+    for workers in args.workers_list or [args.workers]:
+        args.workers = workers
+        report["runs"][str(workers or "default")] = _measure(args, plan, only)
+    report["ids_reused_across_cold_passes"] = sorted(plan.wrapped)
+    print(_table(report), flush=True)
+    if args.json:
+        print(json.dumps(report))
+
+
+def _measure(args, plan: Plan, only: list[str]) -> dict:
+    """One fresh server with ``args.workers`` processes: warm it, run every endpoint at every
+    connection count, then read its memory."""
+    out: dict = {"endpoints": {}}
+    with serve(args, f"server-w{args.workers or 'default'}.log") as (base, server):
+        admin = token(base, "admin")  # may rank for anyone (a caseworker only for their district)
         t0 = time.time()
-        # several at once, twice, so that every server process builds its ranking pools
-        # and loads its index before anything is measured
-        def warm(path):
-            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"}),
-                                   timeout=600).read()
-
-        only = set(args.only.split(",")) if args.only else set(paths)
-        warm_paths = [paths["search_api"][0]] + ([paths["recommendations_api"][0]] if "recommendations_api" in only else [])
-        with ThreadPoolExecutor(8) as pool:
-            for _ in range(2):
-                list(pool.map(warm, warm_paths * 4))
-        print(f"warm-up {time.time() - t0:.1f}s", flush=True)
-        results: dict = {}
-        for name, plist in paths.items():
-            if name not in only:
-                continue
+        _warm_up(base, admin, plan, only, max(1, len(child_pids(server.pid))))
+        out["warmup_s"] = round(time.time() - t0, 1)
+        print(f"[{args.workers or 'default'} worker(s)] warm-up {out['warmup_s']}s", flush=True)
+        for name in only:
             for conns in args.connections:
-                _drain(base)  # requests still queued from the previous run would skew this one
-                results.setdefault(name, {})[str(conns)] = _wrk(base, plist, tokens.get(name, ""), conns, args.duration)
-                r = results[name][str(conns)]
-                print(f"{name:22s} c={conns:<4d} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  "
-                      f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors'] + r['non2xx']}", flush=True)
-        results["server_peak_rss_mb"] = round(_rss_peak_mb(server.pid), 1)
-        results["server_processes"] = max(1, len(child_pids(server.pid)))
-        results["database"] = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
-        print(f"server peak RSS {results['server_peak_rss_mb']} MB")
-        if args.json:
-            print(json.dumps(results))
-        del hr_token
+                if name in RANKED:
+                    cold = plan.cold(name)
+                    r = _wrk_pass(args, base, cold, admin, conns, f"{name}_cold", out)
+                    warm = random.Random(conns).sample(r["sent_paths"], len(r["sent_paths"]))
+                    _wrk_pass(args, base, warm, admin, conns, f"{name}_warm", out)
+                else:
+                    _wrk_pass(args, base, plan.paths[name], "", conns, name, out)
+        mem = pss_mb(server.pid)
+        out["server_pss_mb"] = mem["total_pss_mb"]
+        out["server_processes"] = mem["processes"]
+        out["server_peak_rss_mb_overcount"] = round(rss_peak_mb(server.pid), 1)
+        print(f"[{args.workers or 'default'} worker(s)] server PSS {out['server_pss_mb']} MB over "
+              f"{len(mem['processes'])} process(es); peak RSS summed {out['server_peak_rss_mb_overcount']} MB "
+              "(counts shared pages once per process)", flush=True)
+    return out
 
 
-def _drain(base: str) -> None:
-    """Wait until the server answers a trivial request quickly again."""
-    for _ in range(120):
-        t = time.time()
-        urllib.request.urlopen(base + "/api/v1/health", timeout=60).read()
-        if time.time() - t < 0.05:
-            return
-        time.sleep(1)
-
-
-def _token(base: str, username: str) -> str:
-    req = urllib.request.Request(base + "/api/v1/auth/token", data=json.dumps(
-        {"username": username, "password": "demo12345"}).encode(), headers={"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req))["token"]
-
-
-def _wrk(base: str, paths: list[str], token: str, conns: int, duration: int) -> dict:
-    with tempfile.TemporaryDirectory() as d:
-        (Path(d) / "paths.txt").write_text("\n".join(paths) + "\n")
-        (Path(d) / "lt.lua").write_text(WRK_LUA)
-        out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "-s",
-                              str(Path(d) / "lt.lua"), base], capture_output=True, text=True,
-                             env=dict(os.environ, LT_PATHS=str(Path(d) / "paths.txt"), LT_TOKEN=token),
-                             timeout=duration + 60)
-    line = next(l for l in out.stderr.splitlines() if l.startswith("LTJSON "))
-    r = json.loads(line[7:])
-    r["rps"] = round(r["requests"] / (r["duration_us"] / 1e6), 1)
+def _wrk_pass(args, base: str, paths: list[str], tok: str, conns: int, name: str, out: dict) -> dict:
+    drain(base)  # requests still queued from the previous run would skew this one
+    once = name.endswith(("_cold", "_warm"))
+    r = wrk(base, paths, tok, conns, args.pass_limit if once else args.duration, once=once,
+            timeout_s=30 if once else 10)
+    r["paths"] = len(paths)
+    out["endpoints"].setdefault(name, {})[str(conns)] = {k: v for k, v in r.items() if k != "sent_paths"}
+    print(f"[{args.workers or 'default'}] {name:26s} c={conns:<4d} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  "
+          f"p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms  errors {r['errors'] + r['non2xx']}  "
+          f"({r['requested']} sent, {r['distinct']} distinct of {len(paths)})", flush=True)
     return r
+
+
+def _warm_up(base: str, admin: str, plan: Plan, only: list[str], processes: int) -> None:
+    """Rounds of concurrent requests (searches, and rankings for the people and postings set
+    aside for warming up: never measured) until a whole round is quick, so that every server
+    process has built its pools and loaded its index before anything is measured."""
+    kinds = [[(p, "") for p in plan.paths["search_api"][:50]]]
+    kinds += [[(RANKED[name].format(i), admin) for i in plan.warm[name]] for name in RANKED if name in only]
+    k = 0
+
+    def get(item):
+        path, tok = item
+        urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {tok}"}),
+                               timeout=900).read()
+
+    with ThreadPoolExecutor(4 * processes) as pool:
+        for _ in range(8):
+            # each round asks every process (requests land on any) for each kind a few times
+            batch = [kind[(k + j) % len(kind)] for kind in kinds for j in range(3 * processes)]
+            k += 3 * processes
+            t = time.time()
+            list(pool.map(get, batch))
+            if time.time() - t < 2 + len(batch) * 0.1 / processes:
+                return
+
+
+def _table(report: dict) -> str:
+    """One table: a row per endpoint and connection count, a column group per worker count."""
+    runs = report["runs"]
+    head = f"{'endpoint':26s} {'c':>4s}" + "".join(f" | {'w=' + w + ' req/s':>11s} {'p50':>7s} {'p95':>7s} {'p99':>7s} "
+                                                  f"{'err':>4s}" for w in runs)
+    lines = [head, "-" * len(head)]
+    names = [n for r in runs.values() for n in r["endpoints"]]
+    for name in dict.fromkeys(names):
+        for conns in report["connections"]:
+            cells = ""
+            for r in runs.values():
+                m = r["endpoints"].get(name, {}).get(str(conns))
+                cells += (f" | {m['rps']:11.1f} {m['p50_ms']:7.1f} {m['p95_ms']:7.1f} {m['p99_ms']:7.1f} "
+                          f"{m['errors'] + m['non2xx']:4d}" if m else " | " + " " * 40)
+            lines.append(f"{name:26s} {conns:4d}{cells}")
+    for label, key in (("server PSS MB, all processes", "server_pss_mb"),
+                       ("peak RSS MB summed (over-count)", "server_peak_rss_mb_overcount"), ("warm-up s", "warmup_s")):
+        lines.append(f"{label:31s}" + "".join(f" | {r[key]:11.1f} {'':30s}" for r in runs.values()))
+    lines.append(f"{'server processes':31s}" + "".join(f" | {len(r['server_processes']):11d} {'':30s}"
+                                                       for r in runs.values()))
+    return "\n".join(lines) + f"\n(database: {report['database']}; times in ms; *_cold/*_warm: each id once per pass)"
 
 
 def main(argv=None) -> int:
@@ -322,14 +297,21 @@ def main(argv=None) -> int:
         sp.add_argument("--postings", type=int, default=100000)
         sp.add_argument("--profiles", type=int, default=100000)
     rp = sub.choices["run"]
-    rp.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[50])
-    rp.add_argument("--duration", type=int, default=20)
+    ints = lambda s: [int(x) for x in s.split(",") if x.strip()]  # noqa: E731
+    rp.add_argument("--connections", type=ints, default=[10, 50], help="wrk connections (default 10,50)")
+    rp.add_argument("--duration", type=int, default=20, help="seconds per duration run (default 20)")
     rp.add_argument("--threads", type=int, default=8)
     rp.add_argument("--workers", type=int, default=0, help="server processes (default: flask serve's own default)")
-    rp.add_argument("--port", type=int, default=8765)
+    rp.add_argument("--workers-list", type=ints, default=None,
+                    help="measure with each of these process counts (e.g. 1,2,4), a fresh server each, one table")
+    rp.add_argument("--people", type=int, default=1000,
+                    help="distinct people per recommendations pass (default 1000; each cold pass takes new ones)")
+    rp.add_argument("--ranked-postings", type=int, default=300,
+                    help="distinct postings per candidates pass (default 300)")
+    rp.add_argument("--pass-limit", type=int, default=300, help="cap in seconds on one cold or warm pass (default 300)")
+    rp.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     rp.add_argument("--json", action="store_true")
-    rp.add_argument("--only", default="", help="comma-separated endpoints (search_api, recommendations_api, "
-                                                "posting_page, search_page)")
+    rp.add_argument("--only", default="", help="comma-separated endpoints: " + ", ".join(ENDPOINTS))
     args = p.parse_args(argv)
     (seed if args.cmd == "seed" else run)(args)
     return 0
