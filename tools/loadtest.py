@@ -1,19 +1,49 @@
 """Load test: 100,000 postings and 100,000 profiles behind a real server, driven by wrk.
 
     python -m tools.loadtest seed --instance /tmp/lt [--database-url URL] [--postings N] [--profiles N]
-    python -m tools.loadtest run  --instance /tmp/lt [--database-url URL] [--connections 10,50,100] [--duration 20]
+    python -m tools.loadtest run  --instance /tmp/lt [--database-url URL] [--connections 10,50] [--duration 20]
+        [--workers N | --workers-list 1,2,4] [--people 1000] [--ranked-postings 300] [--pass-limit 300]
+        [--only search_api,recommendations_api,...] [--threads 8] [--json]
 
 ``seed`` writes synthetic Chinese postings and profiles (job words from the national
-occupation classification, districts, skills) in bulk, then builds the search index and
-the ranking pools through the app's own code. Embeddings: encoding 200,000 texts with the
+occupation classification, districts, skills) in bulk, then builds the search index
+through the app's own code. Embeddings: encoding 200,000 texts with the
 bundled model takes about 1.5 hours on this machine, so ``seed`` puts random unit vectors
 for these synthetic texts into the encoder's cache instead; every *query* at run time is
 still encoded by the real model (cache misses), so request latency includes real encoding.
+PostgreSQL: give both commands the same ``--database-url`` of a database of its own, e.g.
+``createdb -h 127.0.0.1 -U postgres loadtest`` then
+``--database-url postgresql+psycopg://postgres@127.0.0.1:5432/loadtest`` (the instance folder
+still holds the search index and the encoder's cache); ``seed`` migrates it and writes there.
 
-``run`` starts ``flask serve`` (its default: one process per core, 8 threads each) on 127.0.0.1, warms the ranking pools,
-then for each endpoint and each connection count runs wrk (bounded: ``--duration`` seconds
-each, loopback only) and prints requests/s, p50/p95/p99 and errors, with the server's peak
-memory, as a table and as JSON (``--json``).
+``run`` starts a fresh ``flask serve`` (``--threads`` 8 per process) on a free loopback port for
+each process count of ``--workers-list`` (or once, with ``--workers``, default: the server's
+own default), warms it up, and for each endpoint and each connection count (default 10 and 50)
+runs wrk (two threads, loopback only) and prints requests/s, p50/p95/p99 and errors:
+
+* ``search_api``, ``posting_page``, ``search_page``: ``--duration`` seconds each, cycling
+  through 3,000 searches (half popular words, half the long tail of occupation names) or 500
+  posting pages;
+* ``recommendations_api_cold`` / ``_warm``: ``GET /api/v1/profiles/<id>/recommendations`` as the
+  admin (who may rank for anyone; a caseworker only for their district) for ``--people``
+  (1,000) distinct people in random order, each asked exactly once per pass (each wrk thread
+  sends its share of the list once, then waits; the pass ends when all are answered, capped at
+  ``--pass-limit`` s). Cold: people no server of this run was asked about before (warm-up uses
+  others, set aside; each cold pass takes new ones, so seed at least
+  ``(1 + connection counts x process counts) x --people`` profiles or the report says which
+  ids came round again). Warm: a second pass over the people the cold pass asked about;
+* ``candidates_api_cold`` / ``_warm``: the same for ``GET /api/v1/postings/<id>/candidates``
+  over ``--ranked-postings`` (300) distinct postings.
+
+Each row reports requests sent and distinct paths among them. After the run the server's memory
+is read: PSS summed over all its processes (gunicorn's master and workers) from
+``/proc/<pid>/smaps_rollup``, each shared page counted once, which is what the machine holds;
+and, labelled as an over-count, the peak RSS of each process added up (shared pages counted
+in every process). One table (a column group per process count) and, with ``--json``, one JSON
+object: ``{"database", "connections", "duration_s", "runs": {"<workers>": {"endpoints":
+{"<name>": {"<connections>": {"rps", "p50_ms", "p95_ms", "p99_ms", "requests", "errors",
+"non2xx", "requested", "distinct", "paths"}}}, "server_pss_mb", "server_processes",
+"server_peak_rss_mb_overcount", "warmup_s"}}, "ids_reused_across_cold_passes"}``.
 """
 from __future__ import annotations
 
