@@ -209,10 +209,15 @@ def token(base: str, username: str) -> str:
 # --- its memory ---------------------------------------------------------------------------------------
 
 def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started, from any of its threads."""
+    out: list[int] = []
     try:
-        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                out += [int(x) for x in (task / "children").read_text().split()]
     except OSError:
         return []
+    return sorted(set(out))
 
 
 def process_tree(pid: int) -> list[int]:
