@@ -44,10 +44,11 @@ is read: PSS summed over all its processes (gunicorn's master and workers) from
 ``/proc/<pid>/smaps_rollup``, each shared page counted once, which is what the machine holds;
 and, labelled as an over-count, the peak RSS of each process added up (shared pages counted
 in every process). One table (a column group per process count) and, with ``--json``, one JSON
-object: ``{"database", "connections", "duration_s", "runs": {"<workers>": {"endpoints":
-{"<name>": {"<connections>": {"rps", "p50_ms", "p95_ms", "p99_ms", "requests", "errors",
-"non2xx", "requested", "distinct", "paths"}}}, "server_pss_mb", "server_processes",
-"server_peak_rss_mb_overcount", "warmup_s"}}, "ids_reused_across_cold_passes"}``.
+object: ``{"database", "profiles", "published_postings", "connections", "duration_s",
+"runs": {"<workers>": {"endpoints": {"<name>": {"<connections>": {"rps", "p50_ms", "p95_ms",
+"p99_ms", "requests", "errors", "non2xx", "requested", "distinct", "paths"}}},
+"server_pss_mb", "server_processes", "server_peak_rss_mb_overcount", "warmup_s"}},
+"ids_reused_across_cold_passes"}``.
 """
 from __future__ import annotations
 
@@ -200,6 +201,7 @@ class Plan:
             "posting_page": [f"/postings/{rng.choice(postings)}" for _ in range(500)],
             "search_page": [f"/postings?q={urllib.parse.quote(query())}" for _ in range(3000)],
         }
+        self.counts = {"profiles": len(profiles), "published_postings": len(postings)}
         self.size = {"recommendations_api": args.people, "candidates_api": args.ranked_postings}
         self.ids, self.warm, self.spent, self.wrapped = {}, {}, {}, set()
         for name, ids in (("recommendations_api", profiles), ("candidates_api", postings)):
@@ -223,7 +225,7 @@ def run(args) -> None:
     plan = Plan(args)
     only = [e for e in ENDPOINTS if e in (args.only.split(",") if args.only else DEFAULT)]
     report = {"database": "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite",
-              "connections": args.connections, "duration_s": args.duration, "runs": {}}
+              **plan.counts, "connections": args.connections, "duration_s": args.duration, "runs": {}}
     for workers in args.workers_list or [args.workers]:
         args.workers = workers
         report["runs"][str(workers or "default")] = _measure(args, plan, only)
@@ -258,7 +260,7 @@ def _measure(args, plan: Plan, only: list[str]) -> dict:
         out["server_peak_rss_mb_overcount"] = round(rss_peak_mb(server.pid), 1)
         print(f"[{args.workers or 'default'} worker(s)] server PSS {out['server_pss_mb']} MB over "
               f"{len(mem['processes'])} process(es); peak RSS summed {out['server_peak_rss_mb_overcount']} MB "
-              "(counts shared pages once per process)", flush=True)
+              "(an over-count: shared pages counted in every process)", flush=True)
     return out
 
 
