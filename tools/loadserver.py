@@ -252,3 +252,31 @@ def rss_peak_mb(pid: int) -> float:
     """Peak resident memory of the server: the process and its worker processes, each
     at its own peak, added up (an upper bound: pages shared between processes count in each)."""
     return sum(_status_kb(p, "status", "VmHWM") for p in process_tree(pid)) / 1024
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time used so far (user + system) by each process of the server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def wait_idle(pid: int, limit_s: float = 900, busy: float = 0.1) -> float:
+    """Wait until no process of the server uses more than ``busy`` of a core over a second
+    (a pool still being built in a worker, or rebuilt in a thread); returns the seconds waited."""
+    t0 = time.time()
+    before = cpu_seconds(pid)
+    while time.time() - t0 < limit_s:
+        time.sleep(1)
+        now = cpu_seconds(pid)
+        if all(now[p] - before.get(p, 0) < busy for p in now):
+            break
+        before = now
+    return time.time() - t0
+

@@ -74,7 +74,7 @@ from marketplace.core.models import DISTRICTS, Organisation, Posting, Profile, U
 from marketplace.core.recommend import posting_data, profile_data
 from matching.encoder import text_key
 from matching.pools import posting_occupation_text, profile_occupation_text
-from tools.loadserver import child_pids, drain, free_port, pss_mb, rss_peak_mb, serve, server_env, token, wrk
+from tools.loadserver import child_pids, drain, free_port, pss_mb, rss_peak_mb, serve, server_env, token, wait_idle, wrk
 
 __all__ = ["seed", "run", "prime_embeddings", "child_pids", "free_port"]  # the last two: tests/web/test_serve.py
 
@@ -242,7 +242,7 @@ def _measure(args, plan: Plan, only: list[str]) -> dict:
     with serve(args, f"server-w{args.workers or 'default'}.log") as (base, server):
         admin = token(base, "admin")  # may rank for anyone (a caseworker only for their district)
         t0 = time.time()
-        _warm_up(base, admin, plan, only, max(1, len(child_pids(server.pid))))
+        _warm_up(base, admin, plan, only, server)
         out["warmup_s"] = round(time.time() - t0, 1)
         print(f"[{args.workers or 'default'} worker(s)] warm-up {out['warmup_s']}s", flush=True)
         for name in only:
@@ -277,30 +277,37 @@ def _wrk_pass(args, base: str, paths: list[str], tok: str, conns: int, name: str
     return r
 
 
-def _warm_up(base: str, admin: str, plan: Plan, only: list[str], processes: int) -> None:
+def _warm_up(base: str, admin: str, plan: Plan, only: list[str], server) -> None:
     """Rounds of concurrent requests (searches, and rankings for the people and postings set
-    aside for warming up: never measured) until a whole round is quick, so that every server
-    process has built its pools and loaded its index before anything is measured."""
+    aside for warming up: never measured), each followed by a wait until every server process
+    is idle, until two rounds in a row are quick: every process has then built its pools and
+    loaded its index before anything is measured. (Which process answers is the server's
+    choice: a burst of several requests per process per kind makes each very likely to get some.)"""
+    processes = max(1, len(child_pids(server.pid)))
     kinds = [[(p, "") for p in plan.paths["search_api"][:50]]]
     kinds += [[(RANKED[name].format(i), admin) for i in plan.warm[name]] for name in RANKED if name in only]
-    k = 0
+    k, quick = 0, 0
 
     def get(item):
         path, tok = item
         urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {tok}"}),
-                               timeout=900).read()
+                               timeout=1800).read()
 
     with ThreadPoolExecutor(4 * processes) as pool:
-        for _ in range(4 + 2 * processes):
-            # each kind as often as there are processes (requests land on any; a process asked
-            # twice at once for a pool it has not built would build it twice, in parallel)
-            batch = [kind[(k + j) % len(kind)] for kind in kinds for j in range(processes)]
-            k += processes
+        for _ in range(10):
+            batch = [kind[(k + j) % len(kind)] for kind in kinds for j in range(2 * processes)]
+            k += 2 * processes
             t = time.time()
             list(pool.map(get, batch))
-            print(f"  warm-up round: {len(batch)} requests in {time.time() - t:.1f}s", flush=True)
-            if time.time() - t < 3:
-                return
+            took = time.time() - t
+            idle = wait_idle(server.pid)
+            print(f"  warm-up round: {len(batch)} requests in {took:.1f}s, then {idle:.0f}s until the server "
+                  "was idle", flush=True)
+            quick = quick + 1 if took < 3 and idle < 3 else 0
+            if quick == 2:
+                break
+    rss = ", ".join(f"{p['rss_mb']:.0f}" for p in pss_mb(server.pid)["processes"])
+    print(f"  after warm-up, RSS MB of each process: {rss}", flush=True)
 
 
 def _table(report: dict) -> str:
