@@ -2,16 +2,17 @@
 
 ``serve(args)`` starts ``flask serve`` (``args.workers`` processes, ``args.threads`` threads
 each; one process is waitress, more are gunicorn's master and workers) and stops it with
-SIGINT. ``wrk(...)`` runs wrk (two threads, loopback only, bounded) with a Lua script that
-splits the path list between wrk's threads (thread t takes paths t, t+2, t+4, ...), so no
-two threads send the same path, and reports per-thread how many requests each sent. Two
-ways of going through the list:
+SIGINT. ``wrk(...)`` runs wrk (loopback only, bounded) with a Lua script that splits the
+path list between wrk's threads (thread t of n takes paths t, t+n, t+2n, ...), so no two
+threads send the same path, and reports per-thread how many requests each sent. Two ways of
+going through the list:
 
-* ``once=False``: each thread cycles through its share for ``duration`` seconds;
-* ``once=True``: each thread sends each of its paths exactly once, then idles (the Lua
-  ``delay`` hook parks its connections, so nothing more is sent); when every thread has
-  had all its answers, wrk is stopped with SIGINT (it then reports as if its time were up,
-  so requests/s is over the time the pass really took). ``duration`` is only a cap.
+* ``once=False``: two threads, each cycling through its share for ``duration`` seconds;
+* ``once=True``: one thread (its connections share one queue, so none runs dry while others
+  still have work) sends each path exactly once, then idles (the Lua ``delay`` hook parks a
+  connection with nothing left to send); when all answers are in, wrk is stopped with SIGINT
+  (it then reports as if its time were up, so requests/s is over the time the pass really
+  took). ``duration`` is only a cap.
 
 Memory: ``pss_mb`` sums the proportional set size (``Pss`` of ``/proc/<pid>/smaps_rollup``)
 over the server and all its descendants: pages shared between processes (a memory-mapped
@@ -96,20 +97,21 @@ def wrk(base: str, paths: list[str], token: str, conns: int, duration: int, *, o
     module's script, ``requested`` (requests sent) and ``distinct`` (different paths among
     them) plus ``sent_paths`` (the paths sent, in the order of the list; ``once`` runs).
     ``lua``: another script printing the same LTJSON line (``tools.loadtest_fairs``)."""
-    if len(paths) < WRK_THREADS:
-        raise ValueError(f"wrk needs at least {WRK_THREADS} paths, one per thread")
+    threads = 1 if once else WRK_THREADS
+    if len(paths) < threads:
+        raise ValueError(f"wrk needs at least {threads} paths, one per thread")
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "paths.txt").write_text("\n".join(paths) + "\n")
         (Path(d) / "lt.lua").write_text(lua or WRK_LUA)
         done = Path(d) / "done"
-        env = dict(os.environ, LT_PATHS=str(Path(d) / "paths.txt"), LT_TOKEN=token, LT_STRIDE=str(WRK_THREADS),
+        env = dict(os.environ, LT_PATHS=str(Path(d) / "paths.txt"), LT_TOKEN=token, LT_STRIDE=str(threads),
                    LT_ONCE="1" if once else "0", LT_DONE=str(done))
-        proc = subprocess.Popen(["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{duration}s", "--timeout",
+        proc = subprocess.Popen(["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout",
                                  f"{timeout_s}s", "-s", str(Path(d) / "lt.lua"), base],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         deadline = time.monotonic() + duration + 60
         while once and proc.poll() is None and time.monotonic() < deadline:
-            if done.exists() and done.read_text().count("done") >= min(WRK_THREADS, len(paths)):
+            if done.exists() and done.read_text().count("done") >= threads:
                 proc.send_signal(signal.SIGINT)  # every thread has all its answers: end the pass now
                 break
             time.sleep(0.05)
@@ -128,7 +130,7 @@ def wrk(base: str, paths: list[str], token: str, conns: int, duration: int, *, o
         r["requested"] = sum(s for s, _ in per_thread)
         r["distinct"] = sum(min(s, n) for s, n in per_thread)
         if once:
-            r["sent_paths"] = [p for t, (s, _) in enumerate(per_thread) for p in paths[t::WRK_THREADS][:s]]
+            r["sent_paths"] = [p for t, (s, _) in enumerate(per_thread) for p in paths[t::threads][:s]]
     return r
 
 

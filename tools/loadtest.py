@@ -26,9 +26,9 @@ runs wrk (two threads, loopback only) and prints requests/s, p50/p95/p99 and err
   posting pages;
 * ``recommendations_api_cold`` / ``_warm``: ``GET /api/v1/profiles/<id>/recommendations`` as the
   admin (who may rank for anyone; a caseworker only for their district) for ``--people``
-  (1,000) distinct people in random order, each asked exactly once per pass (each wrk thread
-  sends its share of the list once, then waits; the pass ends when all are answered, capped at
-  ``--pass-limit`` s). Cold: people no server of this run was asked about before (warm-up uses
+  (1,000) distinct people in random order, each asked exactly once per pass (one wrk thread
+  hands the list out to its connections, each path once, then they wait; the pass ends when
+  all are answered, capped at ``--pass-limit`` s). Cold: people no server of this run was asked about before (warm-up uses
   others, set aside; each cold pass takes new ones, so seed at least
   ``(1 + connection counts x process counts) x --people`` profiles or the report says which
   ids came round again). Warm: a second pass over the people the cold pass asked about;
