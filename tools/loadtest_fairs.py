@@ -80,8 +80,12 @@ from marketplace.fairs.schemas import BoothIn, FairIn
 from marketplace.idcodes import id_number_problem
 from matching.encoder import text_key
 from matching.pools import posting_occupation_text, profile_occupation_text
-from tools import loadtest
-from tools.loadtest import _app, _drain, _rss_peak_mb, _serve, _token, prime_embeddings
+from tools.loadserver import WRK_THREADS, wrk
+from tools.loadserver import drain as _drain
+from tools.loadserver import rss_peak_mb as _rss_peak_mb
+from tools.loadserver import serve as _serve
+from tools.loadserver import token as _token
+from tools.loadtest import _app, prime_embeddings
 
 ROOT = Path(__file__).resolve().parent.parent
 FAIR_NAME = "抚顺市大型双选会（负载测试）"
@@ -307,15 +311,10 @@ def _get(base: str, path: str, cookie: str = "", timeout: float = 600) -> tuple[
 
 
 def _wrk(base: str, lines: list[str], conns: int, duration: int) -> dict:
-    """``tools.loadtest._wrk`` (the same wrk run, bounds and parsing) with this file's script,
+    """``tools.loadserver.wrk`` (the same wrk run, bounds and parsing) with this file's script,
     which sends each line's own method, cookie, token and body."""
-    saved = loadtest.WRK_LUA
-    loadtest.WRK_LUA = FAIRS_LUA
-    os.environ.update(LTF_STRIDE="2", LTF_UA=UA)  # tools.loadtest._wrk runs wrk with -t2
-    try:
-        return loadtest._wrk(base, lines, "", conns, duration)
-    finally:
-        loadtest.WRK_LUA = saved
+    os.environ.update(LTF_STRIDE=str(WRK_THREADS), LTF_UA=UA)
+    return wrk(base, lines, "", conns, duration, lua=FAIRS_LUA)
 
 
 # --- run --------------------------------------------------------------------------------------------
