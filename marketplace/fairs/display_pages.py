@@ -9,14 +9,14 @@ about a failed request shows only its first characters (``web.errors``).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.errors import DomainError
 from marketplace.fairs import display
 from marketplace.web import db
-from marketplace.web.forms import message, require_role
+from marketplace.web.forms import act_then_back, message, require_role
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("fairs_display", __name__)
@@ -88,12 +88,6 @@ def make_link(fair_id: int):
 def revoke_link(fair_id: int):
     """Revoke the fair's display link: the screens showing it say so at their next refresh."""
     require_role(*ORGANISER)
-    try:
-        display.revoke_link(db(), current_user, fair_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(url_for("fairs_display.link_page", fair_id=fair_id)), 303
-    flash(_("Display link revoked: screens showing it say so at their next refresh."), "ok")
-    return redirect(url_for("fairs_display.link_page", fair_id=fair_id))
+    return act_then_back(lambda: display.revoke_link(db(), current_user, fair_id),
+                         url_for("fairs_display.link_page", fair_id=fair_id),
+                         _("Display link revoked: screens showing it say so at their next refresh."))

@@ -37,7 +37,16 @@ from marketplace.fairs import bus as fair_bus
 from marketplace.fairs import report as fair_report
 from marketplace.fairs.schemas import BoothIn, CheckInIn, FairEditIn, FairIn
 from marketplace.web import cipher, db, runtime
-from marketplace.web.forms import _opt, field_errors, message, name_of, page_args, require_role, whole_number
+from marketplace.web.forms import (
+    _opt,
+    act_then_back,
+    field_errors,
+    message,
+    name_of,
+    page_args,
+    require_role,
+    whole_number,
+)
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("fairs", __name__, template_folder="templates")
@@ -274,15 +283,9 @@ def organiser_cancel_booth(fair_id, booth_id):
     """Cancel a booth before the fair, with the reason; the people with interviews there are told."""
     require_role(*ORGANISER)
     back = url_for("fairs.organiser_fair", fair_id=fair_id)
-    try:
-        corrections.cancel_booth(db(), current_user, fair_id, booth_id, (request.form.get("reason") or "")[:500])
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(back), 303
-    flash(_("Booth cancelled."), "ok")
-    return redirect(back)
+    return act_then_back(lambda: corrections.cancel_booth(db(), current_user, fair_id, booth_id,
+                                                          (request.form.get("reason") or "")[:500]),
+                         back, _("Booth cancelled."))
 
 
 @bp.get("/organiser/fairs/<int:fair_id>")

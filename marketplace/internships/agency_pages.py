@@ -12,7 +12,7 @@ from marketplace import clock, policies
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.internships import claims, referral_claims
 from marketplace.web import db
-from marketplace.web.forms import field_errors, message, require_role, whole_number
+from marketplace.web.forms import act_then_back, field_errors, message, require_role, whole_number
 from marketplace.web.i18n import current_lang
 
 bp = Blueprint("internships_agency", __name__)
@@ -70,12 +70,5 @@ def agency_submit(claim_id: int):
     """Submit a prepared (or refused) referral claim once its papers are uploaded."""
     require_role("agency")
     back = url_for("internships_agency.agency_claims") + f"#claim-{claim_id}"
-    try:
-        claims.submit_claim(db(), current_user, claim_id, policies.active_name(), clock.today())
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(back), 303
-    flash(_("Claim submitted."), "ok")
-    return redirect(back)
+    return act_then_back(lambda: claims.submit_claim(db(), current_user, claim_id, policies.active_name(),
+                                                     clock.today()), back, _("Claim submitted."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from marketplace.core.models import EDUCATION_EN, EDUCATION_LEVELS
@@ -212,3 +212,24 @@ def local_url(target: str | None, fallback: str) -> str:
     if not parts.path.startswith("/") or parts.path.startswith("//"):
         return fallback
     return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def act_then_back(action, back: str, ok: str | None = None):
+    """Run one page action, then go back to ``back`` (a local URL). A refusal
+    (``DomainError``) is flashed with its reason, and everything the action wrote before it
+    refused is rolled back: the 303 that follows is below 400, so the request's unit of
+    work would otherwise commit it. A record the actor may not see stays a 404. ``ok`` is
+    flashed on success."""
+    from marketplace.web import db  # noqa: PLC0415  (marketplace.web imports this module through web.errors)
+
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        db().rollback()
+        flash(message(exc), "error")
+        return redirect(back), 303
+    if ok:
+        flash(ok, "ok")
+    return redirect(back)

@@ -20,6 +20,7 @@ from marketplace.web import db, runtime
 from marketplace.web.forms import (
     _opt,
     _split,
+    act_then_back,
     education_name,
     field_errors,
     message,
@@ -184,14 +185,8 @@ def employer_posting(posting_id):
 def posting_action(posting_id, action):
     """Publishing (closing asks for a confirmation on its own page, ``close_posting``)."""
     require_role("employer", "agency")
-    try:
-        postings.publish_posting(db(), current_user, posting_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(url_for("pages.employer_posting", posting_id=posting_id)), 303
-    return redirect(url_for("pages.employer_posting", posting_id=posting_id))
+    return act_then_back(lambda: postings.publish_posting(db(), current_user, posting_id),
+                         url_for("pages.employer_posting", posting_id=posting_id))
 
 
 @bp.get("/employer/postings/<int:posting_id>/candidates")
