@@ -22,14 +22,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock
-from marketplace.core import eligibility, scaleout
+from marketplace.core import eligibility, pool_serving, pool_snapshots, rank_pools, scaleout
 from marketplace.core.matchdata import posting_data, profile_data
 from marketplace.core.models import OPEN_STAGES, Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile, visible_profiles
 from marketplace.core.rank_cache import cache_of, digest
 from marketplace.core.rank_pools import (
-    note_profile_change,
+    BACKGROUND_REBUILD_MIN,
     postings_ranker,
     postings_version,
     profiles_ranker,
@@ -37,10 +37,20 @@ from marketplace.core.rank_pools import (
 )
 from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
+from matching.topk import RETRIEVE_K
 
 __all__ = ["posting_data", "profile_data", "recommendations", "candidates", "note_profile_change"]
 
 KIND_CODES = {"job": 0, "internship": 1, "public_welfare": 2}
+
+
+def note_profile_change(profile_id: int | None = None) -> None:
+    """A person's standing changed, perhaps outside their profile row (a caseworker's
+    hard-to-employ grant queues their reindex, which calls this): this process's people pool
+    is rebuilt, and the id goes to the snapshots' change log, which every process's delta reads."""
+    rank_pools.note_profile_change()
+    if profile_id is not None:
+        pool_snapshots.note_profile_change(clock.current_config(), profile_id)
 
 
 def _postings_ranker(session: Session, rt, today: dt.date):
@@ -74,27 +84,59 @@ def _kind_ids(ranker, kind: str) -> list[str]:
     return [ids[j] for j in np.flatnonzero(np.asarray(ranker.postings.kind) == KIND_CODES.get(kind, -1))]
 
 
+def _source(session: Session, rt, side: str, today: dt.date) -> tuple:
+    """Where ``side``'s ranking comes from now, as the version ranked pages are cached under:
+    ("search", fingerprint) past the pool limit (``core.scaleout``), ("snapshot", version,
+    fingerprint) from the shared snapshot and its delta (``core.pool_serving``), or ("pool",
+    fingerprint) from the process's own ranker (``core.rank_pools``; no snapshot yet). While
+    the first snapshot of a large pool is being built, the search path answers, so no process
+    builds a large pool of its own."""
+    if side == "postings":
+        fp = postings_version(session, today)
+    else:
+        fp = (*profiles_version(session, today), pool_snapshots.changes_size(rt.config))
+    if scaleout.uses_search(rt, fp[0]):
+        return "search", fp
+    version = pool_serving.current(rt.config, side)
+    if version is not None:
+        return "snapshot", version, fp
+    if pool_snapshots.enabled(rt.config) and fp[0] >= BACKGROUND_REBUILD_MIN:
+        return "search", fp
+    return "pool", fp
+
+
+def _ranker(session: Session, rt, side: str, source: tuple, today: dt.date):
+    """(the version it was built at, ranker) for a "snapshot" or "pool" source."""
+    if source[0] == "snapshot":
+        served = (pool_serving.postings if side == "postings" else pool_serving.profiles)(session, rt, today,
+                                                                                          source[2])
+        if served is not None:
+            return served
+    fp = source[-1]
+    built, ranker = (postings_ranker if side == "postings" else profiles_ranker)(session, rt, today, fp[:3])
+    return ("pool", (*built, *fp[3:])), ranker
+
+
 def _ranked_postings(session: Session, rt, pd, today: dt.date, kind, offset: int, limit: int,
                      include_ineligible: bool) -> dict:
     """The person's ranked page, from the cache when the person (as ranking reads them: profile
     and the engine's decisions) and the postings pool are what it was computed for."""
-    version = postings_version(session, today)
-    search = scaleout.uses_search(rt, version[0])
-    key = ("rec", pd.id, digest(pd), search, version, kind, offset, limit, include_ineligible)
+    source = _source(session, rt, "postings", today)
+    key = ("rec", pd.id, digest(pd), source, kind, offset, limit, include_ineligible)
     cache = cache_of(rt)
     hit = cache.get(key)
     if hit is not None:
         return hit
-    if search:
+    if source[0] == "search":
         page = scaleout.postings_for(session, rt, pd, today, kind=kind, offset=offset, limit=limit,
                                      include_ineligible=include_ineligible)
-        built = version
+        built = source
     else:
-        built, ranker = postings_ranker(session, rt, today, version)
+        built, ranker = _ranker(session, rt, "postings", source, today)
         page = ranker.rank_postings_for(pd, offset=offset, limit=limit, include_ineligible=include_ineligible,
-                                        candidates=_kind_ids(ranker, kind) if kind else None)
+                                        candidates=_kind_ids(ranker, kind) if kind else None, retrieve_k=RETRIEVE_K)
     result = _page(page)
-    if built == version:  # a large pool being rebuilt answered from the previous one: not kept
+    if built == source:  # a pool being rebuilt, or a snapshot swapped meanwhile: not kept
         cache.put(key, result)
     return result
 
@@ -158,28 +200,27 @@ def _scope(session: Session, actor: User, posting: Posting) -> tuple:
 def _ranked_people(session: Session, rt, actor: User, posting: Posting, today: dt.date, district, offset: int,
                    limit: int, include_ineligible: bool) -> dict:
     pd = posting_data(posting, today)
-    version = profiles_version(session, today)
-    search = scaleout.uses_search(rt, version[0])
-    key = ("cand", posting.id, posting.updated_at, digest(pd), search, version, _scope(session, actor, posting),
-           district, offset, limit, include_ineligible)
+    source = _source(session, rt, "profiles", today)
+    key = ("cand", posting.id, posting.updated_at, digest(pd), source, _scope(session, actor, posting), district,
+           offset, limit, include_ineligible)
     cache = cache_of(rt)
     hit = cache.get(key)
     if hit is not None:
         return hit
     stmt = _visible_people(actor, posting)
-    if search:
+    if source[0] == "search":
         page = scaleout.profiles_for(session, rt, posting, stmt, today, district=district, offset=offset,
                                      limit=limit, include_ineligible=include_ineligible)
-        built = version
+        built = source
     else:
-        built, ranker = profiles_ranker(session, rt, today, version)
+        built, ranker = _ranker(session, rt, "profiles", source, today)
         if district:
             stmt = stmt.where(Profile.district == district)
         cands = [str(i) for i in session.scalars(stmt)]
         page = ranker.rank_profiles_for(pd, offset=offset, limit=limit, candidates=cands,
-                                        include_ineligible=include_ineligible)
+                                        include_ineligible=include_ineligible, retrieve_k=RETRIEVE_K)
     result = _page(page)
-    if built == version:
+    if built == source:
         cache.put(key, result)
     return result
 
