@@ -2,11 +2,14 @@
 
 ORM rows become ``matching`` dataclasses through ``core.matchdata`` (the one converter, which
 also gathers the policy engine's decisions matching filters by). The ranking comes from the
-process's pool (``core.rank_pools``: a ``Ranker`` over every open posting, or over everyone),
-or, past ``MARKETPLACE_RANKER_POOL_MAX`` rows or with Elasticsearch, from the search
-backend's top K re-ranked (``core.scaleout``). A ranked page (ids, scores, reasons) is kept
-per (person or posting, pool version, page, reader's scope) in ``core.rank_cache``; the
-rows shown are read per request, for the page only.
+shared snapshot of the pool and this process's delta (``core.pool_serving``), from the
+process's own pool before the first snapshot exists (``core.rank_pools``), or, past
+``MARKETPLACE_RANKER_POOL_MAX`` rows or with Elasticsearch, from the search backend's top K
+re-ranked (``core.scaleout``); ``_source`` chooses. Over a pool, the first page is ranked over
+matching's cheap retrieval (``retrieve_k``: top K by vector and by BM25, then the full ranker;
+``total`` still counts every match). A ranked page (ids, scores, reasons) is kept per (person
+or posting, pool version, page, reader's scope) in ``core.rank_cache``; the rows shown are
+read per request, for the page only.
 
 Who sees what: a person gets recommendations for their own profile; staff of an employer
 get candidates for their own postings among people who consented to be found
