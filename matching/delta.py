@@ -17,7 +17,7 @@ import numpy as np
 from matching import features as F
 from matching.features import FI
 from matching.pairs import pair_features
-from matching.pools import FrozenVocab, PostingPool, ProfilePool
+from matching.pools import FrozenVocab, PostingPool, ProfilePool, bm25_weight
 from matching.topk import RankedPage, lex_raw, rank_query
 
 
@@ -154,8 +154,10 @@ class DeltaRanker:
         self.vocab = _DeltaVocab(base.vocab)
         self.d_postings = PostingPool(postings, posting_vectors, self.vocab.building, self.today, self.cat_registry)
         self.d_profiles = ProfilePool(profiles, profile_vectors, self.vocab.building, self.today, self.cat_registry)
-        self.d_postings.build_matrices()
-        self.d_profiles.build_matrices()
+        for pool, base_pool in ((self.d_postings, base.postings), (self.d_profiles, base.profiles)):
+            # BM25 document weights with the snapshot's mean document length, not the delta's
+            pool._bm25_ws = [bm25_weight(tf, dl, base_pool.avgdl) for tf, dl in zip(pool._bm25_tf, pool._bm25_len)]
+            pool.build_matrices()
         rm_post = set(removed_postings) | set(self.d_postings.ids)
         rm_prof = set(removed_profiles) | set(self.d_profiles.ids)
         self.rm_post = _removed_mask(base.postings, rm_post)

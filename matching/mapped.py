@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class BlobWriter:
     def __init__(self, d: Path, prefix: str):
         self.d, self.prefix = d, prefix
         self.raw = open(d / f"{prefix}.blob.tmp", "wb")  # noqa: SIM115  (closed in close())
-        self.offsets = [0]
+        self.offsets = array("q", [0])
 
     def add(self, doc) -> None:
         line = doc_line(doc)
@@ -65,6 +66,11 @@ class BlobWriter:
         self.raw.close()
         src = self.d / f"{self.prefix}.blob.tmp"
         n = self.offsets[-1]
+        if n == 0:
+            save(self.d / f"{self.prefix}.blob.npy", np.zeros(0, dtype=np.uint8))
+            src.unlink()
+            save(self.d / f"{self.prefix}.off.npy", np.asarray(self.offsets, dtype=np.int64))
+            return
         mm = np.lib.format.open_memmap(self.d / f"{self.prefix}.blob.npy", mode="w+", dtype=np.uint8, shape=(n,))
         with open(src, "rb") as f:
             pos = 0
@@ -217,26 +223,6 @@ class MappedSetMatrix(SetMatrix):
         self.binary = info["binary"]
 
 
-def write_matrix(d: Path, name: str, m: SetMatrix) -> dict:
-    p = f"m.{name}"
-    csc = m.csc
-    save(d / f"{p}.indptr.npy", csc.indptr)
-    save(d / f"{p}.indices.npy", csc.indices)
-    if not m.binary:
-        save(d / f"{p}.data.npy", csc.data.astype(np.float32))
-    save(d / f"{p}.owner.npy", m.owner)
-    save(d / f"{p}.length.npy", m.length)
-    return {"nrows": int(m.nrows), "ncols": int(csc.shape[1]), "binary": bool(m.binary)}
-
-
-def write_rows(d: Path, name: str, rows: list[np.ndarray]) -> None:
-    """Rows of bigram ids (phrases) as CSR arrays, for the reasons of one pair."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in rows], out=indptr[1:])
-    save(d / f"r.{name}.indptr.npy", indptr)
-    save(d / f"r.{name}.indices.npy", np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32))
-
-
 class _Rows(Sequence):
     def __init__(self, d: Path, name: str):
         self.indptr, self.indices = load(d / f"r.{name}.indptr.npy"), load(d / f"r.{name}.indices.npy")
@@ -275,31 +261,8 @@ class _Phrases(Sequence):
         return self.docs[i].skills[int(k) - int(self.bounds[i])]
 
 
-def write_pool(pool: Pool, d: Path) -> None:
-    """Everything of a built pool a candidate side needs, as files (the documents too)."""
-    d.mkdir(parents=True, exist_ok=True)
-    arrays, matrices = [], {}
-    for k, v in vars(pool).items():
-        if isinstance(v, np.ndarray):
-            save(d / f"{k}.npy", v)
-            arrays.append(k)
-        elif isinstance(v, SetMatrix):
-            matrices[k] = write_matrix(d, k, v)
-    n = len(pool)
-    for name in ("skill", "lic"):
-        if hasattr(pool, f"{name}_rows"):
-            write_rows(d, name, getattr(pool, f"{name}_rows"))
-            save(d / f"{name}_bounds.npy", np.searchsorted(getattr(pool, f"{name}_owner"), np.arange(n + 1)))
-    blob = BlobWriter(d, "items")
-    for it in pool.items:
-        blob.add(it)
-    blob.close()
-    write_ids(d, pool.ids)
-    (d / "manifest.json").write_text(json.dumps({"n": n, "arrays": arrays, "matrices": matrices}), encoding="utf-8")
-
-
 class MappedPool(Pool):
-    """A pool read from ``write_pool``'s files, as a candidate side: the arrays and matrices
+    """A pool read from ``build.write_pool_streaming``'s files, as a candidate side: the arrays and matrices
     ``pair_features`` reads, and per-row documents, limits and bigram sets for the reasons."""
 
     doc_cls: type = F.PostingData
@@ -311,6 +274,7 @@ class MappedPool(Pool):
         for k, info in man["matrices"].items():
             setattr(self, k, MappedSetMatrix(d, k, info))
         self.vocab = vocab
+        self.avgdl = float(man.get("avgdl", 1.0))
         ids = load(d / "ids.npy")
         self.ids = LazyIds(ids)
         self.index = SortedIndex(load(d / "ids.sorted.npy"), load(d / "ids.order.npy"))
