@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.mapped import BlobWriter, save, write_ids
+from matching.mapped import BlobWriter, npy_from_raw, save, write_ids
 from matching.pools import bm25_weight
 
 CHUNK = 20_000
@@ -62,6 +62,20 @@ class _Rows:
         return indptr, owner
 
 
+def _rows(vectors, start: int, count: int) -> np.ndarray:
+    """Rows of the input vectors; from a memory-mapped file they are read with plain reads, so
+    the build does not keep a million vectors' pages resident."""
+    if isinstance(vectors, np.memmap) and getattr(vectors, "filename", None) and vectors.ndim == 2 \
+            and vectors.dtype == np.float32 and vectors.flags.c_contiguous:
+        dim = vectors.shape[1]
+        count = max(0, min(count, vectors.shape[0] - start))
+        with open(vectors.filename, "rb") as f:
+            f.seek(vectors.offset + start * dim * 4)
+            return np.fromfile(f, dtype=np.float32, count=count * dim).reshape(count, dim)
+    return np.asarray(vectors[start:start + count], dtype=np.float32).reshape(-1, vectors.shape[1] if
+                                                                             vectors.ndim == 2 else DIM)
+
+
 def _raw(path: Path, dtype, mode="r"):
     n = path.stat().st_size // np.dtype(dtype).itemsize
     if n == 0:
@@ -79,8 +93,6 @@ def _to_csc(d: Path, name: str, indptr: np.ndarray, ncols: int, values: bool) ->
         save(d / f"m.{name}.indices.npy", np.zeros(0, dtype=np.int32))
         if values:
             save(d / f"m.{name}.data.npy", np.zeros(0, dtype=np.float32))
-        for suffix in ("ind", "val"):
-            (d / f"{name}.{suffix}.raw").unlink(missing_ok=True)
         return
     counts = np.zeros(ncols, dtype=np.int64)
     for a in range(0, nnz, SORT_CHUNK):
@@ -113,9 +125,6 @@ def _to_csc(d: Path, name: str, indptr: np.ndarray, ncols: int, values: bool) ->
         if m is not None:
             m.flush()
     del out_r, out_v, ind, val
-    (d / f"{name}.ind.raw").unlink()
-    if values:
-        (d / f"{name}.val.raw").unlink()
 
 
 def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Path) -> dict:
@@ -143,7 +152,7 @@ def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Pat
         chunk = list(islice(it, CHUNK))
         if not chunk:
             break
-        v = np.asarray(vectors[n:n + len(chunk)], dtype=np.float32).reshape(len(chunk), -1)
+        v = _rows(vectors, n, len(chunk))
         if len(v) != len(chunk):
             raise ValueError("fewer vectors than documents")
         P = pool_cls(chunk, v, vocab, today, registry)
@@ -167,16 +176,7 @@ def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Pat
     vec_f.close()
     blob.close()
     dim = vectors.shape[1] if getattr(vectors, "ndim", 2) == 2 and vectors.shape[1] else DIM
-    if n:
-        vm = np.lib.format.open_memmap(d / "vectors.npy", mode="w+", dtype=np.float32, shape=(n, dim))
-        raw = _raw(d / "vectors.raw", np.float32)
-        for a in range(0, n, CHUNK):
-            vm[a:a + CHUNK] = np.asarray(raw[a * dim:(a + CHUNK) * dim]).reshape(-1, dim)
-        vm.flush()
-        del vm, raw
-    else:
-        save(d / "vectors.npy", np.zeros((0, dim), dtype=np.float32))
-    (d / "vectors.raw").unlink()
+    npy_from_raw(d / "vectors.npy", d / "vectors.raw", np.float32, (n, dim))
     write_ids(d, ids)
     del ids
     arrays = ["vectors", "hub"]
@@ -201,14 +201,19 @@ def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Pat
             if isinstance(tf, np.memmap):
                 tf.flush()
             del tf
-        if m in {k for k in PHRASES}:
-            prefix = PHRASES[m][2]
+        _to_csc(d, m, indptr, V, values=(m == "bm25"))
+        if m == "bm25":
+            for suffix in ("ind", "val"):
+                (d / f"bm25.{suffix}.raw").unlink(missing_ok=True)
+        else:  # the rows too: a page's reasons and the cheap top K read a few rows each
+            prefix = PHRASES[m][2] if m in PHRASES else m
             save(d / f"r.{prefix}.indptr.npy", indptr)
-            save(d / f"r.{prefix}.indices.npy", np.asarray(_raw(d / f"{m}.ind.raw", np.int32)))
+            npy_from_raw(d / f"r.{prefix}.indices.npy", d / f"{m}.ind.raw", np.int32, (int(indptr[-1]),))
+        if m in PHRASES:
+            prefix = PHRASES[m][2]
             save(d / f"{prefix}_bounds.npy", np.searchsorted(owner, np.arange(n + 1)))
             save(d / f"{prefix}_owner.npy", owner)
             arrays.append(f"{prefix}_owner")
-        _to_csc(d, m, indptr, V, values=(m == "bm25"))
         save(d / f"m.{m}.owner.npy", owner)
         save(d / f"m.{m}.length.npy", np.diff(indptr).astype(np.float32))
         manifest["matrices"][m] = {"nrows": len(indptr) - 1, "ncols": max(V, 1), "binary": m != "bm25"}

@@ -40,6 +40,13 @@ class _Layered(Mapping):
     def __contains__(self, k) -> bool:
         return k in self.base or k in self.extra
 
+    def lookup(self, keys: list) -> np.ndarray:
+        look = getattr(self.base, "lookup", None)
+        out = look(keys) if look is not None else np.array([self.base.get(k, -1) for k in keys], dtype=np.int64)
+        for j in np.flatnonzero(out < 0).tolist():
+            out[j] = self.extra.get(keys[j], -1)
+        return out
+
     def __len__(self) -> int:
         return len(self.base) + len(self.extra)
 

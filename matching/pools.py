@@ -54,17 +54,22 @@ class FrozenVocab:
         self.base = base.ids
         self.extra: dict[str, int] = {}
 
+    def _known(self, toks: list) -> list:
+        """Base ids of ``toks`` (None or -1 where unknown); a mapped vocabulary looks them up at once."""
+        look = getattr(self.base, "lookup", None)
+        return look(toks).tolist() if look is not None else [self.base.get(t) for t in toks]
+
     def add(self, toks) -> np.ndarray:
-        out = []
-        for t in toks:
-            i = self.base.get(t)
-            if i is None:
+        toks, out = list(toks), []
+        for t, i in zip(toks, self._known(toks)):
+            if i is None or i < 0:
                 i = self.extra.setdefault(t, len(self.base) + len(self.extra))
             out.append(i)
         return np.array(out, dtype=np.int32)
 
     def get(self, toks) -> np.ndarray:
-        return np.fromiter((self.base[t] for t in toks if t in self.base), dtype=np.int32)
+        toks = list(toks)
+        return np.array([i for i in self._known(toks) if i is not None and i >= 0], dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.base) + len(self.extra)

@@ -273,3 +273,14 @@ def test_a_one_sided_snapshot_carries_the_hub_reference_as_the_apps_ranker_does(
     d = s.with_delta(postings=[posts[5]], posting_vectors=pv[5][None, :], removed_postings=[posts[5].id])
     assert abs(float(d.d_postings.hub[0]) - float(r.postings.hub[5])) < 1e-4
     _same(r.rank_postings_for(profiles[101], sv[101], limit=10), d.rank_postings_for(profiles[101], sv[101], limit=10))
+
+
+def test_the_in_memory_ranker_retrieves_the_same_way(pools):
+    posts, pv, profiles, sv = pools
+    r = Ranker(posts, profiles, today=TODAY, posting_vectors=pv, profile_vectors=sv)
+    full = {it.id: it.score for it in r.rank_profiles("BENCH-P", limit=400, explain=False).items}
+    cheap = r.rank_profiles("BENCH-P", limit=20, retrieve_k=40)
+    assert cheap.total == r.rank_profiles("BENCH-P", limit=1).total
+    assert all(abs(it.score - full[it.id]) <= 1e-5 for it in cheap.items)
+    page = r.rank_postings("S5", limit=10, retrieve_k=5)  # postings: 25 in the pool, so K=5 retrieves
+    assert page.items and all(it.explanation is not None for it in page.items)
