@@ -17,7 +17,7 @@ import numpy as np
 from matching import features as F
 from matching.features import FI
 from matching.pairs import pair_features
-from matching.pools import FrozenVocab, PostingPool, ProfilePool
+from matching.pools import FrozenVocab, PostingPool, ProfilePool, bm25_weight
 from matching.topk import RankedPage, lex_raw, rank_query
 
 
@@ -39,6 +39,13 @@ class _Layered(Mapping):
 
     def __contains__(self, k) -> bool:
         return k in self.base or k in self.extra
+
+    def lookup(self, keys: list) -> np.ndarray:
+        look = getattr(self.base, "lookup", None)
+        out = look(keys) if look is not None else np.array([self.base.get(k, -1) for k in keys], dtype=np.int64)
+        for j in np.flatnonzero(out < 0).tolist():
+            out[j] = self.extra.get(keys[j], -1)
+        return out
 
     def __len__(self) -> int:
         return len(self.base) + len(self.extra)
@@ -154,8 +161,10 @@ class DeltaRanker:
         self.vocab = _DeltaVocab(base.vocab)
         self.d_postings = PostingPool(postings, posting_vectors, self.vocab.building, self.today, self.cat_registry)
         self.d_profiles = ProfilePool(profiles, profile_vectors, self.vocab.building, self.today, self.cat_registry)
-        self.d_postings.build_matrices()
-        self.d_profiles.build_matrices()
+        for pool, base_pool in ((self.d_postings, base.postings), (self.d_profiles, base.profiles)):
+            # BM25 document weights with the snapshot's mean document length, not the delta's
+            pool._bm25_ws = [bm25_weight(tf, dl, base_pool.avgdl) for tf, dl in zip(pool._bm25_tf, pool._bm25_len)]
+            pool.build_matrices()
         rm_post = set(removed_postings) | set(self.d_postings.ids)
         rm_prof = set(removed_profiles) | set(self.d_profiles.ids)
         self.rm_post = _removed_mask(base.postings, rm_post)

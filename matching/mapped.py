@@ -14,13 +14,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import shutil
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from matching import features as F
-from matching.pools import FrozenVocab, Pool, SetMatrix, expanded, grams
+from matching.pools import FrozenVocab, Pool, SetMatrix
 
 
 def load(path: Path) -> np.ndarray:
@@ -34,6 +36,16 @@ def load(path: Path) -> np.ndarray:
 
 def save(path: Path, arr) -> None:
     np.save(path, np.ascontiguousarray(arr))
+
+
+def npy_from_raw(dst: Path, raw: Path, dtype, shape: tuple) -> None:
+    """An ``.npy`` file from a raw file of ``dtype`` values, copied with plain reads and writes
+    (nothing is mapped into the process, so a large copy does not count in its memory)."""
+    with open(dst, "wb") as out, open(raw, "rb") as src:
+        np.lib.format.write_array_header_1_0(out, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                   "fortran_order": False, "shape": tuple(shape)})
+        shutil.copyfileobj(src, out, 1 << 22)
+    raw.unlink()
 
 
 # ---------------------------------------------------------------- documents, ids, vocabulary
@@ -54,7 +66,7 @@ class BlobWriter:
     def __init__(self, d: Path, prefix: str):
         self.d, self.prefix = d, prefix
         self.raw = open(d / f"{prefix}.blob.tmp", "wb")  # noqa: SIM115  (closed in close())
-        self.offsets = [0]
+        self.offsets = array("q", [0])
 
     def add(self, doc) -> None:
         line = doc_line(doc)
@@ -64,16 +76,7 @@ class BlobWriter:
     def close(self) -> None:
         self.raw.close()
         src = self.d / f"{self.prefix}.blob.tmp"
-        n = self.offsets[-1]
-        mm = np.lib.format.open_memmap(self.d / f"{self.prefix}.blob.npy", mode="w+", dtype=np.uint8, shape=(n,))
-        with open(src, "rb") as f:
-            pos = 0
-            while chunk := f.read(1 << 24):
-                mm[pos:pos + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
-                pos += len(chunk)
-        mm.flush()
-        del mm
-        src.unlink()
+        npy_from_raw(self.d / f"{self.prefix}.blob.npy", src, np.uint8, (self.offsets[-1],))
         save(self.d / f"{self.prefix}.off.npy", np.asarray(self.offsets, dtype=np.int64))
 
 
@@ -161,6 +164,19 @@ class SortedIndex(Mapping):
     def __iter__(self):
         return iter(self.keys_.tolist())
 
+    def lookup(self, keys: list) -> np.ndarray:
+        """The value of each key, -1 where absent (one vectorised search)."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        ok = [j for j, k in enumerate(keys) if isinstance(k, str) and len(k) <= self.width]
+        if not ok or not len(self.keys_):
+            return out
+        q = np.array([keys[j] for j in ok], dtype=self.keys_.dtype)
+        p = np.minimum(np.searchsorted(self.keys_, q), len(self.keys_) - 1)
+        hit = self.keys_[p] == q
+        sel = np.asarray(ok)[hit]
+        out[sel] = self.values_[p[hit]]
+        return out
+
     def rows_of(self, keys: Iterable[str]) -> np.ndarray:
         """Values of the keys present (vectorised; unknown keys are skipped)."""
         ks = [k for k in keys if isinstance(k, str) and len(k) <= self.width]
@@ -217,27 +233,9 @@ class MappedSetMatrix(SetMatrix):
         self.binary = info["binary"]
 
 
-def write_matrix(d: Path, name: str, m: SetMatrix) -> dict:
-    p = f"m.{name}"
-    csc = m.csc
-    save(d / f"{p}.indptr.npy", csc.indptr)
-    save(d / f"{p}.indices.npy", csc.indices)
-    if not m.binary:
-        save(d / f"{p}.data.npy", csc.data.astype(np.float32))
-    save(d / f"{p}.owner.npy", m.owner)
-    save(d / f"{p}.length.npy", m.length)
-    return {"nrows": int(m.nrows), "ncols": int(csc.shape[1]), "binary": bool(m.binary)}
-
-
-def write_rows(d: Path, name: str, rows: list[np.ndarray]) -> None:
-    """Rows of bigram ids (phrases) as CSR arrays, for the reasons of one pair."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in rows], out=indptr[1:])
-    save(d / f"r.{name}.indptr.npy", indptr)
-    save(d / f"r.{name}.indices.npy", np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32))
-
-
 class _Rows(Sequence):
+    """Rows of a matrix (CSR: ``r.<name>.indptr|indices.npy``), one document's or phrase's ids each."""
+
     def __init__(self, d: Path, name: str):
         self.indptr, self.indices = load(d / f"r.{name}.indptr.npy"), load(d / f"r.{name}.indices.npy")
 
@@ -246,6 +244,14 @@ class _Rows(Sequence):
 
     def __getitem__(self, k):
         return np.asarray(self.indices[int(self.indptr[k]):int(self.indptr[k + 1])])
+
+    def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of ``rows`` concatenated, and for each the position of its row in ``rows``."""
+        starts = np.asarray(self.indptr[rows], dtype=np.int64)
+        lens = np.asarray(self.indptr[rows + 1], dtype=np.int64) - starts
+        own = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+        pos = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        return np.asarray(self.indices[pos]), own
 
 
 class _PerDoc(Sequence):
@@ -275,31 +281,8 @@ class _Phrases(Sequence):
         return self.docs[i].skills[int(k) - int(self.bounds[i])]
 
 
-def write_pool(pool: Pool, d: Path) -> None:
-    """Everything of a built pool a candidate side needs, as files (the documents too)."""
-    d.mkdir(parents=True, exist_ok=True)
-    arrays, matrices = [], {}
-    for k, v in vars(pool).items():
-        if isinstance(v, np.ndarray):
-            save(d / f"{k}.npy", v)
-            arrays.append(k)
-        elif isinstance(v, SetMatrix):
-            matrices[k] = write_matrix(d, k, v)
-    n = len(pool)
-    for name in ("skill", "lic"):
-        if hasattr(pool, f"{name}_rows"):
-            write_rows(d, name, getattr(pool, f"{name}_rows"))
-            save(d / f"{name}_bounds.npy", np.searchsorted(getattr(pool, f"{name}_owner"), np.arange(n + 1)))
-    blob = BlobWriter(d, "items")
-    for it in pool.items:
-        blob.add(it)
-    blob.close()
-    write_ids(d, pool.ids)
-    (d / "manifest.json").write_text(json.dumps({"n": n, "arrays": arrays, "matrices": matrices}), encoding="utf-8")
-
-
 class MappedPool(Pool):
-    """A pool read from ``write_pool``'s files, as a candidate side: the arrays and matrices
+    """A pool read from ``build.write_pool_streaming``'s files, as a candidate side: the arrays and matrices
     ``pair_features`` reads, and per-row documents, limits and bigram sets for the reasons."""
 
     doc_cls: type = F.PostingData
@@ -309,8 +292,12 @@ class MappedPool(Pool):
         for k in man["arrays"]:
             setattr(self, k, load(d / f"{k}.npy"))
         for k, info in man["matrices"].items():
-            setattr(self, k, MappedSetMatrix(d, k, info))
+            m = MappedSetMatrix(d, k, info)
+            rows = {"skill_m": "skill", "lic_m": "lic"}.get(k, k)
+            m.rows = _Rows(d, rows) if (d / f"r.{rows}.indptr.npy").exists() else None
+            setattr(self, k, m)
         self.vocab = vocab
+        self.avgdl = float(man.get("avgdl", 1.0))
         ids = load(d / "ids.npy")
         self.ids = LazyIds(ids)
         self.index = SortedIndex(load(d / "ids.sorted.npy"), load(d / "ids.order.npy"))
@@ -330,9 +317,6 @@ class MappedPool(Pool):
     def lics_of(self, i: int) -> np.ndarray:
         return np.arange(int(self._lic_bounds[i]), int(self._lic_bounds[i + 1]))
 
-    def _set(self, text: str) -> np.ndarray:
-        return np.unique(self.vocab.get(grams(text)))
-
 
 class MappedPostingPool(MappedPool):
     doc_cls = F.PostingData
@@ -348,7 +332,5 @@ class MappedProfilePool(MappedPool):
 
     def __init__(self, d: Path, vocab: MappedVocab):
         super().__init__(d, vocab)
-        # a candidate person's bigram sets, for the reasons of the page's rows (as ProfilePool builds them)
-        self.full_sets = _PerDoc(self.items, lambda p: self._set(expanded(p.text())))
-        self.exp_sets = _PerDoc(self.items, lambda p: self._set(
-            expanded(f"{p.experience} {' '.join(p.skills)} {p.summary}")))
+        # a candidate person's bigram sets, for the reasons of the page's rows
+        self.full_sets, self.exp_sets = self.full_m.rows, self.exp_m.rows

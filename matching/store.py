@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from matching import features as F
+from matching.build import write_pool_streaming
 from matching.delta import DeltaRanker
 from matching.features import FEATURES, FI
 from matching.mapped import (
@@ -38,7 +39,6 @@ from matching.mapped import (
     MappedVocab,
     load,
     save,
-    write_pool,
     write_vocab,
 )
 from matching.pairs import pair_features
@@ -75,24 +75,13 @@ def new_version() -> str:
 # ---------------------------------------------------------------- build
 
 
-def _build(path: Path, postings, posting_vectors, profiles, profile_vectors, today: dt.date, weights: np.ndarray) -> dict:
-    """Both pools, one after the other (the first is written and dropped before the second is built)."""
+def _build(path: Path, postings, posting_vectors, profiles, profile_vectors, today: dt.date) -> dict:
+    """Both pools, streamed one after the other (``matching.build``)."""
     vocab, reg = Vocab(), {}
-    postings = list(postings)
-    PP = PostingPool(postings, _vectors(posting_vectors, len(postings)), vocab, today, reg)
-    del postings
-    PP.build_matrices()
-    save(path / "idf_post.npy", PP.idf())
-    write_pool(PP, path / "postings")
-    del PP
-    profiles = list(profiles)
-    SP = ProfilePool(profiles, _vectors(profile_vectors, len(profiles)), vocab, today, reg)
-    del profiles
-    SP.build_matrices()
-    # the posting pool's BM25 idf is over its own columns; both span the vocabulary's length at its build
-    save(path / "idf_prof.npy", SP.idf())
-    write_pool(SP, path / "profiles")
-    del SP
+    out = write_pool_streaming(PostingPool, postings, posting_vectors, vocab, today, reg, path / "postings")
+    save(path / "idf_post.npy", out["idf"])
+    out = write_pool_streaming(ProfilePool, profiles, profile_vectors, vocab, today, reg, path / "profiles")
+    save(path / "idf_prof.npy", out["idf"])
     write_vocab(path, vocab.ids)
     return {"cat_registry": reg, "vocab_size": len(vocab)}
 
@@ -178,7 +167,7 @@ def write_snapshot(root, *, postings: Iterable[F.PostingData] = (), posting_vect
     tmp.mkdir()
     try:
         w = _weights(weights)
-        info = _build(tmp, postings, posting_vectors, profiles, profile_vectors, today, w)
+        info = _build(tmp, postings, posting_vectors, profiles, profile_vectors, today)
         save(tmp / "weights.npy", w)
         head = {"format": FORMAT, "version": version, "today": today.isoformat(), "meta": meta or {},
                 "cat_registry": info["cat_registry"], "vocab_size": info["vocab_size"]}

@@ -106,15 +106,28 @@ def retrieve(PP, pi, SP, si, masks: Sequence[np.ndarray], k: int, idf_post, idf_
     return rows, lex
 
 
+def _subset_colsum(m, rows: np.ndarray, nrows: int, cache: dict, cols, weights):
+    """``m.colsum`` for some rows only: from the rows themselves when the matrix has them
+    (a snapshot's), else the full column sums, indexed."""
+    csr = getattr(m, "rows", None)
+    cols = np.asarray(cols)
+    if csr is None or weights is not None or not m.binary or len(np.unique(cols)) != len(cols):
+        return m.colsum(cols, weights)[rows]
+    if "g" not in cache:
+        cache["g"] = csr.gather(rows)
+    ind, own = cache["g"]
+    return np.bincount(own[np.isin(ind, cols)], minlength=nrows).astype(np.float32)
+
+
 class _SubMatrix:
     def __init__(self, m, rows):
-        self.m, self.rows = m, rows
+        self.m, self.rows, self._g = m, rows, {}
         self.nrows = len(rows)
         self.length = np.asarray(m.length[rows])
         self.binary = m.binary
 
     def colsum(self, cols, weights=None):
-        return self.m.colsum(cols, weights)[self.rows]
+        return _subset_colsum(self.m, self.rows, self.nrows, self._g, cols, weights)
 
 
 class _SubPhrases:
@@ -123,15 +136,15 @@ class _SubPhrases:
     def __init__(self, m, rows):
         owner = np.asarray(m.owner)
         lo, hi = np.searchsorted(owner, rows), np.searchsorted(owner, rows + 1)
-        sel = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())]) if len(rows) else \
-            np.zeros(0, dtype=np.int64)
-        self.m, self.sel = m, sel.astype(np.int64)
+        lens = (hi - lo).astype(np.int64)
+        sel = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(lens) - lens), lens)
+        self.m, self.sel, self._g = m, sel.astype(np.int64), {}
         self.owner = np.repeat(np.arange(len(rows), dtype=np.int32), hi - lo)
         self.length = np.asarray(m.length[self.sel])
         self.nrows = len(self.sel)
 
     def colsum(self, cols, weights=None):
-        return self.m.colsum(cols, weights)[self.sel]
+        return _subset_colsum(self.m, self.sel, self.nrows, self._g, cols, weights)
 
 
 class _FixedLex:

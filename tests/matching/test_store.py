@@ -237,3 +237,50 @@ def test_a_snapshot_of_a_graded_set_ranks_exactly_as_the_in_memory_ranker(path, 
     for direction in b:
         for mode in b[direction]:
             assert a[direction][mode] == pytest.approx(b[direction][mode], abs=1e-9)
+
+
+def test_a_build_in_many_small_chunks_ranks_as_the_in_memory_ranker(pools, tmp_path, monkeypatch):
+    from matching import build  # noqa: PLC0415
+
+    monkeypatch.setattr(build, "CHUNK", 37)        # documents per chunk: the vocabulary grows chunk by chunk
+    monkeypatch.setattr(build, "SORT_CHUNK", 500)  # entries per counting-sort step
+    posts, pv, profiles, sv = pools
+    write_snapshot(tmp_path, postings=(p for p in posts), posting_vectors=pv, profiles=(p for p in profiles),
+                   profile_vectors=sv, today=TODAY)
+    m = open_snapshot(tmp_path).ranker
+    r = Ranker(posts, profiles, today=TODAY, posting_vectors=pv, profile_vectors=sv)
+    for pid in ("BENCH-P", "P3", "P11"):
+        _same(r.rank_profiles(pid, limit=40, include_ineligible=True), m.rank_profiles(pid, limit=40, include_ineligible=True))
+    for sid in ("S5", "S120", "S399"):
+        _same(r.rank_postings(sid, limit=25, include_ineligible=True), m.rank_postings(sid, limit=25, include_ineligible=True))
+
+
+def test_a_one_sided_snapshot_carries_the_hub_reference_as_the_apps_ranker_does(pools, tmp_path):
+    posts, pv, profiles, sv = pools
+    people, pvecs = profiles[:64], sv[:64]
+    write_snapshot(tmp_path, postings=posts, posting_vectors=pv, today=TODAY, hub_profiles=people,
+                   hub_profile_vectors=pvecs)
+    s = open_snapshot(tmp_path)
+    r = Ranker(posts, [], today=TODAY, posting_vectors=pv, profile_vectors=np.zeros((0, 384), np.float32))
+    r.set_hub_reference(profiles=people, profile_vectors=pvecs)
+    assert np.abs(np.asarray(s.ranker.postings.hub) - r.postings.hub).max() < 1e-5
+    for p, v in zip(profiles[100:106], sv[100:106]):
+        _same(r.rank_postings_for(p, v, limit=10, include_ineligible=True),
+              s.ranker.rank_postings_for(p, v, limit=10, include_ineligible=True))
+    empty = s.ranker.rank_profiles_for(posts[0], pv[0])
+    assert empty.items == [] and empty.total == 0 and len(s.ranker.profiles) == 0
+    # a delta posting gets its hub score against the same reference
+    d = s.with_delta(postings=[posts[5]], posting_vectors=pv[5][None, :], removed_postings=[posts[5].id])
+    assert abs(float(d.d_postings.hub[0]) - float(r.postings.hub[5])) < 1e-4
+    _same(r.rank_postings_for(profiles[101], sv[101], limit=10), d.rank_postings_for(profiles[101], sv[101], limit=10))
+
+
+def test_the_in_memory_ranker_retrieves_the_same_way(pools):
+    posts, pv, profiles, sv = pools
+    r = Ranker(posts, profiles, today=TODAY, posting_vectors=pv, profile_vectors=sv)
+    full = {it.id: it.score for it in r.rank_profiles("BENCH-P", limit=400, explain=False).items}
+    cheap = r.rank_profiles("BENCH-P", limit=20, retrieve_k=40)
+    assert cheap.total == r.rank_profiles("BENCH-P", limit=1).total
+    assert all(abs(it.score - full[it.id]) <= 1e-5 for it in cheap.items)
+    page = r.rank_postings("S5", limit=10, retrieve_k=5)  # postings: 25 in the pool, so K=5 retrieves
+    assert page.items and all(it.explanation is not None for it in page.items)
