@@ -42,7 +42,7 @@ class Config:
     # rank the search backend's top RANKER_SEARCH_K instead (core.scaleout; always so with
     # Elasticsearch). README, "Scale-out".
     RANKER_POOL_MAX: int = 300000
-    RANKER_SEARCH_K: int = 500
+    RANKER_SEARCH_K: int = 200
     # the ranking pools as snapshots shared by the server processes (core.pool_snapshots): 1 | 0
     POOL_SNAPSHOTS: int = 1
     # rebuild a snapshot when more rows than this changed since it was built, or when it is
