@@ -199,7 +199,22 @@ def write_snapshot(root, *, postings: Iterable[F.PostingData] = (), posting_vect
     for old in versions(root)[:-max(int(keep), 2)]:
         if old != version:
             shutil.rmtree(root / old, ignore_errors=True)
+    _remove_abandoned(root)
     return version
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Half-written builds of processes that no longer run (a build killed mid-way)."""
+    for p in root.glob("*.tmp-*"):
+        pid = p.name.rsplit(".tmp-", 1)[1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 # ---------------------------------------------------------------- read

@@ -17,13 +17,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching import features as F
 from matching.explain import explain_pair, ineligible_reasons
 from matching.features import FEATURES, FI, Explanation
-from matching.pairs import eligibility, pair_features
+from matching.pairs import _pick, eligibility, pair_features
 
-#: Default K of the cheap retrieval step. Calibrated with ``python -m matching.evaluate FILE
-#: --retrieve-k K`` on both graded sets and on the synthetic 100k pool of ``matching.bench``
-#: (see ``matching/README.md``, "Cheap retrieval"): the figures are filled in there.
+#: Default K of the cheap retrieval step (``retrieve_k``), the smallest of 50, 100, 200, 400,
+#: 800 that passes both checks (measured 2026-12-07, issue 18, shared 2-core machine):
+#: - both graded sets (``python -m matching.evaluate FILE --retrieve-k 5,10,20,50``): no nDCG@10
+#:   change from K = 10 up in either direction (dev 0.9237 / 0.9198, second set 0.9478 / 0.9000);
+#:   they hold only 60 postings and 40 people, so they cannot tell larger Ks apart;
+#: - synthetic pool of ``matching.bench`` (random unit vectors, so the cosine list is noise and
+#:   the BM25 and cheap-score lists do the work), top 20 of eight posts vs the full ranking:
+#:   20,000 people: overlap@20 0.81 / 0.98 / 1.00 / 1.00 / 1.00 at K = 50 / 100 / 200 / 400 / 800
+#:   (worst post 0.50 / 0.90 / 1.00 ...; without the cheap-score list K = 200 gave 0.51, worst 0.0);
+#:   100,000 people at K = 200: see ``matching/README.md`` (``overlap20_rk`` of the bench).
 RETRIEVE_K = 200
 
 #: phrase matrices: one row per phrase, ``owner`` the document's row
@@ -89,19 +97,51 @@ def _top(idx: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
     return idx[np.argpartition(-v, k - 1)[:k]]
 
 
+def cheap_scores(ranker, PP, pi, SP, si, lex: np.ndarray, lex_max: float, cos: np.ndarray) -> np.ndarray:
+    """A few terms of the linear score over every candidate, each one or two array operations:
+    cosine, BM25, the post title in the wanted jobs, education below the minimum (waivers
+    left out), commute, pay below the wish, experience years, and the hub discount. The skill,
+    licence, major and place terms (the costly ones) are left to the full ranker."""
+    w, post_q = ranker.weights, pi is not None
+    g = lambda a: _pick(a, pi)  # noqa: E731  posting attribute
+    h = lambda a: _pick(a, si)  # noqa: E731  profile attribute
+    s = w[FI["cos"]] * cos + w[FI["lex"]] * (lex / lex_max)
+    if post_q:
+        t = PP.title_sets[pi]
+        td = SP.desired_m.colsum(t) / max(len(t), 1)
+    else:
+        td = PP.title_m.colsum(SP.desired_sets[si]) / np.maximum(PP.title_m.length, 1)
+    s += w[FI["title_desired"]] * td
+    s += w[FI["edu_below"]] * (h(SP.edu) < g(PP.edu_min))
+    s += w[FI["commute"]] * np.minimum(1.0, F.commute_matrix()[h(SP.district), g(PP.district)])
+    want, smax = h(SP.desired_salary), g(PP.salary_max)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        short = np.nan_to_num(np.clip((want - smax) / want, 0, 1), nan=0.0)
+    s += w[FI["salary_short"]] * np.where(g(PP.kind) == 1, 0.0, short)
+    pexp = g(PP.exp_years)
+    s += w[FI["exp_gap"]] * ((pexp > 0) & (h(SP.exp_years) < pexp))
+    s += w[FI["hub"]] * (SP.hub if post_q else PP.hub)
+    return s
+
+
 def retrieve(PP, pi, SP, si, masks: Sequence[np.ndarray], k: int, idf_post, idf_prof,
-             lex: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (sorted) of the top ``k`` by cosine and the top ``k`` by BM25 within each mask, and
-    the raw BM25 of every row (``lex`` when already computed)."""
+             lex: np.ndarray | None = None, ranker=None, lex_max: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (sorted) of the top ``k`` by cosine, the top ``k`` by BM25 and (given the ranker)
+    the top ``k`` by ``cheap_scores`` within each mask, and the raw BM25 of every row (``lex``
+    when already computed)."""
     post_q = pi is not None
     C, qv = (SP, PP.vectors[pi]) if post_q else (PP, SP.vectors[si])
     cos = np.asarray(C.vectors @ np.asarray(qv, dtype=np.float32))
     if lex is None:
         lex = lex_raw(PP, pi, SP, si, idf_post, idf_prof)
+    scores = [cos, lex]
+    if ranker is not None:
+        top = lex_max if lex_max is not None else max(float(lex.max(initial=0.0)), 1e-6)
+        scores.append(cheap_scores(ranker, PP, pi, SP, si, lex, top, cos))
     picked = []
     for m in masks:
         idx = np.flatnonzero(m)
-        picked += [_top(idx, cos, k), _top(idx, lex, k)]
+        picked += [_top(idx, s, k) for s in scores]
     rows = np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
     return rows, lex
 
@@ -221,7 +261,7 @@ def rank_query(ranker, PP, pi, SP, si, *, mode: str = "system", offset: int = 0,
     if retrieve_k and mode == "system" and n > retrieve_k:
         masks = [ok] + ([~ok & (True if keep is None else keep)] if include_ineligible else [])
         rows, raw = retrieve(PP, pi, SP, si, masks, int(retrieve_k), ranker.idf_post, ranker.idf_prof,
-                             None if lex is None else lex[0])
+                             None if lex is None else lex[0], ranker, None if lex is None else lex[1])
         sub = RowSubset(C, rows, raw)
         X = pair_features(PP, pi, sub, None, ranker.idf_post, ranker.idf_prof) if post_q else \
             pair_features(sub, None, SP, si, ranker.idf_post, ranker.idf_prof)

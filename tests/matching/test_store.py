@@ -129,6 +129,7 @@ def test_a_ranking_during_rebuilds_always_answers_and_then_sees_the_new_version(
     first = write_snapshot(root, postings=posts, posting_vectors=pv, profiles=profiles[:100], profile_vectors=sv[:100],
                            today=TODAY)
     held = open_snapshot(root)
+    (root / "20200101T000000000000Z-dead00.tmp-999999").mkdir()  # a build killed mid-way
     errors, answers, stop = [], [], threading.Event()
 
     def reader():
@@ -156,6 +157,7 @@ def test_a_ranking_during_rebuilds_always_answers_and_then_sees_the_new_version(
     assert current_version(root) == made[-1] and open_snapshot(root).version == made[-1]
     assert len(open_snapshot(root).ranker.profiles) == 250
     assert versions(root) == made[-2:]  # older versions are removed; the one just replaced is kept
+    assert not list(root.glob("*.tmp-*"))
     # a process still holding the first version keeps ranking from its mapped files
     assert held.ranker.rank_profiles_for(posts[0], pv[0], limit=5).items
     assert sorted(made) == made  # versions sort by time
