@@ -40,6 +40,8 @@ BEAT_SCHEDULE = {
     "internship-evidence-purge": {"task": "marketplace.internships_evidence_purge", "schedule": 24 * 3600.0},
     # issue 17: new postings for saved searches; the task itself keeps it to one alert a day
     "saved-search-alerts": {"task": "marketplace.saved_search_alerts", "schedule": 24 * 3600.0},
+    # issue 18: the ranking pools' shared snapshots, rebuilt when due (the task decides; a file lock)
+    "pool-snapshots": {"task": "marketplace.core_build_pools", "schedule": 300.0},
 }
 
 

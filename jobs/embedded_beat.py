@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobs.celery_app import BEAT_SCHEDULE
 from marketplace import clock
+from marketplace.core import pool_snapshots
 from marketplace.notifications.models import PeriodicRun
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def start(app, tick: float = TICK_SECONDS) -> threading.Thread | None:
     stop = threading.Event()
 
     def loop():
+        pool_snapshots.start_if_missing(app)  # the first ranking pools, built beside the requests
         while not stop.wait(tick):
             try:
                 run_due(app)

@@ -13,7 +13,7 @@ from jobs import embedded_beat
 from jobs.outbox import flush
 from marketplace import create_app, policies
 from marketplace.config import ROOT
-from marketplace.core import indexing, policy_versions
+from marketplace.core import indexing, policy_versions, pool_snapshots
 from marketplace.errors import DomainError
 from marketplace.policy import PolicySetError, calculate_internship_json
 
@@ -80,6 +80,14 @@ def init_app(app: Flask) -> None:
         """After a change of MARKETPLACE_ENCODER: embed every posting and profile with the new
         model (cached per model) and rebuild the index with the new vectors."""
         _reindex(("posting", "profile"))
+
+    @app.cli.command("build-pools")
+    @click.option("--force", is_flag=True, help="build both snapshots even when not due")
+    def build_pools(force):
+        """Build the ranking pools' snapshots that are due (as the periodic job does; run it
+        from each node's cron when every node keeps its own snapshots)."""
+        rt = current_app.extensions["runtime"]
+        click.echo(json.dumps(pool_snapshots.run(current_app.extensions["db"], rt, force=force), ensure_ascii=False))
 
     @app.cli.command("flush-outbox")
     def flush_outbox():

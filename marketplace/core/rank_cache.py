@@ -1,0 +1,84 @@
+"""Ranked pages kept per process: a person's recommendations and a posting's candidates.
+
+A page is the ranking's result only (ids, ranks, scores, reasons and gaps), never ORM rows:
+the rows of the page are read from the database on every request, through the actor's
+visibility, so a cached page never shows a closed posting as open or a person the reader
+may no longer see. An entry is found only under a key that names everything the page was
+computed from (``core.recommend`` builds it):
+
+* recommendations: the person's ``ProfileData`` as ranking reads it (their profile row and
+  the engine's decisions about them, so a profile edit, a caseworker's category change or a
+  new policy version gives a new key), the postings pool version, page, kind and the date;
+* candidates: the posting's ``PostingData`` and ``updated_at``, the people pool version, the
+  reader's visibility scope (role, organisation, district and, for an employer, the
+  posting's applications), the district filter, page and the date.
+
+So nothing is invalidated by hand: a change makes new keys, and the old entries age out of
+the LRU. ``MARKETPLACE_RANKING_CACHE_SIZE`` entries per process (default 4000, about
+4 KB each with reasons; 0 turns the cache off).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+from collections import OrderedDict
+
+
+class PageCache:
+    """A bounded LRU of ranked pages, safe across a server process's threads."""
+
+    def __init__(self, size: int):
+        self.size = max(0, int(size))
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        if not self.size:
+            return None
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return hit
+
+    def put(self, key, value) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_guard = threading.Lock()
+
+
+def cache_of(rt) -> PageCache:
+    """The page cache of this process's runtime (one per app), sized from its config."""
+    cache = rt.__dict__.get("_page_cache")
+    if cache is None:
+        with _guard:
+            cache = rt.__dict__.get("_page_cache")
+            if cache is None:
+                cache = PageCache(getattr(rt.config, "RANKING_CACHE_SIZE", 4000))
+                rt.__dict__["_page_cache"] = cache
+    return cache
+
+
+def digest(data) -> str:
+    """A short fingerprint of a ``matching`` dataclass as ranking reads it (all its fields)."""
+    fields = dataclasses.astuple(data) if dataclasses.is_dataclass(data) else data
+    return hashlib.blake2b(repr(fields).encode("utf-8"), digest_size=12).hexdigest()

@@ -1,0 +1,336 @@
+"""Ranking pools written to files and memory-mapped read-only (the snapshot format of ``store``).
+
+A pool directory holds every per-document number of ``PostingPool`` / ``ProfilePool`` as one
+``.npy`` file (``np.load(mmap_mode="r")``: every server process maps the same pages), each
+bigram matrix as its CSC arrays (``m.<name>.indptr|indices|data.npy``; column sums read them
+directly, scipy is not involved, nothing is copied), the documents themselves as one UTF-8
+JSON-lines blob with offsets (decoded one row at a time, for the page's reasons), the ids as a
+fixed-width string array with a sorted copy for lookups (``np.searchsorted``). The vocabulary
+is a sorted string array with the ids beside it. Nothing per document is materialised in
+Python objects when a snapshot is opened.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import shutil
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from matching import features as F
+from matching.pools import FrozenVocab, Pool, SetMatrix
+
+
+def load(path: Path) -> np.ndarray:
+    """An ``.npy`` file memory-mapped read-only, as a plain ndarray view (an empty array is read)."""
+    try:
+        mm = np.load(path, mmap_mode="r")
+    except ValueError:  # a zero-length array cannot be mapped
+        return np.load(path)
+    return mm.view(np.ndarray) if isinstance(mm, np.memmap) else mm
+
+
+def save(path: Path, arr) -> None:
+    np.save(path, np.ascontiguousarray(arr))
+
+
+def npy_from_raw(dst: Path, raw: Path, dtype, shape: tuple) -> None:
+    """An ``.npy`` file from a raw file of ``dtype`` values, copied with plain reads and writes
+    (nothing is mapped into the process, so a large copy does not count in its memory)."""
+    with open(dst, "wb") as out, open(raw, "rb") as src:
+        np.lib.format.write_array_header_1_0(out, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                   "fortran_order": False, "shape": tuple(shape)})
+        shutil.copyfileobj(src, out, 1 << 22)
+    raw.unlink()
+
+
+# ---------------------------------------------------------------- documents, ids, vocabulary
+
+
+def _json_default(v):
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
+
+
+def doc_line(doc) -> bytes:
+    return json.dumps(dataclasses.asdict(doc), ensure_ascii=False, default=_json_default).encode("utf-8")
+
+
+class BlobWriter:
+    """Appends one JSON document per row to ``<prefix>.blob.npy``-to-be; ``close`` writes the
+    blob and its offsets."""
+
+    def __init__(self, d: Path, prefix: str):
+        self.d, self.prefix = d, prefix
+        self.raw = open(d / f"{prefix}.blob.tmp", "wb")  # noqa: SIM115  (closed in close())
+        self.offsets = array("q", [0])
+
+    def add(self, doc) -> None:
+        line = doc_line(doc)
+        self.raw.write(line)
+        self.offsets.append(self.offsets[-1] + len(line))
+
+    def close(self) -> None:
+        self.raw.close()
+        src = self.d / f"{self.prefix}.blob.tmp"
+        npy_from_raw(self.d / f"{self.prefix}.blob.npy", src, np.uint8, (self.offsets[-1],))
+        save(self.d / f"{self.prefix}.off.npy", np.asarray(self.offsets, dtype=np.int64))
+
+
+class LazyDocs(Sequence):
+    """Documents decoded from the blob one row at a time (a small cache for the page's rows)."""
+
+    def __init__(self, d: Path, prefix: str, cls):
+        self.blob, self.off, self.cls = load(d / f"{prefix}.blob.npy"), load(d / f"{prefix}.off.npy"), cls
+        self._get = functools.lru_cache(maxsize=512)(self._decode)
+
+    def _decode(self, i: int):
+        a, b = int(self.off[i]), int(self.off[i + 1])
+        return self.cls.from_dict(json.loads(self.blob[a:b].tobytes().decode("utf-8")))
+
+    def __len__(self) -> int:
+        return len(self.off) - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._get(i)
+
+
+def write_ids(d: Path, ids: list[str]) -> None:
+    arr = np.array(ids, dtype=str) if ids else np.zeros(0, dtype="U1")
+    order = np.argsort(arr, kind="stable")
+    save(d / "ids.npy", arr)
+    save(d / "ids.sorted.npy", arr[order])
+    save(d / "ids.order.npy", order.astype(np.int64))
+
+
+class LazyIds(Sequence):
+    """Ids in row order, from a fixed-width string array."""
+
+    def __init__(self, arr: np.ndarray):
+        self.arr = arr
+
+    def __len__(self) -> int:
+        return len(self.arr)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [str(x) for x in self.arr[i]]
+        return str(self.arr[int(i)])
+
+    def __iter__(self) -> Iterator[str]:
+        for a in range(0, len(self.arr), 65536):
+            yield from self.arr[a:a + 65536].tolist()
+
+
+class SortedIndex(Mapping):
+    """key → value over a sorted key array (``np.searchsorted``): ids → rows, bigrams → ids."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        self.keys_, self.values_ = keys, values
+        self.width = keys.dtype.itemsize // 4 if keys.dtype.kind == "U" else 0
+
+    def _pos(self, key: str) -> int:
+        if not isinstance(key, str) or len(key) > self.width or not len(self.keys_):
+            return -1
+        p = int(np.searchsorted(self.keys_, key))
+        return p if p < len(self.keys_) and self.keys_[p] == key else -1
+
+    def __getitem__(self, key):
+        p = self._pos(key)
+        if p < 0:
+            raise KeyError(key)
+        return int(self.values_[p])
+
+    def get(self, key, default=None):
+        p = self._pos(key)
+        return default if p < 0 else int(self.values_[p])
+
+    def __contains__(self, key) -> bool:
+        return self._pos(key) >= 0
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+    def __iter__(self):
+        return iter(self.keys_.tolist())
+
+    def lookup(self, keys: list) -> np.ndarray:
+        """The value of each key, -1 where absent (one vectorised search)."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        ok = [j for j, k in enumerate(keys) if isinstance(k, str) and len(k) <= self.width]
+        if not ok or not len(self.keys_):
+            return out
+        q = np.array([keys[j] for j in ok], dtype=self.keys_.dtype)
+        p = np.minimum(np.searchsorted(self.keys_, q), len(self.keys_) - 1)
+        hit = self.keys_[p] == q
+        sel = np.asarray(ok)[hit]
+        out[sel] = self.values_[p[hit]]
+        return out
+
+    def rows_of(self, keys: Iterable[str]) -> np.ndarray:
+        """Values of the keys present (vectorised; unknown keys are skipped)."""
+        ks = [k for k in keys if isinstance(k, str) and len(k) <= self.width]
+        if not ks or not len(self.keys_):
+            return np.zeros(0, dtype=np.int64)
+        q = np.array(ks, dtype=self.keys_.dtype)
+        p = np.minimum(np.searchsorted(self.keys_, q), len(self.keys_) - 1)
+        hit = self.keys_[p] == q
+        return np.asarray(self.values_[p[hit]], dtype=np.int64)
+
+
+def write_vocab(path: Path, ids: dict[str, int]) -> None:
+    keys = np.array(list(ids), dtype=str) if ids else np.zeros(0, dtype="U1")
+    vals = np.fromiter(ids.values(), dtype=np.int32, count=len(ids))
+    order = np.argsort(keys, kind="stable")
+    save(path / "vocab.keys.npy", keys[order])
+    save(path / "vocab.ids.npy", vals[order])
+
+
+class MappedVocab:
+    """The snapshot's bigram vocabulary, read-only; queries use ``frozen()`` as with ``Vocab``."""
+
+    def __init__(self, path: Path):
+        self.ids = SortedIndex(load(path / "vocab.keys.npy"), load(path / "vocab.ids.npy"))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def get(self, toks) -> np.ndarray:
+        return FrozenVocab(self).get(toks)
+
+    def frozen(self) -> FrozenVocab:
+        return FrozenVocab(self)
+
+
+# ---------------------------------------------------------------- matrices and pools
+
+
+class _CSC:
+    """The parts of a CSC matrix ``SetMatrix.colsum`` reads."""
+
+    def __init__(self, indptr, indices, data, shape):
+        self.indptr, self.indices, self.data, self.shape = indptr, indices, data, shape
+
+
+class MappedSetMatrix(SetMatrix):
+    def __init__(self, d: Path, name: str, info: dict):  # noqa: D107  (no SetMatrix.__init__: nothing is built)
+        p = f"m.{name}"
+        data = load(d / f"{p}.data.npy") if not info["binary"] else None
+        self.csc = _CSC(load(d / f"{p}.indptr.npy"), load(d / f"{p}.indices.npy"), data, (info["nrows"], info["ncols"]))
+        self.owner = load(d / f"{p}.owner.npy")
+        self.length = load(d / f"{p}.length.npy")
+        self.nrows = info["nrows"]
+        self.binary = info["binary"]
+
+
+class _Rows(Sequence):
+    """Rows of a matrix (CSR: ``r.<name>.indptr|indices.npy``), one document's or phrase's ids each."""
+
+    def __init__(self, d: Path, name: str):
+        self.indptr, self.indices = load(d / f"r.{name}.indptr.npy"), load(d / f"r.{name}.indices.npy")
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def __getitem__(self, k):
+        return np.asarray(self.indices[int(self.indptr[k]):int(self.indptr[k + 1])])
+
+    def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of ``rows`` concatenated, and for each the position of its row in ``rows``."""
+        starts = np.asarray(self.indptr[rows], dtype=np.int64)
+        lens = np.asarray(self.indptr[rows + 1], dtype=np.int64) - starts
+        own = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+        pos = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        return np.asarray(self.indices[pos]), own
+
+
+class _PerDoc(Sequence):
+    """Something derived from one document on demand (its limits, its bigram sets)."""
+
+    def __init__(self, docs: LazyDocs, fn):
+        self.docs, self.fn = docs, fn
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __getitem__(self, i):
+        return self.fn(self.docs[int(i)])
+
+
+class _Phrases(Sequence):
+    """The k-th skill phrase of the pool (phrases in document order)."""
+
+    def __init__(self, docs: LazyDocs, owner: np.ndarray, bounds: np.ndarray):
+        self.docs, self.owner, self.bounds = docs, owner, bounds
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def __getitem__(self, k):
+        i = int(self.owner[k])
+        return self.docs[i].skills[int(k) - int(self.bounds[i])]
+
+
+class MappedPool(Pool):
+    """A pool read from ``build.write_pool_streaming``'s files, as a candidate side: the arrays and matrices
+    ``pair_features`` reads, and per-row documents, limits and bigram sets for the reasons."""
+
+    doc_cls: type = F.PostingData
+
+    def __init__(self, d: Path, vocab: MappedVocab):
+        man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        for k in man["arrays"]:
+            setattr(self, k, load(d / f"{k}.npy"))
+        for k, info in man["matrices"].items():
+            m = MappedSetMatrix(d, k, info)
+            rows = {"skill_m": "skill", "lic_m": "lic"}.get(k, k)
+            m.rows = _Rows(d, rows) if (d / f"r.{rows}.indptr.npy").exists() else None
+            setattr(self, k, m)
+        self.vocab = vocab
+        self.avgdl = float(man.get("avgdl", 1.0))
+        ids = load(d / "ids.npy")
+        self.ids = LazyIds(ids)
+        self.index = SortedIndex(load(d / "ids.sorted.npy"), load(d / "ids.order.npy"))
+        self.items = LazyDocs(d, "items", self.doc_cls)
+        self.skill_rows = _Rows(d, "skill")
+        self._skill_bounds = load(d / "skill_bounds.npy")
+        if (d / "r.lic.indptr.npy").exists():
+            self.lic_rows = _Rows(d, "lic")
+            self._lic_bounds = load(d / "lic_bounds.npy")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def skills_of(self, i: int) -> np.ndarray:
+        return np.arange(int(self._skill_bounds[i]), int(self._skill_bounds[i + 1]))
+
+    def lics_of(self, i: int) -> np.ndarray:
+        return np.arange(int(self._lic_bounds[i]), int(self._lic_bounds[i + 1]))
+
+
+class MappedPostingPool(MappedPool):
+    doc_cls = F.PostingData
+
+    def __init__(self, d: Path, vocab: MappedVocab):
+        super().__init__(d, vocab)
+        self.limits = _PerDoc(self.items, F.parse_limits)
+        self.skill_phrases = _Phrases(self.items, self.skill_owner, self._skill_bounds)
+
+
+class MappedProfilePool(MappedPool):
+    doc_cls = F.ProfileData
+
+    def __init__(self, d: Path, vocab: MappedVocab):
+        super().__init__(d, vocab)
+        # a candidate person's bigram sets, for the reasons of the page's rows
+        self.full_sets, self.exp_sets = self.full_m.rows, self.exp_m.rows

@@ -1,0 +1,129 @@
+"""Ranked pages are kept per (person or posting, pool version, reader's scope) (issue 18,
+item 2): what people notice is that a change shows at once, and that nobody is shown a list
+computed for a reader who may see other people."""
+from __future__ import annotations
+
+import pytest
+
+from marketplace.core.models import User
+from marketplace.core.rank_cache import cache_of
+
+WELD = {"kind": "job", "title": "电焊工", "description": "负责钢结构和压力管道焊接，按图纸施工，需持焊工证。",
+        "skills": ["电焊", "氩弧焊"], "district": "望花区"}
+COOK = {"kind": "job", "title": "厨师", "description": "负责食堂炒菜和面点制作，保证出餐卫生。",
+        "skills": ["炒菜", "面点"], "district": "望花区"}
+PERSON = {"name": "赵磊", "gender": "男", "birth_on": "1995-01-01", "district": "望花区", "education": 3,
+          "published": True}
+
+
+def _welder(make, **kw):
+    return make.profile(**{"name": "焊工王", "skills": ["电焊", "氩弧焊"], "desired_jobs": "电焊工",
+                           "summary": "八年电焊，持焊工证", **kw})
+
+
+def _cook(make, **kw):
+    return make.profile(**{"name": "厨师李", "skills": ["炒菜", "面点"], "desired_jobs": "厨师", "summary": "会做家常菜",
+                           **kw})
+
+
+def _names(client, posting_id, headers) -> list[str]:
+    r = client.get(f"/api/v1/postings/{posting_id}/candidates?per_page=20&include_ineligible=1", headers=headers)
+    assert r.status_code == 200, r.json
+    return [i["profile"]["name"] for i in r.json["items"]]
+
+
+def _titles(client, profile_id, headers) -> list[str]:
+    r = client.get(f"/api/v1/profiles/{profile_id}/recommendations", headers=headers)
+    assert r.status_code == 200, r.json
+    return [i["posting"]["title"] for i in r.json["items"] if i["eligible"]]
+
+
+def test_an_edited_postings_candidates_change_at_once(client, make, app):
+    org = make.org()
+    h = make.token(make.user("employer", organisation=org))
+    _welder(make)
+    _cook(make)
+    post = client.post("/api/v1/postings", json=WELD, headers=h).json
+    assert client.post(f"/api/v1/postings/{post['id']}/publish", headers=h).status_code == 200
+    cache = cache_of(app.extensions["runtime"])
+    assert _names(client, post["id"], h)[0] == "焊工王"
+    hits = cache.hits
+    assert _names(client, post["id"], h)[0] == "焊工王"
+    assert cache.hits == hits + 1  # the same page again: served from the cache
+    # the employer turns the posting into a cook's: the cached list is not shown any more
+    assert client.put(f"/api/v1/postings/{post['id']}", json=COOK, headers=h).status_code == 200
+    assert _names(client, post["id"], h)[0] == "厨师李"
+
+
+def test_a_persons_edited_profile_changes_their_recommendations(client, make):
+    org = make.org()
+    make.posting(organisation=org, title="电焊工", skills=["电焊", "氩弧焊"], description=WELD["description"])
+    make.posting(organisation=org, title="厨师", skills=["炒菜", "面点"], description=COOK["description"])
+    person = make.user("person")
+    me = make.token(person)
+    body = {**PERSON, "skills": ["电焊", "氩弧焊"], "desired_jobs": "电焊工", "summary": "十年电焊经验"}
+    profile = client.put("/api/v1/profiles/me", json=body, headers=me).json
+    assert _titles(client, profile["id"], me)[0] == "电焊工"
+    assert _titles(client, profile["id"], me)[0] == "电焊工"
+    body = {**PERSON, "skills": ["炒菜", "面点"], "desired_jobs": "厨师", "summary": "改行做厨师，会炒菜和面点"}
+    assert client.put("/api/v1/profiles/me", json=body, headers=me).status_code == 200
+    assert _titles(client, profile["id"], me)[0] == "厨师"
+
+
+def test_readers_with_different_visibility_never_share_a_cached_list(client, make):
+    org = make.org(district="望花区")
+    hr = make.user("employer", organisation=org)
+    post = make.posting(organisation=org, created_by=hr, title="电焊工", skills=["电焊", "氩弧焊"],
+                        description=WELD["description"])
+    _welder(make, name="望花焊工", district="望花区")
+    _welder(make, name="新抚焊工", district="新抚区")
+    hidden = _welder(make, name="未公开焊工", district="望花区", published=False)
+    wanghua = make.token(make.user("caseworker", district="望花区"))
+    xinfu = make.token(make.user("caseworker", district="新抚区"))
+    employer = make.token(hr)
+    expected = {"wanghua": {"望花焊工", "未公开焊工"}, "xinfu": {"新抚焊工"}, "employer": {"望花焊工", "新抚焊工"}}
+    readers = {"wanghua": wanghua, "xinfu": xinfu, "employer": employer}
+    for order in (("wanghua", "xinfu", "employer"), ("employer", "xinfu", "wanghua")):
+        for who in order:  # each reader asks the same page of the same posting, in turn
+            assert set(_names(client, post.id, readers[who])) == expected[who], who
+    # the unpublished person applies: the employer now sees them (their applicant), at once
+    me = make.token(make.s.get(User, hidden.user_id))
+    r = client.post(f"/api/v1/postings/{post.id}/applications", json={}, headers=me)
+    assert r.status_code == 201, r.json
+    assert set(_names(client, post.id, employer)) == {"望花焊工", "新抚焊工", "未公开焊工"}
+    assert set(_names(client, post.id, xinfu)) == {"新抚焊工"}
+
+
+@pytest.fixture
+def tiny_pool(app, monkeypatch):
+    """A pool limit of one row: every ranking goes through the search backend's top K."""
+    monkeypatch.setattr(app.config["MARKETPLACE"], "RANKER_POOL_MAX", 1)
+    monkeypatch.setattr(app.config["MARKETPLACE"], "RANKER_SEARCH_K", 10)
+
+
+def test_past_the_pool_limit_rankings_come_from_the_search_candidates(client, make, tiny_pool):
+    org = make.org()
+    hr = make.user("employer", organisation=org)
+    weld = make.posting(organisation=org, created_by=hr, title="电焊工", skills=["电焊", "氩弧焊"],
+                        description=WELD["description"])
+    cook = make.posting(organisation=org, created_by=hr, title="厨师", skills=["炒菜", "面点"],
+                        description=COOK["description"])
+    guard = make.posting(organisation=org, created_by=hr, title="保安员", skills=["巡逻", "监控"],
+                         description="负责小区巡逻和监控室值守。")
+    welder, cook_person = _welder(make), _cook(make)
+    make.index(weld, cook, guard, welder, cook_person)
+    # a welding post nobody indexed yet: the search path cannot know it (the full pool would rank it)
+    make.posting(organisation=org, created_by=hr, title="氩弧焊工", skills=["电焊", "氩弧焊"],
+                 description="不锈钢管道氩弧焊，持焊工证。")
+    me = make.token(make.s.get(User, welder.user_id))
+    titles = _titles(client, welder.id, me)
+    assert titles[0] == "电焊工" and "氩弧焊工" not in titles
+    assert _titles(client, cook_person.id, make.token(make.s.get(User, cook_person.user_id)))[0] == "厨师"
+    assert _names(client, weld.id, make.token(hr))[0] == "焊工王"
+    assert _names(client, cook.id, make.token(hr))[0] == "厨师李"
+    # an applicant who did not consent to be found is not in the search index, yet the employer sees them
+    shy = _cook(make, name="未公开厨师", published=False)
+    r = client.post(f"/api/v1/postings/{cook.id}/applications", json={},
+                    headers=make.token(make.s.get(User, shy.user_id)))
+    assert r.status_code == 201, r.json
+    assert "未公开厨师" in _names(client, cook.id, make.token(hr))
