@@ -16,7 +16,11 @@ Vectors: ``embed_postings(postings, encoder)`` / ``embed_profiles(profiles, enco
 one vector per document that ranking uses; persist them (or the encoder's ``SQLiteStore``) and
 pass them as ``posting_vectors=`` / ``profile_vectors=`` to avoid re-encoding.
 
-Commands: ``python -m matching.evaluate FILE [--json] [--cv K]``, ``python -m matching.tune FILE
+Pools shared by processes (issue 18): ``matching.store.write_snapshot`` builds the pools once
+into memory-mapped files, ``open_snapshot(root).ranker`` ranks from them, ``Snapshot.with_delta``
+adds what changed since; every rank method takes ``retrieve_k`` (``matching.topk``).
+
+Commands: ``python -m matching.evaluate FILE [--json] [--cv K] [--retrieve-k K,...]``, ``python -m matching.tune FILE
 [--write]``, ``python -m matching.bench [--json]``.
 """
 from __future__ import annotations

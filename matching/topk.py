@@ -22,17 +22,18 @@ from matching.explain import explain_pair, ineligible_reasons
 from matching.features import FEATURES, FI, Explanation
 from matching.pairs import _pick, eligibility, pair_features
 
-#: Default K of the cheap retrieval step (``retrieve_k``), the smallest of 50, 100, 200, 400,
-#: 800 that passes both checks (measured 2026-12-07, issue 18, shared 2-core machine):
-#: - both graded sets (``python -m matching.evaluate FILE --retrieve-k 5,10,20,50``): no nDCG@10
-#:   change from K = 10 up in either direction (dev 0.9237 / 0.9198, second set 0.9478 / 0.9000);
-#:   they hold only 60 postings and 40 people, so they cannot tell larger Ks apart;
-#: - synthetic pool of ``matching.bench`` (random unit vectors, so the cosine list is noise and
-#:   the BM25 and cheap-score lists do the work), top 20 of eight posts vs the full ranking:
-#:   20,000 people: overlap@20 0.81 / 0.98 / 1.00 / 1.00 / 1.00 at K = 50 / 100 / 200 / 400 / 800
-#:   (worst post 0.50 / 0.90 / 1.00 ...; without the cheap-score list K = 200 gave 0.51, worst 0.0);
-#:   100,000 people at K = 200: see ``matching/README.md`` (``overlap20_rk`` of the bench).
-RETRIEVE_K = 200
+#: Default K of the cheap retrieval step (``retrieve_k``). Measured 2026-12-07 (issue 18) on the
+#: shared 2-core machine, K from 50, 100, 200, 400, 800:
+#: - both graded sets (``python -m matching.evaluate FILE --retrieve-k 5,10,20,50``): nDCG@10
+#:   unchanged from K = 10 up in both directions (dev 0.9237 / 0.9198, second set 0.9478 /
+#:   0.9000); with 60 postings and 40 people they cannot tell larger Ks apart;
+#: - the synthetic pool of ``matching.bench`` (random unit vectors, so the cosine list is noise
+#:   and the BM25 and cheap-score lists do the work), top 20 of eight posts against the full
+#:   ranking, 100,000 people: overlap@20 0.78 / 0.91 / 0.96 / 0.99 / 1.00 (worst post 0.50 /
+#:   0.70 / 0.75 / 0.95 / 1.00), mean top-20 score short of the full one by 0.044 / 0.011 /
+#:   0.004 / 0.0001 / 0; CPU per ranking with reasons 42 / 41 / 40-49 / 45-55 / 72 ms against
+#:   59-73 ms for the full ranking. 400 is the smallest K with every post's overlap >= 0.95.
+RETRIEVE_K = 400
 
 #: phrase matrices: one row per phrase, ``owner`` the document's row
 _PHRASES = ("skill_m", "lic_m")
