@@ -50,4 +50,6 @@ def test_a_training_set_in_force_is_labelled_on_every_page(admin_client, db, cit
     policy_versions.install_training(db, dt.date(2026, 12, 1), make_default=False)
     city_set(policy_versions.TRAINING_SET)
     for url in ("/", "/postings", "/admin/policy"):
-        assert "演示/培训用，非本市现行政策" in admin_client.get(url).text, url
+        text = admin_client.get(url).text
+        assert "演示/培训用，非本市现行政策" in text and "demo/training" not in text, url  # no English on a Chinese page
+    assert "demo/training policy set" in admin_client.get("/?lang=en").text

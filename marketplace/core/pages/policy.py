@@ -16,14 +16,16 @@ from marketplace.core.pages.common import bp
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.web import db
 from marketplace.web.forms import field_errors, message, require_role
+from marketplace.web.i18n import current_lang
 
 
 @bp.app_context_processor
 def _training_banner():
-    """Every page says so while the city's set in force is a training set."""
+    """Every page says so, in the page's language, while the city's set in force is a training set."""
     try:
         if policies.is_training(policies.active_name()):
-            return {"training_policy": "演示/培训用，非本市现行政策 · demo/training policy set, not the city's policy"}
+            return {"training_policy": "演示/培训用，非本市现行政策" if current_lang() == "zh"
+                    else "demo/training policy set, not the city's policy"}
     except Exception:  # noqa: BLE001  (a page must render even where no set is stored yet)
         pass
     return {"training_policy": None}
