@@ -8,6 +8,7 @@ import inspect
 from pathlib import Path
 
 import marketplace.policy as policy
+from tests.sources import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Tools of the engine, not rules: loading sets, dates, money, the calculator's JSON edge.
@@ -25,7 +26,7 @@ def _names_used_by_the_app() -> set[str]:
     for path in (ROOT / "marketplace").rglob("*.py"):
         if "policy" in path.relative_to(ROOT / "marketplace").parts[:1]:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Attribute):
                 used.add(node.attr)
             elif isinstance(node, ast.Name):

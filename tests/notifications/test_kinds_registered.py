@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from marketplace.notifications import notify, registry
+from tests.sources import parse
 
 ROOT = Path(__file__).resolve().parents[2] / "marketplace"
 #: function name -> the position of its kind argument
@@ -28,7 +29,7 @@ def emitted_kinds() -> dict[str, str]:
     """kind -> where it is emitted (file:line)."""
     found: dict[str, str] = {}
     for path in ROOT.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(path)
         for fn in ast.walk(tree):
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import marketplace.policy as policy
+from tests.sources import parse
 
 PACKAGE = Path(policy.__file__).resolve().parent
 FORBIDDEN_TOP = {"flask", "flask_login", "flask_wtf", "flask_babel", "sqlalchemy", "alembic", "celery",
@@ -16,7 +17,7 @@ FORBIDDEN_TOP = {"flask", "flask_login", "flask_wtf", "flask_babel", "sqlalchemy
 
 
 def imports(path: Path):
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, 0
@@ -44,7 +45,7 @@ def test_public_api_is_complete():
 def test_no_money_literals_in_code():
     """Amounts live in policy sets: no decimal-string literals such as "1500.00" in the code."""
     for path in PACKAGE.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Decimal" and node.args:
                 arg = node.args[0]
                 assert not isinstance(arg, ast.Constant) or arg.value == "0.01", f"{path.name}: Decimal literal"
