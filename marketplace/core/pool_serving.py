@@ -78,7 +78,7 @@ def _deleted(session: Session, model, snap, ids) -> set[str]:
 
 def _postings_delta(session: Session, rt, snap, today: dt.date):
     mark, built_on = _watermark(snap), snap.today
-    cond = [Posting.updated_at >= mark] if mark else [Posting.id > 0]
+    cond = [Posting.updated_at > mark] if mark else [Posting.id > 0]
     if today != built_on:  # the dates opened or closed these since the build's business day
         cond.append(and_(Posting.close_on >= built_on, Posting.close_on < today))
         cond.append(and_(Posting.open_on > built_on, Posting.open_on <= today))
@@ -94,7 +94,7 @@ def _postings_delta(session: Session, rt, snap, today: dt.date):
 def _profiles_delta(session: Session, rt, snap, today: dt.date):
     mark = _watermark(snap)
     noted = snaps.changed_since(rt.config, snap.meta.get("changes_offset", 0))
-    cond = [Profile.updated_at >= mark] if mark else [Profile.id > 0]
+    cond = [Profile.updated_at > mark] if mark else [Profile.id > 0]
     if noted:
         cond.append(Profile.id.in_(sorted(noted)))
     rows = list(session.scalars(select(Profile).options(selectinload(Profile.categories)).where(or_(*cond))

@@ -129,16 +129,25 @@ def building(config) -> bool:
         return not mine
 
 
-# The watermark is set this much before the newest change the build saw: a row written by a
-# transaction that committed after the build read the table, with an ``updated_at`` from
-# before, is still served from the delta.
+# Rows changed in the last WATERMARK_MARGIN before the build started stay in the delta: a row
+# written by a transaction that committed after the build read the table, with an
+# ``updated_at`` from before, is still served. Only those: the watermark is the newest change
+# the build saw or the build's start minus the margin, whichever is earlier. (It was the
+# newest change minus the margin, which put a whole bulk import, its rows stamped within two
+# minutes of each other, into every process's delta, and made every build "due" again.)
 WATERMARK_MARGIN = dt.timedelta(seconds=120)
+
+
+def watermark(newest: dt.datetime | None, started: dt.datetime) -> dt.datetime | None:
+    """Rows with ``updated_at`` after this are the delta's (see ``WATERMARK_MARGIN``)."""
+    return None if newest is None else min(newest, started - WATERMARK_MARGIN)
 
 
 def _marks(s: Session, model) -> dict:
     """The table's state at the build's start: rows changed since ``watermark`` are the delta's."""
     newest, rows, top = s.execute(select(func.max(model.updated_at), func.count(), func.max(model.id))).one()
-    mark = (newest - WATERMARK_MARGIN).isoformat() if newest else None
+    mark = watermark(newest, clock.now_utc())
+    mark = mark.isoformat() if mark else None
     return {"watermark": mark, "rows": rows, "max_id": top or 0}
 
 
