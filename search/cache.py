@@ -43,12 +43,15 @@ def result_from_json(text: str) -> SearchResult:
     return SearchResult(**d)
 
 
-class SharedResultCache:
-    PRUNE_EVERY = 500  # inserts between removals of expired rows
+class _SharedFile:
+    """One SQLite file shared by a machine's processes: a connection per thread, WAL (every
+    server process opens it, at the same moment on a fresh instance), no fsync (a cache:
+    losing the last writes on a crash is fine)."""
 
-    def __init__(self, path: str | os.PathLike, max_age: float):
-        self.path = str(path)
-        self.max_age = max_age
+    SCHEMA = ""
+
+    def __init__(self, path: str | os.PathLike | None):
+        self.path = str(path) if path is not None else None
         self._local = threading.local()
         self._puts = 0
 
@@ -56,11 +59,20 @@ class SharedResultCache:
         c = getattr(self._local, "conn", None)
         if c is None:
             c = sqlite3.connect(self.path, timeout=1, isolation_level=None, check_same_thread=False)
-            enable_wal(c)  # every server process opens it, at the same moment on a fresh instance
-            c.execute("PRAGMA synchronous=OFF")  # a cache: losing the last writes on a crash is fine
-            c.execute(_SCHEMA)
+            enable_wal(c)
+            c.execute("PRAGMA synchronous=OFF")
+            c.execute(self.SCHEMA)
             self._local.conn = c
         return c
+
+
+class SharedResultCache(_SharedFile):
+    PRUNE_EVERY = 500  # inserts between removals of expired rows
+    SCHEMA = _SCHEMA
+
+    def __init__(self, path: str | os.PathLike, max_age: float):
+        super().__init__(path)
+        self.max_age = max_age
 
     @staticmethod
     def key(parts) -> str:
@@ -92,7 +104,7 @@ class SharedResultCache:
 _VEC_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, at REAL NOT NULL, v BLOB NOT NULL)"
 
 
-class QueryVectorCache:
+class QueryVectorCache(_SharedFile):
     """Query text → embedding, for every process of a machine: an LRU dict in this process
     in front of a small SQLite file (WAL, no fsync: a cache) that the server's processes
     share, so a query is encoded once per machine, not once per process and request.
@@ -103,27 +115,16 @@ class QueryVectorCache:
     Like :class:`SharedResultCache`, a file error is logged and counted as a miss."""
 
     PRUNE_EVERY = 1000
+    SCHEMA = _VEC_SCHEMA
 
     def __init__(self, path: str | os.PathLike | None, entries: int = 10000, max_rows: int = 200_000):
-        self.path = str(path) if path is not None else None
+        super().__init__(path)
         self.entries = entries
         self.max_rows = max_rows
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
-        self._local = threading.local()
-        self._puts = 0
         self.hits = {"memory": 0, "shared": 0, "computed": 0}
-
-    def _conn(self) -> sqlite3.Connection:
-        c = getattr(self._local, "conn", None)
-        if c is None:
-            c = sqlite3.connect(self.path, timeout=1, isolation_level=None, check_same_thread=False)
-            enable_wal(c)
-            c.execute("PRAGMA synchronous=OFF")
-            c.execute(_VEC_SCHEMA)
-            self._local.conn = c
-        return c
 
     def _remember(self, key: str, v: np.ndarray) -> None:
         with self._lock:
@@ -192,3 +193,45 @@ class QueryVectorCache:
                 with self._lock:
                     self._pending.pop(key, None)
                 event.set()
+
+
+_JSON_SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, at REAL NOT NULL, body TEXT NOT NULL)"
+
+
+class SharedJson(_SharedFile):
+    """Key → a JSON value, for every process of a machine (e.g. ranked pages: a page one
+    process computed is served by the others). Entries are found only under their exact key
+    (the caller's key names everything the value was computed from), so nothing expires by
+    age; the newest ``max_rows`` are kept. Like the other caches, a file error is logged and
+    counted as a miss."""
+
+    PRUNE_EVERY = 1000
+    SCHEMA = _JSON_SCHEMA
+
+    def __init__(self, path: str | os.PathLike, max_rows: int = 100_000):
+        super().__init__(path)
+        self.max_rows = max_rows
+
+    @staticmethod
+    def key(parts) -> str:
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def get(self, key: str):
+        try:
+            row = self._conn().execute("SELECT body FROM entries WHERE key=?", (key,)).fetchone()
+            return None if row is None else json.loads(row[0])
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("shared cache %s unreadable (%s): computing", os.path.basename(self.path), exc)
+            return None
+
+    def put(self, key: str, value) -> None:
+        try:
+            c = self._conn()
+            c.execute("INSERT OR REPLACE INTO entries (key, at, body) VALUES (?, ?, ?)",
+                      (key, time.time(), json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
+            self._puts += 1
+            if self._puts % self.PRUNE_EVERY == 0:  # keep the newest max_rows
+                c.execute("DELETE FROM entries WHERE at < (SELECT at FROM entries ORDER BY at DESC LIMIT 1 OFFSET ?)",
+                          (self.max_rows,))
+        except (sqlite3.Error, TypeError, ValueError) as exc:
+            log.warning("shared cache %s not written (%s)", os.path.basename(self.path), exc)

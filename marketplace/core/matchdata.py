@@ -46,15 +46,18 @@ def decisions(session: Session, profiles: Sequence[Profile], on: dt.date,
     """The engine's decisions about each person on ``on``, as ``ProfileData`` fields: the
     one gathering in ``core.eligibility.decide_people`` (``policy``: the active set unless
     given, e.g. read in the request for a background build)."""
-    out = {}
-    for pid, f in eligibility.decide_people(session, profiles, on, policy).items():
-        d = {"internship_eligible": f.r1.allowed, "internship_reason": (f.r1.reason_zh, f.r1.reason_en),
-             "target_groups": list(f.groups), "target_groups_reason": f.groups_reason,
-             "public_welfare_eligible": f.r8_allowed, "public_welfare_reason": f.r8_reason, "priority_tier": f.tier}
-        if f.tier_reason is not None:
-            d["priority_reason"] = f.tier_reason
-        out[pid] = d
-    return out
+    return {pid: decided(f) for pid, f in eligibility.decide_people(session, profiles, on, policy).items()}
+
+
+def decided(f: eligibility.PersonDecisions) -> dict:
+    """One person's ``PersonDecisions`` as ``ProfileData`` fields (a caller that also needs the
+    verdicts for posts gathers the decisions once and passes them here)."""
+    d = {"internship_eligible": f.r1.allowed, "internship_reason": (f.r1.reason_zh, f.r1.reason_en),
+         "target_groups": list(f.groups), "target_groups_reason": f.groups_reason,
+         "public_welfare_eligible": f.r8_allowed, "public_welfare_reason": f.r8_reason, "priority_tier": f.tier}
+    if f.tier_reason is not None:
+        d["priority_reason"] = f.tier_reason
+    return d
 
 
 def profile_data(p: Profile, today: dt.date | None = None, decided: dict | None = None) -> ProfileData:

@@ -15,7 +15,10 @@ computed from (``core.recommend`` builds it):
 
 So nothing is invalidated by hand: a change makes new keys, and the old entries age out of
 the LRU. ``MARKETPLACE_RANKING_CACHE_SIZE`` entries per process (default 4000, about
-4 KB each with reasons; 0 turns the cache off).
+4 KB each with reasons; 0 turns the cache off), in front of one file the machine's server
+processes share (``<instance>/rank-cache.db``, ``search.cache.SharedJson``, the newest
+25 × that many entries): a page one process ranked is served by the others, so adding
+processes does not make the cache colder. Values are plain JSON (lists, not tuples).
 """
 from __future__ import annotations
 
@@ -23,32 +26,52 @@ import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
+from pathlib import Path
+
+from search.cache import SharedJson
+
+#: bumped when a cached page's shape changes, so a shared file written by older code is not read
+FORMAT = 2
 
 
 class PageCache:
     """A bounded LRU of ranked pages, safe across a server process's threads."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, shared: SharedJson | None = None):
         self.size = max(0, int(size))
+        self.shared = shared if self.size else None
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.shared_hits = 0
 
     def get(self, key):
         if not self.size:
             return None
         with self._lock:
             hit = self._entries.get(key)
-            if hit is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return hit
+            if hit is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return hit
+        if self.shared is not None:
+            hit = self.shared.get(self.shared.key((FORMAT, key)))
+            if hit is not None:
+                self._remember(key, hit)
+                with self._lock:
+                    self.shared_hits += 1
+                return hit
+        with self._lock:
+            self.misses += 1
+        return None
 
     def put(self, key, value) -> None:
         if not self.size:
             return
+        self._remember(key, value)
+        if self.shared is not None:
+            self.shared.put(self.shared.key((FORMAT, key)), value)
+
+    def _remember(self, key, value) -> None:
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
@@ -73,7 +96,13 @@ def cache_of(rt) -> PageCache:
         with _guard:
             cache = rt.__dict__.get("_page_cache")
             if cache is None:
-                cache = PageCache(getattr(rt.config, "RANKING_CACHE_SIZE", 4000))
+                size = int(getattr(rt.config, "RANKING_CACHE_SIZE", 4000))
+                shared = None
+                instance = getattr(rt.config, "INSTANCE_DIR", None)
+                if size and instance:
+                    Path(instance).mkdir(parents=True, exist_ok=True)
+                    shared = SharedJson(Path(instance) / "rank-cache.db", max_rows=25 * size)
+                cache = PageCache(size, shared)
                 rt.__dict__["_page_cache"] = cache
     return cache
 

@@ -24,9 +24,9 @@ import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace import clock
+from marketplace import clock, policies
 from marketplace.core import eligibility, pool_serving, pool_snapshots, rank_pools, scaleout
-from marketplace.core.matchdata import posting_data, profile_data
+from marketplace.core.matchdata import decided, posting_data, profile_data
 from marketplace.core.models import OPEN_STAGES, Application, Posting, Profile, User
 from marketplace.core.postings import get_posting, own_posting
 from marketplace.core.profiles import get_profile, my_profile, visible_profiles
@@ -162,12 +162,14 @@ def recommendations(session: Session, rt, actor: User, profile_id: int, offset: 
         profile = get_profile(session, actor, profile_id)
     else:
         raise Forbidden()
-    page = _ranked_postings(session, rt, profile_data(profile, today), today, kind, offset, limit,
+    policy = policies.in_force(today, session)
+    facts = eligibility.decide_people(session, [profile], today, policy)[profile.id]  # once, for both uses
+    page = _ranked_postings(session, rt, profile_data(profile, today, decided(facts)), today, kind, offset, limit,
                             include_ineligible)
     ids = [int(i["id"]) for i in page["items"]]
     rows = {p.id: p for p in session.scalars(select(Posting).options(selectinload(Posting.organisation))
                                              .where(Posting.id.in_(ids)))}
-    verdicts = eligibility.for_postings(session, profile, list(rows.values()), today)
+    verdicts = {p.id: eligibility.verdict(facts, p.kind, p.target_group or None, policy) for p in rows.values()}
     return {"total": page["total"], "excluded": page["excluded"], "offset": offset, "limit": limit,
             "items": [dict(_shown(i), posting=rows[int(i["id"])], eligibility=verdicts[int(i["id"])].to_json())
                       for i in page["items"] if int(i["id"]) in rows]}

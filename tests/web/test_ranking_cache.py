@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from marketplace.core.models import User
-from marketplace.core.rank_cache import cache_of
+from marketplace.core.rank_cache import PageCache, cache_of
+from search.cache import SharedJson
 
 WELD = {"kind": "job", "title": "电焊工", "description": "负责钢结构和压力管道焊接，按图纸施工，需持焊工证。",
         "skills": ["电焊", "氩弧焊"], "district": "望花区"}
@@ -127,3 +128,24 @@ def test_past_the_pool_limit_rankings_come_from_the_search_candidates(client, ma
                     headers=make.token(make.s.get(User, shy.user_id)))
     assert r.status_code == 201, r.json
     assert "未公开厨师" in _names(client, cook.id, make.token(hr))
+
+
+def test_a_page_ranked_by_one_process_is_served_by_another(tmp_path):
+    """Each server process has its own LRU in front of one shared file: a person asked about
+    through process A is a cache hit in process B (two caches over one file stand for the two
+    processes), and a file that cannot be read is a miss, never an error."""
+    path = tmp_path / "rank-cache.db"
+    a, b = PageCache(10, SharedJson(path)), PageCache(10, SharedJson(path))
+    page = {"total": 3, "excluded": 0, "items": [{"id": "7", "rank": 1, "score": 0.91, "reasons": {"zh": ["技能相符"]}}]}
+    key = ("rec", "42", "digest", ("snapshot", "v1", (3, None)), None, 0, 20, True)
+    assert b.get(key) is None
+    a.put(key, page)
+    assert b.get(key) == page and b.shared_hits == 1
+    assert b.get(key) == page and b.hits == 1  # now from B's own LRU
+    assert b.get(("rec", "42", "other digest", *key[3:])) is None  # another key: another page
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database, " * 100)
+    c = PageCache(10, SharedJson(broken))
+    assert c.get(key) is None
+    c.put(key, page)  # logged, not raised
+    assert c.get(key) == page  # its own LRU still works
