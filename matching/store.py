@@ -7,7 +7,7 @@
     ranker = snap.with_delta(postings=new_or_edited, posting_vectors=..., removed_postings=ids)
 
 A build is written to ``root/<version>.tmp-<pid>``, fsynced, renamed to ``root/<version>``, and
-``root/CURRENT`` is replaced atomically (``CURRENT.tmp`` + ``os.replace``). A process that
+``root/CURRENT`` is replaced atomically (``CURRENT.tmp`` + ``os.replace``; ``search.atomic_dir``). A process that
 holds an older ``Snapshot`` keeps ranking from its mapped files; versions are deleted only
 when older than the newest ``keep`` (so never the one a swap just replaced). ``current_version``
 is one small file read: call it per request and reopen when it changes.
@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -45,8 +43,8 @@ from matching.pairs import pair_features
 from matching.pools import PostingPool, ProfilePool, Vocab
 from matching.ranker import HUB_MIN_OTHERS, Ranker, _query_pool, _sample, load_weights
 from matching.topk import lex_raw
+from search import atomic_dir
 
-CURRENT = "CURRENT"
 FORMAT = 1
 DIM = 384
 
@@ -123,32 +121,9 @@ def _hub(ranker: "MappedRanker", side: str, refs: Sequence, vecs, path: Path) ->
     (d / "info.json").write_text(json.dumps({"mean": mean}), encoding="utf-8")
 
 
-def _fsync_tree(path: Path) -> None:
-    for dirpath, _dirs, files in os.walk(path):
-        for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def versions(root) -> list[str]:
     """Complete versions under ``root``, oldest first."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and ".tmp-" not in p.name
-                  and (p / "snapshot.json").exists())
+    return atomic_dir.versions(root, marker="snapshot.json")
 
 
 def write_snapshot(root, *, postings: Iterable[F.PostingData] = (), posting_vectors=None,
@@ -160,12 +135,8 @@ def write_snapshot(root, *, postings: Iterable[F.PostingData] = (), posting_vect
     beside the current one, and make it current atomically. ``hub_profiles`` / ``hub_postings``
     are ``Ranker.set_hub_reference``'s references (used when at least ``HUB_MIN_OTHERS``),
     else the snapshot's other side is. ``meta`` (JSON) is stored as is. Returns the version."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     version = new_version()
-    tmp = root / f"{version}.tmp-{os.getpid()}"
-    tmp.mkdir()
-    try:
+    with atomic_dir.staged(root, version) as tmp:
         w = _weights(weights)
         info = _build(tmp, postings, posting_vectors, profiles, profile_vectors, today)
         save(tmp / "weights.npy", w)
@@ -181,51 +152,16 @@ def write_snapshot(root, *, postings: Iterable[F.PostingData] = (), posting_vect
             if len(refs) >= HUB_MIN_OTHERS and len(mine):
                 _hub(r, side, refs, vecs, tmp)
         del r
-        _fsync_tree(tmp)
-        os.rename(tmp, root / version)
-        _fsync_dir(root)
-        cur = root / f"{CURRENT}.tmp-{os.getpid()}"
-        cur.write_text(version + "\n", encoding="utf-8")
-        fd = os.open(cur, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(cur, root / CURRENT)
-        _fsync_dir(root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for old in versions(root)[:-max(int(keep), 2)]:
-        if old != version:
-            shutil.rmtree(root / old, ignore_errors=True)
-    _remove_abandoned(root)
+    atomic_dir.publish(root, version)
+    atomic_dir.prune(root, max(int(keep), 2), spare=version, marker="snapshot.json")
+    atomic_dir.remove_dead_writers_temps(root)
     return version
-
-
-def _remove_abandoned(root: Path) -> None:
-    """Half-written builds of processes that no longer run (a build killed mid-way)."""
-    for p in root.glob("*.tmp-*"):
-        pid = p.name.rsplit(".tmp-", 1)[1]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 # ---------------------------------------------------------------- read
 
 
-def current_version(root) -> str | None:
-    """The version ``root/CURRENT`` names (one small read; call it per request)."""
-    try:
-        return (Path(root) / CURRENT).read_text(encoding="utf-8").strip() or None
-    except FileNotFoundError:
-        return None
+current_version = atomic_dir.current_version  # one small read of root/CURRENT: call it per request
 
 
 class MappedRanker(Ranker):

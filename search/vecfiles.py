@@ -22,8 +22,6 @@ The snapshot's ``epoch``/``seq`` say which state of the SQLite ``vec`` table it 
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -32,6 +30,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from search import atomic_dir
 
 try:  # optional, as in search.vectors
     import faiss  # type: ignore
@@ -48,46 +48,15 @@ def new_version() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime(t / 1e9)) + f"{(t // 1000) % 1_000_000:06d}-{secrets.token_hex(3)}"
 
 
-def current_version(root: str | os.PathLike) -> str | None:
-    try:
-        v = (Path(root) / "CURRENT").read_text(encoding="ascii").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return v or None
+# the pointer and the lock are ``search.atomic_dir``'s (shared with ``matching.store``)
+current_version = atomic_dir.current_version
+current_stamp = atomic_dir.current_stamp
 
 
-def current_stamp(root: str | os.PathLike):
-    """A cheap token that changes whenever ``CURRENT`` is replaced (inode, mtime)."""
-    try:
-        st = os.stat(Path(root) / "CURRENT")
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-@contextlib.contextmanager
 def writer_lock(root: str | os.PathLike, wait: bool = True):
-    """Yields True when this process holds the writers' lock, False when ``wait`` is off
-    and another process holds it."""
-    Path(root).mkdir(parents=True, exist_ok=True)
-    with open(Path(root) / "LOCK", "a+b") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Yields True when this process holds the writers' lock (``<root>/LOCK``), False when
+    ``wait`` is off and another process holds it."""
+    return atomic_dir.writer_lock(Path(root) / "LOCK", wait)
 
 
 def write(root: str | os.PathLike, parts, *, epoch, seq: int) -> str:
@@ -95,12 +64,8 @@ def write(root: str | os.PathLike, parts, *, epoch, seq: int) -> str:
     to ``(n, dim, fill)`` where ``fill(rowids, vecs)`` writes ``n`` ascending rowids and
     their unit vectors into the two arrays it is given (memory maps of the new files, so
     the rows never need to be held in memory twice). Returns the version."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     version = new_version()
-    tmp = root / f"{version}.tmp-{os.getpid()}"
-    tmp.mkdir()
-    try:
+    with atomic_dir.staged(root, version) as tmp:
         meta = {"format": FORMAT, "epoch": epoch, "seq": int(seq), "parts": {}}
         for doc_type, (n, dim, fill) in parts.items():
             rowids = np.lib.format.open_memmap(tmp / f"{doc_type}.rowid.npy", mode="w+", dtype=np.int64, shape=(n,))
@@ -119,32 +84,15 @@ def write(root: str | os.PathLike, parts, *, epoch, seq: int) -> str:
             del rowids, vecs
             meta["parts"][doc_type] = {"n": int(n), "dim": int(dim)}
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        for f in tmp.iterdir():
-            _fsync(f)
-        os.rename(tmp, root / version)
-        _fsync(root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return version
 
 
 def publish(root: str | os.PathLike, version: str, keep: int = 2) -> None:
     """Point ``CURRENT`` at ``version`` atomically, then remove all but the newest ``keep``
     versions (never ``version``) and temporary folders left by crashed writers."""
-    root = Path(root)
-    tmp = root / f"CURRENT.tmp-{os.getpid()}"
-    tmp.write_text(version + "\n", encoding="ascii")
-    _fsync(tmp)
-    os.replace(tmp, root / "CURRENT")
-    _fsync(root)
-    versions = sorted(p.name for p in root.iterdir() if p.is_dir() and ".tmp-" not in p.name)
-    for old in versions[: max(0, len(versions) - keep)]:
-        if old != version:
-            shutil.rmtree(root / old, ignore_errors=True)
-    for p in root.iterdir():
-        if ".tmp-" in p.name and p.name != tmp.name and time.time() - p.stat().st_mtime > 3600:
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    pointer = atomic_dir.publish(root, version)
+    atomic_dir.prune(root, keep, spare=version)
+    atomic_dir.remove_stale_temps(root, 3600, spare=pointer.name)
 
 
 def discard(root: str | os.PathLike, version: str) -> None:

@@ -30,9 +30,7 @@ embedded default the embedded beat runs it, and at start when no snapshot exists
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import logging
 import os
 import threading
@@ -48,6 +46,7 @@ from marketplace.core.matchdata import posting_data, profile_data, profiles_data
 from marketplace.core.models import Posting, Profile
 from marketplace.core.rank_pools import people_reference, postings_reference
 from matching import embed_postings, embed_profiles, store
+from search import atomic_dir
 
 log = logging.getLogger(__name__)
 SIDES = ("postings", "profiles")
@@ -106,21 +105,9 @@ def changed_since(config, offset: int) -> set[int]:
 
 # ----------------------------------------------------------------- building
 
-@contextlib.contextmanager
 def build_lock(config):
     """Yields True in the one process that may build now, False elsewhere (never waits)."""
-    path = pools_dir(config) / "build.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return atomic_dir.writer_lock(pools_dir(config) / "build.lock", wait=False)
 
 
 def building(config) -> bool:

@@ -88,6 +88,8 @@ def _secret() -> str:
 
 
 def _back(url: str, exc: DomainError):
+    """A refusal of an action whose success goes elsewhere than back to ``url`` (the others use
+    ``act_then_back``)."""
     if exc.status == 404:
         raise exc
     flash(message(exc), "error")
@@ -303,12 +305,9 @@ def organiser_fair(fair_id):
 def organiser_booth(fair_id, booth_id):
     require_role(*ORGANISER)
     back = url_for("fairs.organiser_fair", fair_id=fair_id)
-    try:
-        booths.decide_booth(db(), current_user, fair_id, booth_id, request.form.get("approve") == "1",
-                           (request.form.get("place") or "").strip()[:32], (request.form.get("note") or "").strip()[:500])
-    except DomainError as exc:
-        return _back(back, exc)
-    return redirect(back)
+    return act_then_back(lambda: booths.decide_booth(
+        db(), current_user, fair_id, booth_id, request.form.get("approve") == "1",
+        (request.form.get("place") or "").strip()[:32], (request.form.get("note") or "").strip()[:500]), back)
 
 
 @bp.post("/organiser/fairs/<int:fair_id>/<any(allocate, next_slot, close):action>")
@@ -400,15 +399,9 @@ def employer_fairs():
 def employer_cancel_booth(fair_id, booth_id):
     """The employer withdraws its own booth before the fair, with the reason (issue 15)."""
     require_role(*EMPLOYER)
-    try:
-        corrections.cancel_booth(db(), current_user, fair_id, booth_id, (request.form.get("reason") or "")[:500])
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(url_for("fairs.employer_fairs")), 303
-    flash(_("Booth cancelled."), "ok")
-    return redirect(url_for("fairs.employer_fairs"))
+    return act_then_back(lambda: corrections.cancel_booth(db(), current_user, fair_id, booth_id,
+                                                          (request.form.get("reason") or "")[:500]),
+                         url_for("fairs.employer_fairs"), _("Booth cancelled."))
 
 
 @bp.post("/employer/fairs/<int:fair_id>/booth")
@@ -418,12 +411,8 @@ def employer_apply(fair_id):
     f = request.form
     data = {"posting_ids": [n for n in (whole_number(x, 1) for x in f.getlist("posting_id")) if n is not None],
             "recruiters": _opt(f.get("recruiters")) or 1, "per_slot": _opt(f.get("per_slot")) or 1}
-    try:
-        booths.apply_booth(db(), current_user, fair_id, validate(BoothIn, data))
-    except DomainError as exc:
-        return _back(url_for("fairs.employer_fairs"), exc)
-    flash(_("Booth application sent. The organiser will review it."), "ok")
-    return redirect(url_for("fairs.employer_fairs"))
+    return act_then_back(lambda: booths.apply_booth(db(), current_user, fair_id, validate(BoothIn, data)),
+                         url_for("fairs.employer_fairs"), _("Booth application sent. The organiser will review it."))
 
 
 @bp.get("/employer/fairs/<int:fair_id>/booth")
@@ -448,12 +437,8 @@ def employer_invite(fair_id, profile_id):
     booth = booths.my_booth(db(), current_user, fair_id)
     if booth is None:
         raise NotFound("展位", "booth")
-    try:
-        interviews.invite(db(), current_user, runtime().encoder, fair_id, booth.id, profile_id)
-    except DomainError as exc:
-        return _back(back, exc)
-    flash(_("Invitation sent. The next allocation round gives it a slot."), "ok")
-    return redirect(back)
+    return act_then_back(lambda: interviews.invite(db(), current_user, runtime().encoder, fair_id, booth.id, profile_id),
+                         back, _("Invitation sent. The next allocation round gives it a slot."))
 
 
 @bp.post("/fairs/interviews/<int:interview_id>/<any(cancel, outcome):action>")
@@ -465,7 +450,8 @@ def interview_action(interview_id, action):
     back = (url_for("fairs.employer_booth", fair_id=iv.fair_id) if current_user.role in EMPLOYER else
             url_for("fairs.my_fair", fair_id=iv.fair_id) if current_user.role == "person" else
             url_for("fairs.organiser_fair", fair_id=iv.fair_id))
-    try:
+
+    def run():
         if action == "cancel":
             interviews.cancel_interview(s, current_user, interview_id, (request.form.get("note") or "")[:500])
         else:
@@ -474,9 +460,8 @@ def interview_action(interview_id, action):
                 raise ValidationFailed("请选择面试结果", "choose an outcome", field="outcome")
             interviews.record_outcome(s, current_user, interview_id, outcome, (request.form.get("note") or "")[:500])
             flash(_("Outcome recorded: %(o)s", o=_pick(OUTCOMES[outcome])), "ok")
-    except DomainError as exc:
-        return _back(back, exc)
-    return redirect(back)
+
+    return act_then_back(run, back)
 
 
 # --- person -----------------------------------------------------------------------------------------
@@ -537,12 +522,8 @@ def my_fair(fair_id):
 def my_request(fair_id, booth_id):
     require_role("person")
     back = url_for("fairs.my_fair", fair_id=fair_id)
-    try:
-        interviews.request_interview(db(), current_user, runtime().encoder, fair_id, booth_id)
-    except DomainError as exc:
-        return _back(back, exc)
-    flash(_("Request sent. The next allocation round gives it a slot."), "ok")
-    return redirect(back)
+    return act_then_back(lambda: interviews.request_interview(db(), current_user, runtime().encoder, fair_id, booth_id),
+                         back, _("Request sent. The next allocation round gives it a slot."))
 
 
 @bp.post("/me/fairs/<int:fair_id>/online")
@@ -550,9 +531,5 @@ def my_request(fair_id, booth_id):
 def my_join_online(fair_id):
     require_role("person")
     back = url_for("fairs.my_fair", fair_id=fair_id)
-    try:
-        checkin.join_online(db(), current_user, fair_id)
-    except DomainError as exc:
-        return _back(back, exc)
-    flash(_("You have joined the fair online."), "ok")
-    return redirect(back)
+    return act_then_back(lambda: checkin.join_online(db(), current_user, fair_id), back,
+                         _("You have joined the fair online."))

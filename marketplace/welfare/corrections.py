@@ -62,6 +62,25 @@ def _told(session: Session, profile: Profile, entity: str, row_id: int, changed:
            "/welfare/me")
 
 
+def _check_end(start: dt.date, end: dt.date, today: dt.date, field: str, outside: tuple[str, str],
+               reason_field: str, reason_given: bool, ask_reason: tuple[str, str]) -> None:
+    """A corrected end date lies between the record's start and today, and says why it ended."""
+    if not start <= end <= today:
+        raise ValidationFailed(*outside, field=field)
+    if not reason_given:
+        raise ValidationFailed(*ask_reason, field=reason_field)
+
+
+def _record(session: Session, actor: User, profile: Profile, entity: str, row_id: int, before: dict, after: dict,
+            changed: list[str], reason: str) -> None:
+    """Audit the changed fields' before and after, re-index the person after the commit, tell them."""
+    session.flush()
+    audit.record(session, actor, entity, row_id, "correct", before={k: before[k] for k in changed},
+                 after={k: after[k] for k in changed}, reason=reason)
+    after_commit(session, "marketplace.index_profile", profile.id)
+    _told(session, profile, entity, row_id, changed, reason)
+
+
 def correct_registration(session: Session, actor: User, registration_id: int, data,
                          today: dt.date | None = None) -> Registration:
     """``data``: a ``RegistrationCorrectionIn``."""
@@ -72,11 +91,9 @@ def correct_registration(session: Session, actor: User, registration_id: int, da
         raise ValidationFailed("登记日期不能晚于今天，也不能早于十年前", "the registration date cannot be in the future "
                                "or more than ten years ago", field="registered_on")
     if data.ended_on is not None:
-        if not data.registered_on <= data.ended_on <= today:
-            raise ValidationFailed("注销日期应在登记日期和今天之间", "the end date must be between the registration "
-                                   "date and today", field="ended_on")
-        if data.end_reason is None:
-            raise ValidationFailed("请选择注销原因", "choose why the registration ended", field="end_reason")
+        _check_end(data.registered_on, data.ended_on, today, "ended_on",
+                   ("注销日期应在登记日期和今天之间", "the end date must be between the registration date and today"),
+                   "end_reason", data.end_reason is not None, ("请选择注销原因", "choose why the registration ended"))
     elif reg.ended_on is not None:
         other = open_registration(session, reg.profile_id)
         if other is not None and other.id != reg.id:
@@ -95,11 +112,7 @@ def correct_registration(session: Session, actor: User, registration_id: int, da
     if not changed:
         raise ValidationFailed("没有需要更正的内容", "nothing was changed", field="registered_on")
     _mirror_category(reg.profile, reg)
-    session.flush()
-    audit.record(session, actor, "registration", reg.id, "correct", before={k: before[k] for k in changed},
-                 after={k: after[k] for k in changed}, reason=data.reason)
-    after_commit(session, "marketplace.index_profile", reg.profile_id)
-    _told(session, reg.profile, "registration", reg.id, changed, data.reason)
+    _record(session, actor, reg.profile, "registration", reg.id, before, after, changed, data.reason)
     return reg
 
 
@@ -120,11 +133,9 @@ def correct_hte(session: Session, actor: User, status_id: int, data, today: dt.d
         raise ValidationFailed("请填写认定依据（如认定证明编号）", "give the ground of the registration (e.g. the "
                                "certificate number)", field="note")
     if data.revoked_on is not None:
-        if not data.granted_on <= data.revoked_on <= today:
-            raise ValidationFailed("终止日期应在认定日期和今天之间", "the end date must be between the date granted "
-                                   "and today", field="revoked_on")
-        if not data.revoked_reason.strip():
-            raise ValidationFailed("请填写终止原因", "give the reason it ended", field="revoked_reason")
+        _check_end(data.granted_on, data.revoked_on, today, "revoked_on",
+                   ("终止日期应在认定日期和今天之间", "the end date must be between the date granted and today"),
+                   "revoked_reason", bool(data.revoked_reason.strip()), ("请填写终止原因", "give the reason it ended"))
     elif status.revoked_on is not None:
         other = session.scalar(select(HardToEmployStatus.id).where(
             HardToEmployStatus.profile_id == status.profile_id, HardToEmployStatus.revoked_on.is_(None),
@@ -140,11 +151,7 @@ def correct_hte(session: Session, actor: User, status_id: int, data, today: dt.d
     changed = _changed(before, after)
     if not changed:
         raise ValidationFailed("没有需要更正的内容", "nothing was changed", field="granted_on")
-    session.flush()
-    audit.record(session, actor, "hard_to_employ", status.id, "correct", before={k: before[k] for k in changed},
-                 after={k: after[k] for k in changed}, reason=data.reason)
-    after_commit(session, "marketplace.index_profile", status.profile_id)
-    _told(session, status.profile, "hard_to_employ", status.id, changed, data.reason)
+    _record(session, actor, status.profile, "hard_to_employ", status.id, before, after, changed, data.reason)
     return status
 
 

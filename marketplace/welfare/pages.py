@@ -22,7 +22,7 @@ from marketplace.core.profiles import my_profile
 from marketplace.core.schemas import validate
 from marketplace.errors import DomainError
 from marketplace.web import db, runtime
-from marketplace.web.forms import field_errors, message, require_role, whole_number
+from marketplace.web.forms import act_then_back, field_errors, message, require_role, whole_number
 from marketplace.web.i18n import current_lang
 from marketplace.welfare import common, corrections, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
@@ -103,19 +103,6 @@ def _date(name: str) -> dt.date | None | str:
     return raw or None
 
 
-def _act(fn, back: str, ok: str):
-    """Run one action; on a refusal flash its reason (nothing is saved) and go back."""
-    try:
-        fn()
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(back), 303
-    flash(ok, "ok")
-    return redirect(back)
-
-
 def fund_options():
     lang = current_lang()
     return [(code, zh if lang == "zh" else en) for code, zh, en in placements.fund_codes(common.policy())]
@@ -164,7 +151,7 @@ def desk_register(profile_id):
         registrations.register(db(), current_user, profile_id=profile_id, basis=data.basis, district=data.district,
                          registered_on=data.registered_on, original_retirement_age=data.original_retirement_age)
 
-    return _act(run, _back(profile_id, "registration"), _("Registered as unemployed."))
+    return act_then_back(run, _back(profile_id, "registration"), _("Registered as unemployed."))
 
 
 @bp.post("/registrations/<int:registration_id>/confirm")
@@ -172,7 +159,7 @@ def desk_register(profile_id):
 def confirm_registration(registration_id):
     require_role(*STAFF)
     reg = registrations.get_registration(db(), current_user, registration_id)
-    return _act(lambda: registrations.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id, "registration"),
+    return act_then_back(lambda: registrations.confirm_registration(db(), current_user, registration_id), _back(reg.profile_id, "registration"),
                 _("Registration confirmed."))
 
 
@@ -188,7 +175,7 @@ def end_registration(registration_id):
                                             "ended_on": _date("ended_on")})
         registrations.end_registration(db(), current_user, registration_id, data.reason, data.note, data.ended_on)
 
-    return _act(run, _back(reg.profile_id, "registration"), _("Registration ended."))
+    return act_then_back(run, _back(reg.profile_id, "registration"), _("Registration ended."))
 
 
 @bp.post("/registrations/<int:registration_id>/correct")
@@ -206,7 +193,7 @@ def correct_registration(registration_id):
             "reason": f.get("reason", "")})
         corrections.correct_registration(db(), current_user, registration_id, data)
 
-    return _act(run, _back(reg.profile_id, "registration"), _("Registration corrected. The person was told."))
+    return act_then_back(run, _back(reg.profile_id, "registration"), _("Registration corrected. The person was told."))
 
 
 @bp.post("/hard-to-employ/<int:status_id>/correct")
@@ -223,7 +210,7 @@ def correct_hte(status_id):
             "revoked_reason": f.get("revoked_reason", ""), "reason": f.get("reason", "")})
         corrections.correct_hte(db(), current_user, status_id, data)
 
-    return _act(run, _back(status.profile_id, "hte"), _("Hard-to-employ status corrected. The person was told."))
+    return act_then_back(run, _back(status.profile_id, "hte"), _("Hard-to-employ status corrected. The person was told."))
 
 
 @bp.post("/people/<int:profile_id>/hard-to-employ")
@@ -236,7 +223,7 @@ def grant_hte(profile_id):
         data = validate(HardToEmployIn, {"basis": f.get("basis", ""), "note": f.get("note", "")})
         hard_to_employ.grant_hte(db(), current_user, profile_id, data.basis, data.note)
 
-    return _act(run, _back(profile_id, "hte"), _("Hard-to-employ status recorded."))
+    return act_then_back(run, _back(profile_id, "hte"), _("Hard-to-employ status recorded."))
 
 
 @bp.post("/people/<int:profile_id>/refer")
@@ -250,7 +237,7 @@ def refer(profile_id):
                                      "note": f.get("note", "")})
         referrals.refer(db(), current_user, profile_id, data.posting_id, data.note)
 
-    return _act(run, _back(profile_id, "referrals"), _("Referral recorded."))
+    return act_then_back(run, _back(profile_id, "referrals"), _("Referral recorded."))
 
 
 @bp.post("/referrals/<int:referral_id>/outcome")
@@ -266,7 +253,7 @@ def outcome(referral_id):
 
     ref = referrals.get_referral(db(), current_user, referral_id)
     target = url_for("welfare.desk") if back else _back(ref.profile_id, "referrals")
-    return _act(run, target, _("Outcome recorded."))
+    return act_then_back(run, target, _("Outcome recorded."))
 
 
 @bp.post("/placements/<int:placement_id>/extend")
@@ -282,7 +269,7 @@ def extend(placement_id):
         placements.extend(db(), current_user, placement_id, fund=data.fund, months=data.months,
                        stably_employed=data.stably_employed)
 
-    return _act(run, _back(pl.profile_id, "placements"), _("Placement extended."))
+    return act_then_back(run, _back(pl.profile_id, "placements"), _("Placement extended."))
 
 
 @bp.post("/placements/<int:placement_id>/end")
@@ -296,7 +283,7 @@ def end_placement(placement_id):
         data = validate(PlacementEndIn, {"reason": f.get("reason", ""), "ended_on": _date("ended_on")})
         placements.end_placement(db(), current_user, placement_id, data.reason, data.ended_on)
 
-    return _act(run, _back(pl.profile_id, "placements"), _("Placement ended."))
+    return act_then_back(run, _back(pl.profile_id, "placements"), _("Placement ended."))
 
 
 @bp.post("/follow-ups/<int:follow_up_id>/contact")
@@ -312,7 +299,7 @@ def contact(follow_up_id):
                                     "contacted_on": _date("contacted_on")})
         followups.record_contact(db(), current_user, follow_up_id, data.channel, data.note, data.contacted_on)
 
-    return _act(run, target, _("Contact recorded."))
+    return act_then_back(run, target, _("Contact recorded."))
 
 
 # ------------------------------------------------------------------ posts and the queue
@@ -351,7 +338,7 @@ def place(posting_id):
                          term_months=data.term_months, justification=data.justification,
                          skip_reason=data.skip_reason, encoder=runtime().encoder)
 
-    return _act(run, back, _("Placed on the post."))
+    return act_then_back(run, back, _("Placed on the post."))
 
 
 # ------------------------------------------------------------------ dashboard

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -321,6 +322,8 @@ def test_hiring_claim_from_the_claims_page(client, db, make, world, on_day):
     assert r.status_code == 302
     page = client.get("/employer/claims")
     assert "3600.00" in page.text and "已提交" in page.text
+    why = re.search(r'<td class="reason">([^<]*)', page.text).group(1)
+    assert why.startswith("R6 按") and why.count("R6") == 1, why  # the rule is named once (it read "R6 R6 按…")
     unrecorded = hire(db, make, world.org, world.hr, kind="job")
     r = client.post("/employer/claims", data={"kind": "hiring_r6", "application_id": str(unrecorded.id)})
     assert r.status_code == 409 and "劳动合同尚未登记" in r.text

@@ -154,19 +154,16 @@ def reopen_posting(posting_id):
     """Extend a published posting or reopen a closed one with a new closing date."""
     require_role("employer", "agency")
     raw = request.form.get("close_on", "").strip()
-    try:
+
+    def run():
         try:
             close_on = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
             raise ValidationFailed("日期格式应为 YYYY-MM-DD", "a date is written YYYY-MM-DD", field="close_on") from None
         postings.reopen_posting(db(), current_user, posting_id, close_on, reason=request.form.get("reason", "")[:500])
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(url_for("pages.employer_posting", posting_id=posting_id)), 303
-    flash(_("Posting open until the new closing date."), "ok")
-    return redirect(url_for("pages.employer_posting", posting_id=posting_id))
+
+    return act_then_back(run, url_for("pages.employer_posting", posting_id=posting_id),
+                         _("Posting open until the new closing date."))
 
 
 @bp.get("/employer/postings/<int:posting_id>")
@@ -208,15 +205,9 @@ def employer_candidates(posting_id):
 @login_required
 def employer_invite(posting_id, profile_id):
     require_role("employer", "agency")
-    try:
-        applications.invite(db(), current_user, posting_id, profile_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(url_for("pages.employer_candidates", posting_id=posting_id)), 303
-    flash(_("Invitation sent. The person will see it under My applications."), "ok")
-    return redirect(url_for("pages.employer_candidates", posting_id=posting_id))
+    return act_then_back(lambda: applications.invite(db(), current_user, posting_id, profile_id),
+                         url_for("pages.employer_candidates", posting_id=posting_id),
+                         _("Invitation sent. The person will see it under My applications."))
 
 
 @bp.post("/employer/applications/<int:application_id>/reverse")

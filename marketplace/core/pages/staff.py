@@ -16,6 +16,7 @@ from marketplace.errors import DomainError
 from marketplace.web import cipher, db, runtime
 from marketplace.web.forms import (
     _opt,
+    act_then_back,
     education_name,
     field_errors,
     message,
@@ -54,16 +55,12 @@ def caseworker_id_duplicates():
 def caseworker_resolve_id_duplicate(duplicate_id):
     require_role("caseworker", "admin")
     data = {"resolution": request.form.get("resolution", ""), "note": request.form.get("note", "")}
-    try:
+
+    def run():
         d = validate(DuplicateResolution, data)
         id_duplicates.resolve(db(), cipher(), current_user, duplicate_id, d.resolution, d.note)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(message(exc), "error")
-        return redirect(url_for("pages.caseworker_id_duplicates")), 303
-    flash(_("Duplicate ID number resolved."), "ok")
-    return redirect(url_for("pages.caseworker_id_duplicates"))
+
+    return act_then_back(run, url_for("pages.caseworker_id_duplicates"), _("Duplicate ID number resolved."))
 
 
 # --- admin ----------------------------------------------------------------------------
