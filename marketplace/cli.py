@@ -1,6 +1,7 @@
 """Commands: ``flask --app marketplace <command>``."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 
@@ -134,13 +135,25 @@ def _warm_up(app: Flask) -> None:
 
 def serve_processes(host: str, port: int, workers: int, threads: int) -> None:
     """gunicorn (threaded workers). Each worker builds its own app after the fork, so no
-    database connection, SQLite handle or model is shared between processes. Search result
+    database connection, SQLite handle or model is shared between processes; what is shared,
+    read-only, is the imported code and the Chinese dictionaries loaded here before the fork. Search result
     caches are per process: a write made through one process shows in the others' searches
     within SEARCH_CACHE_SECONDS; fair events reach the other processes through the fair bus
     relay (Redis, or a file in the instance folder: ``services.fair_bus``)."""
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415  (one server or the other, on demand)
 
     from marketplace.web import serving  # noqa: PLC0415  (gunicorn's worker: imports gunicorn, on demand)
+    from search import analysis  # noqa: PLC0415  (the Chinese dictionaries, below)
+
+    # Memory every worker would otherwise hold a copy of is made here, once, before the fork:
+    # the code of every module (imported above and by this CLI's app) and the Chinese
+    # dictionaries (jieba, OpenCC, pypinyin: ~70 MB of Python objects). Then gc.freeze() moves
+    # them out of the collector's reach, so a worker's full collection does not write to their
+    # pages and copy them (copy-on-write). Not the model: encoding in a parent that forks hangs
+    # its children (STACK-NOTES), so each worker loads it on first use.
+    analysis.warm_up()
+    gc.collect()
+    gc.freeze()
 
     class _Server(BaseApplication):
         def load_config(self):

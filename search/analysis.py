@@ -137,8 +137,9 @@ def analyze_query(text: str) -> AnalyzedQuery:
 
 def warm_up() -> None:
     """Load jieba, OpenCC, pypinyin and the vocabularies now (about 1.5 s) instead of
-    in the first long query. Call it in each worker process after forking (never in
-    a parent that forks: see STACK-NOTES on fork hazards)."""
+    in the first long query. Plain data, no threads or handles: safe to load in a parent
+    that forks (``flask serve`` does, so its workers share the pages); the fork hazard in
+    STACK-NOTES is the model's, which this does not touch."""
     analyze_query("数控车床操作工 招聘")
     job_vocabulary()
     chinese.pinyin_words("会计")
