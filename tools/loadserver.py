@@ -161,10 +161,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: the instance's caches shared by a server's processes (search results, query vectors, ranked
+#: pages): they outlive a server, so a run would start warm from the one before it
+SHARED_CACHES = ("search-cache.db", "query-vectors.db", "rank-cache.db")
+
+
+def clear_caches(instance) -> None:
+    """Remove the shared cache files, so that a fresh server starts as cold as a new one."""
+    for name in SHARED_CACHES:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                (Path(instance) / (name + suffix)).unlink()
+
+
 @contextlib.contextmanager
 def serve(args, log_name: str = "server.log"):
-    """``flask serve`` on a free loopback port (``args.port`` if set); yields (base URL, process)."""
+    """``flask serve`` on a free loopback port (``args.port`` if set), its shared caches removed
+    first unless ``args.keep_caches``; yields (base URL, process)."""
     port = args.port or free_port()
+    if not getattr(args, "keep_caches", False):
+        clear_caches(args.instance)
     log = open(Path(args.instance) / log_name, "w")
     cmd = [sys.executable, "-m", "flask", "--app", "marketplace", "serve", "--port", str(port),
            "--threads", str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])

@@ -17,7 +17,9 @@ PostgreSQL: give both commands the same ``--database-url`` of a database of its 
 still holds the search index and the encoder's cache); ``seed`` migrates it and writes there.
 
 ``run`` starts a fresh ``flask serve`` (``--threads`` 8 per process) on a free loopback port for
-each process count of ``--workers-list`` (or once, with ``--workers``, default: the server's
+each process count of ``--workers-list``, the instance's shared cache files removed first (search
+results, query vectors, ranked pages; ``--keep-caches`` keeps them), so no run is warmed by the one
+before it (or once, with ``--workers``, default: the server's
 own default), warms it up, and for each endpoint and each connection count (default 10 and 50)
 runs wrk (two threads, loopback only) and prints requests/s, p50/p95/p99 and errors:
 
@@ -347,6 +349,8 @@ def main(argv=None) -> int:
     rp.add_argument("--connections", type=ints, default=[10, 50], help="wrk connections (default 10,50)")
     rp.add_argument("--duration", type=int, default=20, help="seconds per duration run (default 20)")
     rp.add_argument("--threads", type=int, default=8)
+    rp.add_argument("--keep-caches", action="store_true",
+                    help="keep the shared cache files (search results, query vectors, ranked pages) of an earlier run")
     rp.add_argument("--workers", type=int, default=0, help="server processes (default: flask serve's own default)")
     rp.add_argument("--workers-list", type=ints, default=None,
                     help="measure with each of these process counts (e.g. 1,2,4), a fresh server each, one table")

@@ -62,7 +62,15 @@ class VersionInfo:
     effective_to: dt.date | None = None
 
     def policy(self) -> pol.PolicySet:
-        return parse_version(self.set_name, self.number, self.digest, json.dumps(self.document, sort_keys=True))
+        # the digest names the document's content: a version read again (every request reads the
+        # registry) is not serialised again to find its parsed set
+        hit = _PARSED.get((self.set_name, self.number, self.digest))
+        if hit is None:
+            hit = parse_version(self.set_name, self.number, self.digest, json.dumps(self.document, sort_keys=True))
+            if len(_PARSED) > 256:
+                _PARSED.clear()
+            _PARSED[(self.set_name, self.number, self.digest)] = hit
+        return hit
 
     def judges(self, on: dt.date) -> bool:
         """Whether this version may judge an event dated ``on`` (ignoring later versions)."""
@@ -101,6 +109,9 @@ class Registry:
 
 def digest_of(document: dict) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+_PARSED: dict[tuple, pol.PolicySet] = {}
 
 
 @lru_cache(maxsize=256)
