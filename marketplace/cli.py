@@ -107,6 +107,7 @@ def init_app(app: Flask) -> None:
         """Serve the marketplace: waitress in one process, or gunicorn with several worker
         processes (the default on a multi-core machine; see docs/operations.md)."""
         workers = workers or default_workers()
+        one_math_thread()
         click.echo(f"Serving on http://{host}:{port}/  ({workers} process(es) x {threads} threads; Ctrl+C to stop)")
         if workers == 1:
             from waitress import serve as waitress_serve  # noqa: PLC0415  (one server or the other, on demand)
@@ -117,6 +118,22 @@ def init_app(app: Flask) -> None:
         else:
             current_app.extensions["db"].engine.dispose()  # nothing opened here crosses the fork
             serve_processes(host, port, workers, threads)
+
+
+def one_math_thread() -> None:
+    """A server runs many requests at once, each on one thread: numpy's BLAS (OpenBLAS) and the
+    encoder's OpenMP each keep a pool of threads per process that spin while waiting for work,
+    and on a busy machine the two pools starve each other: one query's encoding took 1,030 ms
+    after a matrix product instead of 26 ms (2 cores). So the server holds both to one thread
+    per call (``MARKETPLACE_SERVER_MATH_THREADS``, default 1); batch work (pool builds,
+    re-indexing from the CLI, the benchmarks) keeps the libraries' defaults. OpenMP reads
+    its variable when it is loaded, later, in each worker; OpenBLAS is loaded already and is
+    limited here, before the fork."""
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415  (only when serving)
+
+    n = os.environ.get("MARKETPLACE_SERVER_MATH_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", n)
+    threadpool_limits(int(n))
 
 
 def default_workers() -> int:

@@ -87,8 +87,10 @@ class Runtime:
         a text, and concurrent requests for the same new text in a process wait for one run."""
         enc = self.encoder
         cache = self._vector_cache()
+        # not through the encoder's own store (embeddings.db, the documents' vectors): each new
+        # query's write there was a commit of ~20 ms under that file's one write lock
         return cache.get_or_compute(f"{enc.model_id}:{text_key(text, 'query')}",
-                                    lambda: enc.encode_queries([text])[0])
+                                    lambda: enc.encode_queries([text], stored=False)[0])
 
     def _vector_cache(self):
         if self._query_vectors is None:

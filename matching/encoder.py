@@ -151,13 +151,19 @@ class Encoder(abc.ABC):
     def _encode(self, texts: list[str], role: str) -> np.ndarray:
         """Encode a batch without the cache; ``role`` is "query" or "passage"."""
 
-    def encode(self, texts: Iterable[str], role: str = "passage") -> np.ndarray:
-        """Vectors for ``texts`` (rows in order), using and filling the cache."""
+    def encode(self, texts: Iterable[str], role: str = "passage", stored: bool = True) -> np.ndarray:
+        """Vectors for ``texts`` (rows in order), using and filling the cache (``stored=False``:
+        neither, for a caller with a cache of its own, e.g. the app's query vectors)."""
         if role not in ("query", "passage"):
             raise ValueError(f"role must be 'query' or 'passage', not {role!r}")
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if not stored:
+            vecs = [self._normalise(self._encode(texts[i:i + self.batch_size], role))
+                    for i in range(0, len(texts), self.batch_size)]
+            self.cache_misses += len(texts)
+            return np.concatenate(vecs).astype(np.float32, copy=False)
         keys = [text_key(t, role) for t in texts]
         found = self.store.get_many(self.model_id, list(dict.fromkeys(keys)))
         missing = list(dict.fromkeys(k for k in keys if k not in found))
@@ -174,8 +180,8 @@ class Encoder(abc.ABC):
             found.update(fresh)
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
-    def encode_queries(self, texts: Iterable[str]) -> np.ndarray:
-        return self.encode(texts, "query")
+    def encode_queries(self, texts: Iterable[str], stored: bool = True) -> np.ndarray:
+        return self.encode(texts, "query", stored)
 
     def encode_passages(self, texts: Iterable[str]) -> np.ndarray:
         return self.encode(texts, "passage")
@@ -256,10 +262,10 @@ class SentenceTransformerEncoder(Encoder):
                 self.dim = int(get_dim() or 0)
             return self._model
 
-    def encode(self, texts, role="passage"):
+    def encode(self, texts, role="passage", stored=True):
         if not self.dim:
             self._get_model()
-        return super().encode(texts, role)
+        return super().encode(texts, role, stored)
 
     def _encode(self, texts, role):
         m = self._get_model()
