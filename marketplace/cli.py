@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import threading
 
 import click
 from alembic import command
@@ -136,6 +137,19 @@ def one_math_thread() -> None:
     threadpool_limits(int(n))
 
 
+_math = threading.local()
+
+
+def _one_math_thread_here() -> None:
+    """OpenMP's limit is per thread (a library loaded before the variable was set, faiss's,
+    keeps its default for every new thread): each request thread sets its own, once."""
+    if not getattr(_math, "set", False):
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415  (only when serving)
+
+        threadpool_limits(int(os.environ.get("MARKETPLACE_SERVER_MATH_THREADS", "1")))
+        _math.set = True
+
+
 def default_workers() -> int:
     """One process per core, at most 4. Python runs one thread at a time per process, so on
     a 2-core machine two processes serve about twice what one does; each process holds its
@@ -144,6 +158,7 @@ def default_workers() -> int:
 
 
 def _warm_up(app: Flask) -> None:
+    app.before_request(_one_math_thread_here)
     embedded_beat.start(app)  # periodic tasks without a broker (one process runs each, by a DB lock)
     backend = app.extensions["runtime"].backend
     if hasattr(backend, "warm_up"):  # load the index into memory before the first request
