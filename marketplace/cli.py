@@ -152,8 +152,9 @@ def _one_math_thread_here() -> None:
 
 def default_workers() -> int:
     """One process per core, at most 4. Python runs one thread at a time per process, so on
-    a 2-core machine two processes serve about twice what one does; each process holds its
-    own search index cache and ranking pools (about 2.4 GB at 100,000 postings and profiles)."""
+    a 2-core machine two processes serve about twice what one does. The ranking pools and the
+    search vectors are memory-mapped files and the imported code and dictionaries are loaded
+    before the fork, so the processes share most of their memory (README, "Scale-out")."""
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
