@@ -47,10 +47,23 @@ def _interruptions(ps: pol.PolicySet, ag: InternshipAgreement) -> Table:
     return Table("中断记录（截至打印日）", ["自", "至（含）", "天数", "原因", "说明"], rows, widths=[2, 2, 1, 2, 3])
 
 
+def _agreement_to_print(session: Session, actor: User, record_id: int) -> InternshipAgreement:
+    """The agreement for whoever may see it (``get_agreement``: the unit, its district's
+    caseworkers) and for the intern it names, who signs it too and keeps a copy: they print
+    it from their records page. Their reading of it is this document only (the unit's claims
+    and changes stay the unit's)."""
+    if actor.role == "person":
+        ag = session.get(InternshipAgreement, record_id)
+        if ag is None or ag.profile is None or ag.profile.user_id != actor.id:
+            raise NotFound("见习协议", "internship agreement")
+        return ag
+    return get_agreement(session, actor, record_id)
+
+
 def agreement(session: Session, actor: User, record_id: int) -> Document:
     """就业见习协议书: the unit, the intern, the post, the period, the monthly stipend and the
     interruptions recorded so far; signed by the unit, the intern and the service."""
-    ag = get_agreement(session, actor, record_id)
+    ag = _agreement_to_print(session, actor, record_id)
     ps = policies.named(ag.policy_set)
     org, person = ag.organisation, ag.profile
     status = {"active": "见习中", "finished": "已期满", "contract": "已签订劳动合同", "left": "已离岗"}

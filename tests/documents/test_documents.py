@@ -178,3 +178,22 @@ def test_each_document_is_linked_from_its_page(app, client, world):
     client.post("/logout")
     login(client, w.users["organiser"])
     assert f"/documents/fair_report/{w.fair.id}.pdf" in _links(client, f"/organiser/fairs/{w.fair.id}/report")
+
+
+def test_the_intern_prints_their_own_agreement_from_their_records_and_nobody_else_can(client, make, db, world):
+    """The intern signs the agreement too and keeps a copy: their records page links the PDF,
+    which names them; another person gets 404, as for any record they may not see."""
+    ag = world.ag_a
+    intern = make.user("person")
+    ag.profile.user_id = intern.id
+    db.flush()
+    login(client, intern)
+    page = client.get("/me/internship-records")
+    assert f"/documents/internship_agreement/{ag.id}.pdf" in page.text
+    pdf = client.get(f"/documents/internship_agreement/{ag.id}.pdf")
+    text = text_of(pdf)
+    assert "李见习" in text and internship_documents.agreement_number(ag) in text and "乙方（见习人员，签字）" in text
+    assert downloads(db)[-1].actor_id == intern.id
+    assert get(client, make, make.user("person"), "internship_agreement", ag.id).status_code == 404
+    # the unit's claim stays the unit's
+    assert get(client, make, intern, "internship_claim", world.claim_a.id).status_code == 404
