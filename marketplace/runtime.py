@@ -39,7 +39,10 @@ class Runtime:
     # query, not two, and never overlap or skip a result between them. WINDOW is half the
     # backends' fusion depth (100), so asking for the window costs what asking for page 1
     # does. Pages beyond the window go to the backend each time (rare, and uncached).
-    CACHE_ENTRIES = 4000
+    # An entry (a window of 50 hits with facets) is ~25 KB: this process keeps at most 1,000
+    # and drops the expired ones as new ones come, so a long tail of searches does not hold
+    # ~100 MB per process; the shared file keeps the rest for the other processes.
+    CACHE_ENTRIES = 1000
     WINDOW = 50
 
     def search(self, query, vector_fn=None):
@@ -68,8 +71,9 @@ class Runtime:
         with self._cache_lock:
             self._cache[key] = (now, stamp, result)
             self._cache.move_to_end(key)
-            while len(self._cache) > self.CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            while self._cache and (len(self._cache) > self.CACHE_ENTRIES
+                                   or now - next(iter(self._cache.values()))[0] >= ttl):
+                self._cache.popitem(last=False)  # too many, or the least recently used has expired
         return _page_of(result, query)
 
     def _shared_cache(self):
@@ -97,7 +101,9 @@ class Runtime:
             with self._lock:
                 if self._query_vectors is None:
                     Path(self.config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
-                    self._query_vectors = QueryVectorCache(Path(self.config.INSTANCE_DIR) / "query-vectors.db")
+                    # 2,000 in this process (~3 MB); the shared file keeps 200,000 for every process
+                    self._query_vectors = QueryVectorCache(Path(self.config.INSTANCE_DIR) / "query-vectors.db",
+                                                           entries=2000)
         return self._query_vectors
 
     def _backend_search(self, query, vector_fn):

@@ -8,6 +8,7 @@ import threading
 from marketplace.core import searching
 from marketplace.core.postings import posting_to_dict
 from marketplace.runtime import Runtime
+from search.base import Query
 
 
 def test_facets_are_computed_only_when_asked_for(client, make):
@@ -60,3 +61,30 @@ def test_a_query_is_encoded_once_per_machine_and_once_per_process_at_a_time(app,
         assert (again == vectors[0]).all()
     finally:
         other.close()
+
+
+def test_a_query_vector_is_not_written_to_the_documents_embedding_store(app):
+    """A search's query is kept in the shared query-vector cache only: writing every new query
+    to the documents' embeddings.db was a commit under that file's one write lock."""
+    rt = app.extensions["runtime"]
+    store = rt.encoder.store
+    before = store.count()
+    v = rt.query_vector("会开叉车的仓库管理员")
+    assert v.shape == (rt.encoder.dim,) and abs(float((v * v).sum()) - 1.0) < 1e-4
+    assert store.count() == before
+
+
+def test_expired_search_results_leave_the_process(app, make, monkeypatch):
+    """This process keeps a search result only while it may be used (SEARCH_CACHE_SECONDS):
+    a long tail of searches does not pile up (~25 KB each)."""
+    rt = app.extensions["runtime"]
+    make.index(make.posting(title="电焊工", description="负责钢结构焊接。"))
+    now = [1000.0]
+    monkeypatch.setattr("marketplace.runtime.time.monotonic", lambda: now[0])
+    rt.invalidate()
+    rt.search(Query("posting", "电焊"), vector_fn=lambda: rt.query_vector("电焊"))
+    rt.search(Query("posting", "焊工"), vector_fn=lambda: rt.query_vector("焊工"))
+    assert len(rt._cache) == 2
+    now[0] += rt.config.SEARCH_CACHE_SECONDS + 1
+    result = rt.search(Query("posting", "钢结构"), vector_fn=lambda: rt.query_vector("钢结构"))
+    assert result.hits and len(rt._cache) == 1  # only the new one: the two expired ones were dropped
