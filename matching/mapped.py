@@ -12,6 +12,7 @@ Python objects when a snapshot is opened.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import shutil
@@ -55,8 +56,26 @@ def _json_default(v):
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
+@functools.lru_cache(maxsize=None)
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+#: values ``json.dumps`` writes as ``dataclasses.asdict`` would give them (dates via the default)
+_PLAIN = (str, int, float, bool, type(None), dt.date)
+
+
+def _is_plain(v) -> bool:
+    return isinstance(v, _PLAIN) or (isinstance(v, (list, tuple)) and all(isinstance(x, _PLAIN) for x in v))
+
+
 def doc_line(doc) -> bytes:
-    return json.dumps(dataclasses.asdict(doc), ensure_ascii=False, default=_json_default).encode("utf-8")
+    # the fields one level deep (documents hold plain values, lists and tuples of strings):
+    # ``dataclasses.asdict`` walks and deep-copies every value, most of a build's writing time
+    d = {k: getattr(doc, k) for k in _field_names(type(doc))}
+    if not all(map(_is_plain, d.values())):
+        d = dataclasses.asdict(doc)
+    return json.dumps(d, ensure_ascii=False, default=_json_default).encode("utf-8")
 
 
 class BlobWriter:
@@ -72,6 +91,14 @@ class BlobWriter:
         line = doc_line(doc)
         self.raw.write(line)
         self.offsets.append(self.offsets[-1] + len(line))
+
+    def add_raw(self, lines: bytes, lengths) -> None:
+        """Documents already written with ``doc_line``, joined, with each one's length."""
+        self.raw.write(lines)
+        at = self.offsets[-1]
+        for k in lengths:
+            at += k
+            self.offsets.append(at)
 
     def close(self) -> None:
         self.raw.close()
