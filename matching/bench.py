@@ -5,7 +5,9 @@
 Per size, in fresh child processes (spawned): writes random unit 384-dim vectors (synthetic:
 encoding 100,000 texts takes most of an hour on two cores), builds a snapshot of that many
 cheaply generated Chinese profiles (``store.write_snapshot``: ``build_s`` includes generating
-the documents; ``build_peak_rss_mb`` is that process's ru_maxrss, mapped file pages included),
+the documents; ``build_cpu_s`` is the CPU time of the build's process and its ``build_workers``
+chunk workers together; ``build_peak_rss_mb`` is that process's ru_maxrss, mapped file pages
+included, ``build_worker_peak_rss_mb`` the largest worker's),
 then opens it memory-mapped in another process and times, for one posting, the full ranking
 (hard filters, every feature over every candidate, weighted score, top page of 20 with reasons:
 ``p50_ms``/``p95_ms``) and the ranking of the cheap top K (``rk_*``, ``retrieve_k``; its top 20
@@ -116,7 +118,8 @@ def _memory() -> dict:
 
 
 def _build_child(n: int, seed: int, root: str, vec_path: str, q) -> None:
-    from matching.store import write_snapshot  # noqa: PLC0415  (in the child)
+    from matching.build import default_workers  # noqa: PLC0415  (in the child)
+    from matching.store import write_snapshot  # noqa: PLC0415
 
     posts = bench_postings()
     pv = _unit(np.random.default_rng(seed + 1), len(posts))
@@ -124,9 +127,12 @@ def _build_child(n: int, seed: int, root: str, vec_path: str, q) -> None:
     t0 = time.perf_counter()
     version = write_snapshot(root, postings=posts, posting_vectors=pv, profiles=iter_synthetic_profiles(n, seed),
                              profile_vectors=vecs, today=TODAY)
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    q.put({"build_s": time.perf_counter() - t0, "build_cpu_s": ru.ru_utime + ru.ru_stime,
-           "build_peak_rss_mb": ru.ru_maxrss / 1024.0, "version": version})
+    ru, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    q.put({"build_s": time.perf_counter() - t0, "build_workers": default_workers(),
+           # the build's processes together: this one and its chunk workers
+           "build_cpu_s": ru.ru_utime + ru.ru_stime + kids.ru_utime + kids.ru_stime,
+           "build_peak_rss_mb": ru.ru_maxrss / 1024.0, "build_worker_peak_rss_mb": kids.ru_maxrss / 1024.0,
+           "version": version})
 
 
 def _pct(xs, p):
@@ -235,7 +241,8 @@ def main(argv=None) -> int:
     for n in [int(x) for x in a.sizes.split(",")]:
         out[str(n)] = m = run_size(n, a.repeat, tmp=a.tmp, retrieve_k=a.retrieve_k)
         if not a.json:
-            print(f"{n:>7} profiles: build {m['build_s']:.1f} s, peak {m['build_peak_rss_mb']:.0f} MB, snapshot "
+            print(f"{n:>7} profiles: build {m['build_s']:.1f} s ({m['build_cpu_s']:.0f} s CPU, {m['build_workers']} "
+                  f"workers), peak {m['build_peak_rss_mb']:.0f} MB (workers {m['build_worker_peak_rss_mb']:.0f} MB), snapshot "
                   f"{m['snapshot_mb']:.0f} MB | ranked+reasons p50 {m['p50_ms']:.1f} ms p95 {m['p95_ms']:.1f} ms | "
                   f"top {m['retrieve_k']} first: p50 {m['rk_p50_ms']:.1f} ms p95 {m['rk_p95_ms']:.1f} ms, overlap@20 "
                   f"{m['overlap20_rk']:.2f} | brute force p50 {m['bruteforce_p50_ms']:.1f} ms p95 "
