@@ -43,16 +43,13 @@ PHRASES = {"skill_m": ("skill_rows", "skill_owner", "skill"), "lic_m": ("lic_row
 NOT_ROW_ARRAYS = {"skill_owner", "lic_owner", "vectors", "hub"}
 #: columns holding bits of the category registry (``pools._cat_bits``)
 BIT_COLUMNS = {"cats", "groups", "prefers", "target"}
-#: most worker processes a build starts (``MARKETPLACE_BUILD_WORKERS`` overrides; 1: none)
+#: most worker processes a build starts by default
 MAX_WORKERS = 4
 
 
 def default_workers() -> int:
     """Processes building chunks: one per core (at most ``MAX_WORKERS``), none in a daemonic
     process (it may not start children)."""
-    env = os.environ.get("MARKETPLACE_BUILD_WORKERS")
-    if env:
-        return max(1, int(env))
     if mp.current_process().daemon:
         return 1
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
