@@ -3,8 +3,10 @@
 A pool directory holds every per-document number of ``PostingPool`` / ``ProfilePool`` as one
 ``.npy`` file (``np.load(mmap_mode="r")``: every server process maps the same pages), each
 bigram matrix as its CSC arrays (``m.<name>.indptr|indices|data.npy``; column sums read them
-directly, scipy is not involved, nothing is copied), the documents themselves as one UTF-8
-JSON-lines blob with offsets (decoded one row at a time, for the page's reasons), the ids as a
+directly, scipy is not involved, nothing is copied) and its rows (``r.<name>.*``: a page's
+reasons and the cheap top K read a few thousand of them), the documents themselves as one UTF-8
+JSON-lines blob with offsets (decoded one row at a time, for the page's reasons); the row ids
+and the blob are read with ``os.pread`` (``ReadAt``), not mapped. The ids are a
 fixed-width string array with a sorted copy for lookups (``np.searchsorted``). The vocabulary
 is a sorted string array with the ids beside it. Nothing per document is materialised in
 Python objects when a snapshot is opened.
