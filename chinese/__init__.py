@@ -43,6 +43,15 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+#: recent results of ``normalize`` (and each result mapped to itself: the function is
+#: idempotent), for short texts: a build normalises a document's text, then the same text
+#: again inside ``expanded``/``grams``, and the same skill phrases and district names recur
+#: across thousands of documents
+_NORM_CACHE: dict[str, str] = {}
+_NORM_CACHE_MAX = 8192
+_NORM_CACHE_LEN = 400
+
+
 def normalize(text: str | None) -> str:
     """Return ``text`` as NFKC, simplified Chinese, with white space collapsed.
 
@@ -51,12 +60,30 @@ def normalize(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    text = _converter().convert(text)
-    # OpenCC may produce characters NFKC would fold again; fold once more so the
-    # function is idempotent.
+    text = str(text)
+    hit = _NORM_CACHE.get(text)
+    if hit is not None:
+        return hit
+    out = _normalize(text)
+    if len(text) <= _NORM_CACHE_LEN:
+        if len(_NORM_CACHE) >= _NORM_CACHE_MAX:
+            _NORM_CACHE.clear()
+        _NORM_CACHE[text] = out
+        _NORM_CACHE[out] = out
+    return out
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
+    # str.isprintable() is False exactly when a character is in a category "C*" or "Z*" other
+    # than the ASCII space: only then can there be a control character to drop
+    if not text.isprintable():
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    converted = _converter().convert(text)
+    # OpenCC may produce characters NFKC would fold again; fold once more so the
+    # function is idempotent (NFKC text OpenCC left as it was is already folded).
+    if converted != text:
+        text = unicodedata.normalize("NFKC", converted)
     return _SPACE_RE.sub(" ", text).strip()
 
 
@@ -86,18 +113,17 @@ def bigrams(text: str, tail: bool = False) -> list[str]:
     ``text`` should already be normalised.
     """
     out: list[str] = []
-    for m in _TOKEN_RE.finditer(text):
-        tok = m.group(0)
+    for tok in _TOKEN_RE.findall(text):
         if "\u3400" <= tok[0]:
             if len(tok) == 1:
                 out.append(tok)
             else:
-                out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+                out.extend([tok[i : i + 2] for i in range(len(tok) - 1)])
                 if tail:
                     out.append(tok[-1])
-        else:
+        else:  # starts with a letter or digit, so never empty
             out.append(tok.lower().rstrip("."))
-    return [t for t in out if t]
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -168,12 +194,29 @@ def canonical(word: str) -> str:
     return synonyms(word)[0]
 
 
+@functools.lru_cache(maxsize=1)
+def _synonym_index() -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, list[int]]]:
+    """``synonym_groups``' (word, group) pairs in order, and their positions by the word's
+    first two characters (the whole word when shorter)."""
+    pairs = list(synonym_groups().items())
+    by_head: dict[str, list[int]] = {}
+    for k, (word, _group) in enumerate(pairs):
+        by_head.setdefault(word[:2], []).append(k)
+    return pairs, by_head
+
+
 def expand(text: str) -> list[str]:
     """Synonyms of every group whose member occurs in ``text`` (not including the
     members already present), for query expansion."""
+    pairs, by_head = _synonym_index()
+    # a word can occur only where its first two characters do: look up the text's one- and
+    # two-character substrings (and the empty word, if any) instead of trying every word
+    heads = {"", *text, *map(str.__add__, text, text[1:])}
+    cand = sorted(k for h in heads.intersection(by_head) for k in by_head[h])
     found: list[str] = []
     seen = set()
-    for word, group in synonym_groups().items():
+    for k in cand:
+        word, group = pairs[k]
         if word in text and group not in seen:
             seen.add(group)
             found.extend(w for w in group if w not in text)

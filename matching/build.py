@@ -1,25 +1,36 @@
 """Writing a pool's snapshot files with bounded memory.
 
 Documents are consumed once, in chunks of ``CHUNK``: each chunk is built as an ordinary
-``PostingPool`` / ``ProfilePool`` over the shared vocabulary, its per-row columns kept (small),
-its vectors, documents and bigram rows appended to files, and the chunk dropped. Then each
-bigram matrix is turned from rows (CSR, on disk) into columns (CSC, on disk) by a counting sort
-over row chunks, one matrix at a time, through memory maps. The BM25 weights need the pool's
-mean document length, so term frequencies are written first and weighted at the end.
-Column ids differ from a one-piece build's (the vocabulary grows chunk by chunk); they are
-labels only: every feature is the same.
+``PostingPool`` / ``ProfilePool`` over a vocabulary and category registry of its own (in one
+of ``workers`` processes when the pool is larger than a chunk, else here), its per-row columns,
+bigram rows and document lines returned as flat arrays, and merged here in document order:
+the chunk's bigrams are added to the shared vocabulary in the order the chunk first met them
+(so every id is what one shared vocabulary would have given), its rows mapped to those ids
+and re-sorted, its category bits mapped to the shared registry's. Its vectors, documents and
+rows are appended to files and the chunk dropped. Then each bigram matrix is turned from rows
+(CSR, on disk) into columns (CSC, on disk) by a counting sort over row chunks, one matrix at a
+time, through memory maps. The BM25 weights need the pool's mean document length, so term
+frequencies are written first and weighted at the end. Column ids differ from a one-piece
+build's (the vocabulary grows chunk by chunk); they are labels only: every feature is the same.
+
+Worker processes are started with ``spawn`` (nothing of the caller is inherited: a build may
+run beside threads), so a script that builds must guard its top level with
+``if __name__ == "__main__"``; a daemonic process (a Celery prefork worker) builds here.
 """
 from __future__ import annotations
 
 import json
-from array import array
+import multiprocessing as mp
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
-from matching.mapped import BlobWriter, npy_from_raw, save, write_ids
-from matching.pools import bm25_weight
+from matching.mapped import BlobWriter, doc_line, npy_from_raw, save, write_ids
+from matching.pools import Vocab, bm25_weight
 
 CHUNK = 20_000
 SORT_CHUNK = 4_000_000  # entries per counting-sort step
@@ -30,6 +41,74 @@ ROW_SETS = {"full_m": "full_sets", "req_m": "req_sets", "title_m": "title_sets",
             "desired_m": "desired_sets", "major_m": "major_sets", "exp_m": "exp_sets"}
 PHRASES = {"skill_m": ("skill_rows", "skill_owner", "skill"), "lic_m": ("lic_rows", "lic_owner", "lic")}
 NOT_ROW_ARRAYS = {"skill_owner", "lic_owner", "vectors", "hub"}
+#: columns holding bits of the category registry (``pools._cat_bits``)
+BIT_COLUMNS = {"cats", "groups", "prefers", "target"}
+#: most worker processes a build starts by default
+MAX_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Processes building chunks: one per core (at most ``MAX_WORKERS``), none in a daemonic
+    process (it may not start children)."""
+    if mp.current_process().daemon:
+        return 1
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
+def _flat(rows) -> tuple[np.ndarray, np.ndarray]:
+    """A list of int arrays as (their concatenation as int32, their lengths)."""
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.concatenate(rows).astype(np.int32) if len(rows) and lens.sum() else np.zeros(0, dtype=np.int32)
+    return flat, lens
+
+
+def chunk_arrays(pool_cls, docs: list, today) -> dict:
+    """One chunk of documents built as an ordinary pool over a vocabulary and category registry
+    of its own, as flat arrays (what ``write_pool_streaming`` keeps of a pool); runs in a worker."""
+    vocab, reg = Vocab(), {}
+    P = pool_cls(docs, np.zeros((len(docs), 0), dtype=np.float32), vocab, today, reg)
+    out: dict = {"n": len(docs), "ids": P.ids, "tokens": list(vocab.ids), "registry": list(reg), "rows": {},
+                 "cols": {k: a for k, a in vars(P).items() if isinstance(a, np.ndarray) and k not in NOT_ROW_ARRAYS}}
+    for m, attr in ROW_SETS.items():
+        if hasattr(P, attr):
+            out["rows"][m] = (*_flat(getattr(P, attr)), None)
+    for m, (attr, own, _) in PHRASES.items():
+        if hasattr(P, attr):
+            out["rows"][m] = (*_flat(getattr(P, attr)), np.asarray(getattr(P, own), dtype=np.int32))
+    ind, lens = _flat(P._bm25_rows)
+    out["bm25"] = (ind, lens, np.concatenate(P._bm25_tf).astype(np.float32) if len(ind) else np.zeros(0, np.float32))
+    out["dl"] = np.asarray(P._bm25_len, dtype=np.float64)
+    lines = [doc_line(doc) for doc in docs]
+    out["blob"], out["blob_lens"] = b"".join(lines), [len(x) for x in lines]
+    return out
+
+
+def _sort_rows(ind: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Each row's ids in ascending order (rows are sets, written sorted)."""
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    return ind[np.lexsort((ind, owner))]
+
+
+def _bit_map(names: list[str], registry: dict[str, int]) -> list[int]:
+    """The shared registry's bit for each of a chunk's categories (new ones added in the chunk's order)."""
+    out = []
+    for c in names:
+        if c not in registry:
+            registry[c] = len(registry)
+        out.append(registry[c])
+    return out
+
+
+def _remap_bits(a: np.ndarray, bits: list[int]) -> np.ndarray:
+    if bits == list(range(len(bits))):
+        return a
+    if any(b >= 63 for b in bits):
+        raise OverflowError("more than 63 categories do not fit the bit columns")
+    out = np.zeros_like(a)
+    for j, b in enumerate(bits):
+        out |= ((a >> j) & 1) << b
+    return out
 
 
 class _Rows:
@@ -42,12 +121,11 @@ class _Rows:
         self.lens: list[np.ndarray] = []
         self.owners: list[np.ndarray] = []
 
-    def add(self, rows, owners=None, values=None) -> None:
-        self.lens.append(np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows)))
-        if rows:
-            self.ind.write(np.concatenate(rows).astype(np.int32).tobytes())
-            if self.val is not None:
-                self.val.write(np.concatenate(values).astype(np.float32).tobytes())
+    def add_flat(self, ind: np.ndarray, lens: np.ndarray, owners=None, values=None) -> None:
+        self.lens.append(lens)
+        self.ind.write(np.ascontiguousarray(ind, dtype=np.int32).tobytes())
+        if self.val is not None:
+            self.val.write(np.ascontiguousarray(values, dtype=np.float32).tobytes())
         if owners is not None:
             self.owners.append(np.asarray(owners, dtype=np.int32))
 
@@ -127,16 +205,52 @@ def _to_csc(d: Path, name: str, indptr: np.ndarray, ncols: int, values: bool) ->
     del out_r, out_v, ind, val
 
 
-def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Path) -> dict:
+def _chunks(docs, size: int):
+    it = iter(docs)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _built_chunks(pool_cls, docs, today, workers: int):
+    """``chunk_arrays`` of each chunk of ``docs``, in order: here when there is one chunk or one
+    worker, else in ``workers`` processes with at most ``workers + 1`` chunks under way."""
+    chunks = _chunks(docs, CHUNK)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None) if workers > 1 else None
+    if second is None:
+        yield chunk_arrays(pool_cls, first, today)
+        for chunk in chunks:
+            yield chunk_arrays(pool_cls, chunk, today)
+        return
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        pending = deque([ex.submit(chunk_arrays, pool_cls, first, today),
+                         ex.submit(chunk_arrays, pool_cls, second, today)])
+        del first, second
+        for chunk in chunks:
+            while len(pending) > workers:
+                yield pending.popleft().result()
+            pending.append(ex.submit(chunk_arrays, pool_cls, chunk, today))
+            del chunk
+        while pending:
+            yield pending.popleft().result()
+
+
+def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Path, workers: int | None = None) -> dict:
     """Build ``pool_cls`` chunk by chunk from ``docs`` (any iterable) and ``vectors`` (array
     or memmap, one row per document, in order) into directory ``d``; returns the pool's idf
-    over the vocabulary as it stands when the pool is done, and the manifest."""
+    over the vocabulary as it stands when the pool is done, and the manifest. ``workers``:
+    processes building chunks (default ``default_workers()``)."""
     d.mkdir(parents=True, exist_ok=True)
-    it = iter(docs)
+    workers = default_workers() if workers is None else max(1, int(workers))
     cols: dict[str, list[np.ndarray]] = {}
     blob = BlobWriter(d, "items")
     ids: list[str] = []
-    tf_dl = array("d")
+    tf_dl: list[np.ndarray] = []
     vec_f = open(d / "vectors.raw", "wb")  # noqa: SIM115  (closed below)
     n = 0
     vectors = np.zeros((0, DIM), dtype=np.float32) if vectors is None else vectors
@@ -148,31 +262,30 @@ def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Pat
     mats = {m: _Rows(d, m) for m, attr in ROW_SETS.items() if hasattr(P, attr)}
     mats.update({m: _Rows(d, m) for m, (attr, _, _) in PHRASES.items() if hasattr(P, attr)})
     mats["bm25"] = _Rows(d, "bm25", values=True)
-    while True:
-        chunk = list(islice(it, CHUNK))
-        if not chunk:
-            break
-        v = _rows(vectors, n, len(chunk))
-        if len(v) != len(chunk):
+    del P
+    for c in _built_chunks(pool_cls, docs, today, workers):
+        k = c["n"]
+        v = _rows(vectors, n, k)
+        if len(v) != k:
             raise ValueError("fewer vectors than documents")
-        P = pool_cls(chunk, v, vocab, today, registry)
         vec_f.write(np.ascontiguousarray(v).tobytes())
-        for doc in chunk:
-            blob.add(doc)
-        ids.extend(P.ids)
-        for k, a in vars(P).items():
-            if k in cols:
-                cols[k].append(a)
-        for m, attr in ROW_SETS.items():
+        del v
+        blob.add_raw(c["blob"], c["blob_lens"])
+        ids.extend(c["ids"])
+        # the chunk's bigram ids → the shared vocabulary's (added in the order the chunk met them)
+        gid = vocab.add(c["tokens"])
+        bits = _bit_map(c["registry"], registry)
+        for name, a in c["cols"].items():
+            if name in cols:
+                cols[name].append(_remap_bits(a, bits) if name in BIT_COLUMNS else a)
+        for m, (ind, lens, owners) in c["rows"].items():
             if m in mats:
-                mats[m].add(getattr(P, attr))
-        for m, (attr, own, _) in PHRASES.items():
-            if m in mats:
-                mats[m].add(getattr(P, attr), getattr(P, own) + n)
-        mats["bm25"].add(P._bm25_rows, values=P._bm25_tf)
-        tf_dl.extend(float(x) for x in P._bm25_len)
-        n += len(chunk)
-        del P, chunk, v
+                mats[m].add_flat(_sort_rows(gid[ind], lens), lens, None if owners is None else owners + n)
+        ind, lens, tf = c["bm25"]
+        mats["bm25"].add_flat(gid[ind], lens, values=tf)
+        tf_dl.append(c["dl"])
+        n += k
+        del c, gid
     vec_f.close()
     blob.close()
     dim = vectors.shape[1] if getattr(vectors, "ndim", 2) == 2 and vectors.shape[1] else DIM
@@ -186,7 +299,7 @@ def write_pool_streaming(pool_cls, docs, vectors, vocab, today, registry, d: Pat
         arrays.append(k)
     del cols
     V = len(vocab)
-    dl = np.frombuffer(tf_dl, dtype=np.float64) if len(tf_dl) else np.zeros(0)
+    dl = np.concatenate(tf_dl) if tf_dl else np.zeros(0)
     #: BM25's mean document length (a delta's documents are weighted with it too)
     manifest: dict = {"n": n, "arrays": arrays, "matrices": {}, "avgdl": max(float(dl.mean()), 1.0) if len(dl) else 1.0}
     for m, rows in mats.items():

@@ -3,8 +3,10 @@
 A pool directory holds every per-document number of ``PostingPool`` / ``ProfilePool`` as one
 ``.npy`` file (``np.load(mmap_mode="r")``: every server process maps the same pages), each
 bigram matrix as its CSC arrays (``m.<name>.indptr|indices|data.npy``; column sums read them
-directly, scipy is not involved, nothing is copied), the documents themselves as one UTF-8
-JSON-lines blob with offsets (decoded one row at a time, for the page's reasons), the ids as a
+directly, scipy is not involved, nothing is copied) and its rows (``r.<name>.*``: a page's
+reasons and the cheap top K read a few thousand of them), the documents themselves as one UTF-8
+JSON-lines blob with offsets (decoded one row at a time, for the page's reasons); the row ids
+and the blob are read with ``os.pread`` (``ReadAt``), not mapped. The ids are a
 fixed-width string array with a sorted copy for lookups (``np.searchsorted``). The vocabulary
 is a sorted string array with the ids beside it. Nothing per document is materialised in
 Python objects when a snapshot is opened.
@@ -12,8 +14,10 @@ Python objects when a snapshot is opened.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
+import os
 import shutil
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,6 +36,47 @@ def load(path: Path) -> np.ndarray:
     except ValueError:  # a zero-length array cannot be mapped
         return np.load(path)
     return mm.view(np.ndarray) if isinstance(mm, np.memmap) else mm
+
+
+class ReadAt:
+    """A one-dimensional ``.npy`` file read a few scattered pieces at a time with ``os.pread``
+    (a page's documents, the retrieved rows' bigram ids), not mapped: a mapped page cache
+    page enters the process's RSS whole with its folio (up to 2 MB on ext4 with large
+    folios), so a few thousand scattered rows of a million-row pool put nearly the whole
+    file in every serving process's RSS. The pages stay in the page cache, shared."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            self.offset = f.tell()
+        if len(shape) != 1 or fortran:
+            raise ValueError(f"{path}: a one-dimensional array is expected")
+        self.dtype, self.n, self.path = np.dtype(dtype), int(shape[0]), Path(path)
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __del__(self):
+        fd = getattr(self, "fd", None)
+        if fd is not None:
+            os.close(fd)
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """Elements ``a:b``."""
+        a, b = max(0, int(a)), min(self.n, int(b))
+        if b <= a:
+            return np.zeros(0, dtype=self.dtype)
+        k = self.dtype.itemsize
+        return np.frombuffer(os.pread(self.fd, (b - a) * k, self.offset + a * k), dtype=self.dtype)
+
+    def read_many(self, starts, ends) -> np.ndarray:
+        """Elements ``starts[i]:ends[i]`` for every i, concatenated."""
+        k, fd, off = self.dtype.itemsize, self.fd, self.offset
+        parts = [os.pread(fd, (b - a) * k, off + a * k) for a, b in zip(starts, ends) if b > a]
+        return np.frombuffer(b"".join(parts), dtype=self.dtype)
 
 
 def save(path: Path, arr) -> None:
@@ -55,8 +100,26 @@ def _json_default(v):
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
+@functools.lru_cache(maxsize=None)
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+#: values ``json.dumps`` writes as ``dataclasses.asdict`` would give them (dates via the default)
+_PLAIN = (str, int, float, bool, type(None), dt.date)
+
+
+def _is_plain(v) -> bool:
+    return isinstance(v, _PLAIN) or (isinstance(v, (list, tuple)) and all(isinstance(x, _PLAIN) for x in v))
+
+
 def doc_line(doc) -> bytes:
-    return json.dumps(dataclasses.asdict(doc), ensure_ascii=False, default=_json_default).encode("utf-8")
+    # the fields one level deep (documents hold plain values, lists and tuples of strings):
+    # ``dataclasses.asdict`` walks and deep-copies every value, most of a build's writing time
+    d = {k: getattr(doc, k) for k in _field_names(type(doc))}
+    if not all(map(_is_plain, d.values())):
+        d = dataclasses.asdict(doc)
+    return json.dumps(d, ensure_ascii=False, default=_json_default).encode("utf-8")
 
 
 class BlobWriter:
@@ -73,6 +136,14 @@ class BlobWriter:
         self.raw.write(line)
         self.offsets.append(self.offsets[-1] + len(line))
 
+    def add_raw(self, lines: bytes, lengths) -> None:
+        """Documents already written with ``doc_line``, joined, with each one's length."""
+        self.raw.write(lines)
+        at = self.offsets[-1]
+        for k in lengths:
+            at += k
+            self.offsets.append(at)
+
     def close(self) -> None:
         self.raw.close()
         src = self.d / f"{self.prefix}.blob.tmp"
@@ -84,12 +155,12 @@ class LazyDocs(Sequence):
     """Documents decoded from the blob one row at a time (a small cache for the page's rows)."""
 
     def __init__(self, d: Path, prefix: str, cls):
-        self.blob, self.off, self.cls = load(d / f"{prefix}.blob.npy"), load(d / f"{prefix}.off.npy"), cls
+        self.blob, self.off, self.cls = ReadAt(d / f"{prefix}.blob.npy"), load(d / f"{prefix}.off.npy"), cls
         self._get = functools.lru_cache(maxsize=512)(self._decode)
 
     def _decode(self, i: int):
         a, b = int(self.off[i]), int(self.off[i + 1])
-        return self.cls.from_dict(json.loads(self.blob[a:b].tobytes().decode("utf-8")))
+        return self.cls.from_dict(json.loads(self.blob.read(a, b).tobytes().decode("utf-8")))
 
     def __len__(self) -> int:
         return len(self.off) - 1
@@ -237,21 +308,21 @@ class _Rows(Sequence):
     """Rows of a matrix (CSR: ``r.<name>.indptr|indices.npy``), one document's or phrase's ids each."""
 
     def __init__(self, d: Path, name: str):
-        self.indptr, self.indices = load(d / f"r.{name}.indptr.npy"), load(d / f"r.{name}.indices.npy")
+        self.indptr, self.indices = load(d / f"r.{name}.indptr.npy"), ReadAt(d / f"r.{name}.indices.npy")
 
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
     def __getitem__(self, k):
-        return np.asarray(self.indices[int(self.indptr[k]):int(self.indptr[k + 1])])
+        k = int(k)
+        return self.indices.read(self.indptr[k], self.indptr[k + 1])
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ids of ``rows`` concatenated, and for each the position of its row in ``rows``."""
         starts = np.asarray(self.indptr[rows], dtype=np.int64)
         lens = np.asarray(self.indptr[rows + 1], dtype=np.int64) - starts
         own = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
-        pos = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        return np.asarray(self.indices[pos]), own
+        return self.indices.read_many(starts.tolist(), (starts + lens).tolist()), own
 
 
 class _PerDoc(Sequence):

@@ -9,6 +9,7 @@ and "column sums" (``colsum``): the count, for each row, of the query's bigrams 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections import Counter
@@ -32,7 +33,11 @@ class Vocab:
 
     def add(self, toks) -> np.ndarray:
         ids = self.ids
-        return np.fromiter((ids.setdefault(t, len(ids)) for t in toks), dtype=np.int32)
+        toks = toks if isinstance(toks, list) else list(toks)
+        got = list(map(ids.get, toks))  # most tokens are known: looked up without a Python loop
+        if None in got:
+            got = [ids.setdefault(t, len(ids)) for t in toks]
+        return np.array(got, dtype=np.int32)
 
     def get(self, toks) -> np.ndarray:
         ids = self.ids
@@ -86,9 +91,14 @@ def expanded(text: str) -> str:
 
 
 def phrase_grams(phrase: str) -> list[str]:
+    return list(_phrase_grams(phrase))
+
+
+@functools.lru_cache(maxsize=8192)  # skill and licence phrases recur across many documents
+def _phrase_grams(phrase: str) -> tuple[str, ...]:
     core = _GENERIC.sub(" ", chinese.normalize(phrase))
     g = grams(core)
-    return g or grams(phrase)
+    return tuple(g or grams(phrase))
 
 
 class SetMatrix:
@@ -220,7 +230,20 @@ class Pool:
 
 def _sets(items, vocab: Vocab) -> list[np.ndarray]:
     """Sorted unique bigram ids of each item (an iterable of token lists, consumed lazily)."""
-    return [np.unique(vocab.add(x)) for x in items]
+    rows = [vocab.add(x) for x in items]
+    if not rows:
+        return []
+    # one sort of all rows at once, by (row, id), instead of a np.unique per row
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.concatenate(rows)
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    order = np.lexsort((flat, owner))
+    flat, owner = flat[order], owner[order]
+    keep = np.ones(len(flat), dtype=bool)
+    keep[1:] = (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])
+    flat = flat[keep]
+    bounds = np.searchsorted(owner[keep], np.arange(len(rows) + 1))
+    return [flat[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
 def posting_occupation_text(p: F.PostingData) -> str:
@@ -373,11 +396,8 @@ class ProfilePool(Pool):
         self.desired_sets = _sets((grams(expanded(p.desired)) for p in self.items), vocab)
         self.major_sets = _sets((grams(p.major or "") for p in self.items), vocab)
         self.exp_sets = _sets((grams(expanded(f"{p.experience} {' '.join(p.skills)} {p.summary}")) for p in self.items), vocab)
-        sk_rows, sk_own = [], []
-        for i, p in enumerate(self.items):
-            for s in p.skills:
-                sk_rows.append(np.unique(vocab.add(phrase_grams(s)))); sk_own.append(i)
-        self.skill_rows = sk_rows
+        sk_own = [i for i, p in enumerate(self.items) for _ in p.skills]
+        self.skill_rows = _sets((phrase_grams(s) for p in self.items for s in p.skills), vocab)
         self.skill_owner = np.array(sk_own, dtype=np.int32)
         self.n_skills = np.bincount(self.skill_owner, minlength=n).astype(np.float32)
         self._skills_of = _group(self.skill_owner, n)

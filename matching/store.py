@@ -73,12 +73,13 @@ def new_version() -> str:
 # ---------------------------------------------------------------- build
 
 
-def _build(path: Path, postings, posting_vectors, profiles, profile_vectors, today: dt.date) -> dict:
+def _build(path: Path, postings, posting_vectors, profiles, profile_vectors, today: dt.date,
+           workers: int | None = None) -> dict:
     """Both pools, streamed one after the other (``matching.build``)."""
     vocab, reg = Vocab(), {}
-    out = write_pool_streaming(PostingPool, postings, posting_vectors, vocab, today, reg, path / "postings")
+    out = write_pool_streaming(PostingPool, postings, posting_vectors, vocab, today, reg, path / "postings", workers)
     save(path / "idf_post.npy", out["idf"])
-    out = write_pool_streaming(ProfilePool, profiles, profile_vectors, vocab, today, reg, path / "profiles")
+    out = write_pool_streaming(ProfilePool, profiles, profile_vectors, vocab, today, reg, path / "profiles", workers)
     save(path / "idf_prof.npy", out["idf"])
     write_vocab(path, vocab.ids)
     return {"cat_registry": reg, "vocab_size": len(vocab)}
@@ -130,15 +131,16 @@ def write_snapshot(root, *, postings: Iterable[F.PostingData] = (), posting_vect
                    profiles: Iterable[F.ProfileData] = (), profile_vectors=None, today: dt.date, weights=None,
                    hub_postings: Sequence[F.PostingData] = (), hub_posting_vectors=None,
                    hub_profiles: Sequence[F.ProfileData] = (), hub_profile_vectors=None,
-                   meta: dict | None = None, keep: int = 2) -> str:
+                   meta: dict | None = None, keep: int = 2, workers: int | None = None) -> str:
     """Build a ``Ranker``-equivalent from the documents (either side may be empty), write it
     beside the current one, and make it current atomically. ``hub_profiles`` / ``hub_postings``
     are ``Ranker.set_hub_reference``'s references (used when at least ``HUB_MIN_OTHERS``),
-    else the snapshot's other side is. ``meta`` (JSON) is stored as is. Returns the version."""
+    else the snapshot's other side is. ``meta`` (JSON) is stored as is. ``workers``: processes
+    building the pools' chunks (``matching.build.default_workers()`` when None). Returns the version."""
     version = new_version()
     with atomic_dir.staged(root, version) as tmp:
         w = _weights(weights)
-        info = _build(tmp, postings, posting_vectors, profiles, profile_vectors, today)
+        info = _build(tmp, postings, posting_vectors, profiles, profile_vectors, today, workers)
         save(tmp / "weights.npy", w)
         head = {"format": FORMAT, "version": version, "today": today.isoformat(), "meta": meta or {},
                 "cat_registry": info["cat_registry"], "vocab_size": info["vocab_size"]}

@@ -176,7 +176,8 @@ def build_postings(s: Session, rt, today: dt.date) -> str:
     return store.write_snapshot(
         root(config, "postings"), postings=docs, posting_vectors=_stack(vectors), profiles=(),
         profile_vectors=None, today=today, hub_profiles=people,
-        hub_profile_vectors=people_vectors, meta=meta)
+        hub_profile_vectors=people_vectors, meta=meta,
+        workers=config.POOL_BUILD_WORKERS or None)
 
 
 def build_profiles(s: Session, rt, today: dt.date) -> str:
@@ -215,7 +216,8 @@ def build_profiles(s: Session, rt, today: dt.date) -> str:
         meta["count"] = at
         return store.write_snapshot(
             root(config, "profiles"), postings=(), posting_vectors=None, profiles=people(),
-            profile_vectors=vectors[:at], today=today, hub_postings=posts, hub_posting_vectors=post_vectors, meta=meta)
+            profile_vectors=vectors[:at], today=today, hub_postings=posts, hub_posting_vectors=post_vectors, meta=meta,
+            workers=config.POOL_BUILD_WORKERS or None)
     finally:
         del vectors
         scratch.unlink(missing_ok=True)

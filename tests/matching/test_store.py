@@ -241,14 +241,15 @@ def test_a_snapshot_of_a_graded_set_ranks_exactly_as_the_in_memory_ranker(path, 
             assert a[direction][mode] == pytest.approx(b[direction][mode], abs=1e-9)
 
 
-def test_a_build_in_many_small_chunks_ranks_as_the_in_memory_ranker(pools, tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2], ids=["here", "in-worker-processes"])
+def test_a_build_in_many_small_chunks_ranks_as_the_in_memory_ranker(pools, tmp_path, monkeypatch, workers):
     from matching import build  # noqa: PLC0415
 
     monkeypatch.setattr(build, "CHUNK", 37)        # documents per chunk: the vocabulary grows chunk by chunk
     monkeypatch.setattr(build, "SORT_CHUNK", 500)  # entries per counting-sort step
     posts, pv, profiles, sv = pools
     write_snapshot(tmp_path, postings=(p for p in posts), posting_vectors=pv, profiles=(p for p in profiles),
-                   profile_vectors=sv, today=TODAY)
+                   profile_vectors=sv, today=TODAY, workers=workers)
     m = open_snapshot(tmp_path).ranker
     r = Ranker(posts, profiles, today=TODAY, posting_vectors=pv, profile_vectors=sv)
     for pid in ("BENCH-P", "P3", "P11"):
