@@ -96,6 +96,7 @@ class SQLiteStore(EmbeddingStore):
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA cache_size=-256")  # one per thread; lookups by key (the OS caches the file)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 

@@ -61,6 +61,9 @@ class _SharedFile:
             c = sqlite3.connect(self.path, timeout=1, isolation_level=None, check_same_thread=False)
             enable_wal(c)
             c.execute("PRAGMA synchronous=OFF")
+            # one connection per server thread: SQLite's default 2 MB page cache each adds up to
+            # 8 threads x 3 files per process; a key lookup needs a few pages (the OS caches the file)
+            c.execute("PRAGMA cache_size=-256")
             c.execute(self.SCHEMA)
             self._local.conn = c
         return c
