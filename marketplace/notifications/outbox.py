@@ -5,7 +5,9 @@ Here each row is one message to one person on one channel:
 
 * queued only to a channel the person chose and a phone or address they verified (a
   verification code is the one message sent to an unverified one);
-* SMS never between 21:00 and 08:00 in Fushun (``marketplace.clock.TZ``): held to 08:00;
+* SMS never between 21:00 and 08:00 in Fushun (``marketplace.clock.TZ``): held to 08:00,
+  except a verification code (``CODE_KEY``): the person asked for it this minute and it
+  expires long before 08:00;
 * at most ``MARKETPLACE_NOTIFY_MAX_PER_HOUR`` messages per person per hour: more wait;
 * sent by :func:`deliver` through the configured sender after a conditional update moves
   the row queued -> sending (committed first), so a task that runs twice, or two workers
@@ -35,6 +37,12 @@ DELIVER_TASK = "marketplace.notifications_deliver"
 MAX_ATTEMPTS = 8
 QUIET_START, QUIET_END = 21, 8   # local hours: no SMS from 21:00 to 08:00
 STALE_SENDING = dt.timedelta(minutes=10)
+#: the key of a verification code's message (``contacts.add``): not held in quiet hours
+CODE_KEY = "verify:"
+
+
+def _held_for_quiet(msg: OutboxMessage, now: dt.datetime) -> dt.datetime | None:
+    return None if msg.key.startswith(CODE_KEY) else quiet_until(msg.channel, now)
 
 
 def quiet_until(channel: str, now: dt.datetime) -> dt.datetime | None:
@@ -92,7 +100,7 @@ def _claim(database, message_id: int, now: dt.datetime, config) -> OutboxMessage
             # a sender that died mid-send every time (not a SendFailed): stop, for the operator
             msg.state, msg.last_error = "failed", msg.last_error or "no answer from the sender"
             return None
-        held = quiet_until(msg.channel, now)
+        held = _held_for_quiet(msg, now)
         if held is None:
             held = _throttled_until(s, msg, now, config.NOTIFY_MAX_PER_HOUR)
         if held is not None:

@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from marketplace.notifications import notify, outbox, register
+from marketplace.notifications import contacts, notify, outbox, register
 from marketplace.notifications.models import ChannelChoice, ContactPoint, OutboxMessage
 from marketplace.notifications.senders import for_channel
 
@@ -175,6 +175,24 @@ def test_an_sms_retry_that_falls_in_quiet_hours_waits_for_the_morning(app, db, m
     assert outbox.deliver(database, cipher, cfg, msg.id, EVENING) == "skipped"
     db.refresh(msg)
     assert msg.state == "queued" and msg.not_before == NEXT_EIGHT
+
+
+def test_a_code_asked_for_in_quiet_hours_is_sent_at_once(app, db, make, cipher):
+    """A person adding their phone at 21:30 gets the code then (it expires in 30 minutes), not
+    at 08:00; another SMS queued at the same moment still waits for the morning."""
+    person = make.user("person")
+    contacts.add(db, cipher, person, "sms", "13900139000", now=EVENING)
+    other = outbox.queue(db, person.id, "sms", "stage:7", cipher.encrypt("13900139000"), "", "text", now=EVENING)
+    code = db.scalar(select(OutboxMessage).where(OutboxMessage.user_id == person.id,
+                                                 OutboxMessage.key.like(outbox.CODE_KEY + "%")))
+    db.commit()
+    database, cfg = app.extensions["db"], app.config["MARKETPLACE"]
+    sender = for_channel(cfg, "sms")
+    before = len(sender.sent)
+    assert outbox.deliver(database, cipher, cfg, code.id, EVENING) == "sent"
+    assert outbox.deliver(database, cipher, cfg, other.id, EVENING) == "skipped"
+    assert [to for to, _, _ in sender.sent[before:]] == ["13900139000"]
+    assert "验证码" in sender.sent[-1][2]
 
 
 def test_email_is_not_held_in_quiet_hours():
