@@ -72,11 +72,37 @@ class ReadAt:
         k = self.dtype.itemsize
         return np.frombuffer(os.pread(self.fd, (b - a) * k, self.offset + a * k), dtype=self.dtype)
 
+    #: pieces closer than this are read with one call, the bytes between them thrown away: a
+    #: call costs about a microsecond (the system call and Python's loop), as much as copying
+    #: some 8 KB from the page cache. A page's retrieved rows (a few thousand scattered rows)
+    #: took one call each, ~15,000 calls and ~17 ms of a cold recommendation (100k postings).
+    GAP_BYTES = 8192
+
     def read_many(self, starts, ends) -> np.ndarray:
-        """Elements ``starts[i]:ends[i]`` for every i, concatenated."""
+        """Elements ``starts[i]:ends[i]`` for every i, concatenated in the given order. Nearby
+        pieces are read together (``GAP_BYTES``), so the calls grow with the spread of the
+        pieces over the file, not with their number."""
+        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        ends = np.maximum(np.minimum(ends, self.n), starts)
+        lens = ends - starts
+        total = int(lens.sum()) if len(lens) else 0
+        if total == 0:
+            return np.zeros(0, dtype=self.dtype)
         k, fd, off = self.dtype.itemsize, self.fd, self.offset
-        parts = [os.pread(fd, (b - a) * k, off + a * k) for a, b in zip(starts, ends) if b > a]
-        return np.frombuffer(b"".join(parts), dtype=self.dtype)
+        order = np.argsort(starts, kind="stable")
+        s, e = starts[order], ends[order]
+        reach = np.maximum.accumulate(e)          # the furthest end read so far, in start order
+        cut = np.flatnonzero(s[1:] - reach[:-1] > self.GAP_BYTES // k) + 1
+        first, last = np.r_[0, cut], np.r_[cut, len(s)] - 1
+        lo, hi = s[first], reach[last]
+        data = np.frombuffer(b"".join(os.pread(fd, int(b - a) * k, off + int(a) * k)
+                                      for a, b in zip(lo.tolist(), hi.tolist())), dtype=self.dtype)
+        base = np.r_[0, np.cumsum(hi - lo)[:-1]]  # where each run starts in ``data``
+        run = np.repeat(np.arange(len(lo)), last - first + 1)
+        at = np.empty(len(s), dtype=np.int64)
+        at[order] = base[run] + (s - lo[run])     # where each piece starts in ``data``
+        out_at = np.r_[0, np.cumsum(lens)[:-1]]
+        return data[np.arange(total) + np.repeat(at - out_at, lens)]
 
 
 def save(path: Path, arr) -> None:
