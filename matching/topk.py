@@ -154,6 +154,15 @@ def _subset_colsum(m, rows: np.ndarray, nrows: int, cache: dict, cols, weights):
     cols = np.asarray(cols)
     if csr is None or weights is not None or not m.binary or len(np.unique(cols)) != len(cols):
         return m.colsum(cols, weights)[rows]
+    # Whichever reads fewer entries: the columns' (mapped, every row) or the rows' own (read
+    # from the file once per request and matrix, then kept in ``cache``). A few rare bigrams
+    # (a title, a skill) touch less than a thousand rows' whole sets.
+    indptr = m.csc.indptr
+    keep = cols[cols < len(indptr) - 1]
+    by_cols = int((indptr[keep + 1] - indptr[keep]).sum()) if len(keep) else 0
+    by_rows = len(cache["g"][0]) if "g" in cache else int((csr.indptr[rows + 1] - csr.indptr[rows]).sum())
+    if by_cols <= by_rows:
+        return m.colsum(cols)[rows]
     if "g" not in cache:
         cache["g"] = csr.gather(rows)
     ind, own = cache["g"]
