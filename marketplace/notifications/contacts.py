@@ -98,10 +98,8 @@ def add(session: Session, cipher, actor: User, channel: str, address: str, now: 
         subject, body = texts.verification_email(code)
     # The code is sent at once even in quiet hours (its key tells the outbox so): the person
     # asked for it this minute, and held until 08:00 it would have expired.
-    msg = outbox.queue(session, actor.id, channel, f"{outbox.CODE_KEY}{c.id}:{int(now.timestamp())}", c.address_enc,
-                       subject, body, now=now)
-    if msg is not None:
-        msg.not_before = now
+    outbox.queue(session, actor.id, channel, f"{outbox.CODE_KEY}{c.id}:{int(now.timestamp())}", c.address_enc,
+                 subject, body, now=now)
     session.flush()
     return c
 

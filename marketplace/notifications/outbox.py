@@ -41,8 +41,10 @@ STALE_SENDING = dt.timedelta(minutes=10)
 CODE_KEY = "verify:"
 
 
-def _held_for_quiet(msg: OutboxMessage, now: dt.datetime) -> dt.datetime | None:
-    return None if msg.key.startswith(CODE_KEY) else quiet_until(msg.channel, now)
+def _held_for_quiet(key: str, channel: str, now: dt.datetime) -> dt.datetime | None:
+    """``quiet_until`` for a message, when it is queued and when it is claimed: a
+    verification code is never held."""
+    return None if key.startswith(CODE_KEY) else quiet_until(channel, now)
 
 
 def quiet_until(channel: str, now: dt.datetime) -> dt.datetime | None:
@@ -65,7 +67,7 @@ def queue(session: Session, user_id: int, channel: str, key: str, address_enc: s
                                                      OutboxMessage.key == key)):
         return None
     msg = OutboxMessage(user_id=user_id, channel=channel, key=key, address_enc=address_enc, subject=subject,
-                        body=body, not_before=quiet_until(channel, now) or now, created_at=now)
+                        body=body, not_before=_held_for_quiet(key, channel, now) or now, created_at=now)
     try:
         with session.begin_nested():
             session.add(msg)
@@ -100,7 +102,7 @@ def _claim(database, message_id: int, now: dt.datetime, config) -> OutboxMessage
             # a sender that died mid-send every time (not a SendFailed): stop, for the operator
             msg.state, msg.last_error = "failed", msg.last_error or "no answer from the sender"
             return None
-        held = _held_for_quiet(msg, now)
+        held = _held_for_quiet(msg.key, msg.channel, now)
         if held is None:
             held = _throttled_until(s, msg, now, config.NOTIFY_MAX_PER_HOUR)
         if held is not None:
