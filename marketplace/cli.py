@@ -139,7 +139,7 @@ def one_math_thread() -> None:
     threadpool_limits(int(n))
 
 
-#: glibc's defaults, left alone by ``steady_malloc``; values in bytes
+#: the thresholds ``steady_malloc`` sets (bytes): blocks from 1 MB up mapped, 8 MB kept free at a heap's top
 MALLOC_MMAP_BYTES, MALLOC_TRIM_BYTES = 1 << 20, 8 << 20
 
 

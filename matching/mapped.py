@@ -85,7 +85,7 @@ class ReadAt:
         starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
         ends = np.maximum(np.minimum(ends, self.n), starts)
         lens = ends - starts
-        total = int(lens.sum()) if len(lens) else 0
+        total = int(lens.sum())
         if total == 0:
             return np.zeros(0, dtype=self.dtype)
         k, fd, off = self.dtype.itemsize, self.fd, self.offset
