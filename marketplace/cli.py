@@ -111,16 +111,33 @@ def init_app(app: Flask) -> None:
         workers = workers or default_workers()
         one_math_thread()
         steady_malloc()
+        more_open_files()
         click.echo(f"Serving on http://{host}:{port}/  ({workers} process(es) x {threads} threads; Ctrl+C to stop)")
         if workers == 1:
             from waitress import serve as waitress_serve  # noqa: PLC0415  (one server or the other, on demand)
 
             current_app.config["SERVER_THREADS"] = threads  # the fair streams' cap is sized from it
             _warm_up(current_app)
-            waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+            # poll(), not select(): select() cannot watch a descriptor numbered 1,024 or more,
+            # and a server with its SQLite connections per thread and its snapshots gets there
+            waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads,
+                           asyncore_use_poll=True)
         else:
             current_app.extensions["db"].engine.dispose()  # nothing opened here crosses the fork
             serve_processes(host, port, workers, threads)
+
+
+def more_open_files() -> None:
+    """Raise this process's soft limit on open files to its hard limit (at most 65,536). A
+    server holds a SQLite connection per thread to each of its six files and takes a socket per
+    client; the common default soft limit of 1,024 left too little room (a request then failed
+    with "Too many open files"), while the hard limit is usually far higher."""
+    import resource  # noqa: PLC0415  (POSIX only; the server runs on Linux)
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
 def one_math_thread() -> None:

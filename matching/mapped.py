@@ -13,12 +13,15 @@ Python objects when a snapshot is opened.
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import functools
 import json
+import mmap
 import os
 import shutil
+import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,14 +31,44 @@ import numpy as np
 from matching import features as F
 from matching.pools import FrozenVocab, Pool, SetMatrix
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+_libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+_MAP_FAILED = ctypes.c_void_p(-1).value
+
 
 def load(path: Path) -> np.ndarray:
-    """An ``.npy`` file memory-mapped read-only, as a plain ndarray view (an empty array is read)."""
-    try:
-        mm = np.load(path, mmap_mode="r")
-    except ValueError:  # a zero-length array cannot be mapped
-        return np.load(path)
-    return mm.view(np.ndarray) if isinstance(mm, np.memmap) else mm
+    """An ``.npy`` file memory-mapped read-only (shared pages, ``MAP_SHARED`` + ``PROT_READ``),
+    as a read-only ndarray; an empty array is read.
+
+    Mapped with libc's ``mmap`` and the file closed at once, not with ``np.load(mmap_mode="r")``:
+    Python's ``mmap`` object keeps a duplicate of the file's descriptor for as long as the
+    mapping lives, and a snapshot maps some 150 arrays, so a server process held ~600
+    descriptors for two snapshots and ~1,300 while a new version was being opened. Past
+    1,024 a server failed: waitress's ``select()`` cannot watch a higher descriptor, and a
+    process limited to 1,024 files answered 500 ("Too many open files"). A mapping needs no
+    open descriptor; it is unmapped when the last array viewing it is collected."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = header(f)
+        offset = f.tell()
+        size = os.fstat(f.fileno()).st_size
+        dtype = np.dtype(dtype)
+        count = int(np.prod(shape, dtype=np.int64))
+        if count == 0 or dtype.hasobject or size < offset + count * dtype.itemsize:
+            f.seek(0)
+            return np.load(f)  # nothing to map (or not a plain array: let numpy say what is wrong)
+        addr = _libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, f.fileno(), 0)
+    if addr in (None, _MAP_FAILED):
+        err = ctypes.get_errno()
+        raise OSError(err, f"mmap failed: {os.strerror(err)}", str(path))
+    buf = (ctypes.c_char * size).from_address(addr)
+    weakref.finalize(buf, _libc.munmap, addr, size)  # every view keeps ``buf`` alive through .base
+    arr = np.frombuffer(buf, dtype=dtype, count=count, offset=offset).reshape(shape, order="F" if fortran else "C")
+    arr.flags.writeable = False  # the pages are PROT_READ: a write would be a segfault, not an error
+    return arr
 
 
 class ReadAt:

@@ -20,9 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def _run(*argv: str, env: dict | None = None, timeout: int = 600) -> dict:
+def _run(*argv: str, env: dict | None = None, timeout: int = 600, logs: Path | None = None) -> dict:
     proc = subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env=env)
+    if proc.returncode != 0 and logs is not None:  # the server's own traceback says why it answered 500
+        server_logs = "".join(f"\n--- {p.name} ---\n{p.read_text(errors='replace')[-6000:]}"
+                              for p in sorted(logs.glob("server*.log")))
+        pytest.fail(proc.stdout[-3000:] + proc.stderr[-3000:] + server_logs)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -78,7 +82,8 @@ def test_loadtest_seeds_serves_and_reports_every_endpoint(tmp_path):
     assert "300 postings indexed" not in seeded.stdout and "postings indexed" in seeded.stdout  # demo ones too
     out = _run("tools.loadtest", "run", "--instance", instance, "--duration", "2", "--connections", "2",
                "--workers-list", "1", "--people", "20", "--ranked-postings", "10", "--json",
-               "--only", "search_api,recommendations_api,candidates_api,posting_page,search_page", env=env)
+               "--only", "search_api,recommendations_api,candidates_api,posting_page,search_page", env=env,
+               logs=Path(instance))
     assert out["database"] == "sqlite" and list(out["runs"]) == ["1"]
     run = out["runs"]["1"]
     expected = {"search_api", "posting_page", "search_page", "recommendations_api_cold", "recommendations_api_warm",

@@ -61,6 +61,7 @@ import os
 import random
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -292,8 +293,11 @@ def _warm_up(base: str, admin: str, plan: Plan, only: list[str], server) -> None
 
     def get(item):
         path, tok = item
-        urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {tok}"}),
-                               timeout=1800).read()
+        try:
+            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {tok}"}),
+                                   timeout=1800).read()
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"warm-up: {path} answered {e.code}: {e.read()[:500]!r} (the server's log has why)") from e
 
     with ThreadPoolExecutor(4 * processes) as pool:
         for _ in range(10):

@@ -32,6 +32,7 @@ _lock = threading.Lock()
 _opened: dict[str, object] = {}           # root -> Snapshot (this process)
 _deltas: dict[str, tuple] = {}            # root -> (snapshot version, fingerprint, ranker)
 _building: dict[str, threading.Lock] = {}
+_opening: dict[str, threading.Lock] = {}
 
 
 def current(config, side: str) -> str | None:
@@ -50,12 +51,17 @@ def snapshot(rt, side: str):
         return None
     snap = _opened.get(root)
     if snap is None or snap.version != version:
-        try:
-            snap = store.open_snapshot(root, version, encoder=rt.encoder)
-        except FileNotFoundError:  # swapped again meanwhile: keep the one we have
-            return _opened.get(root)
-        with _lock:
-            _opened[root] = snap
+        # one thread opens it; the others of this process wait and take that one, rather than
+        # each mapping the same ~150 files at the moment a new version appears
+        with _opening.setdefault(root, threading.Lock()):
+            snap = _opened.get(root)
+            if snap is None or snap.version != version:
+                try:
+                    snap = store.open_snapshot(root, version, encoder=rt.encoder)
+                except FileNotFoundError:  # swapped again meanwhile: keep the one we have
+                    return _opened.get(root)
+                with _lock:
+                    _opened[root] = snap
     return snap
 
 

@@ -66,3 +66,60 @@ def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
         out, _ = server.communicate(timeout=30)
     assert server.returncode == 0, out
     assert "2 process(es)" in out and "Traceback" not in out
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts descriptors through /proc (Linux)")
+def test_one_process_server_keeps_answering_with_over_1024_files_open(tmp_path):
+    """A server process holds a SQLite connection per thread to each of its files, its
+    snapshots and a socket per client. waitress's default select() cannot watch a descriptor
+    numbered 1,024 or more: the server died ("filedescriptor out of range in select()") once it
+    had that many open. Here it starts with 1,100 descriptors already taken, so its listening
+    socket and every connection get numbers above 1,024."""
+    import resource  # noqa: PLC0415
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1400:
+        pytest.skip(f"the hard limit on open files ({hard}) leaves no room above 1,024")
+    if soft != resource.RLIM_INFINITY and soft < 1400:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1400, hard))
+    env = dict(os.environ, MARKETPLACE_INSTANCE_DIR=str(tmp_path), MARKETPLACE_ENV="development")
+    env.pop("MARKETPLACE_DATABASE_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "marketplace"]
+    subprocess.run(flask + ["db-upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        port = free_port()
+        server = subprocess.Popen(flask + ["serve", "--port", str(port), "--workers", "1", "--threads", "4"],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  pass_fds=held)
+    finally:
+        for fd in held:
+            os.close(fd)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/v1/health", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"flask serve exited with {server.returncode}:\n" + server.stdout.read())
+                if time.monotonic() > deadline:
+                    server.kill()
+                    server.wait()
+                    pytest.fail("flask serve did not answer within 240 s:\n" + server.stdout.read())
+                time.sleep(0.5)
+        assert len(list(Path(f"/proc/{server.pid}/fd").iterdir())) > 1100
+        # and it raised its own soft limit to the hard one (65,536 at most), leaving room for more
+        limits = Path(f"/proc/{server.pid}/limits").read_text().splitlines()
+        server_soft = next(line for line in limits if line.startswith("Max open files")).split()[3]
+        assert server_soft == "unlimited" or int(server_soft) >= min(65536, 10**9 if hard == resource.RLIM_INFINITY
+                                                                     else hard)
+        for _ in range(5):
+            with urllib.request.urlopen(base + "/api/v1/search/postings?q=%E4%BC%9A%E8%AE%A1", timeout=30) as r:
+                assert r.status == 200 and json.load(r)["total"] == 0
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+    assert "Traceback" not in out, out
