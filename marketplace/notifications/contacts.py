@@ -8,18 +8,23 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
 from marketplace.core.models import User
 from marketplace.errors import Conflict, TooManyRequests, ValidationFailed
 from marketplace.notifications import outbox, texts
-from marketplace.notifications.models import ChannelChoice, ContactPoint
+from marketplace.notifications.models import ChannelChoice, CodeSend, ContactPoint
 
 CODE_MINUTES = 30
 MAX_FAILURES = 5
 RESEND_SECONDS = 60
+#: codes one phone number or e-mail address may receive, whichever accounts ask for them: the
+#: per-account minute above does not stop many accounts from sending codes to someone else's
+#: number (an SMS flood at the city's cost). The limits SMS gateways in China apply to one
+#: number (five an hour, ten a day).
+PER_ADDRESS_HOUR, PER_ADDRESS_DAY = 5, 10
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 LABELS = {"sms": ("手机号码", "phone number"), "email": ("电子邮箱", "e-mail address")}
@@ -79,6 +84,8 @@ def add(session: Session, cipher, actor: User, channel: str, address: str, now: 
     c = contact(session, actor.id, channel)
     if c is not None and c.code_sent_at and c.code_sent_at > now - dt.timedelta(seconds=RESEND_SECONDS):
         raise TooManyRequests("验证码刚刚发送，请一分钟后再试", "a code was just sent; try again in a minute")
+    sent_to = cipher.blind_index(address.lower() if channel == "email" else address)
+    _limit_per_address(session, sent_to, channel, now)
     if c is None:
         c = ContactPoint(user_id=actor.id, channel=channel, address_enc="")
         session.add(c)
@@ -100,8 +107,26 @@ def add(session: Session, cipher, actor: User, channel: str, address: str, now: 
     # asked for it this minute, and held until 08:00 it would have expired.
     outbox.queue(session, actor.id, channel, f"{outbox.CODE_KEY}{c.id}:{int(now.timestamp())}", c.address_enc,
                  subject, body, now=now)
+    session.add(CodeSend(address_hash=sent_to, sent_at=now))
     session.flush()
     return c
+
+
+def _limit_per_address(session: Session, address_hash: str, channel: str, now: dt.datetime) -> None:
+    """Refuse a code for an address that received ``PER_ADDRESS_HOUR`` in the last hour or
+    ``PER_ADDRESS_DAY`` in the last day, from any account. The refusal says only that the
+    address had many codes, not who asked for them."""
+    session.execute(delete(CodeSend).where(CodeSend.sent_at < now - dt.timedelta(days=2)))
+    times = list(session.scalars(select(CodeSend.sent_at).where(
+        CodeSend.address_hash == address_hash, CodeSend.sent_at > now - dt.timedelta(days=1))))
+    zh, en = LABELS[channel]
+    if len(times) >= PER_ADDRESS_DAY:
+        raise TooManyRequests(f"这个{zh}今天收到的验证码已达上限，请明天再试",
+                              f"this {en} has had as many codes as allowed today; try again tomorrow", field="address")
+    if sum(t > now - dt.timedelta(hours=1) for t in times) >= PER_ADDRESS_HOUR:
+        raise TooManyRequests(f"这个{zh}一小时内收到的验证码太多，请一小时后再试",
+                              f"this {en} has had too many codes in the last hour; try again in an hour",
+                              field="address")
 
 
 def confirm(session: Session, actor: User, channel: str, code: str, now: dt.datetime | None = None) -> ContactPoint:

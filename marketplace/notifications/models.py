@@ -106,6 +106,19 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class CodeSend(Base):
+    """One verification code sent to a phone number or e-mail address, by its blind index (an
+    HMAC; never the address): the limit per address across accounts (``contacts.add``). Rows
+    older than two days are removed as new ones are written."""
+    __tablename__ = "notification_code_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``Cipher.blind_index`` of the address as it was sent to (an e-mail address lower-cased)
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    #: when (UTC)
+    sent_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class PeriodicRun(Base):
     """Which server process runs the periodic tasks on the embedded default, and when each
     task last ran (a row per task: the lock every process competes for)."""

@@ -2,11 +2,14 @@
 through the outbox; the code is the only message sent there before that."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
-from marketplace.notifications import notify, register
+from marketplace.errors import TooManyRequests
+from marketplace.notifications import contacts, notify, outbox, register
 from marketplace.notifications.models import OutboxMessage
 from marketplace.notifications.senders import for_channel
 
@@ -80,3 +83,49 @@ def test_settings_page_adds_confirms_and_chooses_email(app, client, make):
     client.post("/account/notifications", data={"action": "channels", "email": "1"})
     html = client.get("/account/notifications").get_data(as_text=True)
     assert 'data-test="verified"' in html and 'name="email" value="1" checked' in html
+
+
+def test_a_number_gets_five_codes_an_hour_and_ten_a_day_whichever_accounts_ask(app, db, make, cipher):
+    """Anyone may type someone else's number: the minute between codes held one account, not
+    many. Six accounts asking for the same number within an hour send it five codes; the sixth
+    is refused, naming the field, and nothing of theirs changes. After the hour it goes on, up
+    to ten that day; another number is not affected."""
+    victim, start = "13700137000", dt.datetime(2026, 12, 7, 2, 0)  # 10:00 in Fushun
+    sender = for_channel(app.config["MARKETPLACE"], "sms")
+    before = sum(1 for to, _, _ in sender.sent if to == victim)
+    people = [make.user("person") for _ in range(11)]
+    for k, person in enumerate(people[:5]):
+        contacts.add(db, cipher, person, "sms", victim, now=start + dt.timedelta(minutes=k))
+    with pytest.raises(TooManyRequests) as refused:
+        contacts.add(db, cipher, people[5], "sms", victim, now=start + dt.timedelta(minutes=10))
+    assert refused.value.field == "address" and "一小时内" in refused.value.message_zh
+    assert contacts.contact(db, people[5].id, "sms") is None
+    contacts.add(db, cipher, people[5], "sms", "13700137001", now=start + dt.timedelta(minutes=11))  # another number
+
+    later = start + dt.timedelta(hours=1, minutes=5)
+    for k, person in enumerate(people[5:10]):
+        contacts.add(db, cipher, person, "sms", victim, now=later + dt.timedelta(minutes=k))
+    with pytest.raises(TooManyRequests) as today:
+        contacts.add(db, cipher, people[10], "sms", victim, now=later + dt.timedelta(hours=3))
+    assert "明天" in today.value.message_zh
+    contacts.add(db, cipher, people[10], "sms", victim, now=start + dt.timedelta(days=1, minutes=1))
+    db.commit()
+    database, cfg = app.extensions["db"], app.config["MARKETPLACE"]
+    codes = db.scalars(select(OutboxMessage.id).where(OutboxMessage.key.like("verify:%"),
+                                                      OutboxMessage.user_id.in_([p.id for p in people]))).all()
+    for i in codes:
+        outbox.deliver(database, cipher, cfg, i, start + dt.timedelta(days=1, minutes=2))
+    assert sum(1 for to, _, _ in sender.sent if to == victim) - before == 11  # 5 + 5, then 1 the next day
+
+
+def test_the_api_refuses_the_sixth_code_to_one_number_with_429(client, make):
+    victim = "13600136000"
+    for _ in range(5):
+        h = make.token(make.user("person"))
+        r = client.post("/api/v1/notifications/contacts", json={"channel": "sms", "address": victim}, headers=h)
+        assert r.status_code == 200
+    h = make.token(make.user("person"))
+    r = client.post("/api/v1/notifications/contacts", json={"channel": "sms", "address": victim}, headers=h)
+    assert r.status_code == 429 and r.json["error"]["field"] == "address"
+    assert "too many codes" in r.json["error"]["message"]["en"]
+    assert client.get("/api/v1/notifications/settings", headers=h).json["contacts"] == {}
