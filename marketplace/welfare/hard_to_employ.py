@@ -18,9 +18,10 @@ Readings (**[choice]**):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock
 from marketplace.core import audit
@@ -29,7 +30,7 @@ from marketplace.db import after_commit
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.policy import Decision, HardToEmployFacts, hard_to_employ_reference
 from marketplace.welfare.common import _require, _who, policy, served_row, staff_profile, stamped
-from marketplace.welfare.models import HardToEmployStatus, Referral
+from marketplace.welfare.models import HardToEmployStatus, Referral, Registration
 from marketplace.welfare.registrations import open_registration
 
 
@@ -63,20 +64,63 @@ def failed_referrals(session: Session, profile_id: int, since: dt.date | None = 
     return list(session.scalars(stmt.order_by(Referral.id)))
 
 
+@dataclass(frozen=True)
+class Known:
+    """What ``hte_decision`` reads of one person, gathered for many at once (:func:`gather`)."""
+    registration: Registration | None
+    status: HardToEmployStatus | None
+    #: every referral of the person that ended not hired, by id
+    failed: tuple[Referral, ...]
+
+
+GATHER_CHUNK = 500  # ids per IN list
+
+
+def gather(session: Session, profiles) -> dict[int, Known]:
+    """The open registration, open hard-to-employ status and failed referrals of each of
+    ``profiles``, in three queries per 500 people, and their profile categories loaded: the
+    placement queue and ``hooks.public_welfare_decisions`` decide for many people (a
+    posting's candidates, the daily outreach over everyone), and asking per person took
+    ~5 ms each, 194 s for 100,000 people."""
+    ids = [p.id for p in profiles]
+    regs: dict[int, Registration] = {}
+    statuses: dict[int, HardToEmployStatus] = {}
+    failed: dict[int, list[Referral]] = {}
+    for i in range(0, len(ids), GATHER_CHUNK):
+        chunk = ids[i:i + GATHER_CHUNK]
+        for r in session.scalars(select(Registration).where(Registration.profile_id.in_(chunk),
+                                                            Registration.ended_on.is_(None))):
+            regs[r.profile_id] = r  # at most one open per person (a unique partial index)
+        for st in session.scalars(select(HardToEmployStatus).where(HardToEmployStatus.profile_id.in_(chunk),
+                                                                   HardToEmployStatus.revoked_on.is_(None))):
+            statuses[st.profile_id] = st
+        for ref in session.scalars(select(Referral).where(Referral.profile_id.in_(chunk), Referral.outcome == "not_hired")
+                                   .order_by(Referral.id)):
+            failed.setdefault(ref.profile_id, []).append(ref)
+        unloaded = [p for p in profiles[i:i + GATHER_CHUNK] if "categories" in inspect(p).unloaded]
+        if unloaded:  # fills the collections of the profiles already in the session
+            session.scalars(select(Profile).options(selectinload(Profile.categories))
+                            .where(Profile.id.in_([p.id for p in unloaded]))).all()
+    return {i: Known(regs.get(i), statuses.get(i), tuple(failed.get(i, ()))) for i in ids}
+
+
 def hte_decision(session: Session, profile: Profile, on: dt.date, pset=None,
-                 as_registered: str | None = None) -> Decision:
-    """The R8 decision for a person on `on`, with the records each condition rests on."""
+                 as_registered: str | None = None, known: Known | None = None) -> Decision:
+    """The R8 decision for a person on `on`, with the records each condition rests on
+    (``known``: the person's records gathered beforehand, :func:`gather`)."""
     pset = pset or policy()
-    status = open_hte(session, profile.id)
+    status = known.status if known is not None else open_hte(session, profile.id)
     if as_registered is not None or (status is not None and status.basis == "registered"):
         record = as_registered or (f"就业困难人员认定#{status.id}，{_who(status.confirmed_by)}于"
                                    f"{status.granted_on.isoformat()}确认")
         return hard_to_employ_reference(pset, HardToEmployFacts(
             registered_hard_to_employ=True, records={"registered_hard_to_employ": record}), on)
-    reg = open_registration(session, profile.id)
+    reg = known.registration if known is not None else open_registration(session, profile.id)
     confirmed = reg is not None and reg.confirmed_at is not None
     code, cat_record = reference_category(pset, profile)
-    fails = failed_referrals(session, profile.id, reg.registered_on if reg else None)
+    since = reg.registered_on if reg else None
+    fails = [r for r in known.failed if since is None or r.referred_on >= since] if known is not None \
+        else failed_referrals(session, profile.id, since)
     none = "无有效失业登记"
     records = {"registered_unemployed": f"失业登记#{reg.id}（{reg.registered_on.isoformat()}登记"
                + ("）" if confirmed else "，尚未确认）") if reg else none,

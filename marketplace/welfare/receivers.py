@@ -8,9 +8,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from marketplace.welfare.common import policy
-from marketplace.welfare.hard_to_employ import hte_decision
+from marketplace.welfare.hard_to_employ import gather, hte_decision
 from marketplace.welfare.placements import retired, tier_decision
-from marketplace.welfare.registrations import open_registration
 
 
 def public_welfare_decisions(session: Session, profiles, on: dt.date, **_kw) -> dict:
@@ -18,10 +17,12 @@ def public_welfare_decisions(session: Session, profiles, on: dt.date, **_kw) -> 
     posts (a caseworker's hard-to-employ status, or the reference conditions holding on
     ``on``; not past the statutory retirement age, R11) and the R9 tier when eligible."""
     pset = policy(on=on, session=session)  # the version in force on the date judged
+    profiles = list(profiles)
+    known = gather(session, profiles)  # a few queries for all of them, not five per person
     out = {}
     for profile in profiles:
-        reg = open_registration(session, profile.id)
-        decision = hte_decision(session, profile, on, pset)
+        reg = known[profile.id].registration
+        decision = hte_decision(session, profile, on, pset, known=known[profile.id])
         if decision.allowed and retired(profile, reg, on):
             out[profile.id] = {"eligible": False, "reason_zh": "已达到法定退休年龄（R11）",
                                "reason_en": "has reached the statutory retirement age (R11)", "tier": None}
