@@ -114,3 +114,47 @@ def test_the_site_keeps_writing_while_the_search_index_is_rebuilt(tmp_path):
     with db.engine.connect() as c:
         assert c.exec_driver_sql("SELECT max(headcount) FROM postings").scalar() == 3  # 2 + the saved change
     db.engine.dispose()
+
+
+def test_the_site_keeps_writing_while_the_daily_outreach_decides(tmp_path, monkeypatch):
+    """政策找人 decides for every registered person (a city's registry: tens of seconds). It
+    ran in one write transaction, and for its whole length every page's write waited and
+    then failed after the 30 s busy timeout. Now it decides in read-only transactions and
+    records in short ones: a person saving their profile in the middle is saved at once."""
+    from marketplace.core import outreach  # noqa: PLC0415
+    from marketplace.core.tasks import policy_outreach  # noqa: PLC0415
+
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
+    upgrade_database(app)
+    db = app.extensions["db"]
+    with db.unit_of_work() as s:
+        make = Factories(s, app.extensions["cipher"])
+        make.org(internship_base=True)
+        make.posting(kind="internship", title="会计见习生", education_min=4)
+        for i in range(3):
+            make.profile(user=make.user("person"), name=f"毕业生{i}", education=5, graduation_year=2023)
+    waited: list[float] = []
+
+    def save_elsewhere():
+        t0 = time.monotonic()
+        with db.unit_of_work() as s:  # what a request that writes does
+            s.execute(text("UPDATE profiles SET summary = '会开叉车' WHERE id = (SELECT min(id) FROM profiles)"))
+        waited.append(time.monotonic() - t0)
+
+    decide = outreach.people_findings
+
+    def deciding(*a, **kw):
+        found = decide(*a, **kw)
+        t = threading.Thread(target=save_elsewhere)  # in the middle of the run, its transaction open
+        t.start()
+        t.join(40)
+        return found
+
+    monkeypatch.setattr(outreach, "people_findings", deciding)
+    with app.app_context():
+        told = policy_outreach.run("2024-03-01")
+    assert told["R1"] == 3
+    assert waited and waited[0] < 5, waited
+    with db.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM profiles WHERE summary = '会开叉车'").scalar() == 1
+    db.engine.dispose()

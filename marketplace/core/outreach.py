@@ -49,33 +49,45 @@ def _open_posts(session: Session, kind: str, on: dt.date) -> int:
                if p.is_open(on))
 
 
-def _used(session: Session, profile: Profile, kind: str) -> bool:
-    return bool(session.scalar(select(Application.id).join(Posting).where(
-        Application.profile_id == profile.id, Posting.kind == kind, Application.stage == "hired").limit(1)))
+def _hired_for(session: Session, kind: str) -> set[int]:
+    """The people ever hired for a post of ``kind`` (who have used that programme): one query
+    for everyone, not one per person."""
+    return set(session.scalars(select(Application.profile_id).join(Posting).where(
+        Posting.kind == kind, Application.stage == "hired").distinct()))
 
 
-def people_findings(session: Session, on: dt.date) -> list[dict]:
-    """R1, R8 and R9 for every person, decided by the engine from the records of ``on``."""
-    profiles = list(session.scalars(select(Profile).order_by(Profile.id)))
+def common(session: Session, on: dt.date) -> tuple:
+    """What every person's findings share: the open internship and public-welfare posts, and
+    who has been hired for each kind."""
+    return (_open_posts(session, "internship", on), _open_posts(session, "public_welfare", on),
+            _hired_for(session, "internship"), _hired_for(session, "public_welfare"))
+
+
+def people_findings(session: Session, on: dt.date, ids: list[int] | None = None, shared: tuple | None = None
+                    ) -> list[dict]:
+    """R1, R8 and R9 for every person (or the people ``ids``), decided by the engine from the
+    records of ``on``; ``shared``: :func:`common`, when asked for many batches."""
+    stmt = select(Profile).order_by(Profile.id)
+    profiles = list(session.scalars(stmt if ids is None else stmt.where(Profile.id.in_(ids))))
     if not profiles:
         return []
     facts = eligibility.decide_people(session, profiles, on)
-    interns, welfare = _open_posts(session, "internship", on), _open_posts(session, "public_welfare", on)
+    interns, welfare, interned, placed = shared or common(session, on)
     out = []
     for p in profiles:
         f = facts[p.id]
         base = {"subject": f"profile:{p.id}", "profile_id": p.id, "user_id": p.user_id, "district": p.district}
-        if f.r1.allowed and not _used(session, p, "internship"):
+        if f.r1.allowed and p.id not in interned:
             out.append(dict(base, rule="R1", decision=fingerprint(f.r1.reason_zh), link="/postings?kind=internship",
                             zh=f"您可能符合就业见习条件（R1）：{_bare('R1', f.r1.reason_zh)}。下一步：现有 {interns} 个见习岗位可申请。",
                             en=f"You may qualify for a subsidised internship (R1): {_bare('R1', f.r1.reason_en)}. Next step: "
                                f"{interns} internship posts are open to apply to."))
-        if f.r8_allowed and not _used(session, p, "public_welfare"):
+        if f.r8_allowed and p.id not in placed:
             out.append(dict(base, rule="R8", decision=fingerprint(*f.r8_reason), link="/me/profile",
                             zh=f"您可能可以参照就业困难人员享受相关政策（R8）：{_bare('R8', f.r8_reason[0])}。下一步：请联系您的经办人确认。",
                             en=f"You may be treated like a hard-to-employ person (R8): {_bare('R8', f.r8_reason[1])}. Next step: "
                                "ask your caseworker to confirm."))
-        if f.r8_allowed and f.tier == 1 and not _used(session, p, "public_welfare"):
+        if f.r8_allowed and f.tier == 1 and p.id not in placed:
             why = f.tier_reason or ("R9 第1优先层级", "R9 priority tier 1")
             out.append(dict(base, rule="R9", decision=fingerprint(f.tier, *why), link="/postings?kind=public_welfare",
                             zh=f"您在公益性岗位安置中优先（R9）：{_bare('R9', why[0])}。下一步：现有 {welfare} 个公益性岗位，您排在第一优先层级。",
@@ -85,11 +97,31 @@ def people_findings(session: Session, on: dt.date) -> list[dict]:
 
 
 def run(session: Session, on: dt.date | None = None) -> dict:
-    """One run: find, tell whom it may, record. Returns counts by rule of those told."""
+    """One run in one transaction: find, tell whom it may, record. Returns counts by rule of
+    those told. (The daily task finds in a read-only transaction and records in batches,
+    each committed: ``core.tasks.policy_outreach``.)"""
     on = on or clock.today()
-    findings = people_findings(session, on)
-    for answer in hooks.ask(hooks.policy_findings, session, on=on):
-        findings.extend(answer)
+    return record(session, findings(session, on), on)
+
+
+def findings(session: Session, on: dt.date) -> list[dict]:
+    """Everything the engine finds on ``on``: people's R1, R8, R9 and the other areas' answers
+    (plain dicts: they outlive the session that found them)."""
+    return people_findings(session, on) + other_findings(session, on)
+
+
+def other_findings(session: Session, on: dt.date) -> list[dict]:
+    """The other areas' findings (``hooks.policy_findings``)."""
+    return [f for answer in hooks.ask(hooks.policy_findings, session, on=on) for f in answer]
+
+
+def profile_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Profile.id).order_by(Profile.id)))
+
+
+def record(session: Session, findings: list[dict], on: dt.date) -> dict:
+    """Tell and record ``findings`` (idempotent: a finding already recorded is skipped, and a
+    recipient hears about one rule at most once a month). Returns counts by rule of those told."""
     month = f"{on.year:04d}-{on.month:02d}"
     opted = set(session.scalars(select(OutreachOptOut.user_id)))
     told = {r: 0 for r in RULES}

@@ -48,9 +48,31 @@ def interview_reminders(now: str | None = None) -> int:
 def policy_outreach(on: str | None = None) -> dict:
     """政策找人, daily: tell people and employers what they may qualify for (``core.outreach``).
     Idempotent: a unique (rule, subject, recipient, decision) row is the lock."""
-    today = dt.date.fromisoformat(on) if on else None
-    with database().unit_of_work() as s:
-        return outreach.run(s, today)
+    today = dt.date.fromisoformat(on) if on else clock.today()
+    # Finding reads everyone (minutes for a city's registry): in a read-only transaction, so on
+    # SQLite it does not hold the write lock that every page's write waits for (30 s at most,
+    # then the write fails). Then the findings are recorded a batch at a time, each batch its
+    # own short transaction; a run stopped midway is finished by the next (recording is idempotent).
+    # People are decided 2,000 at a time, each batch in its own session, so the process holds
+    # one batch's rows, not a city's.
+    with database().unit_of_work(write=False) as s:
+        ids, shared = outreach.profile_ids(s), outreach.common(s, today)
+    found: list[dict] = []
+    for i in range(0, len(ids), OUTREACH_PEOPLE):
+        with database().unit_of_work(write=False) as s:
+            found += outreach.people_findings(s, today, ids[i:i + OUTREACH_PEOPLE], shared)
+    with database().unit_of_work(write=False) as s:
+        found += outreach.other_findings(s, today)
+    told = {r: 0 for r in outreach.RULES}
+    for i in range(0, len(found), OUTREACH_BATCH):
+        with database().unit_of_work() as s:
+            for rule, n in outreach.record(s, found[i:i + OUTREACH_BATCH], today).items():
+                told[rule] = told.get(rule, 0) + n
+    return told
+
+
+OUTREACH_BATCH = 200  # findings recorded (and told) per transaction
+OUTREACH_PEOPLE = 2000  # people decided per read-only session
 
 
 @shared_task(name="marketplace.saved_search_alerts", time_limit=600, soft_time_limit=540)
