@@ -307,12 +307,41 @@ class SortedIndex(Mapping):
         out[sel] = self.values_[p[hit]]
         return out
 
+    def _numeric(self):
+        """(sorted int64 keys, their values) when every key is a plain decimal number (the
+        database's ids), built once per index; else None."""
+        if not hasattr(self, "_num"):
+            num = None
+            if self.keys_.dtype.kind == "U" and len(self.keys_) and bool(np.all(np.char.isdigit(self.keys_))):
+                try:
+                    ints = self.keys_.astype(np.int64)
+                except (ValueError, OverflowError):
+                    ints = None
+                if ints is not None and bool(np.all(ints.astype(self.keys_.dtype) == self.keys_)):  # "7", not "07"
+                    order = np.argsort(ints, kind="stable")
+                    num = (ints[order], np.asarray(self.values_)[order])
+            self._num = num
+        return self._num
+
     def rows_of(self, keys: Iterable[str]) -> np.ndarray:
-        """Values of the keys present (vectorised; unknown keys are skipped)."""
-        ks = [k for k in keys if isinstance(k, str) and len(k) <= self.width]
-        if not ks or not len(self.keys_):
+        """Values of the keys present (vectorised; unknown keys are skipped). ``keys`` may be a
+        numpy string or integer array (a city's candidates: no Python loop over them; integers
+        are the decimal ids)."""
+        if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
+            numeric = self._numeric()
+            if numeric is not None:  # ids that are numbers: one search over them, no strings made
+                nk, nv = numeric
+                p = np.minimum(np.searchsorted(nk, keys), max(len(nk) - 1, 0))
+                hit = nk[p] == keys if len(nk) else np.zeros(len(keys), dtype=bool)
+                return np.asarray(nv[p[hit]], dtype=np.int64)
+            keys = keys.astype(str)
+        if isinstance(keys, np.ndarray) and keys.dtype.kind == "U":
+            ks = keys[np.char.str_len(keys) <= self.width] if keys.dtype.itemsize // 4 > self.width else keys
+        else:
+            ks = [k for k in keys if isinstance(k, str) and len(k) <= self.width]
+        if not len(ks) or not len(self.keys_):
             return np.zeros(0, dtype=np.int64)
-        q = np.array(ks, dtype=self.keys_.dtype)
+        q = np.asarray(ks, dtype=self.keys_.dtype)
         p = np.minimum(np.searchsorted(self.keys_, q), len(self.keys_) - 1)
         hit = self.keys_[p] == q
         return np.asarray(self.values_[p[hit]], dtype=np.int64)

@@ -243,6 +243,12 @@ def _keep(C, n: int, candidates, exclude) -> np.ndarray | None:
         index = C.index
         if hasattr(index, "rows_of"):
             keep[index.rows_of(candidates)] = True
+        elif isinstance(candidates, np.ndarray):
+            # an in-memory pool (the delta: a few ids) against a city's candidates, as an array
+            ids = list(index)
+            keys = np.array(ids, dtype=str) if candidates.dtype.kind == "U" else \
+                np.array([int(k) if k.isdecimal() and str(int(k)) == k else -1 for k in ids], dtype=np.int64)
+            keep[[index[k] for k, ok in zip(ids, np.isin(keys, candidates)) if ok]] = True
         else:
             keep[[index[c] for c in candidates if c in index]] = True
     if exclude is not None:

