@@ -84,6 +84,16 @@ def test_jobs_units_of_work_take_the_write_lock_at_begin(tmp_path):
 
 
 
+def _saver(db: Database, sql: str, waited: list[float]):
+    """A write made as a request makes it (its own transaction); how long it waited is noted."""
+    def save_elsewhere():
+        t0 = time.monotonic()
+        with db.unit_of_work() as s:
+            s.execute(text(sql))
+        waited.append(time.monotonic() - t0)
+    return save_elsewhere
+
+
 def test_the_site_keeps_writing_while_the_search_index_is_rebuilt(tmp_path):
     """``flask reindex`` reads every posting for minutes at 100,000 rows. It must not hold
     the write lock meanwhile: an employer saving a posting in the middle of it is saved at
@@ -95,12 +105,8 @@ def test_the_site_keeps_writing_while_the_search_index_is_rebuilt(tmp_path):
         for i in range(3):
             Factories(s, app.extensions["cipher"]).posting(title=f"焊工{i}")
     waited: list[float] = []
-
-    def save_elsewhere():
-        t0 = time.monotonic()
-        with db.unit_of_work() as s:  # what a request that writes does
-            s.execute(text("UPDATE postings SET headcount = headcount + 1 WHERE id = (SELECT min(id) FROM postings)"))
-        waited.append(time.monotonic() - t0)
+    save_elsewhere = _saver(db, "UPDATE postings SET headcount = headcount + 1 WHERE id = (SELECT min(id) FROM postings)",
+                            waited)
 
     def progress(done, total):
         if done and not waited:  # in the middle of the rebuild, its transaction open
@@ -134,12 +140,7 @@ def test_the_site_keeps_writing_while_the_daily_outreach_decides(tmp_path, monke
         for i in range(3):
             make.profile(user=make.user("person"), name=f"毕业生{i}", education=5, graduation_year=2023)
     waited: list[float] = []
-
-    def save_elsewhere():
-        t0 = time.monotonic()
-        with db.unit_of_work() as s:  # what a request that writes does
-            s.execute(text("UPDATE profiles SET summary = '会开叉车' WHERE id = (SELECT min(id) FROM profiles)"))
-        waited.append(time.monotonic() - t0)
+    save_elsewhere = _saver(db, "UPDATE profiles SET summary = '会开叉车' WHERE id = (SELECT min(id) FROM profiles)", waited)
 
     decide = outreach.people_findings
 

@@ -19,34 +19,37 @@ from tools.loadtest import child_pids, free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="counts worker processes through /proc (Linux)")
-def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
+def _serve(tmp_path, *args: str, pass_fds=()) -> tuple[subprocess.Popen, str]:
+    """``flask serve`` on a fresh instance in ``tmp_path``, once it answers. Fresh processes
+    import the app on a 2-core machine that may be busy with other work: allow minutes, but
+    fail at once, with the server's own words, if it exits instead of answering."""
     env = dict(os.environ, MARKETPLACE_INSTANCE_DIR=str(tmp_path), MARKETPLACE_ENV="development")
     env.pop("MARKETPLACE_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "marketplace"]
     subprocess.run(flask + ["db-upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen(flask + ["serve", "--port", str(port), "--workers", "2", "--threads", "2"], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(flask + ["serve", "--port", str(port), *args], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, pass_fds=pass_fds)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/v1/health", timeout=2).close()
+            return server, base
+        except OSError:
+            if server.poll() is not None:
+                pytest.fail(f"flask serve exited with {server.returncode} before answering:\n" + server.stdout.read())
+            if time.monotonic() > deadline:
+                server.kill()
+                server.wait()
+                pytest.fail("flask serve did not answer within 240 s:\n" + server.stdout.read())
+            time.sleep(0.5)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="counts worker processes through /proc (Linux)")
+def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path):
+    server, base = _serve(tmp_path, "--workers", "2", "--threads", "2")
     try:
-        # Four fresh processes import the app on a 2-core machine that may be busy with
-        # other work: allow minutes, but fail at once, with the server's own words, if it
-        # exits instead of answering.
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"flask serve exited with {server.returncode} before answering:\n"
-                                + server.stdout.read())
-                if time.monotonic() > deadline:
-                    server.kill()
-                    server.wait()
-                    pytest.fail("flask serve did not answer within 240 s:\n" + server.stdout.read())
-                time.sleep(0.5)
         # every worker answers (each request may land on either; all must succeed)
         for _ in range(6):
             with urllib.request.urlopen(base + "/api/v1/search/postings?q=%E4%BC%9A%E8%AE%A1", timeout=30) as r:
@@ -82,34 +85,13 @@ def test_one_process_server_keeps_answering_with_over_1024_files_open(tmp_path):
         pytest.skip(f"the hard limit on open files ({hard}) leaves no room above 1,024")
     if soft != resource.RLIM_INFINITY and soft < 1400:
         resource.setrlimit(resource.RLIMIT_NOFILE, (1400, hard))
-    env = dict(os.environ, MARKETPLACE_INSTANCE_DIR=str(tmp_path), MARKETPLACE_ENV="development")
-    env.pop("MARKETPLACE_DATABASE_URL", None)
-    flask = [sys.executable, "-m", "flask", "--app", "marketplace"]
-    subprocess.run(flask + ["db-upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
-        port = free_port()
-        server = subprocess.Popen(flask + ["serve", "--port", str(port), "--workers", "1", "--threads", "4"],
-                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  pass_fds=held)
+        server, base = _serve(tmp_path, "--workers", "1", "--threads", "4", pass_fds=held)
     finally:
         for fd in held:
             os.close(fd)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"flask serve exited with {server.returncode}:\n" + server.stdout.read())
-                if time.monotonic() > deadline:
-                    server.kill()
-                    server.wait()
-                    pytest.fail("flask serve did not answer within 240 s:\n" + server.stdout.read())
-                time.sleep(0.5)
         assert len(list(Path(f"/proc/{server.pid}/fd").iterdir())) > 1100
         # and it raised its own soft limit to the hard one (65,536 at most), leaving room for more
         limits = Path(f"/proc/{server.pid}/limits").read_text().splitlines()
