@@ -38,6 +38,14 @@ _libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
 _MAP_FAILED = ctypes.c_void_p(-1).value
 
 
+def _npy_header(f) -> tuple[tuple, bool, np.dtype, int]:
+    """(shape, Fortran order, dtype, where the data starts) of the ``.npy`` file open as ``f``."""
+    version = np.lib.format.read_magic(f)
+    header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = header(f)
+    return shape, fortran, np.dtype(dtype), f.tell()
+
+
 def load(path: Path) -> np.ndarray:
     """An ``.npy`` file memory-mapped read-only (shared pages, ``MAP_SHARED`` + ``PROT_READ``),
     as a read-only ndarray; an empty array is read.
@@ -50,12 +58,8 @@ def load(path: Path) -> np.ndarray:
     process limited to 1,024 files answered 500 ("Too many open files"). A mapping needs no
     open descriptor; it is unmapped when the last array viewing it is collected."""
     with open(path, "rb") as f:
-        version = np.lib.format.read_magic(f)
-        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = header(f)
-        offset = f.tell()
+        shape, fortran, dtype, offset = _npy_header(f)
         size = os.fstat(f.fileno()).st_size
-        dtype = np.dtype(dtype)
         count = int(np.prod(shape, dtype=np.int64))
         if count == 0 or dtype.hasobject or size < offset + count * dtype.itemsize:
             f.seek(0)
@@ -80,13 +84,10 @@ class ReadAt:
 
     def __init__(self, path: Path):
         with open(path, "rb") as f:
-            version = np.lib.format.read_magic(f)
-            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = header(f)
-            self.offset = f.tell()
+            shape, fortran, self.dtype, self.offset = _npy_header(f)
         if len(shape) != 1 or fortran:
             raise ValueError(f"{path}: a one-dimensional array is expected")
-        self.dtype, self.n, self.path = np.dtype(dtype), int(shape[0]), Path(path)
+        self.n, self.path = int(shape[0]), Path(path)
         self.fd = os.open(path, os.O_RDONLY)
 
     def __len__(self) -> int:
@@ -307,32 +308,30 @@ class SortedIndex(Mapping):
         out[sel] = self.values_[p[hit]]
         return out
 
-    def _numeric(self):
-        """(sorted int64 keys, their values) when every key is a plain decimal number (the
-        database's ids), built once per index; else None."""
-        if not hasattr(self, "_num"):
-            num = None
-            if self.keys_.dtype.kind == "U" and len(self.keys_) and bool(np.all(np.char.isdigit(self.keys_))):
-                try:
-                    ints = self.keys_.astype(np.int64)
-                except (ValueError, OverflowError):
-                    ints = None
-                if ints is not None and bool(np.all(ints.astype(self.keys_.dtype) == self.keys_)):  # "7", not "07"
-                    order = np.argsort(ints, kind="stable")
-                    num = (ints[order], np.asarray(self.values_)[order])
-            self._num = num
-        return self._num
+    @functools.cached_property
+    def _numeric(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(sorted int64 keys, their values) when there are keys and every one is a plain
+        decimal number (the database's ids), built once per index; else None."""
+        if self.keys_.dtype.kind != "U" or not len(self.keys_) or not bool(np.all(np.char.isdigit(self.keys_))):
+            return None
+        try:
+            ints = self.keys_.astype(np.int64)
+        except (ValueError, OverflowError):
+            return None
+        if not bool(np.all(ints.astype(self.keys_.dtype) == self.keys_)):  # "7", not "07"
+            return None
+        order = np.argsort(ints, kind="stable")
+        return ints[order], np.asarray(self.values_)[order]
 
     def rows_of(self, keys: Iterable[str]) -> np.ndarray:
         """Values of the keys present (vectorised; unknown keys are skipped). ``keys`` may be a
         numpy string or integer array (a city's candidates: no Python loop over them; integers
         are the decimal ids)."""
         if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
-            numeric = self._numeric()
-            if numeric is not None:  # ids that are numbers: one search over them, no strings made
-                nk, nv = numeric
-                p = np.minimum(np.searchsorted(nk, keys), max(len(nk) - 1, 0))
-                hit = nk[p] == keys if len(nk) else np.zeros(len(keys), dtype=bool)
+            if self._numeric is not None:  # ids that are numbers: one search over them, no strings made
+                nk, nv = self._numeric  # never empty
+                p = np.minimum(np.searchsorted(nk, keys), len(nk) - 1)
+                hit = nk[p] == keys
                 return np.asarray(nv[p[hit]], dtype=np.int64)
             keys = keys.astype(str)
         if isinstance(keys, np.ndarray) and keys.dtype.kind == "U":
