@@ -31,7 +31,6 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.policy import Decision, HardToEmployFacts, hard_to_employ_reference
 from marketplace.welfare.common import _require, _who, policy, served_row, staff_profile, stamped
 from marketplace.welfare.models import HardToEmployStatus, Referral, Registration
-from marketplace.welfare.registrations import open_registration
 
 
 def open_hte(session: Session, profile_id: int) -> HardToEmployStatus | None:
@@ -55,13 +54,6 @@ def reference_category(pset, profile: Profile) -> tuple[str | None, str | None]:
 
 
 _CATEGORY_ZH = {"model_worker": "县级以上劳动模范", "landless_farmer": "失地农民"}
-
-
-def failed_referrals(session: Session, profile_id: int, since: dt.date | None = None) -> list[Referral]:
-    stmt = select(Referral).where(Referral.profile_id == profile_id, Referral.outcome == "not_hired")
-    if since is not None:
-        stmt = stmt.where(Referral.referred_on >= since)
-    return list(session.scalars(stmt.order_by(Referral.id)))
 
 
 @dataclass(frozen=True)
@@ -107,20 +99,20 @@ def gather(session: Session, profiles) -> dict[int, Known]:
 def hte_decision(session: Session, profile: Profile, on: dt.date, pset=None,
                  as_registered: str | None = None, known: Known | None = None) -> Decision:
     """The R8 decision for a person on `on`, with the records each condition rests on
-    (``known``: the person's records gathered beforehand, :func:`gather`)."""
+    (``known``: the person's records gathered beforehand for many people, :func:`gather`;
+    gathered here for this one otherwise)."""
     pset = pset or policy()
-    status = known.status if known is not None else open_hte(session, profile.id)
+    known = known if known is not None else gather(session, [profile])[profile.id]
+    status = known.status
     if as_registered is not None or (status is not None and status.basis == "registered"):
         record = as_registered or (f"就业困难人员认定#{status.id}，{_who(status.confirmed_by)}于"
                                    f"{status.granted_on.isoformat()}确认")
         return hard_to_employ_reference(pset, HardToEmployFacts(
             registered_hard_to_employ=True, records={"registered_hard_to_employ": record}), on)
-    reg = known.registration if known is not None else open_registration(session, profile.id)
+    reg = known.registration
     confirmed = reg is not None and reg.confirmed_at is not None
     code, cat_record = reference_category(pset, profile)
-    since = reg.registered_on if reg else None
-    fails = [r for r in known.failed if since is None or r.referred_on >= since] if known is not None \
-        else failed_referrals(session, profile.id, since)
+    fails = [r for r in known.failed if reg is None or r.referred_on >= reg.registered_on]
     none = "无有效失业登记"
     records = {"registered_unemployed": f"失业登记#{reg.id}（{reg.registered_on.isoformat()}登记"
                + ("）" if confirmed else "，尚未确认）") if reg else none,
