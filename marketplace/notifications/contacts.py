@@ -76,20 +76,22 @@ def add(session: Session, cipher, actor: User, channel: str, address: str, now: 
     if channel not in LABELS:
         raise ValidationFailed("渠道应为 sms 或 email", "channel must be sms or email", field="channel")
     address = (address or "").strip()
+    if channel == "email":
+        address = address.lower()  # as it is checked, stored, sent to and counted
     zh, en = LABELS[channel]
-    if not (PHONE if channel == "sms" else EMAIL).match(address if channel == "sms" else address.lower()):
+    if not (PHONE if channel == "sms" else EMAIL).match(address):
         raise ValidationFailed(f"{zh}格式不正确" + ("（11位手机号码）" if channel == "sms" else ""),
                                f"the {en} is not valid" + (" (11-digit mobile number)" if channel == "sms" else ""),
                                field="address")
     c = contact(session, actor.id, channel)
     if c is not None and c.code_sent_at and c.code_sent_at > now - dt.timedelta(seconds=RESEND_SECONDS):
         raise TooManyRequests("验证码刚刚发送，请一分钟后再试", "a code was just sent; try again in a minute")
-    sent_to = cipher.blind_index(address.lower() if channel == "email" else address)
+    sent_to = cipher.blind_index(address)
     _limit_per_address(session, sent_to, channel, now)
     if c is None:
         c = ContactPoint(user_id=actor.id, channel=channel, address_enc="")
         session.add(c)
-    c.address_enc = cipher.encrypt(address.lower() if channel == "email" else address)
+    c.address_enc = cipher.encrypt(address)
     c.verified_at = None
     c.code_failures = 0
     c.code_sent_at = now
