@@ -275,7 +275,10 @@ def rank_query(ranker, PP, pi, SP, si, *, mode: str = "system", offset: int = 0,
     total = int(ok.sum())
     excluded = (n if keep is None else int(keep.sum())) - total
     if retrieve_k and mode == "system" and n > retrieve_k:
-        masks = [ok] + ([~ok & (True if keep is None else keep)] if include_ineligible else [])
+        # The rows the hard filters refused follow all ``total`` ranked ones, so a page shows
+        # them only when it reaches past the ranked ones: only then are they retrieved.
+        shown_refused = include_ineligible and offset + limit > total
+        masks = [ok] + ([~ok & (True if keep is None else keep)] if shown_refused else [])
         rows, raw = retrieve(PP, pi, SP, si, masks, int(retrieve_k), ranker.idf_post, ranker.idf_prof,
                              None if lex is None else lex[0], ranker, None if lex is None else lex[1])
         sub = RowSubset(C, rows, raw)

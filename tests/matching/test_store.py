@@ -158,6 +158,9 @@ def test_retrieval_counts_every_eligible_row_and_keeps_the_full_scores(snap):
     # ineligible rows come after, with their reasons
     page = m.rank_profiles("BENCH-P", offset=full.total, limit=5, include_ineligible=True, retrieve_k=50)
     assert page.items and not any(it.eligible for it in page.items) and all(it.ineligible for it in page.items)
+    # a page the ranked rows fill shows no refused row, so it is the page without them
+    assert full.total > 20
+    _same(m.rank_profiles("BENCH-P", limit=20, include_ineligible=True, retrieve_k=50), cheap)
 
 
 def test_a_ranking_during_rebuilds_always_answers_and_then_sees_the_new_version(pools, tmp_path):
