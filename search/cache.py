@@ -220,21 +220,43 @@ class SharedJson(_SharedFile):
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def get(self, key: str):
+        text = self.get_text(key)
+        try:
+            return None if text is None else json.loads(text)
+        except ValueError as exc:
+            log.warning("shared cache %s unreadable (%s): computing", os.path.basename(self.path), exc)
+            return None
+
+    def get_text(self, key: str) -> str | None:
+        """The value's JSON text, unparsed (a caller that keeps it compact)."""
         try:
             row = self._conn().execute("SELECT body FROM entries WHERE key=?", (key,)).fetchone()
-            return None if row is None else json.loads(row[0])
-        except (sqlite3.Error, ValueError) as exc:
+            return None if row is None else row[0]
+        except sqlite3.Error as exc:
             log.warning("shared cache %s unreadable (%s): computing", os.path.basename(self.path), exc)
             return None
 
     def put(self, key: str, value) -> None:
         try:
+            text = dumps(value)
+        except (TypeError, ValueError) as exc:
+            log.warning("shared cache %s not written (%s)", os.path.basename(self.path), exc)
+            return
+        self.put_text(key, text)
+
+    def put_text(self, key: str, text: str) -> None:
+        """Store a value already written as JSON (``dumps``)."""
+        try:
             c = self._conn()
-            c.execute("INSERT OR REPLACE INTO entries (key, at, body) VALUES (?, ?, ?)",
-                      (key, time.time(), json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
+            c.execute("INSERT OR REPLACE INTO entries (key, at, body) VALUES (?, ?, ?)", (key, time.time(), text))
             self._puts += 1
             if self._puts % self.PRUNE_EVERY == 0:  # keep the newest max_rows
                 c.execute("DELETE FROM entries WHERE at < (SELECT at FROM entries ORDER BY at DESC LIMIT 1 OFFSET ?)",
                           (self.max_rows,))
-        except (sqlite3.Error, TypeError, ValueError) as exc:
+        except sqlite3.Error as exc:
             log.warning("shared cache %s not written (%s)", os.path.basename(self.path), exc)
+
+
+def dumps(value) -> str:
+    """The compact JSON text ``SharedJson`` keeps: UTF-8 as is, no spaces."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

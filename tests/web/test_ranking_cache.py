@@ -3,6 +3,8 @@ item 2): what people notice is that a change shows at once, and that nobody is s
 computed for a reader who may see other people."""
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from marketplace.core.models import User
@@ -149,3 +151,35 @@ def test_a_page_ranked_by_one_process_is_served_by_another(tmp_path):
     assert c.get(key) is None
     c.put(key, page)  # logged, not raised
     assert c.get(key) == page  # its own LRU still works
+
+
+def _realistic_page(n: int) -> dict:
+    """A first page as ``core.recommend`` caches it: 20 posts, each with its reasons and gaps."""
+    return {"total": 80_000 + n, "excluded": 0, "items": [
+        {"id": str(100_000 + n * 20 + r), "rank": r + 1, "score": round(0.9 - r / 100, 4), "eligible": True,
+         "matched_skills": ["电焊", f"氩弧焊{r}"], "missing_skills": [f"二氧化碳保护焊{n}"],
+         "reasons": {"zh": [f"职位名称与您想做的工作相符：电焊工{n}", f"技能相符：电焊、氩弧焊{r}", "工作地点在您所在的望花区"],
+                     "en": [f"The job title matches the work you want: 电焊工{n}", f"Skills match: 电焊, 氩弧焊{r}",
+                            "The workplace is in your district, 望花区"]},
+         "gaps": {"zh": [f"缺少技能：二氧化碳保护焊{n}"], "en": [f"Missing skill: 二氧化碳保护焊{n}"]},
+         "reason_codes": ["title_desired", "skills", "district"], "gap_codes": ["missing_skills"]}
+        for r in range(20)]}
+
+
+def test_a_full_page_cache_holds_its_pages_compactly_and_each_hit_is_a_fresh_copy():
+    """A server process's LRU, full after a day of rankings, must not be what the process's
+    memory grows by: as Python objects 2,000 such pages took 85 MB; kept as their JSON text,
+    25 MB. A hit is the page as it was put, and changing what a request was
+    given does not change what the next one gets."""
+    cache = PageCache(2000)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(2000):
+        cache.put(("rec", n), _realistic_page(n))  # each request's page, which only the cache keeps
+    held_mb = (tracemalloc.get_traced_memory()[0] - before) / 2**20
+    tracemalloc.stop()
+    assert held_mb < 40, f"2,000 cached pages held {held_mb:.0f} MB"
+    got = cache.get(("rec", 7))
+    assert got == _realistic_page(7)
+    got["items"].clear()
+    assert cache.get(("rec", 7)) == _realistic_page(7)
