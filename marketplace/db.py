@@ -58,6 +58,13 @@ def unmark_writing(token) -> None:
     _writing.reset(token)
 
 
+#: each SQLite connection's own page cache (KB; SQLite's default is 2,000). A server process
+#: holds a connection per request thread and the OS caches the file for all of them, so a large
+#: private cache per connection only grew every process: 8 threads x 2 MB, and more in the
+#: search index's connections (``search.embedded``).
+PAGE_CACHE_KB = 1024
+
+
 def make_engine(url: str, **kw) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -73,6 +80,7 @@ def make_engine(url: str, **kw) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KB}")
             cur.close()
             enable_wal(dbapi_conn)  # the server's worker processes open the file together
 

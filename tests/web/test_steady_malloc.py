@@ -42,3 +42,34 @@ def test_request_threads_give_back_the_large_arrays_they_freed():
     default, steady = kept_mb("default"), kept_mb("steady")
     assert steady < 8, f"a steady server process kept {steady:.0f} MB after its threads freed everything"
     assert default > steady + 20, f"glibc's defaults kept {default:.0f} MB, steady {steady:.0f} MB"
+
+
+ARENAS = textwrap.dedent("""
+    import ctypes, sys, threading
+    import numpy as np
+    from marketplace import cli
+    if sys.argv[1] == "steady":
+        assert cli.steady_malloc()
+    barrier = threading.Barrier(8)
+    def request():                                   # 8 request threads working at the same moment
+        barrier.wait()
+        kept = [np.ones(50_000 + k, dtype=np.uint8) for k in range(40)]   # below the mapping threshold
+        barrier.wait()
+        del kept
+    ts = [threading.Thread(target=request) for _ in range(8)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    ctypes.CDLL("libc.so.6").malloc_stats()          # one "Arena N:" block per arena, on stderr
+""")
+
+
+def arenas(mode: str) -> int:
+    out = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return sum(1 for line in out.stderr.splitlines() if line.startswith("Arena "))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc is Linux's")
+def test_request_threads_share_a_few_malloc_arenas_instead_of_one_each():
+    default, steady = arenas("default"), arenas("steady")
+    assert steady <= 2, f"a steady server process made {steady} arenas for 8 threads"
+    assert default > 4, f"glibc's defaults made only {default} arenas for 8 threads: the test shows nothing"
