@@ -19,6 +19,8 @@ posting among the people of their district.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from sqlalchemy import func, or_, select
@@ -219,15 +221,56 @@ def _ranked_people(session: Session, rt, actor: User, posting: Posting, today: d
         built = source
     else:
         built, ranker = _ranker(session, rt, "profiles", source, today)
-        if district:
-            stmt = stmt.where(Profile.district == district)
-        cands = _ids(session, stmt)
+        cands = _visible_ids(session, rt, actor, posting, source, district)
         page = ranker.rank_profiles_for(pd, offset=offset, limit=limit, candidates=cands,
                                         include_ineligible=include_ineligible, retrieve_k=RETRIEVE_K)
     result = _page(page)
     if built == source:
         cache.put(key, result)
     return result
+
+
+#: sets of visible ids kept per process (``_visible_ids``): ~0.8 MB each at 100,000 people
+VISIBLE_IDS_ENTRIES = 16
+_visible_lock = threading.Lock()
+
+
+def _visible_ids(session: Session, rt, actor: User, posting: Posting, source: tuple, district) -> np.ndarray:
+    """The ids of ``_visible_people(actor, posting)`` (in ``district`` when given), sorted.
+
+    Reading them took ~58 ms a request at 100,000 people on SQLite, so the part shared by
+    every posting the reader ranks is kept per process under the people pool's version
+    (``source``: any profile written, added or removed, consent and district included, makes
+    a new one) and the reader's scope, in a small LRU: everyone the rule lets an admin or a
+    caseworker see; for employer staff, the consenting people as their rule lets them see
+    them, to which this posting's own applicants are added per request (a few rows)."""
+    extra = None
+    if actor.role in ("employer", "agency"):
+        scope = (actor.role, actor.organisation_id)
+        base = select(Profile.id).where(visible_profiles(actor), Profile.published.is_(True))
+        applied = select(Application.profile_id).where(Application.posting_id == posting.id)
+        extra = select(Profile.id).where(visible_profiles(actor), Profile.id.in_(applied))
+    else:
+        scope = (actor.role, actor.district, actor.id)
+        base = _visible_people(actor, posting)
+    if district:
+        base = base.where(Profile.district == district)
+        extra = extra.where(Profile.district == district) if extra is not None else None
+    key = (source, scope, district)
+    cache = rt.__dict__.setdefault("_visible_ids", OrderedDict())
+    with _visible_lock:
+        ids = cache.get(key)
+        if ids is not None:
+            cache.move_to_end(key)
+    if ids is None:
+        ids = np.sort(_ids(session, base))
+        with _visible_lock:
+            cache[key] = ids
+            while len(cache) > VISIBLE_IDS_ENTRIES:
+                cache.popitem(last=False)
+    if extra is not None:
+        ids = np.union1d(ids, _ids(session, extra))
+    return ids
 
 
 def _ids(session: Session, stmt) -> np.ndarray:

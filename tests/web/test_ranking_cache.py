@@ -183,3 +183,43 @@ def test_a_full_page_cache_holds_its_pages_compactly_and_each_hit_is_a_fresh_cop
     assert got == _realistic_page(7)
     got["items"].clear()
     assert cache.get(("rec", 7)) == _realistic_page(7)
+
+
+def test_the_people_a_reader_may_see_are_kept_per_version_and_never_cross_postings(client, make, app):
+    """Whom a reader may see is read once per people-pool version and kept (``_visible_ids``):
+    an applicant of one posting is never a candidate of the same employer's other posting, and
+    a person who withdraws consent or moves district leaves the lists at once, and one who
+    consents joins them at once."""
+    org = make.org(district="望花区")
+    hr = make.user("employer", organisation=org)
+    weld = make.posting(organisation=org, created_by=hr, title="电焊工", skills=["电焊", "氩弧焊"],
+                        description=WELD["description"])
+    pipe = make.posting(organisation=org, created_by=hr, title="管道焊工", skills=["电焊", "氩弧焊"],
+                        description="压力管道焊接，持焊工证。")
+    open_ = _welder(make, name="公开焊工", district="望花区")
+    shy = _welder(make, name="未公开焊工", district="望花区", published=False)
+    employer, wanghua = make.token(hr), make.token(make.user("caseworker", district="望花区"))
+    assert set(_names(client, weld.id, employer)) == {"公开焊工"}
+    r = client.post(f"/api/v1/postings/{weld.id}/applications", json={},
+                    headers=make.token(make.s.get(User, shy.user_id)))
+    assert r.status_code == 201, r.json
+    assert set(_names(client, weld.id, employer)) == {"公开焊工", "未公开焊工"}
+    assert set(_names(client, pipe.id, employer)) == {"公开焊工"}  # applied to the other posting only
+    assert set(_names(client, pipe.id, wanghua)) == {"公开焊工", "未公开焊工"}
+    me = make.token(make.s.get(User, open_.user_id))
+    mine = client.get("/api/v1/profiles/me", headers=me).json
+    body = {k: mine[k] for k in ("name", "gender", "birth_on", "district", "education", "skills", "desired_jobs",
+                                 "summary")}
+    assert client.put("/api/v1/profiles/me", json={**body, "published": False}, headers=me).status_code == 200
+    assert set(_names(client, pipe.id, employer)) == set()
+    assert client.put("/api/v1/profiles/me", json={**body, "published": False, "district": "新抚区"},
+                      headers=me).status_code == 200
+    assert set(_names(client, pipe.id, wanghua)) == {"未公开焊工"}
+    # and one who consents to be found joins the employer's lists at once
+    later = _welder(make, name="后来公开焊工", district="新抚区", published=False)
+    assert set(_names(client, pipe.id, employer)) == set()
+    me = make.token(make.s.get(User, later.user_id))
+    mine = client.get("/api/v1/profiles/me", headers=me).json
+    assert client.put("/api/v1/profiles/me", json={**{k: mine[k] for k in body}, "published": True},
+                      headers=me).status_code == 200
+    assert set(_names(client, pipe.id, employer)) == {"后来公开焊工"}
