@@ -234,19 +234,15 @@ class SharedJson(_SharedFile):
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def get(self, key: str):
-        text = self.get_text(key)
-        try:
-            return None if text is None else json.loads(text)
-        except ValueError as exc:
-            log.warning("shared cache %s unreadable (%s): computing", os.path.basename(self.path), exc)
-            return None
+        found = self.get_text(key)
+        return None if found is None else found[0]
 
-    def get_text(self, key: str) -> str | None:
-        """The value's JSON text, unparsed (a caller that keeps it compact)."""
+    def get_text(self, key: str) -> tuple[object, str] | None:
+        """The value and its JSON text (for a caller that keeps the text)."""
         try:
             row = self._conn().execute("SELECT body FROM entries WHERE key=?", (key,)).fetchone()
-            return None if row is None else row[0]
-        except sqlite3.Error as exc:
+            return None if row is None else (json.loads(row[0]), row[0])
+        except (sqlite3.Error, ValueError) as exc:
             log.warning("shared cache %s unreadable (%s): computing", os.path.basename(self.path), exc)
             return None
 

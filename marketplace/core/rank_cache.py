@@ -59,17 +59,13 @@ class PageCache:
         if hit is not None:
             return json.loads(hit)
         if self.shared is not None:
-            text = self.shared.get_text(self.shared.key((FORMAT, key)))
-            if text is not None:
-                try:
-                    value = json.loads(text)
-                except ValueError:  # a damaged row: computed again, and written over
-                    value = None
-                if value is not None:
-                    self._remember(key, text.encode("utf-8"))
-                    with self._lock:
-                        self.shared_hits += 1
-                    return value
+            found = self.shared.get_text(self.shared.key((FORMAT, key)))
+            if found is not None:
+                value, text = found
+                self._remember(key, text.encode("utf-8"))
+                with self._lock:
+                    self.shared_hits += 1
+                return value
         with self._lock:
             self.misses += 1
         return None

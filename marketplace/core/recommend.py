@@ -214,10 +214,10 @@ def _ranked_people(session: Session, rt, actor: User, posting: Posting, today: d
     hit = cache.get(key)
     if hit is not None:
         return hit
-    stmt = _visible_people(actor, posting)
     if source[0] == "search":
-        page = scaleout.profiles_for(session, rt, posting, stmt, today, district=district, offset=offset,
-                                     limit=limit, include_ineligible=include_ineligible)
+        page = scaleout.profiles_for(session, rt, posting, _visible_people(actor, posting), today,
+                                     district=district, offset=offset, limit=limit,
+                                     include_ineligible=include_ineligible)
         built = source
     else:
         built, ranker = _ranker(session, rt, "profiles", source, today)
