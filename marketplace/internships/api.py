@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from marketplace import clock, policies
+from marketplace.core.profiles import get_profile
 from marketplace.errors import DomainError
 from marketplace.internships import agreements as internships
 from marketplace.internships import (
@@ -15,6 +16,7 @@ from marketplace.internships import (
     exports,
     facts,
     interruptions,
+    introduction_answers,
     introductions,
     overpayments,
     review,
@@ -31,6 +33,7 @@ from marketplace.internships.schemas import (
     InsuranceIn,
     InternshipClaimIn,
     InterruptionIn,
+    IntroductionAnswerIn,
     IntroductionIn,
     NoteIn,
     OutcomeIn,
@@ -228,14 +231,32 @@ def my_introductions(actor):
            "posting myself lets the agency claim a referral subsidy (R7)")
 def accept_introduction(actor, introduction_id):
     s = db()
-    return introductions.to_dict(s, introductions.answer(s, actor, introduction_id, "accepted"), actor)
+    return introductions.to_dict(s, introduction_answers.answer(s, actor, introduction_id, "accepted"), actor)
 
 
 @api_route(bp, "/me/introductions/<int:introduction_id>/decline", ["POST"], ("person",),
            "Decline an agency's introduction of me: it never counts for the agency")
 def decline_introduction(actor, introduction_id):
     s = db()
-    return introductions.to_dict(s, introductions.answer(s, actor, introduction_id, "declined"), actor)
+    return introductions.to_dict(s, introduction_answers.answer(s, actor, introduction_id, "declined"), actor)
+
+
+@api_route(bp, "/profiles/<int:profile_id>/introductions", roles=REVIEWER,
+           summary="A person's introductions by agencies (staff who serve them), with whether their answer may "
+                   "still be recorded")
+def person_introductions(actor, profile_id):
+    s = db()
+    return {"items": introductions.introductions_of(s, actor, get_profile(s, actor, profile_id), limit=200)}
+
+
+@api_route(bp, "/introductions/<int:introduction_id>/answer", ["POST"], REVIEWER,
+           "Record the answer a person gave a caseworker by phone or in person to an agency's introduction of "
+           "them (stamped now; the person is told and may change it until they approach the posting)",
+           body=IntroductionAnswerIn)
+def record_introduction_answer(actor, data, introduction_id):
+    s = db()
+    intro = introduction_answers.answer_for(s, actor, introduction_id, data.answer, data.channel, data.note)
+    return introductions.to_dict(s, intro, actor)
 
 
 @api_route(bp, "/introductions/agencies", roles=REVIEWER,

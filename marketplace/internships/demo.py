@@ -31,7 +31,7 @@ from marketplace.core.demo import PASSWORD, _credit_code
 from marketplace.core.models import Application, ApplicationEvent, Organisation, Posting, Profile, ProfileCategory, User
 from marketplace.crypto import Cipher
 from marketplace.internships import agreements as internships
-from marketplace.internships import changes, claims, facts, introductions, reminders, review
+from marketplace.internships import changes, claims, facts, introduction_answers, introductions, reminders, review
 from marketplace.internships.models import InternshipAgreement
 from marketplace.policy import add_months as pol_add_months
 
@@ -181,7 +181,7 @@ def _introductions(session: Session, today: dt.date) -> dict:
         out["introductions"] += 1
         if out["hired"] == 0:  # the first one accepted the introduction, then applied and was hired
             user = session.get(User, person.user_id)
-            introductions.answer(session, user, intro.id, "accepted")
+            introduction_answers.answer(session, user, intro.id, "accepted")
             app = applications.apply(session, user, posting.id, "人力资源机构推荐我来应聘")
             hr = session.scalar(select(User).where(User.organisation_id == posting.organisation_id,
                                                    User.role == "employer").order_by(User.id))

@@ -124,32 +124,6 @@ def introduce(session: Session, actor: User, profile_id: int, posting_id: int, n
     return intro
 
 
-# --- the person's answer ------------------------------------------------------------------
-
-def answer(session: Session, actor: User, introduction_id: int, to: str) -> Introduction:
-    """The person accepts or declines an introduction of themselves. The answer may change
-    until their first approach to the posting and stands from then on (it decided whether
-    the introduction brought the approach about); every answer is audited."""
-    if to not in ("accepted", "declined"):
-        raise ValidationFailed("答复只能是接受或拒绝", "the answer is accept or decline", field="answer")
-    intro = session.get(Introduction, introduction_id, with_for_update=True)
-    if actor.role != "person" or intro is None or intro.profile.user_id != actor.id:
-        raise NotFound("推荐记录", "introduction")
-    if intro.answer == to:
-        return intro
-    approached = approaches(session, [(intro.profile_id, intro.posting_id)])
-    if approached:
-        raise Conflict("您已自行应聘该岗位（申请或在招聘会上约面试），此推荐的答复已不能更改",
-                       "you approached this posting yourself already (applied, or asked for an interview at a fair): "
-                       "the answer to this introduction can no longer change", field="answer")
-    before = {"answer": intro.answer, "answered_at": intro.answered_at and intro.answered_at.isoformat()}
-    intro.answer, intro.answered_at = to, clock.now_utc()
-    session.flush()
-    audit.record(session, actor, "introduction", intro.id, to, before=before,
-                 after={"answer": to, "answered_at": intro.answered_at.isoformat()})
-    return intro
-
-
 # --- which introduction counts (R7) -------------------------------------------------------
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -297,6 +271,16 @@ def introductions_for(actor: User):
     raise Forbidden()
 
 
+def introductions_of(session: Session, actor: User, profile: Profile, limit: int = 20) -> list[dict]:
+    """A person's introductions for the staff who serve them (the caseworker's page of the
+    person), newest first, with whether their answer may still be recorded."""
+    if actor.role not in ("caseworker", "admin") or not can_view(session, actor, profile):
+        return []
+    rows = list(session.scalars(select(Introduction).where(Introduction.profile_id == profile.id)
+                                .order_by(Introduction.id.desc()).limit(limit)))
+    return to_dicts(session, rows, actor)
+
+
 def to_dicts(session: Session, intros: list[Introduction], actor: User) -> list[dict]:
     """Introductions for a list, with the person's answer. For the agency that made them,
     also what became of each: the person's application to that posting (stage and id), only
@@ -308,7 +292,7 @@ def to_dicts(session: Session, intros: list[Introduction], actor: User) -> list[
     if actor.role == "agency" and intros:
         apps = {(a.profile_id, a.posting_id): a for a in session.scalars(select(Application).where(
             tuple_(Application.profile_id, Application.posting_id).in_(pairs)))}
-    approached = approaches(session, pairs) if actor.role == "person" else {}
+    approached = approaches(session, pairs) if actor.role in ("person", "caseworker", "admin") else {}
     first = credited_many(session, list(apps.values()))
     out = []
     for intro in intros:
@@ -317,13 +301,14 @@ def to_dicts(session: Session, intros: list[Introduction], actor: User) -> list[
              "created_at": intro.created_at.isoformat(), "created_on": local_date(intro.created_at),
              "note": intro.note, "answer": intro.answer,
              "answered_at": intro.answered_at.isoformat() if intro.answered_at else None,
-             "answered_on": local_date(intro.answered_at) if intro.answered_at else None}
+             "answered_on": local_date(intro.answered_at) if intro.answered_at else None,
+             "answered_via": intro.answered_via}
         if actor.role == "agency":
             app = apps.get((intro.profile_id, intro.posting_id))
             counts = app is not None and app.id in first and first[app.id].id == intro.id
             d.update(profile_id=intro.profile_id, person=intro.profile.name,
                      application_id=app.id if counts else None, stage=app.stage if counts else None, counts=counts)
-        elif actor.role == "person":
+        else:  # the person, or the staff who record the answer the person gave them
             d["can_answer"] = (intro.profile_id, intro.posting_id) not in approached
         out.append(d)
     return out

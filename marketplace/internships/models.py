@@ -198,10 +198,16 @@ class Introduction(Base):
     answer: Mapped[str] = mapped_column(String(16), default="unanswered")
     #: when the person last answered (UTC); an acceptance counts only if no later than their first approach
     answered_at: Mapped[dt.datetime | None]
+    #: how the answer on record was given: "online" (the person, on the site), or told to a
+    #: caseworker "phone" / "in_person" and recorded by them (``answer_for``); "" unanswered
+    answered_via: Mapped[str] = mapped_column(String(16), default="")
+    #: who recorded the answer on record: the person themselves, or the caseworker they told
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     organisation = relationship("Organisation")
     profile = relationship("Profile")
     posting = relationship("Posting")
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
 
 
 #: what a confirmation is about: an agreement (start, period, outcome and its interruptions,

@@ -14,14 +14,24 @@ from flask_login import current_user, login_required
 
 import chinese
 from marketplace import clock, notifications, policies
+from marketplace.core.profiles import can_view
 from marketplace.core.schemas import validate
 from marketplace.db import paginate
-from marketplace.errors import DomainError, ValidationFailed
+from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.internships import agreements as internships
-from marketplace.internships import changes, claims, evidence, facts, interruptions, introductions, overpayments
+from marketplace.internships import (
+    changes,
+    claims,
+    evidence,
+    facts,
+    interruptions,
+    introduction_answers,
+    introductions,
+    overpayments,
+)
 from marketplace.internships import review as claim_review
 from marketplace.internships.api import export_response
-from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES
+from marketplace.internships.models import CLAIM_STATES, HIRE_KINDS, KIND_NAMES, STATE_NAMES, Introduction
 from marketplace.internships.schemas import ContractIn, HireClaimIn, InsuranceIn, IntroductionIn
 from marketplace.web import db
 from marketplace.web.forms import field_errors, local_url, message, page_args, require_role, whole_number
@@ -336,11 +346,31 @@ def answer_introduction(introduction_id, verb):
     require_role("person")
     back = url_for("internships.my_introductions")
     try:
-        introductions.answer(db(), current_user, introduction_id, "accepted" if verb == "accept" else "declined")
+        introduction_answers.answer(db(), current_user, introduction_id, "accepted" if verb == "accept" else "declined")
     except DomainError as exc:
         return _back(back, exc)
     flash(_("Introduction accepted.") if verb == "accept" else _("Introduction declined."), "ok")
     return redirect(back)
+
+
+@bp.post("/caseworker/introductions/<int:introduction_id>/answer")
+@login_required
+def record_introduction_answer(introduction_id):
+    """A caseworker records the answer a person gave them by phone or in person; back to the
+    caseworker's page of the person."""
+    require_role(*REVIEWER)
+    s, f = db(), request.form
+    intro = s.get(Introduction, introduction_id)
+    if intro is None or not can_view(s, current_user, intro.profile):
+        raise NotFound("推荐记录", "introduction")
+    back = url_for("pages.caseworker_person", profile_id=intro.profile_id) + "#introductions"
+    try:
+        introduction_answers.answer_for(s, current_user, introduction_id, f.get("answer", ""), f.get("channel", ""),
+                                 f.get("note", "")[:500])
+    except DomainError as exc:
+        return _back(back, exc)
+    flash(_("The person's answer was recorded. They have been told."), "ok")
+    return redirect(back, 303)
 
 
 @bp.get("/caseworker/introductions")

@@ -27,7 +27,7 @@ def export_person(session, profile, **_) -> dict:
         "introductions_by_agencies": [
             {"agency": i.organisation.name, "posting": i.posting_id,
              "at": i.created_at and i.created_at.isoformat(), "note": i.note, "answer": i.answer,
-             "answered_at": i.answered_at and i.answered_at.isoformat()}
+             "answered_at": i.answered_at and i.answered_at.isoformat(), "answered_via": i.answered_via}
             for i in session.scalars(select(Introduction).where(Introduction.profile_id == profile.id))],
         "labour_contracts": [
             {"employer": k.organisation.name, "signed_on": k.signed_on.isoformat(), "months": k.months}

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import render_template
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
 from marketplace import policy as pol
 from marketplace.core.models import Application, User
-from marketplace.internships import introductions
+from marketplace.internships import introduction_answers, introductions
 from marketplace.internships.agreements import visible_rows
 from marketplace.internships.claims import claims_for
 from marketplace.internships.models import KIND_NAMES, STATE_NAMES, InternshipAgreement, SubsidyClaim
+from marketplace.web.i18n import current_lang
 
 
 def hire_follow_up(session: Session, application: Application, **_) -> str | None:
@@ -128,4 +131,13 @@ def person_page(session: Session, actor: User | None = None, profile=None, **_) 
         links.append({"zh": f"申领#{c.id}：{kind[0]}，{pol.format_money(c.amount)}元，{state[0]}",
                       "en": f"Claim #{c.id}: {kind[1]}, {pol.format_money(c.amount)} yuan, {state[1]}",
                       "endpoint": "internships.review_queue", "values": {"state": c.state}})
-    return [{"section": "internships", "order": 60, "links": links}]
+    out = [{"section": "internships", "order": 60, "links": links}]
+    intros = introductions.introductions_of(session, actor, profile)
+    if intros:
+        lang = 1 if current_lang() == "en" else 0
+        out.append({"section": "introductions", "order": 62, "title": {"zh": "机构推荐", "en": "Agencies' introductions"},
+                    "html": Markup(render_template(
+                        "internships/_person_introductions.html", intros=intros,
+                        channels=[(k, v[lang]) for k, v in introduction_answers.CHANNELS.items()],
+                        via_names={k: v[lang] for k, v in introduction_answers.VIA_NAMES.items()}))})
+    return out

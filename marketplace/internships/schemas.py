@@ -109,3 +109,10 @@ class IntroductionIn(Strict):
     profile_id: Id
     posting_id: Id
     note: Text(500) = ""
+
+
+class IntroductionAnswerIn(Strict):
+    """A caseworker records the answer a person gave them (``introduction_answers.answer_for``)."""
+    answer: Literal["accepted", "declined"]
+    channel: Literal["phone", "in_person"]
+    note: Text(500, 1)

@@ -16,7 +16,7 @@ from marketplace.cli import upgrade_database
 from marketplace.core import demo
 from marketplace.core.models import Application, ApplicationEvent, Posting, Profile, User
 from marketplace.internships import agreements as internships
-from marketplace.internships.models import InternshipAgreement
+from marketplace.internships.models import InternshipAgreement, Introduction
 from tests.browser_fixtures import login, nav_click, serving, shot
 
 pytestmark = pytest.mark.browser
@@ -130,3 +130,28 @@ def test_employer_to_caseworker(intern_server, page):  # noqa: F811
     card = page.locator("article[data-claim]", has_text=info["name"]).filter(has_text="9000.00")
     assert card.locator("[data-test=state]").inner_text() == "approved"
     shot(page, "internships-07-approved-en")
+
+
+def test_a_caseworker_records_an_answer_given_at_the_desk(intern_server, page):  # noqa: F811
+    """The demo agency's unanswered introduction: the person came to the desk and said yes;
+    the caseworker records it on the person's page (phone-sized, then desktop)."""
+    base, app, _info = intern_server
+    with app.app_context(), app.extensions["db"].unit_of_work(write=False) as s:
+        intro = s.scalar(select(Introduction).where(Introduction.answer == "unanswered").order_by(Introduction.id))
+        assert intro is not None, "the demo has an unanswered introduction"
+        intro_id, profile_id, posting_title = intro.id, intro.profile_id, intro.posting.title
+        staff = s.scalar(select(User.username).where(User.role == "caseworker", User.district == intro.profile.district))
+    login(page, base, staff or "admin")
+    page.goto(f"{base}/caseworker/people/{profile_id}#introductions")
+    form = page.locator("[data-test=record-answer]").first
+    assert posting_title in page.locator(f"tr[data-introduction='{intro_id}']").inner_text()
+    form.locator("select[name=channel]").select_option("in_person")
+    form.locator("input[name=note]").fill("本人到窗口，表示愿意去面试")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    row = page.locator(f"tr[data-introduction='{intro_id}']")
+    assert "已接受" in row.inner_text() and "本人当面答复，经办人员记录" in row.inner_text()
+    shot(page, "internships-08-answer-recorded-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/caseworker/people/{profile_id}#introductions")
+    shot(page, "internships-09-answer-recorded-desktop")

@@ -12,7 +12,7 @@ from marketplace import clock
 from marketplace.core.models import Application, AuditEntry, User
 from marketplace.core.models import User as U
 from marketplace.fairs.models import Booth, Fair, Interview
-from marketplace.internships import introductions
+from marketplace.internships import introduction_answers, introductions
 from marketplace.internships.models import Introduction
 from marketplace.notifications.models import Notification
 from tests.internships.conftest import graduate, hire_records, hired_on
@@ -228,3 +228,79 @@ def test_the_caseworker_sees_each_agencys_volumes_and_acceptance_rate(api, db, m
         r = api(world.cw).get(f"/introductions/agencies?days={bad}")
         assert r.status_code == 422 and r.json["error"]["field"] == "days", bad
     assert api(busy).get("/introductions/agencies").status_code == 403
+
+
+def test_a_caseworker_records_the_answer_a_person_gave_by_phone_and_the_agency_is_paid(api, db, make, world, on_day):
+    """A person without a smartphone tells the caseworker they take the introduction up: the
+    caseworker records it (stamped now, how and what was said), the person is told, and the
+    introduction counts for the agency as if the person had accepted it online."""
+    on_day("2020-07-15")
+    person, posting = _setup(db, make, world)
+    agency = make.user("agency")
+    intro_id = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).json["id"]
+    listed = api(world.cw).get(f"/profiles/{person.id}/introductions").json["items"]
+    assert [(i["id"], i["answer"], i["can_answer"]) for i in listed] == [(intro_id, "unanswered", True)]
+
+    r = api(world.cw).post(f"/introductions/{intro_id}/answer",
+                           {"answer": "accepted", "channel": "phone", "note": "10:05 电话联系本人，本人表示愿意去"})
+    assert r.status_code == 200, r.json
+    assert (r.json["answer"], r.json["answered_via"]) == ("accepted", "phone") and r.json["answered_on"]
+    told = db.scalars(select(Notification).where(Notification.user_id == person.user_id,
+                                                 Notification.kind == "introduction").order_by(Notification.id)).all()
+    assert len(told) == 2 and "经办人员根据您电话的答复，记录您接受了" in told[-1].text_zh
+    assert "口罩生产线操作工" in told[-1].text_zh and told[-1].link == "/me/introductions"
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.entity == "introduction", AuditEntry.entity_id == intro_id)
+                       .order_by(AuditEntry.id)).all()[-1]
+    assert (entry.action, entry.actor_id, entry.reason) == ("accepted", world.cw.id, "10:05 电话联系本人，本人表示愿意去")
+    assert entry.after["answered_via"] == "phone" and entry.before["answer"] == "unanswered"
+    mine = api(db.get(User, person.user_id)).get("/me/introductions").json["items"][0]
+    assert (mine["answer"], mine["answered_via"], mine["can_answer"]) == ("accepted", "phone", True)
+
+    app_id = _hire_through_the_api(api, world, db.get(User, person.user_id), posting.id)
+    r = _claim(api, agency, app_id)
+    assert r.status_code == 201 and r.json["amount"] == "200.00", r.json
+    assert r.json["facts"]["introduction_id"] == intro_id
+
+
+def test_only_the_persons_caseworker_records_their_answer_and_only_before_they_approach(api, db, make, world, on_day):
+    on_day("2020-07-15")
+    person, posting = _setup(db, make, world)
+    agency = make.user("agency")
+    intro_id = api(agency).post("/introductions", {"profile_id": person.id, "posting_id": posting.id}).json["id"]
+    body = {"answer": "accepted", "channel": "in_person", "note": "本人到窗口确认"}
+    # the agency is the one the answer pays: it may not record it, nor the employer, nor the person this way
+    for who in (agency, world.hr, db.get(User, person.user_id)):
+        assert api(who).post(f"/introductions/{intro_id}/answer", body).status_code == 403
+    assert api(world.cw_far).post(f"/introductions/{intro_id}/answer", body).status_code == 404  # not their district
+    assert api(world.cw_far).get(f"/profiles/{person.id}/introductions").status_code == 404
+    assert api(world.cw).post("/introductions/999999/answer", body).status_code == 404
+    for bad, field in (({**body, "note": "  "}, "note"), ({**body, "channel": "wechat"}, "channel"),
+                       ({**body, "answer": "maybe"}, "answer"), ({k: v for k, v in body.items() if k != "note"}, "note")):
+        r = api(world.cw).post(f"/introductions/{intro_id}/answer", bad)
+        assert r.status_code == 422 and r.json["error"]["field"] == field, (bad, r.json)
+    db.expire_all()
+    assert db.get(Introduction, intro_id).answer == "unanswered"  # nothing changed by the refusals
+    # once the person applied, what they answer, or a caseworker records for them, decides nothing more
+    assert api(db.get(User, person.user_id)).post(f"/postings/{posting.id}/applications", {}).status_code == 201
+    r = api(world.cw).post(f"/introductions/{intro_id}/answer", body)
+    assert r.status_code == 409 and r.json["error"]["field"] == "answer"
+    assert api(world.cw).get(f"/profiles/{person.id}/introductions").json["items"][0]["can_answer"] is False
+    db.expire_all()
+    assert db.get(Introduction, intro_id).answer == "unanswered"
+
+
+def test_the_service_refuses_what_the_form_cannot_send(db, make, world, on_day):
+    """``answer_for`` checks its own input (the pages post forms, not the API's schema)."""
+    on_day("2020-07-15")
+    person, posting = _setup(db, make, world)
+    agency = make.user("agency")
+    intro = introductions.introduce(db, agency, person.id, posting.id, "", clock.today())
+    for to, channel, note, field in (("accepted", "sms", "x", "channel"), ("yes", "phone", "x", "answer"),
+                                     ("declined", "phone", "", "note")):
+        try:
+            introduction_answers.answer_for(db, world.cw, intro.id, to, channel, note)
+        except Exception as exc:  # noqa: BLE001
+            assert exc.field == field and exc.status == 422, exc
+        else:
+            raise AssertionError(f"{to}/{channel}/{note!r} was accepted")
+    assert intro.answer == "unanswered" and intro.answered_via == ""

@@ -130,3 +130,35 @@ def test_the_person_declines_and_the_caseworker_sees_the_agencys_figures(client,
     assert page.status_code == 200 and "统计天数应为1至366之间的整数" in page.text
     login(client, agency)
     assert client.get("/caseworker/introductions").status_code == 403
+
+
+def test_the_caseworker_records_on_the_persons_page_what_they_said_at_the_desk(client, db, make, world, on_day):
+    on_day("2020-07-15")
+    agency = make.user("agency")
+    person = graduate(make, name="吴没手机")
+    posting = make.posting(organisation=world.org, created_by=world.hr, title="仓库理货员")
+    login(client, agency)
+    assert client.post("/agency/introductions", data={"profile_id": person.id, "posting_id": posting.id}).status_code == 302
+
+    login(client, world.cw)
+    page = client.get(f"/caseworker/people/{person.id}")
+    assert page.status_code == 200 and "机构推荐" in page.text and "仓库理货员" in page.text
+    intro_id = int(re.search(r'data-introduction="(\d+)"', page.text).group(1))
+    # no note of what the person said: refused, with the reason, and nothing recorded
+    r = client.post(f"/caseworker/introductions/{intro_id}/answer",
+                    data={"answer": "accepted", "channel": "in_person", "note": ""}, follow_redirects=True)
+    assert "请记录本人答复的情况" in r.text and 'data-test="record-answer"' in r.text
+    r = client.post(f"/caseworker/introductions/{intro_id}/answer",
+                    data={"answer": "accepted", "channel": "in_person", "note": "本人到窗口，表示愿意去面试"},
+                    follow_redirects=True)
+    assert "已记录本人的答复，并已通知本人。" in r.text
+    row = re.search(rf'<tr data-introduction="{intro_id}">(.*?)</tr>', r.text, re.S).group(1)
+    assert "已接受" in row and "本人当面答复，经办人员记录" in row
+
+    login(client, db.get(User, person.user_id))
+    page = client.get("/me/introductions")
+    assert "经办人员根据您的当面答复代为记录。" in page.text and 'data-test="decline"' in page.text  # still theirs to change
+
+    login(client, world.cw_far)  # another district's caseworker: no such record for them
+    assert client.post(f"/caseworker/introductions/{intro_id}/answer",
+                       data={"answer": "declined", "channel": "phone", "note": "x"}).status_code == 404

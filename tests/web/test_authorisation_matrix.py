@@ -411,6 +411,12 @@ MATRIX: dict[str, dict] = {
     "POST /me/introductions/<int:introduction_id>/decline":
                                                         row("d    o    d    d    d    d    d    d    d"),
     "GET /introductions/agencies":                      row("d    d    d    d    d    o    o    d    o"),
+    # person A's caseworker (district X) and the admin list A's introductions and record the answer A
+    # gave them by phone or in person; the agency it would pay, the employers and A themselves may not
+    "GET /profiles/<int:profile_id>/introductions":     row("d    d    d    d    d    o    h    d    o",
+        lists=("intro_a",)),
+    "POST /introductions/<int:introduction_id>/answer": row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"answer": "accepted", "channel": "phone", "note": "电话确认，本人愿意"}),
     "GET /internships/claims/<int:claim_id>":           row("d    d    o    h    h    o    h    d    o"),
     "POST /internships/claims/<int:claim_id>/submit":   row("d    d    o    h    h    d    d    d    d"),
     # evidence: the claim's unit and its district's caseworkers; the unit uploads (claim_a is submitted: 409)
