@@ -9,12 +9,22 @@ from flask import Response, request
 from marketplace.web import db, runtime
 from marketplace.web.api import bp, paged
 from marketplace.web.apispec import api_route
-from marketplace.welfare import corrections, dashboard, followups, hard_to_employ, placements, referrals, registrations
+from marketplace.welfare import (
+    corrections,
+    dashboard,
+    followups,
+    hard_to_employ,
+    placements,
+    rechecks,
+    referrals,
+    registrations,
+)
 from marketplace.welfare.schemas import (
     ContactIn,
     ExtensionIn,
     HardToEmployCorrectionIn,
     HardToEmployIn,
+    KeepPlacementIn,
     OutcomeIn,
     PlacementEndIn,
     PlacementIn,
@@ -155,6 +165,18 @@ def welfare_extend(actor, placement_id, data):
            body=PlacementEndIn)
 def welfare_end_placement(actor, placement_id, data):
     return placements.placement_to_dict(placements.end_placement(db(), actor, placement_id, data.reason, data.ended_on))
+
+
+@api_route(bp, "/welfare/placements/awaiting-review", roles=STAFF,
+           summary="Running placements in my district whose R8 decision a correction refused: keep or end each")
+def welfare_placements_awaiting_review(actor):
+    return {"items": [placements.placement_to_dict(pl) for pl in rechecks.awaiting_review(db(), actor)]}
+
+
+@api_route(bp, "/welfare/placements/<int:placement_id>/keep", ["POST"], STAFF,
+           "Keep a placement marked for review, with the reason (audited; the mark is cleared)", body=KeepPlacementIn)
+def welfare_keep_placement(actor, placement_id, data):
+    return placements.placement_to_dict(rechecks.keep(db(), actor, placement_id, data.reason))
 
 
 @api_route(bp, "/welfare/report", roles=STAFF,

@@ -31,7 +31,10 @@ from marketplace.db import after_commit
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.notifications import notify
 from marketplace.policy import add_months
-from marketplace.welfare import notices  # noqa: F401  (registers the kind told here)
+from marketplace.welfare import (
+    notices,  # noqa: F401  (registers the kind told here)
+    rechecks,
+)
 from marketplace.welfare.common import served_row
 from marketplace.welfare.models import HardToEmployStatus, Registration
 from marketplace.welfare.registrations import _mirror_category, _reg_summary, open_registration
@@ -113,6 +116,7 @@ def correct_registration(session: Session, actor: User, registration_id: int, da
         raise ValidationFailed("没有需要更正的内容", "nothing was changed", field="registered_on")
     _mirror_category(reg.profile, reg)
     _record(session, actor, reg.profile, "registration", reg.id, before, after, changed, data.reason)
+    rechecks.recheck(session, actor, reg.profile, "registration", reg, today)
     return reg
 
 
@@ -152,6 +156,7 @@ def correct_hte(session: Session, actor: User, status_id: int, data, today: dt.d
     if not changed:
         raise ValidationFailed("没有需要更正的内容", "nothing was changed", field="granted_on")
     _record(session, actor, status.profile, "hard_to_employ", status.id, before, after, changed, data.reason)
+    rechecks.recheck(session, actor, status.profile, "hard_to_employ", status, today)
     return status
 
 

@@ -21,6 +21,7 @@ from marketplace.welfare.common import EXPIRING_DAYS, _month, _staff, policy, re
 from marketplace.welfare.followups import follow_ups_for, is_due
 from marketplace.welfare.models import FollowUp, HardToEmployStatus, Placement, Referral, Registration
 from marketplace.welfare.placements import placements_for, running_placements
+from marketplace.welfare.rechecks import awaiting_review
 from marketplace.welfare.referrals import referrals_for
 from marketplace.welfare.registrations import registrations_for
 
@@ -121,6 +122,7 @@ def desk(session: Session, actor: User, today: dt.date | None = None) -> dict:
         "overdue": list(session.scalars(follow_ups_for(actor, today=today, overdue=True))),
         "referrals": list(session.scalars(referrals_for(actor, pending=True))),
         "expiring": list(session.scalars(placements_for(actor, expiring_by=today + dt.timedelta(days=EXPIRING_DAYS)))),
+        "to_review": awaiting_review(session, actor),
         "claims_available": claims is not None,
         "claims": claims or ([], 0),
     }

@@ -176,6 +176,9 @@ class Placement(Base):
     ended_on: Mapped[dt.date | None]
     #: why it ended (PLACEMENT_END_REASONS)
     end_reason: Mapped[str | None] = mapped_column(String(16))
+    #: awaiting a caseworker's review: a correction of a record its R8 decision rested on
+    #: refused that decision ({"zh", "en", "record", "since"}; ``welfare.rechecks``); {} when none
+    review: Mapped[dict] = mapped_column(default=dict)
     #: created (UTC)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

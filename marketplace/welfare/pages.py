@@ -26,11 +26,13 @@ from marketplace.web.forms import act_then_back, field_errors, message, require_
 from marketplace.web.i18n import current_lang
 from marketplace.welfare import common, corrections, followups, hard_to_employ, placements, referrals, registrations
 from marketplace.welfare import dashboard as reports
+from marketplace.welfare.rechecks import keep as keep_reviewed
 from marketplace.welfare.schemas import (
     ContactIn,
     ExtensionIn,
     HardToEmployCorrectionIn,
     HardToEmployIn,
+    KeepPlacementIn,
     OutcomeIn,
     PlacementEndIn,
     PlacementIn,
@@ -284,6 +286,20 @@ def end_placement(placement_id):
         placements.end_placement(db(), current_user, placement_id, data.reason, data.ended_on)
 
     return act_then_back(run, _back(pl.profile_id, "placements"), _("Placement ended."))
+
+
+@bp.post("/placements/<int:placement_id>/keep")
+@login_required
+def keep_placement(placement_id):
+    """Keep a placement a correction marked for review, with the reason."""
+    require_role(*STAFF)
+    pl = placements._placement(db(), current_user, placement_id)
+    reason = request.form.get("reason", "")
+
+    def run():
+        keep_reviewed(db(), current_user, placement_id, validate(KeepPlacementIn, {"reason": reason}).reason)
+
+    return act_then_back(run, _back(pl.profile_id, "placements"), _("Placement kept. The review is recorded."))
 
 
 @bp.post("/follow-ups/<int:follow_up_id>/contact")

@@ -344,9 +344,11 @@ def end_placement(session: Session, actor: User, placement_id: int, reason: str,
         raise Conflict("该安置已结束", "this placement has already ended", field="placement")
     ended_on = end_date(reason, PLACEMENT_END_REASONS, "请选择结束原因", ended_on, pl.start_on, today,
                         ("结束日期应在上岗日期和今天之间", "the end date must be between the start and today"))
-    pl.ended_on, pl.end_reason = ended_on, reason
+    before = {"review": pl.review} if pl.review else None  # ending it answers a review it awaited
+    pl.ended_on, pl.end_reason, pl.review = ended_on, reason, {}
     session.flush()
-    audit.record(session, actor, "placement", pl.id, "end", after={"ended_on": ended_on.isoformat(), "reason": reason})
+    audit.record(session, actor, "placement", pl.id, "end", before=before,
+                 after={"ended_on": ended_on.isoformat(), "reason": reason})
     return pl
 
 
@@ -370,7 +372,8 @@ def placement_to_dict(pl: Placement) -> dict:
             "fund": pl.fund, "justification": pl.justification, "decisions": pl.decisions,
             "extended_to_on": pl.extended_to_on.isoformat() if pl.extended_to_on else None,
             "extension_fund": pl.extension_fund, "current_end_on": pl.current_end_on.isoformat(),
-            "ended_on": pl.ended_on.isoformat() if pl.ended_on else None, "end_reason": pl.end_reason}
+            "ended_on": pl.ended_on.isoformat() if pl.ended_on else None, "end_reason": pl.end_reason,
+            "review": pl.review or None}
 
 
 def placements(session: Session, actor: User, **filters) -> list[Placement]:

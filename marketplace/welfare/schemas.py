@@ -43,6 +43,11 @@ class RevokeIn(Strict):
     reason: Text(1000, 1)
 
 
+class KeepPlacementIn(Strict):
+    """Why a placement marked for review stays (``rechecks.keep``)."""
+    reason: Text(1000, 1)
+
+
 class ReferralIn(Strict):
     profile_id: Id
     posting_id: Id

@@ -480,6 +480,11 @@ MATRIX: dict[str, dict] = {
         body=lambda w: {"fund": FUND}),
     "POST /welfare/placements/<int:placement_id>/end":  row("d    d    d    d    d    o    h    d    o",
         body=lambda w: {"reason": "term_ended"}),
+    # placements a correction marked for review: each district's desk lists its own; keeping one is
+    # its district's (pl_a awaits no review: 409 for those allowed)
+    "GET /welfare/placements/awaiting-review":          row("d    d    d    d    d    o    o    d    o"),
+    "POST /welfare/placements/<int:placement_id>/keep": row("d    d    d    d    d    o    h    d    o",
+        body=lambda w: {"reason": "复核后保留"}),
     "GET /welfare/report":                              row("d    d    d    d    d    o    e    d    o",
         lists=("pw_a", "posts", "posting_id")),
     "GET /welfare/follow-ups":                          row("d    o    d    d    d    o    e    d    o",
