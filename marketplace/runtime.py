@@ -6,12 +6,11 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from matching.encoder import SQLiteStore, get_encoder, text_key
 from search import get_backend
-from search.cache import QueryVectorCache, SharedResultCache, result_from_json, result_to_json
+from search.cache import LRU, QueryVectorCache, SharedResultCache, result_from_json, result_to_json
 
 
 class Runtime:
@@ -20,7 +19,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._backend = None
         self._encoder = None
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = LRU(self.CACHE_ENTRIES)
         self._cache_lock = threading.Lock()
         self._generation = 0
         self._shared = None
@@ -57,13 +56,9 @@ class Runtime:
                tuple(query.facets), query.sort, query.mode)
         now = time.monotonic()
         with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None and hit[1] == (self._generation, version) and now - hit[0] < ttl:
-                self._cache.move_to_end(key)
-                text = hit[2]
-            else:
-                text = None
             stamp = (self._generation, version)
+        hit = self._cache.get(key)
+        text = hit[2] if hit is not None and hit[1] == stamp and now - hit[0] < ttl else None
         if text is not None:
             return _page_of(result_from_json(text), query)
         shared = self._shared_cache() if version is not None else None
@@ -76,12 +71,8 @@ class Runtime:
             text = result_to_json(result)
             if shared is not None:
                 shared.put_text(shared_key, version, text)
-        with self._cache_lock:
-            self._cache[key] = (now, stamp, text.encode("utf-8"))
-            self._cache.move_to_end(key)
-            while self._cache and (len(self._cache) > self.CACHE_ENTRIES
-                                   or now - next(iter(self._cache.values()))[0] >= ttl):
-                self._cache.popitem(last=False)  # too many, or the least recently used has expired
+        # too many, or the least recently used has expired
+        self._cache.put(key, (now, stamp, text.encode("utf-8")), stale=lambda entry: now - entry[0] >= ttl)
         return _page_of(result, query)
 
     def _shared_cache(self):
@@ -123,7 +114,7 @@ class Runtime:
         """The index changed: forget cached results and ranking pools' freshness."""
         with self._cache_lock:
             self._generation += 1
-            self._cache.clear()
+        self._cache.clear()
 
     @property
     def backend(self):

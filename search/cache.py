@@ -1,5 +1,6 @@
 """Caches shared by the processes of one machine (small SQLite files): search results
-(:class:`SharedResultCache`) and query embeddings (:class:`QueryVectorCache`).
+(:class:`SharedResultCache`) and query embeddings (:class:`QueryVectorCache`); and the one
+bounded in-process map every per-process cache in front of them is (:class:`LRU`).
 
 ``flask serve`` runs one process per core; without a shared cache each process would
 compute every popular search again. Entries are keyed by the request and stamped with
@@ -33,6 +34,50 @@ _HIT_FIELDS = fields(Hit)
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, version TEXT NOT NULL, "
            "at REAL NOT NULL, body TEXT NOT NULL)")
+
+
+_MISSING = object()
+
+
+class LRU:
+    """A bounded least-recently-used map, safe across a process's threads: the per-process
+    caches (search result windows, query vectors, ranked pages, the ids a reader may see, a
+    fair's explanations) are each one of these, in front of a shared file or a computation.
+    ``size`` 0 keeps nothing."""
+
+    def __init__(self, size: int):
+        self.size = max(0, int(size))
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        """The value (now the most recently used), or ``default``."""
+        with self._lock:
+            value = self._entries.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value, stale=None) -> None:
+        """Keep ``value`` as the most recently used; then drop the least recently used while
+        more than ``size`` are kept or, given ``stale``, while ``stale(value)`` says the least
+        recently used one is past use (e.g. expired)."""
+        if not self.size:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while self._entries and (len(self._entries) > self.size
+                                     or (stale is not None and stale(next(iter(self._entries.values()))))):
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def result_to_json(r: SearchResult) -> str:
@@ -138,25 +183,20 @@ class QueryVectorCache(_SharedFile):
         super().__init__(path)
         self.entries = entries
         self.max_rows = max_rows
-        self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lru = LRU(entries)
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
         self.hits = {"memory": 0, "shared": 0, "computed": 0}
 
     def _remember(self, key: str, v: np.ndarray) -> None:
-        with self._lock:
-            self._lru[key] = v
-            self._lru.move_to_end(key)
-            while len(self._lru) > self.entries:
-                self._lru.popitem(last=False)
+        self._lru.put(key, v)
 
     def get(self, key: str) -> np.ndarray | None:
-        with self._lock:
-            v = self._lru.get(key)
-            if v is not None:
-                self._lru.move_to_end(key)
+        v = self._lru.get(key)
+        if v is not None:
+            with self._lock:
                 self.hits["memory"] += 1
-                return v
+            return v
         if self.path is None:
             return None
         try:

@@ -29,10 +29,9 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
-from search.cache import SharedJson, dumps
+from search.cache import LRU, SharedJson, dumps
 
 #: bumped when a cached page's shape changes, so a shared file written by older code is not read
 FORMAT = 2
@@ -44,19 +43,17 @@ class PageCache:
     def __init__(self, size: int, shared: SharedJson | None = None):
         self.size = max(0, int(size))
         self.shared = shared if self.size else None
-        self._entries: OrderedDict = OrderedDict()
+        self._entries = LRU(self.size)
         self._lock = threading.Lock()
         self.hits = self.misses = self.shared_hits = 0
 
     def get(self, key):
         if not self.size:
             return None
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
+        hit = self._entries.get(key)
         if hit is not None:
+            with self._lock:
+                self.hits += 1
             return json.loads(hit)
         if self.shared is not None:
             found = self.shared.get_text(self.shared.key((FORMAT, key)))
@@ -79,15 +76,10 @@ class PageCache:
             self.shared.put_text(self.shared.key((FORMAT, key)), text)
 
     def _remember(self, key, data: bytes) -> None:
-        with self._lock:
-            self._entries[key] = data
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+        self._entries.put(key, data)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 
 import numpy as np
 from sqlalchemy import func, or_, select
@@ -43,6 +42,7 @@ from marketplace.core.rank_pools import (
 from marketplace.core.verification import require_verified
 from marketplace.errors import Forbidden, NotFound
 from matching.topk import RETRIEVE_K
+from search.cache import LRU
 
 __all__ = ["posting_data", "profile_data", "recommendations", "candidates", "note_profile_change"]
 
@@ -257,17 +257,14 @@ def _visible_ids(session: Session, rt, actor: User, posting: Posting, source: tu
         base = base.where(Profile.district == district)
         extra = extra.where(Profile.district == district) if extra is not None else None
     key = (source, scope, district)
-    cache = rt.__dict__.setdefault("_visible_ids", OrderedDict())
-    with _visible_lock:
-        ids = cache.get(key)
-        if ids is not None:
-            cache.move_to_end(key)
+    cache = rt.__dict__.get("_visible_ids")
+    if cache is None:
+        with _visible_lock:
+            cache = rt.__dict__.setdefault("_visible_ids", LRU(VISIBLE_IDS_ENTRIES))
+    ids = cache.get(key)
     if ids is None:
         ids = np.sort(_ids(session, base))
-        with _visible_lock:
-            cache[key] = ids
-            while len(cache) > VISIBLE_IDS_ENTRIES:
-                cache.popitem(last=False)
+        cache.put(key, ids)
     if extra is not None:
         ids = np.union1d(ids, _ids(session, extra))
     return ids

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -21,6 +20,7 @@ from marketplace.fairs.booths import checked_in_where
 from marketplace.fairs.models import Booth, Fair, FairRegistration
 from matching import embed_profiles
 from matching.fair import FairMatcher
+from search.cache import LRU
 
 EXPLAINED_MAX = 20_000  # a booth page's reasons kept per fair and process (~1 KB each; 300 booths x 30 rows fit)
 
@@ -36,8 +36,7 @@ class _Live:
         self.seen: dict[str, dt.datetime] = {}  # person id -> the check-in time they were scored at
         self.stamp = None                       # checked_in_stamp() of the check-ins ``seen`` holds
         self.lock = threading.Lock()
-        self.explained: OrderedDict = OrderedDict()  # (person, postings) -> (their ProfileData, explanation)
-        self.explained_lock = threading.Lock()
+        self.explained = LRU(EXPLAINED_MAX)  # (person, postings) -> (their ProfileData, explanation)
 
     def best_reason(self, person_id: str, posting_ids: tuple[str, ...]) -> dict:
         """The reasons of the person's best match among the postings, as ``explanation_dict``.
@@ -45,18 +44,12 @@ class _Live:
         matcher) is explained afresh."""
         m, key = self.matcher, (person_id, posting_ids)
         prof = m.people.get(person_id)
-        with self.explained_lock:
-            got = self.explained.get(key)
-            if got is not None and got[0] is prof:
-                self.explained.move_to_end(key)
-                return got[1]
+        got = self.explained.get(key)
+        if got is not None and got[0] is prof:
+            return got[1]
         items = m.explain(person_id, list(posting_ids), limit=1)
         reason = explanation_dict(items[0]) if items else {}
-        with self.explained_lock:
-            self.explained[key] = (prof, reason)
-            self.explained.move_to_end(key)
-            while len(self.explained) > EXPLAINED_MAX:
-                self.explained.popitem(last=False)
+        self.explained.put(key, (prof, reason))
         return reason
 
 

@@ -9,6 +9,7 @@ import pytest
 
 import search
 from search import Query, Range, SearchUnavailable, analysis, bench, fusion
+from search.cache import LRU
 from search.elastic import ElasticsearchBackend
 from search.embedded import EmbeddedBackend, fts_expression
 
@@ -112,3 +113,23 @@ def test_search_imports_no_web_orm_or_matching():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == ""
+
+
+def test_the_per_process_lru_keeps_the_most_recently_used_and_drops_the_stale():
+    lru = LRU(2)
+    lru.put("a", 1)
+    lru.put("b", 2)
+    assert lru.get("a") == 1  # "a" is now the most recently used: "b" goes first
+    lru.put("c", 3)
+    assert (lru.get("b"), lru.get("a"), lru.get("c"), len(lru)) == (None, 1, 3, 2)
+    assert lru.get("b", "absent") == "absent"
+    lru.put("c", 0)  # a falsy value is still kept
+    assert lru.get("c") == 0
+    # stale: the least recently used go while the predicate says so, the newest stays
+    lru.put("d", 4, stale=lambda v: v < 4)
+    assert (lru.get("a"), lru.get("c"), lru.get("d"), len(lru)) == (None, None, 4, 1)
+    lru.clear()
+    assert len(lru) == 0
+    nothing = LRU(0)
+    nothing.put("a", 1)
+    assert nothing.get("a") is None and len(nothing) == 0
