@@ -193,14 +193,8 @@ class DeltaRanker:
 
     def _lex(self, PP, pi, SP, si) -> np.ndarray:
         """Raw BM25 of a delta pool, its common-bigram pruning decided over the snapshot's pool."""
-        if pi is None:
-            return lex_raw(PP, None, SP, si, self.idf_post, self.idf_prof)
-        q = PP.query_ids[pi]
-        q = q[q < len(self.idf_prof)]
-        base = self.base.profiles
-        df_share = np.diff(base.bm25.csc.indptr)[q] / max(len(base), 1)
-        q = q[df_share <= 0.5] if len(base) > 1000 else q
-        return SP.bm25.colsum(q, self.idf_prof[q])
+        return lex_raw(PP, pi, SP, si, self.idf_post, self.idf_prof,
+                       decide_on=self.base.postings if pi is None else self.base.profiles)
 
     def score(self, X: np.ndarray, mode: str = "system") -> np.ndarray:
         return self.base.score(X, mode)

@@ -45,7 +45,9 @@ from matching.ranker import HUB_MIN_OTHERS, Ranker, _query_pool, _sample, load_w
 from matching.topk import lex_raw
 from search import atomic_dir
 
-FORMAT = 1
+#: 2: common bigrams are left out of BM25 in both directions (``pairs.common_pruned``), so the
+#: hub scores and references of a format-1 snapshot were computed otherwise: it is rebuilt
+FORMAT = 2
 DIM = 384
 
 
@@ -209,6 +211,7 @@ class Snapshot:
         self.path = Path(path)
         head = json.loads((self.path / "snapshot.json").read_text(encoding="utf-8"))
         self.version: str = head["version"]
+        self.format: int = int(head.get("format", 1))
         self.meta: dict = head["meta"]
         self.today: dt.date = dt.date.fromisoformat(head["today"])
         self.ranker = MappedRanker(self.path, head, encoder)

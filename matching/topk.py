@@ -20,7 +20,7 @@ import numpy as np
 from matching import features as F
 from matching.explain import explain_pair, ineligible_reasons
 from matching.features import FEATURES, FI, Explanation
-from matching.pairs import _pick, eligibility, pair_features
+from matching.pairs import PRUNE_DF, _pick, common_pruned, eligibility, pair_features
 
 #: Default K of the cheap retrieval step (``retrieve_k``). Measured 2026-12-07 (issue 18) on the
 #: shared 2-core machine, K from 50, 100, 200, 400, 800:
@@ -75,19 +75,19 @@ def score(weights: np.ndarray, X: np.ndarray, mode: str = "system") -> np.ndarra
     raise ValueError(f"mode must be system, lexical or vector, not {mode!r}")
 
 
-def lex_raw(PP, pi, SP, si, idf_post, idf_prof, prune_df: float = 0.5) -> np.ndarray:
+def lex_raw(PP, pi, SP, si, idf_post, idf_prof, prune_df: float = PRUNE_DF, decide_on=None) -> np.ndarray:
     """BM25 of the query document against every candidate, before normalisation: the same
-    computation as ``pair_features``' lexical feature."""
+    computation as ``pair_features``' lexical feature. ``decide_on``: the pool whose
+    documents decide which common bigrams are left out (``common_pruned``; default the
+    candidates' own: a delta passes its snapshot's)."""
     if pi is not None:
         q = PP.query_ids[pi]
         idf = idf_prof if idf_prof is not None else SP.idf()
-        q = q[q < len(idf)]
-        df_share = np.diff(SP.bm25.csc.indptr)[q] / max(len(SP), 1)
-        q = q[df_share <= prune_df] if len(SP) > 1000 else q
+        q = common_pruned(q[q < len(idf)], SP if decide_on is None else decide_on, prune_df)
         return SP.bm25.colsum(q, idf[q])
     q = SP.query_ids[si]
     idf = idf_post if idf_post is not None else PP.idf()
-    q = q[q < len(idf)]
+    q = common_pruned(q[q < len(idf)], PP if decide_on is None else decide_on, prune_df)
     return PP.bm25.colsum(q, idf[q])
 
 

@@ -238,6 +238,8 @@ def due(s: Session, config, side: str, today: dt.date) -> str | None:
     except FileNotFoundError:
         return "no snapshot"
     meta = snap.meta
+    if snap.format != store.FORMAT:
+        return "built by an older ranker"
     if meta.get("today") != today.isoformat():
         return "business date changed"
     if side == "profiles" and meta.get("policy") != _policy_mark(s):

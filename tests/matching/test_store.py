@@ -15,10 +15,12 @@ import pytest
 
 from matching import evaluate
 from matching.bench import TODAY, bench_posting, synthetic_profiles
-from matching.features import PostingData
+from matching.features import FI, PostingData, ProfileData
 from matching.mapped import LazyDocs
+from matching.pairs import pair_features
 from matching.ranker import Ranker
 from matching.store import current_version, open_snapshot, versions, write_snapshot
+from matching.topk import lex_raw
 from tests.matching.conftest import DEV_FILE, ROOT
 
 SECOND_FILE = ROOT / "matching" / "data" / "graded-2.json"
@@ -327,3 +329,44 @@ def test_the_in_memory_ranker_retrieves_the_same_way(pools):
     assert all(abs(it.score - full[it.id]) <= 1e-5 for it in cheap.items)
     page = r.rank_postings("S5", limit=10, retrieve_k=5)  # postings: 25 in the pool, so K=5 retrieves
     assert page.items and all(it.explanation is not None for it in page.items)
+
+
+def _common_posts(n):
+    """``n`` postings that all say 工作 (负责…工作); one in eight is a welder's."""
+    return [PostingData(id=f"C{i}", title=JOBS[i % 8] if i % 8 else "电焊工", description=f"负责{JOBS[i % 8]}工作。",
+                        skills=[JOBS[i % 8]] if i % 8 else ["电焊"], district="顺城区", salary_max=5000)
+            for i in range(n)]
+
+
+def test_a_bigram_most_postings_hold_is_left_out_of_a_persons_bm25_at_city_scale_and_in_a_delta(tmp_path):
+    """BM25 leaves out the query's bigrams that more than half the candidates hold once there
+    are more than 1,000 of them (``pairs.common_pruned``): in both directions, in the full
+    ranking and the cheap retrieval alike, and a delta's posts are judged on the snapshot's
+    pool. A post that shares only 工作 with the person then gets no lexical score, and one
+    published after the build gets exactly what it would get in the pool."""
+    rng = np.random.default_rng(5)
+    person = ProfileData(id="W", skills=["电焊"], experience="在工厂做电焊工作三年", desired="电焊工", district="顺城区",
+                         birth_year=1990, education="高中")
+    only_common = PostingData(id="ONLY", title="文员", description="工作", district="顺城区", salary_max=5000)
+
+    def lex_of(n):
+        posts = _common_posts(n) + [only_common]
+        r = Ranker(posts, [person], today=TODAY, posting_vectors=_unit(rng, len(posts)), profile_vectors=_unit(rng, 1))
+        raw = lex_raw(r.postings, None, r.profiles, 0, r.idf_post, r.idf_prof)
+        full = pair_features(r.postings, None, r.profiles, 0, r.idf_post, r.idf_prof)[:, FI["lex"]]
+        j = r.postings.index["ONLY"]
+        return raw[j], full[j], raw[r.postings.index["C0"]], r
+
+    small_raw, small_full, _, _ = lex_of(400)
+    assert small_raw > 0 and small_full > 0  # a small pool keeps every bigram
+    big_raw, big_full, welder_raw, r = lex_of(1200)
+    assert big_raw == 0 and big_full == 0 and welder_raw > 0  # 工作 is in every post: it no longer counts
+
+    posts = _common_posts(1200)
+    write_snapshot(tmp_path, postings=iter(posts), posting_vectors=_unit(rng, len(posts)), profiles=iter([person]),
+                   profile_vectors=_unit(rng, 1), today=TODAY, meta={"watermark": "2021-09-01T00:00:00"})
+    s = open_snapshot(tmp_path)
+    d = s.with_delta(postings=[only_common], posting_vectors=_unit(rng, 1))
+    page = d.rank_postings("W", limit=1300)
+    only = next(it for it in page.items if it.id == "ONLY")
+    assert only.features["lex"] == 0  # decided over the snapshot's 1,200 posts, not the delta's one

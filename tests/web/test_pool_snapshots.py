@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from marketplace import create_app
+from marketplace import clock, create_app
 from marketplace.cli import upgrade_database
 from marketplace.core import pool_serving, pool_snapshots
 from marketplace.core.models import User
@@ -91,6 +91,17 @@ def test_rankings_come_from_the_snapshot_and_the_job_builds_only_when_due(served
             assert mine
             assert pool_snapshots.run(app.extensions["db"], app.extensions["runtime"], force=True) == {
                 "skipped": "another process is building"}
+
+
+def test_a_snapshot_built_by_an_older_ranker_is_due_again(served, monkeypatch):
+    """A snapshot keeps what the ranker computed when it was built (hub scores, BM25 maxima): one
+    of an older format is rebuilt by the job's next run, not served on for the rest of the day."""
+    app, _ids = served
+    cfg = app.config["MARKETPLACE"]
+    with app.app_context(), app.extensions["db"].unit_of_work(write=False) as s:
+        assert pool_snapshots.due(s, cfg, "postings", clock.today()) is None
+        monkeypatch.setattr(store, "FORMAT", store.FORMAT + 1)
+        assert pool_snapshots.due(s, cfg, "postings", clock.today()) == "built by an older ranker"
 
 
 def test_a_posting_published_after_the_build_is_recommended_at_once_and_a_closed_one_is_gone(served):
