@@ -11,7 +11,8 @@ import search
 from search import Query, Range, SearchUnavailable, analysis, bench, fusion
 from search.cache import LRU
 from search.elastic import ElasticsearchBackend
-from search.embedded import EmbeddedBackend, fts_expression
+from search.embedded import EmbeddedBackend
+from search.embedded_query import fts_expression
 
 
 def test_short_terms_stay_whole_with_synonyms():
