@@ -372,7 +372,9 @@ def delete_saved_search(actor, saved_id):
 @api_route(bp, "/search/profiles", roles=("employer", "agency", "caseworker", "admin"),
            summary="Search published (consenting) profiles", paginated=True,
            query={"q": ("string", "words"), "district": ("string", "district"),
-                  "education": ("integer", "at least this level 0-7"), "category": ("string", "a category")})
+                  "education": ("integer", "at least this level 0-7"), "category": ("string", "a category"),
+                  "facets": ("string", "counts to compute: all (the default), 0 (none: faster), or names among "
+                                       "district, education, categories")})
 def search_profiles(actor):
     verification.require_verified(actor)  # the employer's entry point; scoping is searching's
     page, per_page = page_args()
@@ -380,7 +382,8 @@ def search_profiles(actor):
     result = searching.search_profiles(db(), rt, actor, q=_norm_q(request.args.get("q", "")),
                                        district=choice_arg("district", DISTRICTS),
                                        education_min=_int_arg("education", 0, 7),
-                                       category=choice_arg("category", CATEGORIES), page=page, per_page=per_page)
+                                       category=choice_arg("category", CATEGORIES), page=page, per_page=per_page,
+                                       facets=searching.facets_arg(request.args.get("facets"), searching.PROFILE_FACETS))
     return _search_page_dict(result, lambda p: profiles.profile_to_dict(p, cipher(), actor))
 
 

@@ -80,17 +80,17 @@ class SearchPage:
         return max(0, min(len(self.items), self.exact_total - start)) if self.exact_total - start < len(self.items) else None
 
 
-def facets_arg(raw: str | None) -> tuple[str, ...]:
-    """The API's ``facets`` parameter: absent or ``all``/``1`` → every posting facet (as
+def facets_arg(raw: str | None, known: tuple[str, ...] = POSTING_FACETS) -> tuple[str, ...]:
+    """The API's ``facets`` parameter: absent or ``all``/``1`` → every facet of ``known`` (as
     before the parameter existed), ``0``/``none`` → none, else comma-separated names."""
     if raw is None or raw.strip().lower() in ("1", "all", "true"):
-        return POSTING_FACETS
+        return known
     if raw.strip().lower() in ("", "0", "none", "false"):
         return ()
     names = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
-    if not set(names) <= set(POSTING_FACETS):
-        raise ValidationFailed(f"分面统计只能是 {', '.join(POSTING_FACETS)}、all 或 0",
-                               f"facets must be all, 0, or among {', '.join(POSTING_FACETS)}", field="facets")
+    if not set(names) <= set(known):
+        raise ValidationFailed(f"分面统计只能是 {', '.join(known)}、all 或 0",
+                               f"facets must be all, 0, or among {', '.join(known)}", field="facets")
     return names
 
 
@@ -245,10 +245,12 @@ def _postings_from_db(session: Session, req: PostingSearch) -> SearchPage:
 
 def search_profiles(session: Session, rt, actor: User, q: str = "", district: str | None = None,
                     education_min: int | None = None, category: str | None = None, page: int = 1,
-                    per_page: int = 20) -> SearchPage:
+                    per_page: int = 20, facets: tuple[str, ...] = PROFILE_FACETS) -> SearchPage:
     """Published (consenting) profiles, for employers, agencies and caseworkers only, and
     of those only the ones the actor may see (``profiles.visible_profiles``, the rule that
-    decides a 404 for one record): a caseworker asking for another district finds nobody."""
+    decides a 404 for one record): a caseworker asking for another district finds nobody.
+    ``facets``: the counts to compute (each is a pass over every match; the page shows the
+    districts only)."""
     if actor is None or actor.role not in ("employer", "agency", "caseworker", "admin"):
         raise Forbidden("只有用人单位和经办人可以搜索求职者", "only employers and caseworkers can search people")
     scope = index_filters(actor)
@@ -262,7 +264,7 @@ def search_profiles(session: Session, rt, actor: User, q: str = "", district: st
             filters["education"] = Range(gte=education_min)
         if category:
             filters["categories"] = category
-        result = rt.search(Query("profile", q, filters=filters, facets=PROFILE_FACETS, page=page,
+        result = rt.search(Query("profile", q, filters=filters, facets=list(facets), page=page,
                                  per_page=per_page), vector_fn=lambda: rt.query_vector(q))
     except Exception as exc:
         if not isinstance(exc, (SearchUnavailable, OSError)) and not _looks_unavailable(exc):

@@ -56,8 +56,14 @@ def test_profile_search_respects_consent(client, make):
     body = {"name": "赵磊", "gender": "男", "birth_on": "1995-01-01", "district": "望花区", "education": 3,
             "skills": ["电焊", "氩弧焊"], "desired_jobs": "焊工", "summary": "十年电焊经验", "published": True}
     assert client.put("/api/v1/profiles/me", json=body, headers=me).status_code == 200
-    found = client.get("/api/v1/search/profiles?q=焊工", headers=make.token(hr)).json["items"]
-    assert [p["name"] for p in found] == ["赵磊"]
+    found = client.get("/api/v1/search/profiles?q=焊工", headers=make.token(hr)).json
+    assert [p["name"] for p in found["items"]] == ["赵磊"]
+    assert found["facets"]["district"] == {"望花区": 1} and "education" in found["facets"]  # every count by default
+    lean = client.get("/api/v1/search/profiles?q=焊工&facets=district", headers=make.token(hr)).json
+    assert lean["facets"] == {"district": {"望花区": 1}} and [p["name"] for p in lean["items"]] == ["赵磊"]
+    assert client.get("/api/v1/search/profiles?q=焊工&facets=0", headers=make.token(hr)).json["facets"] == {}
+    bad = client.get("/api/v1/search/profiles?q=焊工&facets=salary", headers=make.token(hr))
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "facets"
     assert client.put("/api/v1/profiles/me", json=dict(body, published=False), headers=me).status_code == 200
     assert client.get("/api/v1/search/profiles?q=焊工", headers=make.token(hr)).json["items"] == []
     assert client.get("/api/v1/search/profiles?q=焊工", headers=me).status_code == 403

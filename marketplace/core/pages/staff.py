@@ -169,7 +169,8 @@ def people_search():
     education = int(education) if education in tuple("01234567") else None
     page, per_page = page_args()
     result = searching.search_profiles(db(), runtime(), current_user, q=q, district=district,
-                                       education_min=education, page=page, per_page=per_page)
+                                       education_min=education, page=page, per_page=per_page,
+                                       facets=("district",))  # the page shows the districts' counts only
     notice = result.notice[0 if current_lang() == "zh" else 1] if result.notice else None
     items = [profiles.profile_to_dict(p, cipher(), current_user) for p in result.items]
     return render_template("people.html", items=items, total=result.total, page=page, per_page=per_page, q=q,
