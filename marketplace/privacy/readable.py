@@ -20,6 +20,7 @@ DATA_LABELS = {
     "internship_agreements": ("就业见习协议", "internship agreements"), "status": ("状态", "status"),
     "introductions_by_agencies": ("人力资源机构的推荐", "introductions by agencies"), "agency": ("机构", "agency"),
     "answer": ("我的答复", "my answer"), "answered_at": ("答复时间", "answered"),
+    "answered_via": ("答复方式", "how I answered"),
     "labour_contracts": ("劳动合同", "labour contracts"), "signed_on": ("签订日期", "signed on"),
     "social_insurance_declared": ("申报的社会保险", "social insurance declared"),
     "monthly_amount": ("每月金额", "monthly amount"), "makeup_paid_on": ("补缴日期", "make-up paid on"),
@@ -57,6 +58,8 @@ DATA_LABELS = {
 }
 #: coded values of the download that have names (zh, en), by the key they stand under
 VALUE_NAMES = {
+    "answered_via": {"online": ("本人在线答复", "online, myself"), "phone": ("电话告知经办人员", "by phone, to a caseworker"),
+                     "in_person": ("当面告知经办人员", "in person, to a caseworker"), "": ("", "")},
     "answer": {"unanswered": ("未答复", "not answered"), "accepted": ("已接受", "accepted"),
                "declined": ("已谢绝", "declined")},
     "status": {"requested": ("已申请", "requested"), "confirmed": ("已确认", "confirmed"),
