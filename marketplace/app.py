@@ -54,6 +54,7 @@ from marketplace.welfare import pages as welfare_pages
 from marketplace.welfare import person_page as welfare_person_page
 from marketplace.welfare import privacy as welfare_privacy
 from marketplace.welfare import receivers as welfare_receivers
+from marketplace.welfare import rechecks as welfare_rechecks
 from marketplace.welfare import registrations as welfare_registrations
 
 #: Modules that add their endpoints to the shared ``/api/v1`` blueprint when imported.
@@ -88,6 +89,7 @@ def connect_hooks() -> None:
     hooks.person_export.connect(notifications_privacy.export_person)
     hooks.person_deleted.connect(notifications_privacy.forget_person)
     hooks.hired.connect(welfare_registrations.on_hired)
+    hooks.categories_changed.connect(welfare_rechecks.recheck_categories)
     hooks.hire_reversed.connect(welfare_registrations.on_hire_reversed)
     hooks.hire_reversed.connect(fairs_receivers.on_hire_reversed)
     hooks.hire_reversal_blockers.connect(internships_receivers.hire_reversal_blockers)

@@ -27,6 +27,10 @@ Events
   ``hired`` answers it, undoing what the hire caused: welfare reopens the unemployment
   registration the hire ended (the gap recorded); fairs takes the hire back from the booth's
   interview outcome. The headcount place (and so any R14 targeted place) is freed by the stage.
+- ``categories_changed(session, actor, profile)``: the person's confirmed categories changed
+  (one confirmed, removed, or its confirmation dropped by an edit; core.profiles sends it).
+  Welfare re-checks the running placements decided on an R8 reference category
+  (``welfare.rechecks``).
 - ``person_deleted(session, profile, user, former_name)``: a person's data is being erased;
   each area clears or anonymises what it holds of them, including every free text the
   person wrote and texts naming them (``former_name``; the profile already carries the
@@ -88,6 +92,8 @@ hired = _signals.signal("hired")
 hire_reversed = _signals.signal("hire_reversed")
 #: A person's account and profile are being erased (privacy).
 person_deleted = _signals.signal("person_deleted")
+#: A person's confirmed categories changed (core.profiles).
+categories_changed = _signals.signal("categories_changed")
 #: A version of a policy set became effective (core.policy_admin); answers: what was re-priced.
 policy_version_effective = _signals.signal("policy_version_effective")
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_
 
-from marketplace import clock
+from marketplace import clock, hooks
 from marketplace.core import audit, verification
 from marketplace.core.models import (
     BENEFIT_CATEGORIES,
@@ -118,7 +118,15 @@ def _apply(session: Session, cipher: Cipher, profile: Profile, data: ProfileIn, 
         _set_id_number(session, cipher, profile, data.id_number, actor)
     if data.phone is not None:
         profile.phone_enc, profile.phone_hash = cipher.encrypt(data.phone), cipher.blind_index(data.phone)
+    confirmed = _confirmed(profile)
     _sync_categories(profile, data, actor)
+    if profile.id is not None and _confirmed(profile) != confirmed:
+        hooks.categories_changed.send(session, actor=actor, profile=profile)
+
+
+def _confirmed(profile: Profile) -> set[tuple]:
+    """The confirmed categories as the rules read them (name, detail, since)."""
+    return {(c.category, c.detail, c.since_on) for c in profile.categories if c.confirmed_at is not None}
 
 
 def _set_id_number(session: Session, cipher: Cipher, profile: Profile, id_number: str, actor: User) -> None:
@@ -278,6 +286,7 @@ def confirm_category(session: Session, actor: User, profile_id: int, category: s
     row.confirmed_by_id, row.confirmed_at = actor.id, utcnow()
     session.flush()
     audit.record(session, actor, "profile_category", row.id, "confirm", after={"category": category})
+    hooks.categories_changed.send(session, actor=actor, profile=profile)
     # the person's standing changed outside their profile row: reindexing them tells the
     # rankings (recommend.note_profile_change) and the search index's categories
     after_commit(session, "marketplace.index_profile", profile.id)

@@ -22,6 +22,10 @@ Readings (**[choice]**):
   audited) or end it; either clears the mark.
 * Allowed again (a later correction restored the facts): a mark made from the same record is
   cleared, audited.
+* The person's confirmed categories changing (``hooks.categories_changed``: a caseworker's
+  correction removes one, the person's edit drops its confirmation, a caseworker confirms one)
+  re-checks the placements decided on an R8 reference category the same way
+  (``recheck_categories``; record ``categories``).
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ from marketplace.core import audit
 from marketplace.core.models import Profile, User
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.welfare.common import named_set, served_row
-from marketplace.welfare.hard_to_employ import Known, hte_decision
+from marketplace.welfare.hard_to_employ import Known, hte_decision, reference_category
 from marketplace.welfare.models import HardToEmployStatus, Placement, Referral, Registration
 
 #: how an R8 decision names each kind of record in its conditions
@@ -102,6 +106,37 @@ def recheck(session: Session, actor: User, profile: Profile, entity: str, row: R
         elif (pl.review or {}).get("record") == record:
             audit.record(session, actor, "placement", pl.id, "review_cleared", before=pl.review,
                          reason=f"{name_zh}#{row.id}再次更正后符合R8")
+            pl.review = {}
+    session.flush()
+    return marked
+
+
+def recheck_categories(session: Session, actor: User | None = None, profile: Profile | None = None,
+                       **_) -> list[Placement]:
+    """``hooks.categories_changed``: the person's running placements decided on an R8
+    reference category (a veteran, a model worker, a landless farmer) are marked for review
+    when no confirmed category gives one now; a mark made this way is cleared when one does
+    again. The rest of R8 (registration, months, referrals) did not change."""
+    if profile is None:
+        return []
+    marked = []
+    for pl in session.scalars(select(Placement).where(Placement.profile_id == profile.id, Placement.ended_on.is_(None))
+                              .order_by(Placement.id).with_for_update()):
+        decision = _r8(pl)
+        cat = next((c for c in (decision or {}).get("conditions", []) if c.get("code") == "category"), None)
+        if cat is None or not cat.get("held"):
+            continue  # decided on a registered status, not on a reference category
+        code, _record = reference_category(named_set(decision), profile)
+        if code is None:
+            pl.review = {"zh": "档案类别更正后，按现有记录不符合R8：不属于退役军人、县级以上劳动模范或失地农民",
+                         "en": "after the profile's categories changed, R8 no longer holds: not a veteran, "
+                               "county-level model worker or landless farmer on record",
+                         "record": "categories", "since": clock.today().isoformat()}
+            audit.record(session, actor, "placement", pl.id, "needs_review", after=pl.review)
+            marked.append(pl)
+        elif (pl.review or {}).get("record") == "categories":
+            audit.record(session, actor, "placement", pl.id, "review_cleared", before=pl.review,
+                         reason="档案类别再次确认后符合R8")
             pl.review = {}
     session.flush()
     return marked

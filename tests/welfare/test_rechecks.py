@@ -9,7 +9,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from marketplace import clock
+from marketplace.core import profiles
 from marketplace.core.models import AuditEntry
+from marketplace.core.schemas import CategoryIn, ProfileIn
 from marketplace.welfare import corrections, placements, referrals
 from marketplace.welfare.models import HardToEmployStatus, Placement
 from marketplace.welfare.schemas import HardToEmployCorrectionIn
@@ -145,3 +147,36 @@ def test_a_correction_that_leaves_r8_standing_marks_nothing(db, make):
     corrections.correct_hte(db, cw, status.id, HardToEmployCorrectionIn(
         granted_on=today - D(45), note="认定证明 2020-001", reason="日期更正"))  # still before the first day
     assert db.get(Placement, pl.id).review == {} and _actions(db, pl.id) == ["create"]
+
+
+def _profile_in(p, categories):
+    return ProfileIn(name=p.name, gender=p.gender, birth_on=p.birth_on, district=p.district, education=p.education,
+                     skills=list(p.skills), categories=[CategoryIn(category=c, detail=d) for c, d in categories])
+
+
+def test_a_reference_category_withdrawn_marks_the_placement_and_its_return_clears_it(app, db, make):
+    """R8 by reference rests on a confirmed category (here a retired soldier's). A caseworker's
+    correction of the profile that removes it marks the running placement for review; the
+    category put back (a caseworker's edit confirms it) clears the mark. Audited both ways."""
+    cw = make.user("caseworker", district="望花区")
+    start = clock.today() - D(10)
+    p, reg = registered(db, make, cw, start, registered_on=start - D(420), hte=False, name="李退役")
+    category(p, "veteran", "自主就业退役士兵")
+    for n in range(2):
+        job = make.posting(open_on=None, close_on=None, title=f"介绍岗位{n}")
+        ref = referrals.refer(db, cw, p.id, job.id, today=start - D(100 - n))
+        referrals.record_outcome(db, cw, ref.id, "not_hired", today=start - D(90 - n))
+    post = make.posting(kind="public_welfare", term_months=12, temporary=False, title="河道保洁")
+    pl = placements.place(db, cw, post.id, p.id, fund="employment_subsidy_fund", today=start)
+    cipher = app.extensions["cipher"]
+
+    profiles.caseworker_save_profile(db, cipher, cw, p.id, _profile_in(p, []), reason="退役证明核实有误")
+    assert pl.review["record"] == "categories" and "不属于退役军人" in pl.review["zh"]
+    assert _actions(db, pl.id)[-1] == "needs_review"
+    profiles.caseworker_save_profile(db, cipher, cw, p.id, _profile_in(p, [("veteran", "自主就业退役士兵")]),
+                                     reason="补交退役证，已核实")
+    assert pl.review == {} and _actions(db, pl.id)[-2:] == ["needs_review", "review_cleared"]
+    # an edit that leaves the confirmed categories as they were re-checks nothing
+    profiles.caseworker_save_profile(db, cipher, cw, p.id, _profile_in(p, [("veteran", "自主就业退役士兵")]),
+                                     reason="更正技能")
+    assert _actions(db, pl.id)[-1] == "review_cleared"
