@@ -100,6 +100,19 @@ def test_a_status_corrected_to_after_the_placement_marks_it_for_review_until_the
     assert kept.actor_id == cw.id and kept.reason == "上岗时另有就业困难认定材料，已复核" and "终止于" in kept.before["zh"]
 
 
+def _placed_veteran(db, make, cw, start, name):
+    """R8 by reference: a retired soldier registered unemployed 420 days before ``start``, two
+    referrals not hired, placed on ``start``."""
+    p, reg = registered(db, make, cw, start, registered_on=start - D(420), hte=False, name=name)
+    category(p, "veteran", "自主就业退役士兵")
+    for n in range(2):
+        job = make.posting(open_on=None, close_on=None, title=f"介绍岗位{n}")
+        ref = referrals.refer(db, cw, p.id, job.id, today=start - D(100 - n))
+        referrals.record_outcome(db, cw, ref.id, "not_hired", today=start - D(90 - n))
+    post = make.posting(kind="public_welfare", term_months=12, temporary=False, title=f"公园巡查{name}")
+    return p, reg, placements.place(db, cw, post.id, p.id, fund="employment_subsidy_fund", today=start)
+
+
 def test_a_registration_date_moved_later_refuses_r8_by_reference_and_the_api_lists_it(client, db, make):
     """R8 by reference: a retired soldier, registered unemployed for over 12 months with two
     failed referrals. The registration date is corrected to 200 days before the placement:
@@ -109,14 +122,7 @@ def test_a_registration_date_moved_later_refuses_r8_by_reference_and_the_api_lis
     far = make.user("caseworker", district="新抚区")
     today = clock.today()
     start = today - D(10)
-    p, reg = registered(db, make, cw, start, registered_on=start - D(420), hte=False, name="钱退役")
-    category(p, "veteran", "自主就业退役士兵")
-    for n in range(2):
-        job = make.posting(open_on=None, close_on=None, title=f"介绍岗位{n}")
-        ref = referrals.refer(db, cw, p.id, job.id, today=start - D(100 - n))
-        referrals.record_outcome(db, cw, ref.id, "not_hired", today=start - D(90 - n))
-    post = make.posting(kind="public_welfare", term_months=12, temporary=False, title="公园巡查")
-    pl = placements.place(db, cw, post.id, p.id, fund="employment_subsidy_fund", today=start)
+    p, reg, pl = _placed_veteran(db, make, cw, start, "钱退役")
     r8 = next(d for d in pl.decisions if d["rule"] == "R8")
     assert r8["allowed"] and any(f"失业登记#{reg.id}" in (c.get("record") or "") for c in r8["conditions"])
     db.commit()
@@ -160,14 +166,7 @@ def test_a_reference_category_withdrawn_marks_the_placement_and_its_return_clear
     category put back (a caseworker's edit confirms it) clears the mark. Audited both ways."""
     cw = make.user("caseworker", district="望花区")
     start = clock.today() - D(10)
-    p, reg = registered(db, make, cw, start, registered_on=start - D(420), hte=False, name="李退役")
-    category(p, "veteran", "自主就业退役士兵")
-    for n in range(2):
-        job = make.posting(open_on=None, close_on=None, title=f"介绍岗位{n}")
-        ref = referrals.refer(db, cw, p.id, job.id, today=start - D(100 - n))
-        referrals.record_outcome(db, cw, ref.id, "not_hired", today=start - D(90 - n))
-    post = make.posting(kind="public_welfare", term_months=12, temporary=False, title="河道保洁")
-    pl = placements.place(db, cw, post.id, p.id, fund="employment_subsidy_fund", today=start)
+    p, _reg, pl = _placed_veteran(db, make, cw, start, "李退役")
     cipher = app.extensions["cipher"]
 
     profiles.caseworker_save_profile(db, cipher, cw, p.id, _profile_in(p, []), reason="退役证明核实有误")
