@@ -181,7 +181,6 @@ class QueryVectorCache(_SharedFile):
 
     def __init__(self, path: str | os.PathLike | None, entries: int = 10000, max_rows: int = 200_000):
         super().__init__(path)
-        self.entries = entries
         self.max_rows = max_rows
         self._lru = LRU(entries)
         self._lock = threading.Lock()

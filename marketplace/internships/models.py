@@ -207,7 +207,6 @@ class Introduction(Base):
     organisation = relationship("Organisation")
     profile = relationship("Profile")
     posting = relationship("Posting")
-    answered_by = relationship("User", foreign_keys=[answered_by_id])
 
 
 #: what a confirmation is about: an agreement (start, period, outcome and its interruptions,

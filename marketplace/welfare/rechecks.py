@@ -82,33 +82,48 @@ def _decide_again(session: Session, pl: Placement, profile: Profile, entity: str
     return d.allowed, d.reason_zh, d.reason_en
 
 
+def _recheck(session: Session, actor: User | None, profile: Profile, record: str, judge, cleared: str,
+             today: dt.date) -> list[Placement]:
+    """The one pass both rechecks make over the person's running placements. ``judge(pl, r8)``
+    answers None for a placement the change does not concern, else (allowed, reason zh, reason
+    en): refused, the placement is marked for review from ``record`` (audited); allowed, a mark
+    made before from the same ``record`` is cleared (audited, ``cleared`` its reason). Returns
+    the placements marked now."""
+    marked = []
+    for pl in session.scalars(select(Placement).where(Placement.profile_id == profile.id, Placement.ended_on.is_(None))
+                              .order_by(Placement.id).with_for_update()):
+        decision = _r8(pl)
+        verdict = judge(pl, decision) if decision is not None else None
+        if verdict is None:
+            continue
+        allowed, zh, en = verdict
+        if not allowed:
+            pl.review = {"zh": zh, "en": en, "record": record, "since": today.isoformat()}
+            audit.record(session, actor, "placement", pl.id, "needs_review", after=pl.review)
+            marked.append(pl)
+        elif (pl.review or {}).get("record") == record:
+            audit.record(session, actor, "placement", pl.id, "review_cleared", before=pl.review, reason=cleared)
+            pl.review = {}
+    session.flush()
+    return marked
+
+
 def recheck(session: Session, actor: User, profile: Profile, entity: str, row: Registration | HardToEmployStatus,
             today: dt.date | None = None) -> list[Placement]:
     """After a correction of ``row``: mark for review the running placements whose R8 decision
     it refuses now, clear the marks it made before that the facts no longer support. Returns
     the placements marked now."""
-    today = today or clock.today()
-    marked = []
-    record = f"{entity}#{row.id}"
-    for pl in session.scalars(select(Placement).where(Placement.profile_id == profile.id, Placement.ended_on.is_(None))
-                              .order_by(Placement.id).with_for_update()):
-        decision = _r8(pl)
-        if decision is None or not _cites(decision, entity, row.id):
-            continue
+    name_zh, name_en = RECORD_NAMES[entity]
+
+    def judge(pl, decision):
+        if not _cites(decision, entity, row.id):
+            return None
         allowed, zh, en = _decide_again(session, pl, profile, entity, row, decision)
-        name_zh, name_en = RECORD_NAMES[entity]
-        if not allowed:
-            pl.review = {"zh": f"{name_zh}#{row.id}更正后，按更正后的记录不符合R8：{zh}",
-                         "en": f"after the correction of {name_en} #{row.id}, R8 no longer holds: {en}",
-                         "record": record, "since": today.isoformat()}
-            audit.record(session, actor, "placement", pl.id, "needs_review", after=pl.review)
-            marked.append(pl)
-        elif (pl.review or {}).get("record") == record:
-            audit.record(session, actor, "placement", pl.id, "review_cleared", before=pl.review,
-                         reason=f"{name_zh}#{row.id}再次更正后符合R8")
-            pl.review = {}
-    session.flush()
-    return marked
+        return (allowed, f"{name_zh}#{row.id}更正后，按更正后的记录不符合R8：{zh}",
+                f"after the correction of {name_en} #{row.id}, R8 no longer holds: {en}")
+
+    return _recheck(session, actor, profile, f"{entity}#{row.id}", judge, f"{name_zh}#{row.id}再次更正后符合R8",
+                    today or clock.today())
 
 
 def recheck_categories(session: Session, actor: User | None = None, profile: Profile | None = None,
@@ -119,27 +134,17 @@ def recheck_categories(session: Session, actor: User | None = None, profile: Pro
     again. The rest of R8 (registration, months, referrals) did not change."""
     if profile is None:
         return []
-    marked = []
-    for pl in session.scalars(select(Placement).where(Placement.profile_id == profile.id, Placement.ended_on.is_(None))
-                              .order_by(Placement.id).with_for_update()):
-        decision = _r8(pl)
-        cat = next((c for c in (decision or {}).get("conditions", []) if c.get("code") == "category"), None)
+
+    def judge(pl, decision):
+        cat = next((c for c in decision.get("conditions", []) if c.get("code") == "category"), None)
         if cat is None or not cat.get("held"):
-            continue  # decided on a registered status, not on a reference category
+            return None  # decided on a registered status, not on a reference category
         code, _record = reference_category(named_set(decision), profile)
-        if code is None:
-            pl.review = {"zh": "档案类别更正后，按现有记录不符合R8：不属于退役军人、县级以上劳动模范或失地农民",
-                         "en": "after the profile's categories changed, R8 no longer holds: not a veteran, "
-                               "county-level model worker or landless farmer on record",
-                         "record": "categories", "since": clock.today().isoformat()}
-            audit.record(session, actor, "placement", pl.id, "needs_review", after=pl.review)
-            marked.append(pl)
-        elif (pl.review or {}).get("record") == "categories":
-            audit.record(session, actor, "placement", pl.id, "review_cleared", before=pl.review,
-                         reason="档案类别再次确认后符合R8")
-            pl.review = {}
-    session.flush()
-    return marked
+        return (code is not None, "档案类别更正后，按现有记录不符合R8：不属于退役军人、县级以上劳动模范或失地农民",
+                "after the profile's categories changed, R8 no longer holds: not a veteran, county-level model "
+                "worker or landless farmer on record")
+
+    return _recheck(session, actor, profile, "categories", judge, "档案类别再次确认后符合R8", clock.today())
 
 
 def keep(session: Session, actor: User, placement_id: int, reason: str) -> Placement:
